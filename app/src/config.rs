@@ -1,0 +1,380 @@
+//! Configuration: TOML parsed into raw structs, then validated into a typed [`Config`].
+//! Every error names the file, the key and what is wrong.
+//!
+//! With no configuration file at all Till runs in demo mode on the configuration in
+//! `assets/demo/demo.toml`, compiled into the binary.
+
+use crate::domain::barcode::VariableMeasureRule;
+use crate::domain::catalog::FuelGrade;
+use crate::domain::money::{iso_minor_units, Currency, Dec, RoundingRule};
+use crate::domain::tax::{TaxBasis, TaxClass, TaxComponent, TaxPolicy, TaxRounding};
+use crate::domain::ticket::Pricing;
+use crate::domain::users::{Role, RolePolicy};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// The demo configuration, used when no configuration file exists.
+pub const DEMO_CONFIG: &str = include_str!("../../assets/demo/demo.toml");
+/// The demo catalog in the import format.
+pub const DEMO_CATALOG: &str = include_str!("../../assets/demo/catalog.csv");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {file}: {source}")]
+    Read { file: String, source: std::io::Error },
+    #[error("config file {file}: key `{key}`: {message}")]
+    Invalid { file: String, key: String, message: String },
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw form, as written in TOML.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    terminal: RawTerminal,
+    #[serde(default)]
+    store: RawStore,
+    currency: RawCurrency,
+    #[serde(default)]
+    rounding: RawRounding,
+    tax: RawTax,
+    tax_classes: BTreeMap<String, RawTaxClass>,
+    #[serde(default)]
+    fuel_grades: Vec<RawFuelGrade>,
+    #[serde(default)]
+    roles: BTreeMap<Role, RolePolicy>,
+    #[serde(default)]
+    barcodes: RawBarcodes,
+    #[serde(default)]
+    security: RawSecurity,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTerminal {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    address: Vec<String>,
+    #[serde(default)]
+    tax_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCurrency {
+    code: String,
+    minor_units: Option<u32>,
+    cash_increment: Option<Dec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRounding {
+    #[serde(default = "half_up")]
+    line: RoundingRule,
+    #[serde(default = "half_up")]
+    tax: RoundingRule,
+    #[serde(default = "half_up")]
+    cash: RoundingRule,
+}
+
+fn half_up() -> RoundingRule {
+    RoundingRule::HalfUp
+}
+
+impl Default for RawRounding {
+    fn default() -> Self {
+        RawRounding { line: RoundingRule::HalfUp, tax: RoundingRule::HalfUp, cash: RoundingRule::HalfUp }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTax {
+    prices_include_tax: bool,
+    rounding: TaxRounding,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTaxClass {
+    #[serde(default)]
+    name: Option<String>,
+    components: Vec<RawTaxComponent>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTaxComponent {
+    name: String,
+    percent: Option<Dec>,
+    per_unit: Option<Dec>,
+    #[serde(default)]
+    compound: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFuelGrade {
+    code: String,
+    name: String,
+    price: Dec,
+    tax_class: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBarcodes {
+    #[serde(default)]
+    variable_measure: Vec<VariableMeasureRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecurity {
+    #[serde(default = "default_attempts")]
+    max_pin_attempts: u32,
+    #[serde(default = "default_lockout")]
+    lockout_seconds: u64,
+}
+
+fn default_attempts() -> u32 {
+    5
+}
+fn default_lockout() -> u64 {
+    300
+}
+
+impl Default for RawSecurity {
+    fn default() -> Self {
+        RawSecurity { max_pin_attempts: default_attempts(), lockout_seconds: default_lockout() }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed form.
+
+#[derive(Debug, Clone)]
+pub struct StoreInfo {
+    pub name: String,
+    pub address: Vec<String>,
+    pub tax_id: String,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where it came from: a file path, or "demo" for the built-in demo configuration.
+    pub source: String,
+    pub demo: bool,
+    pub terminal_id: String,
+    pub terminal_name: String,
+    pub store: StoreInfo,
+    pub pricing: Pricing,
+    pub fuel_grades: Vec<FuelGrade>,
+    pub roles: HashMap<Role, RolePolicy>,
+    pub variable_measure: Vec<VariableMeasureRule>,
+    pub max_pin_attempts: u32,
+    pub lockout_seconds: u64,
+}
+
+impl Config {
+    /// The built-in demo configuration.
+    pub fn demo() -> Result<Config, ConfigError> {
+        let mut c = Config::parse(DEMO_CONFIG, "demo")?;
+        c.demo = true;
+        Ok(c)
+    }
+
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { file: file.clone(), source })?;
+        Config::parse(&text, &file)
+    }
+
+    /// Parses and validates configuration text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid { file: file.to_string(), key: key.to_string(), message };
+        let de = toml::Deserializer::parse(text).map_err(|e| invalid("(syntax)", e.to_string().trim().to_string()))?;
+        let raw: RawConfig = serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            invalid(if key == "." { "(top level)" } else { &key }, e.into_inner().message().to_string())
+        })?;
+        validate(raw, file).map_err(|(key, message)| invalid(&key, message))
+    }
+
+    /// Finds and loads the configuration: `--config`, else `$TILL_CONFIG`, else `config.toml`
+    /// in the platform config dir; if none exists, the demo configuration. A path that was
+    /// named explicitly must exist.
+    pub fn discover(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        if let Some(p) = explicit {
+            return Config::load(p);
+        }
+        if let Some(p) = std::env::var_os("TILL_CONFIG").filter(|v| !v.is_empty()) {
+            return Config::load(Path::new(&p));
+        }
+        if let Some(p) = default_config_path().filter(|p| p.exists()) {
+            return Config::load(&p);
+        }
+        Config::demo()
+    }
+
+    pub fn role_policy(&self, role: Role) -> &RolePolicy {
+        // Every role is filled in by validation.
+        &self.roles[&role]
+    }
+}
+
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "till")
+}
+
+pub fn default_config_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// The data directory: `--data-dir`, else the platform data dir.
+pub fn data_dir(explicit: Option<&Path>) -> Option<PathBuf> {
+    explicit.map(Path::to_path_buf).or_else(|| project_dirs().map(|d| d.data_dir().to_path_buf()))
+}
+
+type Invalid = (String, String);
+
+fn err<T>(key: impl Into<String>, message: impl Into<String>) -> Result<T, Invalid> {
+    Err((key.into(), message.into()))
+}
+
+fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
+    let t = &raw.terminal;
+    if t.id.is_empty() || t.id.len() > 32 || !t.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return err("terminal.id", "must be 1 to 32 letters, digits, '-' or '_'");
+    }
+
+    let code = raw.currency.code.trim().to_ascii_uppercase();
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        return err("currency.code", format!("'{}' is not a three-letter ISO 4217 code", raw.currency.code));
+    }
+    let minor_units = match (raw.currency.minor_units, iso_minor_units(&code)) {
+        (Some(m), _) if m > 4 => return err("currency.minor_units", "must be 0 to 4"),
+        (Some(m), _) => m,
+        (None, Some(m)) => m,
+        (None, None) => return err("currency.minor_units", format!("required: the minor units of '{code}' are not built in")),
+    };
+    let cash_increment = match raw.currency.cash_increment {
+        None => None,
+        Some(Dec(inc)) => {
+            let unit = Decimal::new(1, minor_units);
+            if inc <= Decimal::ZERO || (inc / unit).fract() != Decimal::ZERO {
+                return err("currency.cash_increment", format!("must be a positive multiple of {unit}"));
+            }
+            Some(inc)
+        }
+    };
+    let currency = Currency { code, minor_units, cash_increment };
+
+    let mut tax_classes = HashMap::new();
+    for (cls_code, c) in &raw.tax_classes {
+        let key = format!("tax_classes.{cls_code}");
+        if c.components.is_empty() {
+            return err(format!("{key}.components"), "a tax class needs at least one component (use percent = \"0\" for exempt)");
+        }
+        let mut components = Vec::new();
+        for (i, comp) in c.components.iter().enumerate() {
+            let ckey = format!("{key}.components[{i}]");
+            let basis = match (comp.percent, comp.per_unit) {
+                (Some(Dec(p)), None) if p >= Decimal::ZERO && p <= Decimal::ONE_HUNDRED => TaxBasis::Percent(p),
+                (Some(_), None) => return err(format!("{ckey}.percent"), "must be 0 to 100"),
+                (None, Some(Dec(a))) if a >= Decimal::ZERO => TaxBasis::PerUnit(a),
+                (None, Some(_)) => return err(format!("{ckey}.per_unit"), "must not be negative"),
+                _ => return err(ckey, "give exactly one of `percent` or `per_unit`"),
+            };
+            if comp.name.trim().is_empty() {
+                return err(format!("{ckey}.name"), "must not be empty");
+            }
+            components.push(TaxComponent { name: comp.name.clone(), basis, compound: comp.compound });
+        }
+        tax_classes.insert(
+            cls_code.clone(),
+            TaxClass { code: cls_code.clone(), name: c.name.clone().unwrap_or_else(|| cls_code.clone()), components },
+        );
+    }
+    if tax_classes.is_empty() {
+        return err("tax_classes", "at least one tax class is required");
+    }
+
+    let mut fuel_grades = Vec::new();
+    for (i, g) in raw.fuel_grades.iter().enumerate() {
+        let key = format!("fuel_grades[{i}]");
+        if g.code.trim().is_empty() {
+            return err(format!("{key}.code"), "must not be empty");
+        }
+        if fuel_grades.iter().any(|f: &FuelGrade| f.code == g.code) {
+            return err(format!("{key}.code"), format!("grade '{}' is listed twice", g.code));
+        }
+        if g.price.0 <= Decimal::ZERO || g.price.0.scale() > 3 {
+            return err(format!("{key}.price"), "must be more than zero with at most 3 decimals per litre");
+        }
+        if !tax_classes.contains_key(&g.tax_class) {
+            return err(format!("{key}.tax_class"), format!("tax class '{}' is not defined under [tax_classes]", g.tax_class));
+        }
+        fuel_grades.push(FuelGrade { code: g.code.clone(), name: g.name.clone(), price_per_litre: g.price.0, tax_class: g.tax_class.clone() });
+    }
+
+    let mut roles: HashMap<Role, RolePolicy> = Role::ALL.iter().map(|&r| (r, RolePolicy::default_for(r))).collect();
+    for (role, policy) in raw.roles {
+        if policy.max_discount_percent < Decimal::ZERO || policy.max_discount_percent > Decimal::ONE_HUNDRED {
+            return err(format!("roles.{role}.max_discount_percent"), "must be 0 to 100");
+        }
+        roles.insert(role, policy);
+    }
+
+    for (i, r) in raw.barcodes.variable_measure.iter().enumerate() {
+        let key = format!("barcodes.variable_measure[{i}]");
+        let ok_prefix = r.prefix.len() == 2 && r.prefix.starts_with('2') && r.prefix.bytes().all(|b| b.is_ascii_digit());
+        if !ok_prefix {
+            return err(format!("{key}.prefix"), "must be a GS1 in-store prefix \"20\" to \"29\"");
+        }
+        if !(1..=6).contains(&r.item_digits) {
+            return err(format!("{key}.item_digits"), "must be 1 to 6");
+        }
+        if r.decimals > r.value_digits() {
+            return err(format!("{key}.decimals"), format!("must be at most the {} value digits", r.value_digits()));
+        }
+    }
+
+    if raw.security.max_pin_attempts == 0 {
+        return err("security.max_pin_attempts", "must be at least 1");
+    }
+
+    Ok(Config {
+        source: file.to_string(),
+        demo: false,
+        terminal_id: t.id.clone(),
+        terminal_name: t.name.clone().unwrap_or_else(|| t.id.clone()),
+        store: StoreInfo { name: raw.store.name, address: raw.store.address, tax_id: raw.store.tax_id },
+        pricing: Pricing {
+            currency,
+            line_rule: raw.rounding.line,
+            cash_rule: raw.rounding.cash,
+            tax: TaxPolicy { prices_include_tax: raw.tax.prices_include_tax, rounding: raw.tax.rounding, rule: raw.rounding.tax },
+            tax_classes,
+        },
+        fuel_grades,
+        roles,
+        variable_measure: raw.barcodes.variable_measure,
+        max_pin_attempts: raw.security.max_pin_attempts,
+        lockout_seconds: raw.security.lockout_seconds,
+    })
+}

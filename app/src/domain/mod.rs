@@ -1,0 +1,14 @@
+//! The domain: pure Rust, no I/O, no clock, no Slint. Everything here is deterministic and
+//! unit-testable; the store and the service layer call into it.
+
+pub mod barcode;
+pub mod catalog;
+pub mod money;
+pub mod record;
+pub mod shift;
+pub mod tax;
+pub mod ticket;
+pub mod users;
+
+#[cfg(test)]
+mod ticket_tests;

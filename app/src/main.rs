@@ -1,0 +1,222 @@
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::io::{BufReader, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use till::config::{self, Config};
+use till::domain::users::Role;
+use till::service::{self, Session};
+use till::store::Store;
+
+/// Till: point-of-sale terminal for fuel stations, shops and food counters.
+#[derive(Parser)]
+#[command(name = "till", version, about)]
+struct Cli {
+    /// Configuration file (else $TILL_CONFIG, else config.toml in the platform config dir;
+    /// with none, demo mode).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Data directory holding the store (else the platform data dir; demo mode uses its
+    /// `demo` subfolder).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a headless session: JSON Lines commands from SCRIPT (or - for standard input).
+    Exec {
+        /// The script file, or - for standard input.
+        script: String,
+    },
+    /// The tamper-evident journal.
+    Journal {
+        #[command(subcommand)]
+        action: JournalCmd,
+    },
+    /// The product catalog.
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogCmd,
+    },
+    /// Users and PINs.
+    User {
+        #[command(subcommand)]
+        action: UserCmd,
+    },
+    /// Check the configuration and print what it resolves to.
+    Config {
+        #[command(subcommand)]
+        action: ConfigCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum JournalCmd {
+    /// Verify the hash chain; exits non-zero and names the first bad entry.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum CatalogCmd {
+    /// Replace the catalog from a CSV file (sku,name,barcode,category,price,tax_class,unit,age_restriction).
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user. The PIN is read from standard input when --pin is not given.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        pin: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Validate the configuration.
+    Check,
+}
+
+fn data_dir(cli: &Cli, cfg: &Config) -> anyhow::Result<PathBuf> {
+    let explicit = cli.data_dir.as_deref();
+    let base = config::data_dir(explicit).context("no data directory: give --data-dir")?;
+    Ok(if cfg.demo && explicit.is_none() { base.join("demo") } else { base })
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    Ok(Config::discover(cli.config.as_deref())?)
+}
+
+fn open_session(cli: &Cli) -> anyhow::Result<Session> {
+    let cfg = load_config(cli)?;
+    let dir = data_dir(cli, &cfg)?;
+    Ok(Session::open(cfg, &dir)?)
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        None => {
+            // Until the counter screens land, `till` runs a console session on the terminal.
+            let mut session = open_session(&cli)?;
+            let cfg = session.config();
+            if std::io::stdin().is_terminal() {
+                eprintln!(
+                    "Till {} — {} ({}), terminal {}. Console session: type JSON commands, e.g. {{\"cmd\":\"login\",\"pin\":\"1111\"}}; Ctrl-D ends.",
+                    env!("CARGO_PKG_VERSION"),
+                    if cfg.demo { "demo mode" } else { "configured" },
+                    cfg.source,
+                    cfg.terminal_id
+                );
+            }
+            till::exec::run(&mut session, std::io::stdin().lock(), std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Exec { script }) => {
+            let input: Box<dyn std::io::BufRead> = if script == "-" {
+                Box::new(std::io::stdin().lock())
+            } else {
+                let f = std::fs::File::open(script).with_context(|| format!("cannot read script {script}"))?;
+                Box::new(BufReader::new(f))
+            };
+            let mut session = open_session(&cli)?;
+            till::exec::run(&mut session, input, std::io::stdout().lock()).context("reading the script")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Journal { action: JournalCmd::Verify }) => {
+            let cfg = load_config(&cli)?;
+            let dir = data_dir(&cli, &cfg)?;
+            let store = Store::open_read_only(&dir)?;
+            match store.verify_journal()? {
+                Ok(report) => {
+                    println!("journal OK: {} entries, head {}", report.entries, report.head_hash);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(fault) => {
+                    eprintln!("journal verification FAILED: {fault}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Some(Cmd::Catalog { action: CatalogCmd::Import { file } }) => {
+            let cfg = load_config(&cli)?;
+            let dir = data_dir(&cli, &cfg)?;
+            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut store = Store::open_dir(&dir)?;
+            match service::import_catalog(&mut store, &cfg, &text, &file.display().to_string()) {
+                Ok(n) => {
+                    println!("imported {n} products from {}", file.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errors) => {
+                    eprintln!("{}: {} bad rows; nothing was imported", file.display(), errors.len());
+                    for e in errors {
+                        eprintln!("  {e}");
+                    }
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Some(Cmd::User { action: UserCmd::Add { name, role, pin } }) => {
+            let cfg = load_config(&cli)?;
+            let dir = data_dir(&cli, &cfg)?;
+            let pin = match pin {
+                Some(p) => p.clone(),
+                None => {
+                    let mut s = String::new();
+                    std::io::stdin().take(64).read_to_string(&mut s)?;
+                    s.trim().to_string()
+                }
+            };
+            let mut store = Store::open_dir(&dir)?;
+            let id = service::add_user(&mut store, &cfg, name, *role, &pin)?;
+            println!("added user {id} '{name}' ({role})");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Config { action: ConfigCmd::Check }) => {
+            let cfg = load_config(&cli)?;
+            let dir = data_dir(&cli, &cfg)?;
+            print_config(&cfg, &dir);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_config(cfg: &Config, dir: &Path) {
+    let p = &cfg.pricing;
+    println!("config: {}{}", cfg.source, if cfg.demo { " (demo mode)" } else { "" });
+    println!("terminal: {} ({})", cfg.terminal_id, cfg.terminal_name);
+    println!("data dir: {}", dir.display());
+    println!(
+        "currency: {} ({} decimals, cash increment {})",
+        p.currency.code,
+        p.currency.minor_units,
+        p.currency.cash_increment.map(|i| i.to_string()).unwrap_or_else(|| "none".into())
+    );
+    println!("prices include tax: {}; tax rounding {:?} ({})", p.tax.prices_include_tax, p.tax.rounding, p.tax.rule);
+    let mut classes: Vec<_> = p.tax_classes.keys().cloned().collect();
+    classes.sort();
+    println!("tax classes: {}", classes.join(", "));
+    println!("fuel grades: {}", cfg.fuel_grades.iter().map(|g| format!("{} {}", g.code, g.price_per_litre)).collect::<Vec<_>>().join(", "));
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("TILL_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("till: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+

@@ -1,0 +1,613 @@
+//! The service layer: one [`Session`] per terminal executes [`Command`]s, the same closed set
+//! of commands for the screens and for `till exec` scripts. It owns the store (the one
+//! writer), the catalog index and the open ticket.
+//!
+//! A command that fails changes nothing: ticket changes are made on a copy that replaces the
+//! open ticket only on success, and stored changes are single transactions.
+
+pub mod auth;
+
+use crate::config::{Config, DEMO_CATALOG};
+use crate::domain::catalog::{Catalog, Lookup, LookupError, Unit};
+use crate::domain::money::Dec;
+use crate::domain::record::{SaleMeta, SaleRecord, TicketRecord};
+use crate::domain::shift::ShiftCount;
+use crate::domain::ticket::{self, Discount, Line, LineKind, Method, Settlement, TenderOutcome, Ticket, TicketError};
+use crate::domain::users::{validate_pin, Permission, Role, User};
+use crate::import;
+use crate::store::{OpenShift, Store, StoreError};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::str::FromStr;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Everything a screen or a script can ask of the terminal.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    Login {
+        pin: String,
+        #[serde(default)]
+        user: Option<String>,
+    },
+    Logout,
+    OpenShift {
+        float: Dec,
+    },
+    CloseShift {
+        counted: Dec,
+    },
+    Scan {
+        code: String,
+    },
+    Add {
+        #[serde(default)]
+        sku: Option<String>,
+        #[serde(default)]
+        plu: Option<String>,
+        #[serde(default)]
+        qty: Option<Dec>,
+    },
+    Fuel {
+        grade: String,
+        litres: Dec,
+    },
+    SetQty {
+        line: usize,
+        qty: Dec,
+    },
+    VoidLine {
+        line: usize,
+    },
+    Discount {
+        #[serde(default)]
+        line: Option<usize>,
+        #[serde(default)]
+        percent: Option<Dec>,
+        #[serde(default)]
+        amount: Option<Dec>,
+    },
+    ConfirmAge,
+    Tender {
+        method: Method,
+        #[serde(default)]
+        amount: Option<Dec>,
+    },
+    CancelTicket,
+    Refund {
+        receipt_no: i64,
+        #[serde(default)]
+        lines: Option<Vec<usize>>,
+    },
+    FindSale {
+        receipt_no: i64,
+    },
+    Ticket,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("nobody is logged in")]
+    NotLoggedIn,
+    #[error("{0} is already logged in; log out first")]
+    AlreadyLoggedIn(String),
+    #[error("wrong PIN")]
+    WrongPin,
+    #[error("wrong PIN for {user} ({attempts} of {max} attempts)")]
+    WrongPinFor { user: String, attempts: u32, max: u32 },
+    #[error("{user} is locked after too many wrong PINs; try again in {seconds} s or ask a manager")]
+    Locked { user: String, seconds: i64 },
+    #[error("no user is called '{0}'")]
+    UnknownUser(String),
+    #[error("no shift is open; open a shift with a float first")]
+    NoShift,
+    #[error("a shift is already open since {0}")]
+    ShiftOpen(String),
+    #[error("a {role} may not {what}")]
+    NotPermitted { role: Role, what: &'static str },
+    #[error("a discount of {pct}% is more than the {max}% a {role} may give; a manager must give it")]
+    DiscountOverLimit { pct: Decimal, max: Decimal, role: Role },
+    #[error("a ticket is open; finish or cancel it first")]
+    TicketOpen,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Ticket(#[from] TicketError),
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
+    #[error("no sale has receipt number {0}")]
+    NoSuchSale(i64),
+    #[error("the sale could not be saved, nothing was recorded: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The open shift as answered to a screen or script.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShiftView {
+    pub id: i64,
+    pub opened_at: String,
+    pub float: Decimal,
+}
+
+/// What a command answers besides `ok`; fields that do not apply are left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shift: Option<ShiftView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sale: Option<SaleRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shift_count: Option<ShiftCount>,
+}
+
+/// The clock the session stamps events with, as RFC 3339 text and Unix seconds.
+fn now() -> (String, i64) {
+    let t = OffsetDateTime::now_utc();
+    (t.format(&Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string()), t.unix_timestamp())
+}
+
+pub struct Session {
+    store: Store,
+    config: Config,
+    catalog: Catalog,
+    user: Option<User>,
+    shift: Option<OpenShift>,
+    ticket: Ticket,
+}
+
+impl Session {
+    /// Opens the terminal's store in `data_dir` as its one writer. In demo mode an empty store
+    /// is seeded with the demo catalog and the demo users (cashier 1111, manager 9999).
+    pub fn open(config: Config, data_dir: &Path) -> Result<Session, ServiceError> {
+        let store = Store::open_dir(data_dir)?;
+        Session::with_store(config, store)
+    }
+
+    pub fn with_store(config: Config, mut store: Store) -> Result<Session, ServiceError> {
+        if config.demo {
+            seed_demo(&mut store, &config)?;
+        }
+        let catalog = Catalog::new(store.load_products()?, config.variable_measure.clone());
+        let shift = store.open_shift_of(&config.terminal_id)?;
+        Ok(Session { store, config, catalog, user: None, shift, ticket: Ticket::default() })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Runs one command.
+    pub fn execute(&mut self, cmd: Command) -> Result<Outcome, ServiceError> {
+        match cmd {
+            Command::Login { pin, user } => self.login(&pin, user.as_deref()),
+            Command::Logout => self.logout(),
+            Command::OpenShift { float } => self.open_shift(float.0),
+            Command::CloseShift { counted } => self.close_shift(counted.0),
+            Command::Scan { code } => self.scan(&code),
+            Command::Add { sku, plu, qty } => self.add(sku.as_deref(), plu.as_deref(), qty.map(|q| q.0)),
+            Command::Fuel { grade, litres } => self.fuel(&grade, litres.0),
+            Command::SetQty { line, qty } => self.edit(Permission::Sell, "change quantities", |t, _| t.set_qty(line, qty.0)),
+            Command::VoidLine { line } => self.edit(Permission::VoidLine, "void lines", |t, _| t.void_line(line)),
+            Command::Discount { line, percent, amount } => self.discount(line, percent.map(|d| d.0), amount.map(|d| d.0)),
+            Command::ConfirmAge => self.edit(Permission::Sell, "sell", |t, _| t.confirm_age().map(|_| ())),
+            Command::Tender { method, amount } => self.tender(method, amount.map(|d| d.0)),
+            Command::CancelTicket => self.cancel_ticket(),
+            Command::Refund { receipt_no, lines } => self.refund(receipt_no, lines),
+            Command::FindSale { receipt_no } => self.find_sale(receipt_no),
+            Command::Ticket => Ok(self.ticket_outcome()?),
+        }
+    }
+
+    fn user(&self) -> Result<&User, ServiceError> {
+        self.user.as_ref().ok_or(ServiceError::NotLoggedIn)
+    }
+
+    fn require(&self, perm: Permission, what: &'static str) -> Result<&User, ServiceError> {
+        let user = self.user()?;
+        if !self.config.role_policy(user.role).allows(perm) {
+            return Err(ServiceError::NotPermitted { role: user.role, what });
+        }
+        Ok(user)
+    }
+
+    fn selling(&self, perm: Permission, what: &'static str) -> Result<(&User, &OpenShift), ServiceError> {
+        let user = self.require(perm, what)?;
+        let shift = self.shift.as_ref().ok_or(ServiceError::NoShift)?;
+        Ok((user, shift))
+    }
+
+    fn ticket_outcome(&self) -> Result<Outcome, ServiceError> {
+        let totals = self.ticket.totals(&self.config.pricing)?;
+        Ok(Outcome { ticket: Some(TicketRecord::new(&self.ticket, &totals, &self.config.pricing)), ..Outcome::default() })
+    }
+
+    /// Applies a change to a copy of the ticket; the copy replaces the ticket only if the
+    /// change succeeds and the result still prices.
+    fn edit(
+        &mut self,
+        perm: Permission,
+        what: &'static str,
+        f: impl FnOnce(&mut Ticket, &crate::domain::ticket::Pricing) -> Result<(), TicketError>,
+    ) -> Result<Outcome, ServiceError> {
+        self.selling(perm, what)?;
+        let mut next = self.ticket.clone();
+        f(&mut next, &self.config.pricing)?;
+        next.totals(&self.config.pricing)?;
+        self.ticket = next;
+        self.ticket_outcome()
+    }
+
+    fn terminal(&self) -> &str {
+        &self.config.terminal_id
+    }
+
+    fn money(&self, v: Decimal, what: &str) -> Result<i64, ServiceError> {
+        if v < Decimal::ZERO {
+            return Err(ServiceError::Invalid(format!("the {what} must not be negative")));
+        }
+        self.config
+            .pricing
+            .currency
+            .to_minor(v)
+            .ok_or_else(|| ServiceError::Invalid(format!("the {what} {v} has more decimals than {} allows", self.config.pricing.currency.code)))
+    }
+
+    // -- users and shifts ------------------------------------------------------------------
+
+    fn login(&mut self, pin: &str, name: Option<&str>) -> Result<Outcome, ServiceError> {
+        if let Some(u) = &self.user {
+            return Err(ServiceError::AlreadyLoggedIn(u.name.clone()));
+        }
+        let (at, unix) = now();
+        let users = self.store.active_users()?;
+        let terminal = self.config.terminal_id.clone();
+        let found = match name {
+            Some(n) => {
+                let u = users.iter().find(|u| u.user.name == n).ok_or_else(|| ServiceError::UnknownUser(n.to_string()))?;
+                if let Some(until) = u.locked_until.filter(|&t| t > unix) {
+                    return Err(ServiceError::Locked { user: u.user.name.clone(), seconds: until - unix });
+                }
+                if !auth::verify_pin(pin, &u.pin_hash) {
+                    let max = self.config.max_pin_attempts;
+                    let lock_until = unix + self.config.lockout_seconds as i64;
+                    let attempts = self.store.record_failed_login(u.user.id, max, lock_until, &terminal, &at)?;
+                    if attempts >= max {
+                        return Err(ServiceError::Locked { user: u.user.name.clone(), seconds: self.config.lockout_seconds as i64 });
+                    }
+                    return Err(ServiceError::WrongPinFor { user: u.user.name.clone(), attempts, max });
+                }
+                u.user.clone()
+            }
+            None => {
+                let hit = users.iter().filter(|u| u.locked_until.is_none_or(|t| t <= unix)).find(|u| auth::verify_pin(pin, &u.pin_hash));
+                match hit {
+                    Some(u) => u.user.clone(),
+                    None => {
+                        self.store.journal_event("login_failed", &serde_json::json!({ "user_id": null }), &terminal, &at)?;
+                        return Err(ServiceError::WrongPin);
+                    }
+                }
+            }
+        };
+        self.store.record_login(found.id, &terminal, &at)?;
+        self.user = Some(found.clone());
+        Ok(Outcome { user: Some(found), shift: self.shift_view(), ..Outcome::default() })
+    }
+
+    fn logout(&mut self) -> Result<Outcome, ServiceError> {
+        let user = self.user()?.clone();
+        if !self.ticket.lines.is_empty() {
+            return Err(ServiceError::TicketOpen);
+        }
+        let (at, _) = now();
+        let terminal = self.config.terminal_id.clone();
+        self.store.journal_event("logout", &serde_json::json!({ "user_id": user.id }), &terminal, &at)?;
+        self.user = None;
+        Ok(Outcome::default())
+    }
+
+    fn shift_view(&self) -> Option<ShiftView> {
+        self.shift.as_ref().map(|s| ShiftView {
+            id: s.id,
+            opened_at: s.opened_at.clone(),
+            float: self.config.pricing.currency.from_minor(s.float_minor),
+        })
+    }
+
+    fn open_shift(&mut self, float: Decimal) -> Result<Outcome, ServiceError> {
+        let user = self.require(Permission::OpenShift, "open a shift")?.clone();
+        if let Some(s) = &self.shift {
+            return Err(ServiceError::ShiftOpen(s.opened_at.clone()));
+        }
+        let float_minor = self.money(float, "float")?;
+        let (at, _) = now();
+        let cur = &self.config.pricing.currency;
+        let event = serde_json::json!({
+            "event_id": uuid::Uuid::new_v4().to_string(), "kind": "shift_open", "terminal_id": self.terminal(),
+            "at": at, "user": user.name, "float": cur.fmt(float), "currency": cur.code,
+        });
+        let terminal = self.config.terminal_id.clone();
+        let id = self.store.open_shift(&terminal, &user, float_minor, &event, &at)?;
+        self.shift = Some(OpenShift { id, opened_at: at, opened_by: user.id, float_minor });
+        Ok(Outcome { shift: self.shift_view(), ..Outcome::default() })
+    }
+
+    fn close_shift(&mut self, counted: Decimal) -> Result<Outcome, ServiceError> {
+        let (user, shift) = self.selling(Permission::CloseShift, "close a shift")?;
+        let (user, shift) = (user.clone(), shift.clone());
+        if !self.ticket.lines.is_empty() {
+            return Err(ServiceError::TicketOpen);
+        }
+        let counted_minor = self.money(counted, "counted amount")?;
+        let cur = self.config.pricing.currency.clone();
+        let cash_net = self.store.shift_cash_net(shift.id)?;
+        let count = ShiftCount::new(cur.from_minor(shift.float_minor), cur.from_minor(cash_net), cur.from_minor(counted_minor));
+        let (at, _) = now();
+        let event = serde_json::json!({
+            "event_id": uuid::Uuid::new_v4().to_string(), "kind": "shift_close", "terminal_id": self.terminal(),
+            "at": at, "user": user.name, "shift_opened_at": shift.opened_at, "currency": cur.code,
+            "float": cur.fmt(count.float), "cash_net": cur.fmt(count.cash_net), "expected": cur.fmt(count.expected),
+            "counted": cur.fmt(count.counted), "difference": cur.fmt(count.difference),
+        });
+        let terminal = self.config.terminal_id.clone();
+        let expected_minor = shift.float_minor + cash_net;
+        self.store.close_shift(&terminal, shift.id, &user, counted_minor, expected_minor, &event, &at)?;
+        self.shift = None;
+        Ok(Outcome { shift_count: Some(count), ..Outcome::default() })
+    }
+
+    // -- the ticket ------------------------------------------------------------------------
+
+    fn scan(&mut self, code: &str) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        let line = match self.catalog.scan(code)? {
+            Lookup::Item(p) => Line::shop(p, Decimal::ONE)?,
+            Lookup::Measured(p, vm) => match vm.kind {
+                crate::domain::barcode::MeasureKind::Price => Line::embedded_price(p, vm.value),
+                crate::domain::barcode::MeasureKind::Weight => {
+                    if p.unit == Unit::Each {
+                        return Err(ServiceError::Invalid(format!("{} is sold by the piece, not by weight", p.name)));
+                    }
+                    Line::shop(p, vm.value)?
+                }
+            },
+        };
+        self.edit(Permission::Sell, "sell", |t, _| t.add(line).map(|_| ()))
+    }
+
+    fn add(&mut self, sku: Option<&str>, plu: Option<&str>, qty: Option<Decimal>) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        let product = match (sku, plu) {
+            (Some(s), None) => self.catalog.by_sku(s).ok_or_else(|| ServiceError::Invalid(format!("no item has the SKU '{s}'")))?,
+            (None, Some(p)) => self.catalog.by_plu(p).ok_or_else(|| ServiceError::Invalid(format!("no item has the PLU '{p}'")))?,
+            _ => return Err(ServiceError::Invalid("give exactly one of `sku` or `plu`".into())),
+        };
+        let line = Line::shop(product, qty.unwrap_or(Decimal::ONE))?;
+        self.edit(Permission::Sell, "sell", |t, _| t.add(line).map(|_| ()))
+    }
+
+    fn fuel(&mut self, grade: &str, litres: Decimal) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        let g = self
+            .config
+            .fuel_grades
+            .iter()
+            .find(|g| g.code == grade)
+            .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
+        let line = Line::fuel(g, litres)?;
+        self.edit(Permission::Sell, "sell", |t, _| t.add(line).map(|_| ()))
+    }
+
+    fn discount(&mut self, line: Option<usize>, percent: Option<Decimal>, amount: Option<Decimal>) -> Result<Outcome, ServiceError> {
+        let d = match (percent, amount) {
+            (Some(p), None) => Discount::Percent(p),
+            (None, Some(a)) => Discount::Amount(a),
+            _ => return Err(ServiceError::Invalid("give exactly one of `percent` or `amount`".into())),
+        };
+        let (user, _) = self.selling(Permission::Discount, "give discounts")?;
+        let role = user.role;
+        let max = self.config.role_policy(role).max_discount_percent;
+        let pricing = self.config.pricing.clone();
+        let mut next = self.ticket.clone();
+        let pct = match line {
+            Some(n) => next.set_line_discount(n, d, &pricing)?,
+            None => next.set_ticket_discount(d, &pricing)?,
+        };
+        if pct > max {
+            return Err(ServiceError::DiscountOverLimit { pct: pct.round_dp(2).normalize(), max, role });
+        }
+        next.totals(&pricing)?;
+        self.ticket = next;
+        self.ticket_outcome()
+    }
+
+    fn cancel_ticket(&mut self) -> Result<Outcome, ServiceError> {
+        let (user, _) = self.selling(Permission::CancelTicket, "cancel tickets")?;
+        if self.ticket.lines.is_empty() {
+            return Err(ServiceError::Invalid("there is no ticket to cancel".into()));
+        }
+        let totals = self.ticket.totals(&self.config.pricing)?;
+        let record = TicketRecord::new(&self.ticket, &totals, &self.config.pricing);
+        let payload = serde_json::json!({ "user_id": user.id, "ticket": record });
+        let (at, _) = now();
+        let terminal = self.config.terminal_id.clone();
+        self.store.journal_event("ticket_cancelled", &payload, &terminal, &at)?;
+        self.ticket = Ticket::default();
+        self.ticket_outcome()
+    }
+
+    fn tender(&mut self, method: Method, amount: Option<Decimal>) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        let mut next = self.ticket.clone();
+        match next.tender(method, amount, &self.config.pricing)? {
+            TenderOutcome::Partial { .. } => {
+                self.ticket = next;
+                self.ticket_outcome()
+            }
+            TenderOutcome::Complete(settlement) => {
+                let sale = self.store_sale(&next, &settlement, None)?;
+                self.ticket = Ticket::default();
+                Ok(Outcome { sale: Some(sale), ..Outcome::default() })
+            }
+        }
+    }
+
+    /// Makes a completed ticket durable. Returns only after the transaction has committed.
+    fn store_sale(&mut self, ticket: &Ticket, s: &Settlement, refund_of: Option<(i64, i64)>) -> Result<SaleRecord, ServiceError> {
+        let (user, shift) = self.selling(Permission::Sell, "sell")?;
+        let (user, shift_id) = (user.clone(), shift.id);
+        let (at, _) = now();
+        let terminal = self.config.terminal_id.clone();
+        let pricing = &self.config.pricing;
+        let rec = self.store.complete_sale(&terminal, shift_id, user.id, &pricing.currency, refund_of.map(|r| r.0), |receipt_no| {
+            SaleRecord::new(
+                SaleMeta {
+                    event_id: uuid::Uuid::new_v4().to_string(),
+                    receipt_no,
+                    refund_of: refund_of.map(|r| r.1),
+                    terminal_id: terminal.clone(),
+                    at,
+                    user: user.name.clone(),
+                },
+                ticket,
+                s,
+                pricing,
+            )
+        })?;
+        Ok(rec)
+    }
+
+    fn find_sale(&self, receipt_no: i64) -> Result<Outcome, ServiceError> {
+        self.user()?;
+        let sale = self.store.find_sale(self.terminal(), receipt_no, &self.config.pricing.currency)?.ok_or(ServiceError::NoSuchSale(receipt_no))?;
+        Ok(Outcome { sale: Some(sale), ..Outcome::default() })
+    }
+
+    /// Refunds lines of an earlier sale (all that are left when `lines` is not given), paid
+    /// back to the card first and the rest in cash, never more than was paid.
+    fn refund(&mut self, receipt_no: i64, lines: Option<Vec<usize>>) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Refund, "give refunds")?;
+        if !self.ticket.lines.is_empty() {
+            return Err(ServiceError::TicketOpen);
+        }
+        let cur = self.config.pricing.currency.clone();
+        let id = self.store.sale_id(self.terminal(), receipt_no)?.ok_or(ServiceError::NoSuchSale(receipt_no))?;
+        let orig = self.store.sale_by_id(id, &cur)?;
+        if orig.kind != "sale" {
+            return Err(ServiceError::Invalid(format!("receipt {receipt_no} is a refund; it cannot be refunded")));
+        }
+        let (done, card_done, cash_done) = self.store.refunds_of(id)?;
+        let open: Vec<_> = orig.lines.iter().filter(|l| !l.voided && !done.contains(&l.line)).collect();
+        if open.is_empty() {
+            return Err(ServiceError::Invalid(format!("receipt {receipt_no} is already fully refunded")));
+        }
+        let selected: Vec<_> = match &lines {
+            None => open.clone(),
+            Some(wanted) => {
+                if wanted.is_empty() {
+                    return Err(ServiceError::Invalid("name at least one line to refund".into()));
+                }
+                let mut sel = Vec::new();
+                for n in wanted {
+                    match open.iter().find(|l| l.line == *n) {
+                        Some(l) if !sel.iter().any(|s: &&crate::domain::record::LineRecord| s.line == *n) => sel.push(*l),
+                        Some(_) => return Err(ServiceError::Invalid(format!("line {n} is named twice"))),
+                        None => {
+                            return Err(ServiceError::Invalid(format!(
+                                "line {n} of receipt {receipt_no} cannot be refunded (it does not exist, was voided or is already refunded)"
+                            )))
+                        }
+                    }
+                }
+                sel
+            }
+        };
+        let everything_left = selected.len() == open.len();
+        let mut t = Ticket::default();
+        for l in &selected {
+            t.lines.push(Line {
+                sku: l.sku.clone(),
+                name: l.name.clone(),
+                unit: Unit::from_str(&l.unit).map_err(ServiceError::Invalid)?,
+                qty: l.qty,
+                unit_price: l.unit_price,
+                fixed_amount: Some(-(l.amount - l.ticket_discount)),
+                tax_class: l.tax_class.clone(),
+                age_restriction: None,
+                kind: LineKind::Refund { receipt_no, line: l.line },
+                discount: None,
+                voided: false,
+            });
+        }
+        let pricing = &self.config.pricing;
+        let totals = t.totals(pricing)?;
+        let paid_in = |m: &str| orig.payments.iter().filter(|p| p.method == m).map(|p| p.amount).sum::<Decimal>();
+        let card_left = paid_in("card") - cur.from_minor(card_done);
+        let cash_left = paid_in("cash") - orig.change - cur.from_minor(cash_done);
+        let left = card_left + cash_left;
+        let amount = if everything_left { left } else { (-totals.total).min(left) };
+        let (payments, _) = ticket::refund_payments(amount, card_left, cash_left, pricing);
+        let paid: Decimal = payments.iter().map(|p| p.amount).sum();
+        let settlement = Settlement { cash_rounding: paid - totals.total, totals, payments, paid, change: Decimal::ZERO };
+        t.payments = settlement.payments.clone();
+        let sale = self.store_sale(&t, &settlement, Some((id, receipt_no)))?;
+        Ok(Outcome { sale: Some(sale), ..Outcome::default() })
+    }
+}
+
+/// Seeds an empty demo store with the demo catalog and users.
+fn seed_demo(store: &mut Store, config: &Config) -> Result<(), ServiceError> {
+    let (at, _) = now();
+    if store.product_count()? == 0 {
+        let products = import::parse_catalog(DEMO_CATALOG, config).map_err(|errs| {
+            ServiceError::Invalid(format!("the demo catalog is invalid: {}", errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))
+        })?;
+        store.replace_catalog(&products, &config.terminal_id, &at, "demo")?;
+    }
+    if store.user_count()? == 0 {
+        for (name, role, pin) in [("Demo Cashier", Role::Cashier, "1111"), ("Demo Manager", Role::Manager, "9999")] {
+            let hash = auth::hash_pin(pin).map_err(ServiceError::Invalid)?;
+            store.add_user(name, role, &hash, &config.terminal_id, &at)?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds a user with a PIN (validated, hashed); refuses a PIN another active user already has,
+/// since PIN-only login must find exactly one user.
+pub fn add_user(store: &mut Store, config: &Config, name: &str, role: Role, pin: &str) -> Result<i64, ServiceError> {
+    validate_pin(pin).map_err(|e| ServiceError::Invalid(e.into()))?;
+    if name.trim().is_empty() {
+        return Err(ServiceError::Invalid("the name must not be empty".into()));
+    }
+    if store.active_users()?.iter().any(|u| auth::verify_pin(pin, &u.pin_hash)) {
+        return Err(ServiceError::Invalid("another user already has this PIN".into()));
+    }
+    let hash = auth::hash_pin(pin).map_err(ServiceError::Invalid)?;
+    let (at, _) = now();
+    Ok(store.add_user(name.trim(), role, &hash, &config.terminal_id, &at)?)
+}
+
+/// Imports a catalog file all or nothing. On any bad row nothing is written.
+pub fn import_catalog(store: &mut Store, config: &Config, text: &str, source: &str) -> Result<usize, Vec<import::RowError>> {
+    let products = import::parse_catalog(text, config)?;
+    let (at, _) = now();
+    store
+        .replace_catalog(&products, &config.terminal_id, &at, source)
+        .map_err(|e| vec![import::RowError { line: 0, reason: format!("nothing was imported: {e}") }])?;
+    Ok(products.len())
+}

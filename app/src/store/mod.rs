@@ -1,0 +1,565 @@
+//! The store: one SQLite file per terminal, one writer.
+//!
+//! `journal_mode=WAL`, `synchronous=FULL` (a committed sale survives a power cut),
+//! `foreign_keys=ON`. A completed sale, its lines, taxes and payments, its journal entry and
+//! its outbox row are written in one transaction.
+
+mod journal;
+mod schema;
+
+pub use journal::{JournalFault, JournalReport, GENESIS_HASH};
+
+use crate::domain::catalog::{Product, Unit};
+use crate::domain::money::Currency;
+use crate::domain::record::{LineRecord, PaymentRecord, SaleRecord, TaxRecord};
+use crate::domain::users::{Role, User};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use rust_decimal::Decimal;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("cannot use data directory {dir}: {source}")]
+    DataDir { dir: String, source: std::io::Error },
+    #[error("another Till process is already using {0}")]
+    Locked(String),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("an amount of {0} does not fit the currency")]
+    Amount(Decimal),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The writer's handle on the store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    /// Held for the life of the writer: a second writer on the same data dir is refused.
+    _lock: Option<File>,
+}
+
+/// A user row with what login needs.
+#[derive(Debug, Clone)]
+pub struct UserAuth {
+    pub user: User,
+    pub pin_hash: String,
+    pub failed_attempts: u32,
+    pub locked_until: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenShift {
+    pub id: i64,
+    pub opened_at: String,
+    pub opened_by: i64,
+    pub float_minor: i64,
+}
+
+pub const DB_FILE: &str = "till.sqlite";
+
+fn apply_pragmas(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir` as its one writer and migrates it.
+    pub fn open_dir(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir { dir: dir.display().to_string(), source })?;
+        let lock_path = dir.join("till.lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|source| StoreError::DataDir { dir: dir.display().to_string(), source })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(dir.display().to_string())),
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(StoreError::DataDir { dir: dir.display().to_string(), source })
+            }
+        }
+        let mut s = Store::open_file(&dir.join(DB_FILE))?;
+        s._lock = Some(lock);
+        Ok(s)
+    }
+
+    /// Opens a database file directly (tests, benchmarks). No process lock is taken.
+    pub fn open_file(path: &Path) -> Result<Store> {
+        let mut conn = Connection::open(path)?;
+        apply_pragmas(&conn)?;
+        schema::migrations().to_latest(&mut conn)?;
+        Ok(Store { conn, path: path.to_path_buf(), _lock: None })
+    }
+
+    /// Opens an existing store read-only (journal verification, reports) without taking the
+    /// writer's lock, so it works while Till runs.
+    pub fn open_read_only(dir: &Path) -> Result<Store> {
+        let path = dir.join(DB_FILE);
+        if !path.exists() {
+            return Err(StoreError::DataDir {
+                dir: dir.display().to_string(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, format!("no {DB_FILE} here")),
+            });
+        }
+        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Store { conn, path, _lock: None })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    // -- catalog ---------------------------------------------------------------------------
+
+    pub fn product_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM products", [], |r| r.get(0))?)
+    }
+
+    /// Replaces the whole catalog in one transaction, with a journal entry.
+    pub fn replace_catalog(&mut self, products: &[Product], terminal_id: &str, at: &str, source: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM barcodes", [])?;
+        tx.execute("DELETE FROM products", [])?;
+        {
+            let mut ins = tx.prepare(
+                "INSERT INTO products (sku, name, category, price, tax_class, unit, age_restriction) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            let mut code = tx.prepare("INSERT INTO barcodes (code, sku) VALUES (?1, ?2)")?;
+            for p in products {
+                ins.execute(params![p.sku, p.name, p.category, p.price.to_string(), p.tax_class, p.unit.as_str(), p.age_restriction])?;
+                for b in &p.barcodes {
+                    code.execute(params![b, p.sku])?;
+                }
+            }
+        }
+        let payload = serde_json::json!({ "source": source, "products": products.len() });
+        journal::append(&tx, terminal_id, at, "catalog_import", &payload.to_string())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn load_products(&self) -> Result<Vec<Product>> {
+        let mut codes: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+        let mut stmt = self.conn.prepare("SELECT sku, code FROM barcodes ORDER BY rowid")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (sku, code) = row?;
+            codes.entry(sku).or_default().push(code);
+        }
+        let mut stmt = self.conn.prepare("SELECT sku, name, category, price, tax_class, unit, age_restriction FROM products ORDER BY rowid")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<u8>>(6)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (sku, name, category, price, tax_class, unit, age) = row?;
+            let price = Decimal::from_str(&price).map_err(|_| StoreError::Corrupt(format!("product {sku} has price '{price}'")))?;
+            let unit = Unit::from_str(&unit).map_err(StoreError::Corrupt)?;
+            let barcodes = codes.remove(&sku).unwrap_or_default();
+            out.push(Product { sku, name, barcodes, category, price, tax_class, unit, age_restriction: age });
+        }
+        Ok(out)
+    }
+
+    // -- users -----------------------------------------------------------------------------
+
+    pub fn user_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
+    }
+
+    pub fn add_user(&mut self, name: &str, role: Role, pin_hash: &str, terminal_id: &str, at: &str) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        tx.execute("INSERT INTO users (name, role, pin_hash) VALUES (?1, ?2, ?3)", params![name, role.as_str(), pin_hash])?;
+        let id = tx.last_insert_rowid();
+        let payload = serde_json::json!({ "user_id": id, "name": name, "role": role.as_str() });
+        journal::append(&tx, terminal_id, at, "user_added", &payload.to_string())?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn active_users(&self) -> Result<Vec<UserAuth>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, name, role, pin_hash, failed_attempts, locked_until FROM users WHERE active = 1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, u32>(4)?, r.get::<_, Option<i64>>(5)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, role, pin_hash, failed_attempts, locked_until) = row?;
+            let role = Role::from_str(&role).map_err(StoreError::Corrupt)?;
+            out.push(UserAuth { user: User { id, name, role }, pin_hash, failed_attempts, locked_until });
+        }
+        Ok(out)
+    }
+
+    /// Records a failed PIN for a user; locks them until `lock_until` once `max` is reached.
+    /// Returns the attempts so far.
+    pub fn record_failed_login(&mut self, user_id: i64, max: u32, lock_until: i64, terminal_id: &str, at: &str) -> Result<u32> {
+        let tx = self.conn.transaction()?;
+        let attempts: u32 =
+            tx.query_row("UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = ?1 RETURNING failed_attempts", [user_id], |r| r.get(0))?;
+        let locked = attempts >= max;
+        if locked {
+            tx.execute("UPDATE users SET locked_until = ?2, failed_attempts = 0 WHERE id = ?1", params![user_id, lock_until])?;
+        }
+        let payload = serde_json::json!({ "user_id": user_id, "attempts": attempts, "locked": locked });
+        journal::append(&tx, terminal_id, at, "login_failed", &payload.to_string())?;
+        tx.commit()?;
+        Ok(attempts)
+    }
+
+    /// Journals an event that has no table of its own (login, logout, failed login...).
+    pub fn journal_event(&mut self, kind: &str, payload: &serde_json::Value, terminal_id: &str, at: &str) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        let seq = journal::append(&tx, terminal_id, at, kind, &payload.to_string())?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    pub fn record_login(&mut self, user_id: i64, terminal_id: &str, at: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?1", [user_id])?;
+        journal::append(&tx, terminal_id, at, "login", &serde_json::json!({ "user_id": user_id }).to_string())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    // -- shifts ----------------------------------------------------------------------------
+
+    pub fn open_shift_of(&self, terminal_id: &str) -> Result<Option<OpenShift>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, opened_at, opened_by, float_minor FROM shifts WHERE terminal_id = ?1 AND closed_at IS NULL",
+                [terminal_id],
+                |r| Ok(OpenShift { id: r.get(0)?, opened_at: r.get(1)?, opened_by: r.get(2)?, float_minor: r.get(3)? }),
+            )
+            .optional()?)
+    }
+
+    /// Opens a shift with its float: the shift row, a journal entry and an outbox event.
+    pub fn open_shift(&mut self, terminal_id: &str, user: &User, float_minor: i64, event: &serde_json::Value, at: &str) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        let event_id = event_id_of(event)?;
+        tx.execute(
+            "INSERT INTO shifts (event_id, terminal_id, opened_by, opened_at, float_minor) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![event_id, terminal_id, user.id, at, float_minor],
+        )?;
+        let id = tx.last_insert_rowid();
+        let body = event.to_string();
+        journal::append(&tx, terminal_id, at, "shift_open", &body)?;
+        outbox(&tx, &event_id, "shift_open", &body, at)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Cash that moved through the drawer in a shift, in minor units: cash taken minus change
+    /// minus cash paid out on refunds.
+    pub fn shift_cash_net(&self, shift_id: i64) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE((SELECT SUM(p.amount_minor) FROM payments p JOIN sales s ON s.id = p.sale_id
+                               WHERE s.shift_id = ?1 AND p.method = 'cash'), 0)
+                  - COALESCE((SELECT SUM(change_minor) FROM sales WHERE shift_id = ?1), 0)",
+            [shift_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn close_shift(
+        &mut self,
+        terminal_id: &str,
+        shift_id: i64,
+        user: &User,
+        counted_minor: i64,
+        expected_minor: i64,
+        event: &serde_json::Value,
+        at: &str,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let event_id = event_id_of(event)?;
+        let n = tx.execute(
+            "UPDATE shifts SET closed_by = ?2, closed_at = ?3, counted_minor = ?4, expected_minor = ?5 WHERE id = ?1 AND closed_at IS NULL",
+            params![shift_id, user.id, at, counted_minor, expected_minor],
+        )?;
+        if n != 1 {
+            return Err(StoreError::Corrupt(format!("shift {shift_id} is not open")));
+        }
+        let body = event.to_string();
+        journal::append(&tx, terminal_id, at, "shift_close", &body)?;
+        outbox(&tx, &event_id, "shift_close", &body, at)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    // -- sales -----------------------------------------------------------------------------
+
+    /// Stores a completed sale or refund in one transaction: the next receipt number, the
+    /// sale with its lines, taxes and payments, the journal entry and the outbox event.
+    /// `build` is given the receipt number and returns the record to store; nothing is written
+    /// if anything fails.
+    pub fn complete_sale(
+        &mut self,
+        terminal_id: &str,
+        shift_id: i64,
+        user_id: i64,
+        currency: &Currency,
+        refund_of_id: Option<i64>,
+        build: impl FnOnce(i64) -> SaleRecord,
+    ) -> Result<SaleRecord> {
+        let tx = self.conn.transaction()?;
+        let receipt_no: i64 = tx.query_row(
+            "INSERT INTO receipt_counters (terminal_id, last_no) VALUES (?1, 1)
+             ON CONFLICT (terminal_id) DO UPDATE SET last_no = last_no + 1
+             RETURNING last_no",
+            [terminal_id],
+            |r| r.get(0),
+        )?;
+        let rec = build(receipt_no);
+        let m = |v: Decimal| currency.to_minor(v).ok_or(StoreError::Amount(v));
+        let payload = serde_json::to_string(&rec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let seq = journal::append(&tx, terminal_id, &rec.at, &rec.kind, &payload)?;
+        tx.execute(
+            "INSERT INTO sales (event_id, terminal_id, receipt_no, kind, refund_of, shift_id, user_id, created_at, currency,
+                                subtotal_minor, discount_minor, tax_minor, total_minor, cash_rounding_minor, paid_minor, change_minor, journal_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            params![
+                rec.event_id,
+                terminal_id,
+                receipt_no,
+                rec.kind,
+                refund_of_id,
+                shift_id,
+                user_id,
+                rec.at,
+                rec.currency,
+                m(rec.subtotal)?,
+                m(rec.discount)?,
+                m(rec.tax_total)?,
+                m(rec.total)?,
+                m(rec.cash_rounding)?,
+                m(rec.paid)?,
+                m(rec.change)?,
+                seq
+            ],
+        )?;
+        let sale_id = tx.last_insert_rowid();
+        {
+            let mut ins = tx.prepare(
+                "INSERT INTO sale_lines (sale_id, line_no, kind, sku, name, unit, qty, unit_price, tax_class, gross_minor,
+                                         discount_minor, amount_minor, ticket_discount_minor, voided, refund_of_line)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?;
+            for l in &rec.lines {
+                ins.execute(params![
+                    sale_id,
+                    l.line,
+                    l.kind,
+                    l.sku,
+                    l.name,
+                    l.unit,
+                    l.qty.to_string(),
+                    l.unit_price.to_string(),
+                    l.tax_class,
+                    m(l.amount + l.discount)?,
+                    m(l.discount)?,
+                    m(l.amount)?,
+                    m(l.ticket_discount)?,
+                    l.voided,
+                    l.refund_of_line
+                ])?;
+            }
+            let mut ins = tx.prepare("INSERT INTO sale_taxes (sale_id, seq, name, rate, amount_minor) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            for (i, t) in rec.tax.iter().enumerate() {
+                ins.execute(params![sale_id, i, t.name, t.rate, m(t.amount)?])?;
+            }
+            let mut ins = tx.prepare("INSERT INTO payments (sale_id, seq, method, amount_minor) VALUES (?1, ?2, ?3, ?4)")?;
+            for (i, p) in rec.payments.iter().enumerate() {
+                ins.execute(params![sale_id, i, p.method, m(p.amount)?])?;
+            }
+        }
+        let event = serde_json::json!({ "event_id": rec.event_id, "kind": rec.kind, "terminal_id": terminal_id, rec.kind.as_str(): rec });
+        outbox(&tx, &rec.event_id, &rec.kind, &event.to_string(), &rec.at)?;
+        tx.commit()?;
+        Ok(rec)
+    }
+
+    /// The stored id of a sale by its receipt number.
+    pub fn sale_id(&self, terminal_id: &str, receipt_no: i64) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM sales WHERE terminal_id = ?1 AND receipt_no = ?2", params![terminal_id, receipt_no], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Reads a stored sale back in the shape it was completed in.
+    pub fn find_sale(&self, terminal_id: &str, receipt_no: i64, currency: &Currency) -> Result<Option<SaleRecord>> {
+        let Some(id) = self.sale_id(terminal_id, receipt_no)? else { return Ok(None) };
+        self.sale_by_id(id, currency).map(Some)
+    }
+
+    pub fn sale_by_id(&self, id: i64, currency: &Currency) -> Result<SaleRecord> {
+        let c = |v: i64| currency.from_minor(v);
+        let dec = |s: String| Decimal::from_str(&s).map_err(|_| StoreError::Corrupt(format!("sale {id}: '{s}' is not a decimal")));
+        let (head, user) = self.conn.query_row(
+            "SELECT s.event_id, s.receipt_no, s.kind, (SELECT o.receipt_no FROM sales o WHERE o.id = s.refund_of), s.terminal_id,
+                    s.created_at, u.name, s.currency, s.subtotal_minor, s.discount_minor, s.tax_minor, s.total_minor,
+                    s.cash_rounding_minor, s.paid_minor, s.change_minor
+             FROM sales s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    SaleRecord {
+                        event_id: r.get(0)?,
+                        receipt_no: r.get(1)?,
+                        kind: r.get(2)?,
+                        refund_of: r.get(3)?,
+                        terminal_id: r.get(4)?,
+                        at: r.get(5)?,
+                        user: String::new(),
+                        currency: r.get(7)?,
+                        lines: Vec::new(),
+                        subtotal: c(r.get(8)?),
+                        discount: c(r.get(9)?),
+                        tax: Vec::new(),
+                        tax_total: c(r.get(10)?),
+                        total: c(r.get(11)?),
+                        cash_rounding: c(r.get(12)?),
+                        payments: Vec::new(),
+                        paid: c(r.get(13)?),
+                        change: c(r.get(14)?),
+                    },
+                    r.get::<_, String>(6)?,
+                ))
+            },
+        )?;
+        let mut rec = SaleRecord { user, ..head };
+        let mut stmt = self.conn.prepare(
+            "SELECT line_no, kind, sku, name, unit, qty, unit_price, tax_class, discount_minor, amount_minor,
+                    ticket_discount_minor, voided, refund_of_line
+             FROM sale_lines WHERE sale_id = ?1 ORDER BY line_no",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok((
+                r.get::<_, usize>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, i64>(8)?,
+                r.get::<_, i64>(9)?,
+                r.get::<_, i64>(10)?,
+                r.get::<_, bool>(11)?,
+                r.get::<_, Option<usize>>(12)?,
+            ))
+        })?;
+        for row in rows {
+            let (line, kind, sku, name, unit, qty, unit_price, tax_class, disc, amount, tdisc, voided, refund_of_line) = row?;
+            rec.lines.push(LineRecord {
+                line,
+                kind,
+                sku,
+                name,
+                unit,
+                qty: dec(qty)?,
+                unit_price: dec(unit_price)?,
+                tax_class,
+                discount: c(disc),
+                amount: c(amount),
+                ticket_discount: c(tdisc),
+                voided,
+                refund_of_line,
+            });
+        }
+        let mut stmt = self.conn.prepare("SELECT name, rate, amount_minor FROM sale_taxes WHERE sale_id = ?1 ORDER BY seq")?;
+        for row in stmt.query_map([id], |r| Ok(TaxRecord { name: r.get(0)?, rate: r.get(1)?, amount: c(r.get(2)?) }))? {
+            rec.tax.push(row?);
+        }
+        let mut stmt = self.conn.prepare("SELECT method, amount_minor FROM payments WHERE sale_id = ?1 ORDER BY seq")?;
+        for row in stmt.query_map([id], |r| Ok(PaymentRecord { method: r.get(0)?, amount: c(r.get(1)?) }))? {
+            rec.payments.push(row?);
+        }
+        Ok(rec)
+    }
+
+    /// Refunds already made against a sale: (original line numbers refunded, card refunded,
+    /// cash refunded) in minor units, positive.
+    pub fn refunds_of(&self, sale_id: i64) -> Result<(Vec<usize>, i64, i64)> {
+        let mut stmt = self.conn.prepare(
+            "SELECT l.refund_of_line FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+             WHERE s.refund_of = ?1 AND l.refund_of_line IS NOT NULL AND l.voided = 0",
+        )?;
+        let lines = stmt.query_map([sale_id], |r| r.get::<_, usize>(0))?.collect::<std::result::Result<Vec<_>, _>>()?;
+        let (card, cash): (i64, i64) = self.conn.query_row(
+            "SELECT COALESCE(SUM(CASE WHEN p.method = 'card' THEN -p.amount_minor END), 0),
+                    COALESCE(SUM(CASE WHEN p.method = 'cash' THEN -p.amount_minor END), 0)
+             FROM payments p JOIN sales s ON s.id = p.sale_id WHERE s.refund_of = ?1",
+            [sale_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((lines, card, cash))
+    }
+
+    pub fn last_receipt_no(&self, terminal_id: &str) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT last_no FROM receipt_counters WHERE terminal_id = ?1", [terminal_id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    pub fn outbox_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?)
+    }
+
+    // -- journal ---------------------------------------------------------------------------
+
+    /// Walks the whole journal and checks the hash chain, the head and the sales' entries.
+    pub fn verify_journal(&self) -> Result<std::result::Result<JournalReport, JournalFault>> {
+        journal::verify(&self.conn)
+    }
+}
+
+fn event_id_of(event: &serde_json::Value) -> Result<String> {
+    event
+        .get("event_id")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| StoreError::Corrupt("an outbox event has no event_id".into()))
+}
+
+fn outbox(tx: &Transaction, event_id: &str, kind: &str, payload: &str, at: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO outbox (event_id, kind, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![event_id, kind, payload, at],
+    )?;
+    Ok(())
+}
