@@ -1,0 +1,63 @@
+//! Helpers shared by the integration tests: run the real `till` binary on a temporary data dir.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn till() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_till"));
+    // Never pick up a developer's own configuration.
+    c.env_remove("TILL_CONFIG");
+    c.env("HOME", std::env::temp_dir().join("till-test-home"));
+    c.env("XDG_CONFIG_HOME", std::env::temp_dir().join("till-test-home/config"));
+    c
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures").join(name)
+}
+
+/// Runs `till exec -` with the given commands and returns one answer per command.
+pub fn exec(data_dir: &Path, config: Option<&Path>, commands: &[Value]) -> Vec<Value> {
+    let mut cmd = till();
+    cmd.arg("exec").arg("--data-dir").arg(data_dir);
+    if let Some(c) = config {
+        cmd.arg("--config").arg(c);
+    }
+    cmd.arg("-").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("till starts");
+    {
+        let mut stdin = child.stdin.take().expect("stdin");
+        for c in commands {
+            writeln!(stdin, "{c}").expect("write command");
+        }
+    }
+    let out = child.wait_with_output().expect("till runs");
+    assert!(out.status.success(), "till exec failed: {}", String::from_utf8_lossy(&out.stderr));
+    let answers: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("answer is not JSON ({e}): {l}")))
+        .collect();
+    assert_eq!(answers.len(), commands.len(), "one answer per command");
+    answers
+}
+
+pub fn run(args: &[&str]) -> Output {
+    till().args(args).output().expect("till runs")
+}
+
+pub fn ok(v: &Value) -> &Value {
+    assert_eq!(v["ok"], Value::Bool(true), "command failed: {v}");
+    v
+}
+
+pub fn err(v: &Value) -> String {
+    assert_eq!(v["ok"], Value::Bool(false), "command should have failed: {v}");
+    v["error"].as_str().unwrap_or_default().to_string()
+}
+
+pub fn db(data_dir: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(data_dir.join("till.sqlite")).expect("open store")
+}
