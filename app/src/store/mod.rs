@@ -563,3 +563,106 @@ fn outbox(tx: &Transaction, event_id: &str, kind: &str, payload: &str, at: &str)
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::record::SaleRecord;
+    use rust_decimal_macros::dec;
+
+    fn eur() -> Currency {
+        Currency { code: "EUR".into(), minor_units: 2, cash_increment: None }
+    }
+
+    fn record(receipt_no: i64, total: Decimal) -> SaleRecord {
+        SaleRecord {
+            event_id: uuid::Uuid::new_v4().to_string(),
+            receipt_no,
+            kind: "sale".into(),
+            refund_of: None,
+            terminal_id: "T1".into(),
+            at: "2026-11-24T12:00:00Z".into(),
+            user: "Ann".into(),
+            currency: "EUR".into(),
+            lines: vec![LineRecord {
+                line: 1,
+                kind: "shop".into(),
+                sku: "A".into(),
+                name: "A".into(),
+                unit: "each".into(),
+                qty: dec!(1),
+                unit_price: total,
+                tax_class: "STD".into(),
+                discount: dec!(0.00),
+                amount: total,
+                ticket_discount: dec!(0.00),
+                voided: false,
+                refund_of_line: None,
+            }],
+            subtotal: total,
+            discount: dec!(0.00),
+            tax: vec![],
+            tax_total: dec!(0.00),
+            total,
+            cash_rounding: dec!(0.00),
+            payments: vec![PaymentRecord { method: "card".into(), amount: total }],
+            paid: total,
+            change: dec!(0.00),
+        }
+    }
+
+    fn store_with_shift(dir: &Path) -> (Store, i64, i64) {
+        let mut s = Store::open_file(&dir.join("t.sqlite")).unwrap();
+        let uid = s.add_user("Ann", Role::Cashier, "x", "T1", "t").unwrap();
+        let user = User { id: uid, name: "Ann".into(), role: Role::Cashier };
+        let shift = s.open_shift("T1", &user, 0, &serde_json::json!({ "event_id": "shift-1" }), "t").unwrap();
+        (s, uid, shift)
+    }
+
+    #[test]
+    fn pragmas_are_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open_file(&dir.path().join("t.sqlite")).unwrap();
+        let mode: String = s.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let sync: i64 = s.conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        let fk: i64 = s.conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
+    }
+
+    #[test]
+    fn a_sale_that_fails_to_store_leaves_no_trace_and_no_gap() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut s, uid, shift) = store_with_shift(dir.path());
+        let journal_before: i64 = s.conn.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0)).unwrap();
+        // An amount finer than the currency cannot be stored: the whole transaction rolls back.
+        let err = s.complete_sale("T1", shift, uid, &eur(), None, |n| record(n, dec!(1.005))).unwrap_err();
+        assert!(matches!(err, StoreError::Amount(_)), "{err}");
+        assert_eq!(s.last_receipt_no("T1").unwrap(), 0);
+        let journal_after: i64 = s.conn.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0)).unwrap();
+        assert_eq!(journal_before, journal_after);
+        assert_eq!(s.outbox_count().unwrap(), 1, "only the shift's event");
+        let ok = s.complete_sale("T1", shift, uid, &eur(), None, |n| record(n, dec!(2.50))).unwrap();
+        assert_eq!(ok.receipt_no, 1);
+        assert_eq!(s.find_sale("T1", 1, &eur()).unwrap().unwrap(), ok);
+        assert!(s.verify_journal().unwrap().is_ok());
+    }
+
+    #[test]
+    fn receipt_numbers_are_per_terminal() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut s, uid, shift) = store_with_shift(dir.path());
+        for expected in 1..=3 {
+            let r = s.complete_sale("T1", shift, uid, &eur(), None, |n| record(n, dec!(1.00))).unwrap();
+            assert_eq!(r.receipt_no, expected);
+        }
+        let r = s.complete_sale("T2", shift, uid, &eur(), None, |n| record(n, dec!(1.00))).unwrap();
+        assert_eq!(r.receipt_no, 1);
+    }
+
+    #[test]
+    fn a_second_writer_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = Store::open_dir(dir.path()).unwrap();
+        assert!(matches!(Store::open_dir(dir.path()), Err(StoreError::Locked(_))));
+    }
+}
