@@ -60,6 +60,11 @@ fn a_demo_sale_is_stored_exactly_as_answered() {
     let journaled: String = conn.query_row("SELECT payload FROM journal WHERE kind = 'sale'", [], |r| r.get(0)).unwrap();
     let journaled: Value = serde_json::from_str(&journaled).unwrap();
     assert_eq!(journaled, *sale);
+    let event: String = conn.query_row("SELECT payload FROM outbox WHERE kind = 'sale'", [], |r| r.get(0)).unwrap();
+    let event: Value = serde_json::from_str(&event).unwrap();
+    assert_eq!(event["event_id"], sale["event_id"]);
+    assert_eq!(event["terminal_id"], "DEMO-01");
+    assert_eq!(event["sale"], *sale);
     let (total, paid, change): (i64, i64, i64) =
         conn.query_row("SELECT total_minor, paid_minor, change_minor FROM sales", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
     assert_eq!((total, paid, change), (554, 2200, 1646));

@@ -35,6 +35,7 @@ pub fn run(session: &mut Session, input: impl BufRead, mut out: impl Write) -> s
         if let Some(v) = answer(session, &line) {
             writeln!(out, "{v}")?;
             out.flush()?;
+            session.idle();
         }
     }
     Ok(())

@@ -190,6 +190,14 @@ impl Session {
         &self.catalog
     }
 
+    /// Housekeeping for the moments between commands (a checkpoint of the store when due).
+    /// Never fails a sale: an error here is logged and retried at the next idle moment.
+    pub fn idle(&mut self) {
+        if let Err(e) = self.store.checkpoint_if_due() {
+            tracing::warn!("store checkpoint failed: {e}");
+        }
+    }
+
     /// Runs one command.
     pub fn execute(&mut self, cmd: Command) -> Result<Outcome, ServiceError> {
         match cmd {

@@ -25,18 +25,14 @@ pub fn entry_hash(prev_hash: &str, seq: i64, at: &str, terminal_id: &str, kind: 
 /// Appends an entry inside the caller's transaction and moves the head. Returns its seq.
 pub fn append(tx: &Transaction, terminal_id: &str, at: &str, kind: &str, payload: &str) -> Result<i64> {
     let head: Option<(i64, String)> =
-        tx.query_row("SELECT seq, hash FROM journal_head WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        tx.prepare_cached("SELECT seq, hash FROM journal_head WHERE id = 1")?.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
     let (prev_seq, prev_hash) = head.unwrap_or((0, GENESIS_HASH.to_string()));
     let seq = prev_seq + 1;
     let hash = entry_hash(&prev_hash, seq, at, terminal_id, kind, payload);
-    tx.execute(
-        "INSERT INTO journal (seq, at, terminal_id, kind, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![seq, at, terminal_id, kind, payload, prev_hash, hash],
-    )?;
-    tx.execute(
-        "INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = ?1, hash = ?2",
-        params![seq, hash],
-    )?;
+    tx.prepare_cached("INSERT INTO journal (seq, at, terminal_id, kind, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+        .execute(params![seq, at, terminal_id, kind, payload, prev_hash, hash])?;
+    tx.prepare_cached("INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = ?1, hash = ?2")?
+        .execute(params![seq, hash])?;
     Ok(seq)
 }
 

@@ -47,7 +47,7 @@ CREATE UNIQUE INDEX shifts_one_open ON shifts(terminal_id) WHERE closed_at IS NU
 CREATE TABLE receipt_counters (
     terminal_id TEXT PRIMARY KEY,
     last_no     INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE sales (
     id                  INTEGER PRIMARY KEY,
@@ -71,7 +71,7 @@ CREATE TABLE sales (
     UNIQUE (terminal_id, receipt_no),
     CHECK (paid_minor - change_minor = total_minor + cash_rounding_minor)
 );
-CREATE INDEX sales_refund_of ON sales(refund_of);
+CREATE INDEX sales_refund_of ON sales(refund_of) WHERE refund_of IS NOT NULL;
 CREATE INDEX sales_shift ON sales(shift_id);
 
 CREATE TABLE sale_lines (
@@ -91,7 +91,7 @@ CREATE TABLE sale_lines (
     voided              INTEGER NOT NULL,
     refund_of_line      INTEGER,
     PRIMARY KEY (sale_id, line_no)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE sale_taxes (
     sale_id      INTEGER NOT NULL REFERENCES sales(id),
@@ -100,7 +100,7 @@ CREATE TABLE sale_taxes (
     rate         TEXT NOT NULL,
     amount_minor INTEGER NOT NULL,
     PRIMARY KEY (sale_id, seq)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE payments (
     sale_id      INTEGER NOT NULL REFERENCES sales(id),
@@ -108,7 +108,7 @@ CREATE TABLE payments (
     method       TEXT NOT NULL CHECK (method IN ('cash', 'card')),
     amount_minor INTEGER NOT NULL,
     PRIMARY KEY (sale_id, seq)
-);
+) WITHOUT ROWID;
 
 -- The hash-chained journal. Append-only: the triggers refuse UPDATE and DELETE, and the hash
 -- chain makes any edit that bypasses them visible to `till journal verify`.
@@ -135,9 +135,11 @@ CREATE TABLE journal_head (
 );
 
 -- Events for the central endpoint, written in the same transaction as what they describe.
+-- Rows are never deleted, so the rowid keeps outbox order without AUTOINCREMENT; event ids are
+-- unique already in the tables the events come from.
 CREATE TABLE outbox (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id   TEXT NOT NULL UNIQUE,
+    id         INTEGER PRIMARY KEY,
+    event_id   TEXT NOT NULL,
     kind       TEXT NOT NULL,
     payload    TEXT NOT NULL,
     created_at TEXT NOT NULL
