@@ -53,7 +53,9 @@ fn bench(c: &mut Criterion) {
         ticket.lines.push(line);
     }
     ticket.discount = Some(Discount::Percent(Decimal::from(3)));
-    c.bench_function("recompute totals, 200-line ticket", |b| b.iter(|| black_box(ticket.totals(black_box(&cfg.pricing)).is_ok())));
+    c.bench_function("recompute totals, 200-line ticket", |b| {
+        b.iter(|| black_box(ticket.totals(black_box(&cfg.pricing)).is_ok()))
+    });
 }
 
 criterion_group!(benches, bench);

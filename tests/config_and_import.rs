@@ -55,11 +55,17 @@ fn config_errors_name_the_file_and_the_key() {
         assert!(e.contains("/etc/till/config.toml"), "names the file: {e}");
         assert!(e.contains(&format!("key `{key}`")), "names `{key}`: {e}");
     }
-    let e = parse_err(&format!("{GOOD}\n[[fuel_grades]]\ncode = \"E10\"\nname = \"E10\"\nprice = \"1.7899\"\ntax_class = \"Z\"\n"));
+    let e = parse_err(&format!(
+        "{GOOD}\n[[fuel_grades]]\ncode = \"E10\"\nname = \"E10\"\nprice = \"1.7899\"\ntax_class = \"Z\"\n"
+    ));
     assert!(e.contains("fuel_grades[0].price") && e.contains("3 decimals"), "{e}");
-    let e = parse_err(&format!("{GOOD}\n[[fuel_grades]]\ncode = \"E10\"\nname = \"E10\"\nprice = \"1.789\"\ntax_class = \"FUEL\"\n"));
+    let e = parse_err(&format!(
+        "{GOOD}\n[[fuel_grades]]\ncode = \"E10\"\nname = \"E10\"\nprice = \"1.789\"\ntax_class = \"FUEL\"\n"
+    ));
     assert!(e.contains("fuel_grades[0].tax_class") && e.contains("'FUEL' is not defined"), "{e}");
-    let e = parse_err(&GOOD.replace("[currency]\ncode = \"KWD\"", "[currency]\ncode = \"EUR\"\ncash_increment = \"0.003\""));
+    let e = parse_err(
+        &GOOD.replace("[currency]\ncode = \"KWD\"", "[currency]\ncode = \"EUR\"\ncash_increment = \"0.003\""),
+    );
     assert!(e.contains("currency.cash_increment"), "{e}");
     let e = parse_err("[terminal\nid = 1");
     assert!(e.contains("/etc/till/config.toml") && e.contains("line 1"), "a syntax error gives the line: {e}");

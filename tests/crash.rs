@@ -58,7 +58,10 @@ fn sell_until_killed(dir: &std::path::Path, kill_after: usize, first_round: bool
             let Ok(line) = line else { return };
             let Ok(v) = serde_json::from_str::<Value>(&line) else { return };
             if let Some(sale) = v.get("sale") {
-                let _ = tx.send((sale["receipt_no"].as_i64().unwrap_or(-1), sale["total"].as_str().unwrap_or("").to_string()));
+                let _ = tx.send((
+                    sale["receipt_no"].as_i64().unwrap_or(-1),
+                    sale["total"].as_str().unwrap_or("").to_string(),
+                ));
             }
         }
     });
@@ -92,7 +95,9 @@ fn check_store(dir: &std::path::Path, reported: &BTreeMap<i64, String>) -> i64 {
         assert_eq!(format!("{}.{:02}", stored / 100, stored % 100), *total, "sale {no}");
     }
     // Receipt numbers run 1..=n with no gap, and the counter agrees.
-    let (count, max): (i64, i64) = conn.query_row("SELECT COUNT(*), COALESCE(MAX(receipt_no), 0) FROM sales", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (count, max): (i64, i64) = conn
+        .query_row("SELECT COUNT(*), COALESCE(MAX(receipt_no), 0) FROM sales", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
     assert_eq!(count, max, "receipt numbers have gaps");
     let counter: i64 = conn.query_row("SELECT last_no FROM receipt_counters", [], |r| r.get(0)).unwrap();
     assert_eq!(counter, max);

@@ -57,7 +57,8 @@ fn a_demo_sale_is_stored_exactly_as_answered() {
     let conn = db(dir.path());
     let outbox: i64 = conn.query_row("SELECT COUNT(*) FROM outbox WHERE kind = 'sale'", [], |r| r.get(0)).unwrap();
     assert_eq!(outbox, 1);
-    let journaled: String = conn.query_row("SELECT payload FROM journal WHERE kind = 'sale'", [], |r| r.get(0)).unwrap();
+    let journaled: String =
+        conn.query_row("SELECT payload FROM journal WHERE kind = 'sale'", [], |r| r.get(0)).unwrap();
     let journaled: Value = serde_json::from_str(&journaled).unwrap();
     assert_eq!(journaled, *sale);
     let event: String = conn.query_row("SELECT payload FROM outbox WHERE kind = 'sale'", [], |r| r.get(0)).unwrap();
@@ -65,8 +66,11 @@ fn a_demo_sale_is_stored_exactly_as_answered() {
     assert_eq!(event["event_id"], sale["event_id"]);
     assert_eq!(event["terminal_id"], "DEMO-01");
     assert_eq!(event["sale"], *sale);
-    let (total, paid, change): (i64, i64, i64) =
-        conn.query_row("SELECT total_minor, paid_minor, change_minor FROM sales", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    let (total, paid, change): (i64, i64, i64) = conn
+        .query_row("SELECT total_minor, paid_minor, change_minor FROM sales", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
     assert_eq!((total, paid, change), (554, 2200, 1646));
     let out = run(&["journal", "verify", "--data-dir", dir.path().to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -168,7 +172,8 @@ fn discount_limits_follow_the_role() {
     assert_eq!(sale["lines"][0]["ticket_discount"], "5.48");
     // The cancelled ticket is in the journal.
     let conn = db(dir.path());
-    let cancelled: i64 = conn.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'ticket_cancelled'", [], |r| r.get(0)).unwrap();
+    let cancelled: i64 =
+        conn.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'ticket_cancelled'", [], |r| r.get(0)).unwrap();
     assert_eq!(cancelled, 1);
 }
 
@@ -213,10 +218,13 @@ fn weighed_and_price_embedded_codes() {
         )
         .unwrap();
     let (plu_sku, plu): (String, String) = conn
-        .query_row("SELECT sku, code FROM barcodes WHERE length(code) = 4 ORDER BY sku LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT sku, code FROM barcodes WHERE length(code) = 4 ORDER BY sku LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     let with_check = |body: &str| {
-        let s: u32 = body.bytes().rev().enumerate().map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
+        let s: u32 =
+            body.bytes().rev().enumerate().map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
         format!("{body}{}", (10 - s % 10) % 10)
     };
     // 1.250 kg of it.
@@ -278,7 +286,11 @@ fn refunds_never_exceed_what_was_paid() {
 fn cashiers_cannot_refund() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmds = login_and_shift("1111");
-    cmds.extend([json!({"cmd":"add","sku":"BEV-0001"}), json!({"cmd":"tender","method":"cash"}), json!({"cmd":"refund","receipt_no":1})]);
+    cmds.extend([
+        json!({"cmd":"add","sku":"BEV-0001"}),
+        json!({"cmd":"tender","method":"cash"}),
+        json!({"cmd":"refund","receipt_no":1}),
+    ]);
     let a = exec(dir.path(), None, &cmds);
     ok(&a[3]);
     assert!(err(&a[4]).contains("cashier may not give refunds"));
@@ -307,8 +319,13 @@ fn receipt_numbers_continue_across_sessions_and_the_shift_counts_the_drawer() {
     assert_eq!(count["difference"], "-0.07");
     assert!(err(&a[4]).contains("no shift is open"));
     let conn = db(dir.path());
-    let events: Vec<String> =
-        conn.prepare("SELECT kind FROM outbox ORDER BY id").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let events: Vec<String> = conn
+        .prepare("SELECT kind FROM outbox ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(events, ["shift_open", "sale", "sale", "sale", "shift_close"]);
 }
 
@@ -334,7 +351,8 @@ fn tax_exclusive_gst_with_cash_rounding_to_the_rupee() {
     let c = cfg.to_str().unwrap();
     let out = run(&["catalog", "import", fixture("india.csv").to_str().unwrap(), "--config", c, "--data-dir", d]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(&["user", "add", "--name", "Asha", "--role", "cashier", "--pin", "4321", "--config", c, "--data-dir", d]);
+    let out =
+        run(&["user", "add", "--name", "Asha", "--role", "cashier", "--pin", "4321", "--config", c, "--data-dir", d]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let a = exec(
         dir.path(),
@@ -357,12 +375,15 @@ fn tax_exclusive_gst_with_cash_rounding_to_the_rupee() {
     // DOSA 85 + CHAI 60 + RICE 56.25 at 5 %: CGST 2.125 + 1.5 + 1.40625 rounded per line half-even
     // = 2.12 + 1.50 + 1.41; SODA 40 + petrol 449.50 (4.37 x 102.86 = 449.4982) at 18 %.
     assert_eq!(sale["subtotal"], "690.75");
-    assert_eq!(sale["tax"], json!([
-        {"name":"CGST","rate":"2.5%","amount":"5.03"},
-        {"name":"CGST","rate":"9%","amount":"44.06"},
-        {"name":"SGST","rate":"2.5%","amount":"5.03"},
-        {"name":"SGST","rate":"9%","amount":"44.06"}
-    ]));
+    assert_eq!(
+        sale["tax"],
+        json!([
+            {"name":"CGST","rate":"2.5%","amount":"5.03"},
+            {"name":"CGST","rate":"9%","amount":"44.06"},
+            {"name":"SGST","rate":"2.5%","amount":"5.03"},
+            {"name":"SGST","rate":"9%","amount":"44.06"}
+        ])
+    );
     assert_eq!(sale["tax_total"], "98.18");
     assert_eq!(sale["total"], "788.93");
     // 88.93 left in cash rounds to 89 (the rupee); the card part was not rounded.

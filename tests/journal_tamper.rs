@@ -109,7 +109,8 @@ fn a_cut_off_end_is_noticed() {
     assert!(msg.contains(&format!("entries after {}", last - 1)), "{msg}");
     // Cutting the head too still leaves the sale without its entry.
     let conn = db(dir.path());
-    conn.execute("UPDATE journal_head SET seq = ?1, hash = (SELECT hash FROM journal WHERE seq = ?1)", [last - 1]).unwrap();
+    conn.execute("UPDATE journal_head SET seq = ?1, hash = (SELECT hash FROM journal WHERE seq = ?1)", [last - 1])
+        .unwrap();
     let (ok, msg) = verify(dir.path());
     assert!(!ok);
     assert!(msg.contains("receipt 4"), "{msg}");
@@ -134,7 +135,11 @@ fn verify_works_while_a_writer_holds_the_store() {
     assert!(first.contains("\"ok\""), "{first}");
     let out = run(&["exec", "--data-dir", dir.path().to_str().unwrap(), "-"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("another Till process"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("another Till process"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(verify(dir.path()).0);
     drop(stdin);
     child.wait().unwrap();

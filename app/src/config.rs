@@ -206,7 +206,8 @@ impl Config {
 
     /// Parses and validates configuration text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
-        let invalid = |key: &str, message: String| ConfigError::Invalid { file: file.to_string(), key: key.to_string(), message };
+        let invalid =
+            |key: &str, message: String| ConfigError::Invalid { file: file.to_string(), key: key.to_string(), message };
         let de = toml::Deserializer::parse(text).map_err(|e| invalid("(syntax)", e.to_string().trim().to_string()))?;
         let raw: RawConfig = serde_path_to_error::deserialize(de).map_err(|e| {
             let key = e.path().to_string();
@@ -258,7 +259,8 @@ fn err<T>(key: impl Into<String>, message: impl Into<String>) -> Result<T, Inval
 
 fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
     let t = &raw.terminal;
-    if t.id.is_empty() || t.id.len() > 32 || !t.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if t.id.is_empty() || t.id.len() > 32 || !t.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return err("terminal.id", "must be 1 to 32 letters, digits, '-' or '_'");
     }
 
@@ -270,7 +272,9 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         (Some(m), _) if m > 4 => return err("currency.minor_units", "must be 0 to 4"),
         (Some(m), _) => m,
         (None, Some(m)) => m,
-        (None, None) => return err("currency.minor_units", format!("required: the minor units of '{code}' are not built in")),
+        (None, None) => {
+            return err("currency.minor_units", format!("required: the minor units of '{code}' are not built in"))
+        }
     };
     let cash_increment = match raw.currency.cash_increment {
         None => None,
@@ -288,7 +292,16 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
     for (cls_code, c) in &raw.tax_classes {
         let key = format!("tax_classes.{cls_code}");
         if c.components.is_empty() {
-            return err(format!("{key}.components"), "a tax class needs at least one component (use percent = \"0\" for exempt)");
+            return err(
+                format!("{key}.components"),
+                "a tax class needs at least one component (use percent = \"0\" for exempt)",
+            );
+        }
+        if c.components.len() > crate::domain::tax::MAX_COMPONENTS {
+            return err(
+                format!("{key}.components"),
+                format!("at most {} components", crate::domain::tax::MAX_COMPONENTS),
+            );
         }
         let mut components = Vec::new();
         for (i, comp) in c.components.iter().enumerate() {
@@ -327,9 +340,17 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
             return err(format!("{key}.price"), "must be more than zero with at most 3 decimals per litre");
         }
         if !tax_classes.contains_key(&g.tax_class) {
-            return err(format!("{key}.tax_class"), format!("tax class '{}' is not defined under [tax_classes]", g.tax_class));
+            return err(
+                format!("{key}.tax_class"),
+                format!("tax class '{}' is not defined under [tax_classes]", g.tax_class),
+            );
         }
-        fuel_grades.push(FuelGrade { code: g.code.clone(), name: g.name.clone(), price_per_litre: g.price.0, tax_class: g.tax_class.clone() });
+        fuel_grades.push(FuelGrade {
+            code: g.code.clone(),
+            name: g.name.clone(),
+            price_per_litre: g.price.0,
+            tax_class: g.tax_class.clone(),
+        });
     }
 
     let mut roles: HashMap<Role, RolePolicy> = Role::ALL.iter().map(|&r| (r, RolePolicy::default_for(r))).collect();
@@ -342,7 +363,8 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
 
     for (i, r) in raw.barcodes.variable_measure.iter().enumerate() {
         let key = format!("barcodes.variable_measure[{i}]");
-        let ok_prefix = r.prefix.len() == 2 && r.prefix.starts_with('2') && r.prefix.bytes().all(|b| b.is_ascii_digit());
+        let ok_prefix =
+            r.prefix.len() == 2 && r.prefix.starts_with('2') && r.prefix.bytes().all(|b| b.is_ascii_digit());
         if !ok_prefix {
             return err(format!("{key}.prefix"), "must be a GS1 in-store prefix \"20\" to \"29\"");
         }
@@ -368,7 +390,11 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
             currency,
             line_rule: raw.rounding.line,
             cash_rule: raw.rounding.cash,
-            tax: TaxPolicy { prices_include_tax: raw.tax.prices_include_tax, rounding: raw.tax.rounding, rule: raw.rounding.tax },
+            tax: TaxPolicy {
+                prices_include_tax: raw.tax.prices_include_tax,
+                rounding: raw.tax.rounding,
+                rule: raw.rounding.tax,
+            },
             tax_classes,
         },
         fuel_grades,

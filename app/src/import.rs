@@ -33,7 +33,10 @@ pub fn parse_catalog(text: &str, config: &Config) -> Result<Vec<Product>, Vec<Ro
         Ok(h) => {
             let got: Vec<&str> = h.iter().map(str::trim).collect();
             if got != HEADER {
-                return Err(vec![RowError { line: 1, reason: format!("the header must be '{}', found '{}'", HEADER.join(","), got.join(",")) }]);
+                return Err(vec![RowError {
+                    line: 1,
+                    reason: format!("the header must be '{}', found '{}'", HEADER.join(","), got.join(",")),
+                }]);
             }
         }
         Err(e) => return Err(vec![RowError { line: 1, reason: format!("cannot read the header: {e}") }]),

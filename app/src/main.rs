@@ -203,7 +203,10 @@ fn print_config(cfg: &Config, dir: &Path) {
     let mut classes: Vec<_> = p.tax_classes.keys().cloned().collect();
     classes.sort();
     println!("tax classes: {}", classes.join(", "));
-    println!("fuel grades: {}", cfg.fuel_grades.iter().map(|g| format!("{} {}", g.code, g.price_per_litre)).collect::<Vec<_>>().join(", "));
+    println!(
+        "fuel grades: {}",
+        cfg.fuel_grades.iter().map(|g| format!("{} {}", g.code, g.price_per_litre)).collect::<Vec<_>>().join(", ")
+    );
 }
 
 fn main() -> ExitCode {
@@ -219,4 +222,3 @@ fn main() -> ExitCode {
         }
     }
 }
-

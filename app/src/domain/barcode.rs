@@ -41,12 +41,7 @@ pub struct Gtin {
 /// GS1 mod-10 check digit over `body` (the digits without the check digit).
 /// Weights 3,1,3,1... counted from the rightmost body digit.
 pub fn gs1_check_digit(body: &[u8]) -> u8 {
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| u32::from(*d) * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
+    let sum: u32 = body.iter().rev().enumerate().map(|(i, d)| u32::from(*d) * if i % 2 == 0 { 3 } else { 1 }).sum();
     ((10 - sum % 10) % 10) as u8
 }
 

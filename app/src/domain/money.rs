@@ -63,9 +63,9 @@ pub struct Currency {
 /// Minor units of the ISO 4217 currencies a terminal is likely to be configured with.
 pub fn iso_minor_units(code: &str) -> Option<u32> {
     Some(match code {
-        "EUR" | "USD" | "GBP" | "INR" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF"
-        | "RON" | "AUD" | "CAD" | "NZD" | "ZAR" | "MYR" | "PHP" | "THB" | "SGD" | "MXN"
-        | "BRL" | "TRY" | "AED" | "SAR" | "QAR" | "EGP" | "NGN" | "KES" | "PKR" | "LKR" | "BDT" => 2,
+        "EUR" | "USD" | "GBP" | "INR" | "CHF" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF" | "RON" | "AUD"
+        | "CAD" | "NZD" | "ZAR" | "MYR" | "PHP" | "THB" | "SGD" | "MXN" | "BRL" | "TRY" | "AED" | "SAR" | "QAR"
+        | "EGP" | "NGN" | "KES" | "PKR" | "LKR" | "BDT" => 2,
         "IDR" | "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" | "XOF" | "XAF" => 0,
         "KWD" | "BHD" | "OMR" | "JOD" | "TND" | "LYD" | "IQD" => 3,
         _ => return None,
@@ -153,7 +153,6 @@ impl<'de> Deserialize<'de> for Dec {
         d.deserialize_any(V)
     }
 }
-
 
 #[cfg(test)]
 mod tests {

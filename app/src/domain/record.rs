@@ -122,11 +122,18 @@ pub fn line_records(ticket: &Ticket, totals: &Totals, c: &Currency) -> Vec<LineR
 }
 
 fn tax_records(totals: &Totals, c: &Currency) -> Vec<TaxRecord> {
-    totals.tax.iter().map(|r| TaxRecord { name: r.name.clone(), rate: r.rate.clone(), amount: money(c, r.amount) }).collect()
+    totals
+        .tax
+        .iter()
+        .map(|r| TaxRecord { name: r.name.clone(), rate: r.rate.clone(), amount: money(c, r.amount) })
+        .collect()
 }
 
 fn payment_records(ticket_payments: &[super::ticket::Payment], c: &Currency) -> Vec<PaymentRecord> {
-    ticket_payments.iter().map(|p| PaymentRecord { method: p.method.as_str().to_string(), amount: money(c, p.amount) }).collect()
+    ticket_payments
+        .iter()
+        .map(|p| PaymentRecord { method: p.method.as_str().to_string(), amount: money(c, p.amount) })
+        .collect()
 }
 
 impl TicketRecord {

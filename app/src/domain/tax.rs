@@ -60,15 +60,6 @@ pub struct TaxPolicy {
     pub rule: RoundingRule,
 }
 
-/// The unrounded tax of one line, per component.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LineTax {
-    /// The line's amount without any tax (unrounded).
-    pub net: Decimal,
-    /// (summary key, unrounded amount) in component order.
-    pub components: Vec<(TaxKey, Decimal)>,
-}
-
 /// What the receipt's tax summary groups by: the component's name and rate.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TaxKey {
@@ -76,16 +67,24 @@ pub struct TaxKey {
     pub rate: String,
 }
 
-/// Splits a line amount into net and tax components.
+/// Splits a line amount into its net amount (returned) and its unrounded tax per component
+/// (written to `out`, in component order).
 ///
 /// `amount` is the line amount after discounts, as priced (gross if prices include tax);
 /// `qty` is used by per-unit components. Each component is an affine function of the net
 /// amount, so the net amount of a tax-inclusive price is found exactly by one division.
-pub fn line_tax(class: &TaxClass, amount: Decimal, qty: Decimal, prices_include_tax: bool) -> LineTax {
-    // Each component's tax as alpha * net + beta; (sum_alpha, sum_beta) is their running sum.
-    let mut parts: Vec<(Decimal, Decimal)> = Vec::with_capacity(class.components.len());
+pub fn line_tax(
+    class: &TaxClass,
+    amount: Decimal,
+    qty: Decimal,
+    prices_include_tax: bool,
+    out: &mut Vec<Decimal>,
+) -> Decimal {
+    // Each component's tax is alpha * net + beta; (sum_alpha, sum_beta) is their running sum.
+    out.clear();
+    let mut parts: [(Decimal, Decimal); 8] = [(Decimal::ZERO, Decimal::ZERO); 8];
     let (mut sum_alpha, mut sum_beta) = (Decimal::ZERO, Decimal::ZERO);
-    for c in &class.components {
+    for (i, c) in class.components.iter().enumerate() {
         let (alpha, beta) = match (&c.basis, c.compound) {
             (TaxBasis::Percent(r), false) => (*r / Decimal::ONE_HUNDRED, Decimal::ZERO),
             (TaxBasis::Percent(r), true) => {
@@ -96,17 +95,17 @@ pub fn line_tax(class: &TaxClass, amount: Decimal, qty: Decimal, prices_include_
         };
         sum_alpha += alpha;
         sum_beta += beta;
-        parts.push((alpha, beta));
+        if let Some(slot) = parts.get_mut(i) {
+            *slot = (alpha, beta);
+        }
     }
     let net = if prices_include_tax { (amount - sum_beta) / (Decimal::ONE + sum_alpha) } else { amount };
-    let components = class
-        .components
-        .iter()
-        .zip(parts)
-        .map(|(c, (alpha, beta))| (TaxKey { name: c.name.clone(), rate: c.rate_label() }, alpha * net + beta))
-        .collect();
-    LineTax { net, components }
+    out.extend(parts.iter().take(class.components.len()).map(|(alpha, beta)| *alpha * net + *beta));
+    net
 }
+
+/// Most components a tax class may have.
+pub const MAX_COMPONENTS: usize = 8;
 
 /// One row of the receipt's tax summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -116,32 +115,58 @@ pub struct TaxRow {
     pub amount: Decimal,
 }
 
-/// Rounds the lines' taxes by the policy and sums them per rate. Returns the per-line rounded
-/// tax (per-line mode; zero-filled in per-ticket mode) and the summary rows; the tax total is
+/// Adds up a ticket's taxes: per class and component while the lines come in (rounded per line
+/// or not, as the policy says), then per name and rate, rounded once. The ticket's tax total is
 /// the sum of the rows.
-pub fn summarise(lines: &[LineTax], currency: &Currency, policy: &TaxPolicy) -> (Vec<Decimal>, Vec<TaxRow>) {
-    let mut buckets: BTreeMap<TaxKey, Decimal> = BTreeMap::new();
-    let mut per_line = Vec::with_capacity(lines.len());
-    for l in lines {
-        let mut line_total = Decimal::ZERO;
-        for (key, amount) in &l.components {
-            let amount = match policy.rounding {
-                TaxRounding::PerLine => currency.round(*amount, policy.rule),
-                TaxRounding::PerTicket => *amount,
-            };
-            line_total += amount;
-            *buckets.entry(key.clone()).or_default() += amount;
-        }
-        per_line.push(match policy.rounding {
-            TaxRounding::PerLine => line_total,
-            TaxRounding::PerTicket => Decimal::ZERO,
-        });
+pub struct TaxSummary<'a> {
+    currency: &'a Currency,
+    policy: &'a TaxPolicy,
+    per_class: Vec<(&'a TaxClass, Vec<Decimal>)>,
+    scratch: Vec<Decimal>,
+}
+
+impl<'a> TaxSummary<'a> {
+    pub fn new(currency: &'a Currency, policy: &'a TaxPolicy) -> Self {
+        TaxSummary { currency, policy, per_class: Vec::new(), scratch: Vec::with_capacity(MAX_COMPONENTS) }
     }
-    let rows = buckets
-        .into_iter()
-        .map(|(k, amount)| TaxRow { name: k.name, rate: k.rate, amount: currency.round(amount, policy.rule) })
-        .collect();
-    (per_line, rows)
+
+    /// Adds one line; returns its net amount (unrounded).
+    pub fn add(&mut self, class: &'a TaxClass, amount: Decimal, qty: Decimal) -> Decimal {
+        let net = line_tax(class, amount, qty, self.policy.prices_include_tax, &mut self.scratch);
+        let i = match self.per_class.iter().position(|(c, _)| std::ptr::eq(*c, class)) {
+            Some(i) => i,
+            None => {
+                self.per_class.push((class, vec![Decimal::ZERO; class.components.len()]));
+                self.per_class.len() - 1
+            }
+        };
+        let sums = &mut self.per_class[i].1;
+        for (sum, t) in sums.iter_mut().zip(&self.scratch) {
+            *sum += match self.policy.rounding {
+                TaxRounding::PerLine => self.currency.round(*t, self.policy.rule),
+                TaxRounding::PerTicket => *t,
+            };
+        }
+        net
+    }
+
+    /// The summary rows, by name and rate.
+    pub fn rows(self) -> Vec<TaxRow> {
+        let mut buckets: BTreeMap<TaxKey, Decimal> = BTreeMap::new();
+        for (class, sums) in &self.per_class {
+            for (c, sum) in class.components.iter().zip(sums) {
+                *buckets.entry(TaxKey { name: c.name.clone(), rate: c.rate_label() }).or_default() += *sum;
+            }
+        }
+        buckets
+            .into_iter()
+            .map(|(k, amount)| TaxRow {
+                name: k.name,
+                rate: k.rate,
+                amount: self.currency.round(amount, self.policy.rule),
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -159,15 +184,17 @@ mod tests {
 
     #[test]
     fn gst_split_into_cgst_and_sgst() {
-        let gst = TaxClass { code: "GST18".into(), name: "GST 18%".into(), components: vec![pct("CGST", dec!(9)), pct("SGST", dec!(9))] };
-        let t = line_tax(&gst, dec!(100), dec!(1), false);
-        assert_eq!(t.net, dec!(100));
-        assert_eq!(t.components[0].1, dec!(9));
-        assert_eq!(t.components[1].1, dec!(9));
+        let gst = TaxClass {
+            code: "GST18".into(),
+            name: "GST 18%".into(),
+            components: vec![pct("CGST", dec!(9)), pct("SGST", dec!(9))],
+        };
+        let mut t = Vec::new();
+        assert_eq!(line_tax(&gst, dec!(100), dec!(1), false, &mut t), dec!(100));
+        assert_eq!(t, [dec!(9), dec!(9)]);
         // Inclusive: 118 contains 100 net plus 9 + 9.
-        let t = line_tax(&gst, dec!(118), dec!(1), true);
-        assert_eq!(t.net, dec!(100));
-        assert_eq!(t.components[0].1, dec!(9));
+        assert_eq!(line_tax(&gst, dec!(118), dec!(1), true, &mut t), dec!(100));
+        assert_eq!(t, [dec!(9), dec!(9)]);
     }
 
     #[test]
@@ -181,14 +208,13 @@ mod tests {
                 TaxComponent { name: "VAT".into(), basis: TaxBasis::Percent(dec!(19)), compound: true },
             ],
         };
-        let t = line_tax(&fuel, dec!(100), dec!(40), false);
-        assert_eq!(t.components[0].1, dec!(26.18));
-        assert_eq!(t.components[1].1, dec!(23.9742)); // 19 % of 126.18
-        // Inclusive: the same gross amount splits back into the same parts.
+        let mut t = Vec::new();
+        line_tax(&fuel, dec!(100), dec!(40), false, &mut t);
+        assert_eq!(t, [dec!(26.18), dec!(23.9742)]); // 19 % of 126.18
+                                                     // Inclusive: the same gross amount splits back into the same parts.
         let gross = dec!(100) + dec!(26.18) + dec!(23.9742);
-        let t = line_tax(&fuel, gross, dec!(40), true);
-        assert_eq!(t.net, dec!(100));
-        assert_eq!(t.components[1].1, dec!(23.9742));
+        assert_eq!(line_tax(&fuel, gross, dec!(40), true, &mut t), dec!(100));
+        assert_eq!(t[1], dec!(23.9742));
     }
 
     #[test]
@@ -197,15 +223,18 @@ mod tests {
         // Three lines of 0.10 net: 0.019 each. Per line: 0.02 * 3 = 0.06; per ticket: 0.057 -> 0.06.
         // Three lines of 0.05 net: 0.0095 each. Per line: 0.01 * 3 = 0.03; per ticket: 0.0285 -> 0.03.
         // Two lines of 0.13 net: 0.0247 each. Per line 0.02 * 2 = 0.04; per ticket 0.0494 -> 0.05.
-        let lines: Vec<LineTax> = (0..2).map(|_| line_tax(&vat, dec!(0.13), dec!(1), false)).collect();
         let cur = inr();
-        let per_line = TaxPolicy { prices_include_tax: false, rounding: TaxRounding::PerLine, rule: RoundingRule::HalfUp };
+        let per_line =
+            TaxPolicy { prices_include_tax: false, rounding: TaxRounding::PerLine, rule: RoundingRule::HalfUp };
         let per_ticket = TaxPolicy { rounding: TaxRounding::PerTicket, ..per_line.clone() };
-        let (pl, rows) = summarise(&lines, &cur, &per_line);
-        assert_eq!(rows[0].amount, dec!(0.04));
-        assert_eq!(pl.iter().copied().sum::<Decimal>(), dec!(0.04));
-        let (_, rows) = summarise(&lines, &cur, &per_ticket);
-        assert_eq!(rows[0].amount, dec!(0.05));
-        assert_eq!(rows[0].rate, "19%");
+        let rows = |policy: &TaxPolicy| {
+            let mut s = TaxSummary::new(&cur, policy);
+            s.add(&vat, dec!(0.13), dec!(1));
+            s.add(&vat, dec!(0.13), dec!(1));
+            s.rows()
+        };
+        assert_eq!(rows(&per_line)[0].amount, dec!(0.04));
+        assert_eq!(rows(&per_ticket)[0].amount, dec!(0.05));
+        assert_eq!(rows(&per_ticket)[0].rate, "19%");
     }
 }

@@ -66,11 +66,16 @@ pub enum Discount {
 pub enum LineKind {
     Shop,
     /// A fuel fill; `qty` is the volume in litres.
-    Fuel { grade: String },
+    Fuel {
+        grade: String,
+    },
     /// A variable-measure code with the price printed in it (`qty` is 1, the price is fixed).
     EmbeddedPrice,
     /// A refunded line of an earlier sale.
-    Refund { receipt_no: i64, line: usize },
+    Refund {
+        receipt_no: i64,
+        line: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -238,7 +243,9 @@ pub struct Settlement {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TenderOutcome {
     /// More is due.
-    Partial { remaining: Decimal },
+    Partial {
+        remaining: Decimal,
+    },
     Complete(Settlement),
 }
 
@@ -293,7 +300,11 @@ impl Ticket {
             return Err(TicketError::AlreadyVoided(no));
         }
         if line.fixed_amount.is_some() {
-            return Err(TicketError::BadQuantity { qty, unit: line.unit, why: "the item's price is printed on its code" });
+            return Err(TicketError::BadQuantity {
+                qty,
+                unit: line.unit,
+                why: "the item's price is printed on its code",
+            });
         }
         check_qty(qty, line.unit)?;
         line.qty = qty.normalize();
@@ -343,7 +354,12 @@ impl Ticket {
         let mut lines = Vec::with_capacity(self.lines.len());
         for l in &self.lines {
             if l.voided {
-                lines.push(LineTotals { gross: Decimal::ZERO, discount: Decimal::ZERO, amount: Decimal::ZERO, ticket_discount_share: Decimal::ZERO });
+                lines.push(LineTotals {
+                    gross: Decimal::ZERO,
+                    discount: Decimal::ZERO,
+                    amount: Decimal::ZERO,
+                    ticket_discount_share: Decimal::ZERO,
+                });
                 continue;
             }
             let gross = line_gross(l, p);
@@ -360,22 +376,30 @@ impl Ticket {
         };
         allocate(discount, &mut lines, cur);
 
-        let mut line_taxes = Vec::with_capacity(self.lines.len());
+        let mut summary = tax::TaxSummary::new(cur, &p.tax);
         for (l, t) in self.lines.iter().zip(&lines) {
             if l.voided {
                 continue;
             }
-            let class = p.tax_classes.get(&l.tax_class).ok_or_else(|| TicketError::UnknownTaxClass(l.tax_class.clone()))?;
+            let class =
+                p.tax_classes.get(&l.tax_class).ok_or_else(|| TicketError::UnknownTaxClass(l.tax_class.clone()))?;
             let signed_qty = if t.gross < Decimal::ZERO { -l.qty } else { l.qty };
-            line_taxes.push(tax::line_tax(class, t.amount - t.ticket_discount_share, signed_qty, p.tax.prices_include_tax));
+            summary.add(class, t.amount - t.ticket_discount_share, signed_qty);
         }
-        let (_, tax) = tax::summarise(&line_taxes, cur, &p.tax);
+        let tax = summary.rows();
         let tax_total: Decimal = tax.iter().map(|r| r.amount).sum();
         let mut total = subtotal - discount;
         if !p.tax.prices_include_tax {
             total += tax_total;
         }
-        Ok(Totals { lines, subtotal, discount, tax, tax_total: cur.round(tax_total, p.tax.rule), total: cur.round(total, p.line_rule) })
+        Ok(Totals {
+            lines,
+            subtotal,
+            discount,
+            tax,
+            tax_total: cur.round(tax_total, p.tax.rule),
+            total: cur.round(total, p.line_rule),
+        })
     }
 
     /// What is still due before any cash rounding.
@@ -386,7 +410,12 @@ impl Ticket {
     /// Takes a payment. `amount` of `None` means "exactly what is due" (cash: rounded to the
     /// cash increment). Change is given only from cash; the cash increment rounds only the
     /// cash part.
-    pub fn tender(&mut self, method: Method, amount: Option<Decimal>, p: &Pricing) -> Result<TenderOutcome, TicketError> {
+    pub fn tender(
+        &mut self,
+        method: Method,
+        amount: Option<Decimal>,
+        p: &Pricing,
+    ) -> Result<TenderOutcome, TicketError> {
         if self.is_empty() {
             return Err(TicketError::Empty);
         }
@@ -514,7 +543,12 @@ fn allocate(discount: Decimal, lines: &mut [LineTotals], cur: &Currency) {
 /// Pays back a refund of `amount` (positive): to the card first, up to what was charged to it
 /// and not yet refunded, the rest in cash, rounded to the cash increment but never beyond the
 /// cash that was taken. Returns the payments (negative) and the cash rounding.
-pub fn refund_payments(amount: Decimal, card_left: Decimal, cash_left: Decimal, p: &Pricing) -> (Vec<Payment>, Decimal) {
+pub fn refund_payments(
+    amount: Decimal,
+    card_left: Decimal,
+    cash_left: Decimal,
+    p: &Pricing,
+) -> (Vec<Payment>, Decimal) {
     let card = amount.min(card_left).max(Decimal::ZERO);
     let exact_cash = amount - card;
     let cash = p.currency.round_cash(exact_cash, p.cash_rule).min(cash_left).max(Decimal::ZERO);

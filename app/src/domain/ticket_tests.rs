@@ -12,11 +12,21 @@ use std::collections::HashMap;
 fn classes() -> HashMap<String, TaxClass> {
     let pct = |n: &str, r: Decimal, compound| TaxComponent { name: n.into(), basis: TaxBasis::Percent(r), compound };
     let mut m = HashMap::new();
-    m.insert("STD".into(), TaxClass { code: "STD".into(), name: "VAT 19%".into(), components: vec![pct("VAT", dec!(19), false)] });
-    m.insert("RED".into(), TaxClass { code: "RED".into(), name: "VAT 7%".into(), components: vec![pct("VAT", dec!(7), false)] });
+    m.insert(
+        "STD".into(),
+        TaxClass { code: "STD".into(), name: "VAT 19%".into(), components: vec![pct("VAT", dec!(19), false)] },
+    );
+    m.insert(
+        "RED".into(),
+        TaxClass { code: "RED".into(), name: "VAT 7%".into(), components: vec![pct("VAT", dec!(7), false)] },
+    );
     m.insert(
         "GST18".into(),
-        TaxClass { code: "GST18".into(), name: "GST 18%".into(), components: vec![pct("CGST", dec!(9), false), pct("SGST", dec!(9), false)] },
+        TaxClass {
+            code: "GST18".into(),
+            name: "GST 18%".into(),
+            components: vec![pct("CGST", dec!(9), false), pct("SGST", dec!(9), false)],
+        },
     );
     m.insert(
         "FUEL".into(),
@@ -70,7 +80,12 @@ fn ticket_of(items: &[(Decimal, Decimal, &str)]) -> Ticket {
 
 #[test]
 fn fuel_line_is_volume_times_price_rounded_to_the_currency() {
-    let grade = FuelGrade { code: "E10".into(), name: "Super E10".into(), price_per_litre: dec!(1.739), tax_class: "FUEL".into() };
+    let grade = FuelGrade {
+        code: "E10".into(),
+        name: "Super E10".into(),
+        price_per_litre: dec!(1.739),
+        tax_class: "FUEL".into(),
+    };
     let mut t = Ticket::default();
     t.add(Line::fuel(&grade, dec!(32.17)).unwrap()).unwrap();
     let totals = t.totals(&eur()).unwrap();
@@ -204,7 +219,13 @@ fn tax_exclusive_prices_add_tax_on_top() {
 fn refund_payments_go_to_card_first_and_never_exceed_what_was_paid() {
     let p = pricing(true, TaxRounding::PerTicket, 2, Some(dec!(0.05)));
     let (pay, _) = refund_payments(dec!(12.00), dec!(10.00), dec!(5.00), &p);
-    assert_eq!(pay, vec![Payment { method: Method::Card, amount: dec!(-10.00) }, Payment { method: Method::Cash, amount: dec!(-2.00) }]);
+    assert_eq!(
+        pay,
+        vec![
+            Payment { method: Method::Card, amount: dec!(-10.00) },
+            Payment { method: Method::Cash, amount: dec!(-2.00) }
+        ]
+    );
     let (pay, rounding) = refund_payments(dec!(3.02), dec!(0), dec!(5.00), &p);
     assert_eq!(pay, vec![Payment { method: Method::Cash, amount: dec!(-3.00) }]);
     assert_eq!(rounding, dec!(0.02));

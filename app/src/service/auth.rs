@@ -5,7 +5,10 @@ use argon2::Argon2;
 
 pub fn hash_pin(pin: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(pin.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| format!("cannot hash the PIN: {e}"))
+    Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| format!("cannot hash the PIN: {e}"))
 }
 
 /// Whether `pin` matches the stored hash. A damaged hash never matches.

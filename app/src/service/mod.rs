@@ -15,7 +15,7 @@ use crate::domain::shift::ShiftCount;
 use crate::domain::ticket::{self, Discount, Line, LineKind, Method, Settlement, TenderOutcome, Ticket, TicketError};
 use crate::domain::users::{validate_pin, Permission, Role, User};
 use crate::import;
-use crate::store::{OpenShift, Store, StoreError};
+use crate::store::{OpenShift, ShiftClosing, Store, StoreError};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -208,9 +208,13 @@ impl Session {
             Command::Scan { code } => self.scan(&code),
             Command::Add { sku, plu, qty } => self.add(sku.as_deref(), plu.as_deref(), qty.map(|q| q.0)),
             Command::Fuel { grade, litres } => self.fuel(&grade, litres.0),
-            Command::SetQty { line, qty } => self.edit(Permission::Sell, "change quantities", |t, _| t.set_qty(line, qty.0)),
+            Command::SetQty { line, qty } => {
+                self.edit(Permission::Sell, "change quantities", |t, _| t.set_qty(line, qty.0))
+            }
             Command::VoidLine { line } => self.edit(Permission::VoidLine, "void lines", |t, _| t.void_line(line)),
-            Command::Discount { line, percent, amount } => self.discount(line, percent.map(|d| d.0), amount.map(|d| d.0)),
+            Command::Discount { line, percent, amount } => {
+                self.discount(line, percent.map(|d| d.0), amount.map(|d| d.0))
+            }
             Command::ConfirmAge => self.edit(Permission::Sell, "sell", |t, _| t.confirm_age().map(|_| ())),
             Command::Tender { method, amount } => self.tender(method, amount.map(|d| d.0)),
             Command::CancelTicket => self.cancel_ticket(),
@@ -240,7 +244,10 @@ impl Session {
 
     fn ticket_outcome(&self) -> Result<Outcome, ServiceError> {
         let totals = self.ticket.totals(&self.config.pricing)?;
-        Ok(Outcome { ticket: Some(TicketRecord::new(&self.ticket, &totals, &self.config.pricing)), ..Outcome::default() })
+        Ok(Outcome {
+            ticket: Some(TicketRecord::new(&self.ticket, &totals, &self.config.pricing)),
+            ..Outcome::default()
+        })
     }
 
     /// Applies a change to a copy of the ticket; the copy replaces the ticket only if the
@@ -267,11 +274,12 @@ impl Session {
         if v < Decimal::ZERO {
             return Err(ServiceError::Invalid(format!("the {what} must not be negative")));
         }
-        self.config
-            .pricing
-            .currency
-            .to_minor(v)
-            .ok_or_else(|| ServiceError::Invalid(format!("the {what} {v} has more decimals than {} allows", self.config.pricing.currency.code)))
+        self.config.pricing.currency.to_minor(v).ok_or_else(|| {
+            ServiceError::Invalid(format!(
+                "the {what} {v} has more decimals than {} allows",
+                self.config.pricing.currency.code
+            ))
+        })
     }
 
     // -- users and shifts ------------------------------------------------------------------
@@ -285,7 +293,8 @@ impl Session {
         let terminal = self.config.terminal_id.clone();
         let found = match name {
             Some(n) => {
-                let u = users.iter().find(|u| u.user.name == n).ok_or_else(|| ServiceError::UnknownUser(n.to_string()))?;
+                let u =
+                    users.iter().find(|u| u.user.name == n).ok_or_else(|| ServiceError::UnknownUser(n.to_string()))?;
                 if let Some(until) = u.locked_until.filter(|&t| t > unix) {
                     return Err(ServiceError::Locked { user: u.user.name.clone(), seconds: until - unix });
                 }
@@ -294,18 +303,29 @@ impl Session {
                     let lock_until = unix + self.config.lockout_seconds as i64;
                     let attempts = self.store.record_failed_login(u.user.id, max, lock_until, &terminal, &at)?;
                     if attempts >= max {
-                        return Err(ServiceError::Locked { user: u.user.name.clone(), seconds: self.config.lockout_seconds as i64 });
+                        return Err(ServiceError::Locked {
+                            user: u.user.name.clone(),
+                            seconds: self.config.lockout_seconds as i64,
+                        });
                     }
                     return Err(ServiceError::WrongPinFor { user: u.user.name.clone(), attempts, max });
                 }
                 u.user.clone()
             }
             None => {
-                let hit = users.iter().filter(|u| u.locked_until.is_none_or(|t| t <= unix)).find(|u| auth::verify_pin(pin, &u.pin_hash));
+                let hit = users
+                    .iter()
+                    .filter(|u| u.locked_until.is_none_or(|t| t <= unix))
+                    .find(|u| auth::verify_pin(pin, &u.pin_hash));
                 match hit {
                     Some(u) => u.user.clone(),
                     None => {
-                        self.store.journal_event("login_failed", &serde_json::json!({ "user_id": null }), &terminal, &at)?;
+                        self.store.journal_event(
+                            "login_failed",
+                            &serde_json::json!({ "user_id": null }),
+                            &terminal,
+                            &at,
+                        )?;
                         return Err(ServiceError::WrongPin);
                     }
                 }
@@ -363,7 +383,8 @@ impl Session {
         let counted_minor = self.money(counted, "counted amount")?;
         let cur = self.config.pricing.currency.clone();
         let cash_net = self.store.shift_cash_net(shift.id)?;
-        let count = ShiftCount::new(cur.from_minor(shift.float_minor), cur.from_minor(cash_net), cur.from_minor(counted_minor));
+        let count =
+            ShiftCount::new(cur.from_minor(shift.float_minor), cur.from_minor(cash_net), cur.from_minor(counted_minor));
         let (at, _) = now();
         let event = serde_json::json!({
             "event_id": uuid::Uuid::new_v4().to_string(), "kind": "shift_close", "terminal_id": self.terminal(),
@@ -373,7 +394,13 @@ impl Session {
         });
         let terminal = self.config.terminal_id.clone();
         let expected_minor = shift.float_minor + cash_net;
-        self.store.close_shift(&terminal, shift.id, &user, counted_minor, expected_minor, &event, &at)?;
+        self.store.close_shift(
+            &terminal,
+            &user,
+            ShiftClosing { shift_id: shift.id, counted_minor, expected_minor },
+            &event,
+            &at,
+        )?;
         self.shift = None;
         Ok(Outcome { shift_count: Some(count), ..Outcome::default() })
     }
@@ -400,8 +427,12 @@ impl Session {
     fn add(&mut self, sku: Option<&str>, plu: Option<&str>, qty: Option<Decimal>) -> Result<Outcome, ServiceError> {
         self.selling(Permission::Sell, "sell")?;
         let product = match (sku, plu) {
-            (Some(s), None) => self.catalog.by_sku(s).ok_or_else(|| ServiceError::Invalid(format!("no item has the SKU '{s}'")))?,
-            (None, Some(p)) => self.catalog.by_plu(p).ok_or_else(|| ServiceError::Invalid(format!("no item has the PLU '{p}'")))?,
+            (Some(s), None) => {
+                self.catalog.by_sku(s).ok_or_else(|| ServiceError::Invalid(format!("no item has the SKU '{s}'")))?
+            }
+            (None, Some(p)) => {
+                self.catalog.by_plu(p).ok_or_else(|| ServiceError::Invalid(format!("no item has the PLU '{p}'")))?
+            }
             _ => return Err(ServiceError::Invalid("give exactly one of `sku` or `plu`".into())),
         };
         let line = Line::shop(product, qty.unwrap_or(Decimal::ONE))?;
@@ -420,7 +451,12 @@ impl Session {
         self.edit(Permission::Sell, "sell", |t, _| t.add(line).map(|_| ()))
     }
 
-    fn discount(&mut self, line: Option<usize>, percent: Option<Decimal>, amount: Option<Decimal>) -> Result<Outcome, ServiceError> {
+    fn discount(
+        &mut self,
+        line: Option<usize>,
+        percent: Option<Decimal>,
+        amount: Option<Decimal>,
+    ) -> Result<Outcome, ServiceError> {
         let d = match (percent, amount) {
             (Some(p), None) => Discount::Percent(p),
             (None, Some(a)) => Discount::Amount(a),
@@ -475,33 +511,48 @@ impl Session {
     }
 
     /// Makes a completed ticket durable. Returns only after the transaction has committed.
-    fn store_sale(&mut self, ticket: &Ticket, s: &Settlement, refund_of: Option<(i64, i64)>) -> Result<SaleRecord, ServiceError> {
+    fn store_sale(
+        &mut self,
+        ticket: &Ticket,
+        s: &Settlement,
+        refund_of: Option<(i64, i64)>,
+    ) -> Result<SaleRecord, ServiceError> {
         let (user, shift) = self.selling(Permission::Sell, "sell")?;
         let (user, shift_id) = (user.clone(), shift.id);
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
         let pricing = &self.config.pricing;
-        let rec = self.store.complete_sale(&terminal, shift_id, user.id, &pricing.currency, refund_of.map(|r| r.0), |receipt_no| {
-            SaleRecord::new(
-                SaleMeta {
-                    event_id: uuid::Uuid::new_v4().to_string(),
-                    receipt_no,
-                    refund_of: refund_of.map(|r| r.1),
-                    terminal_id: terminal.clone(),
-                    at,
-                    user: user.name.clone(),
-                },
-                ticket,
-                s,
-                pricing,
-            )
-        })?;
+        let rec = self.store.complete_sale(
+            &terminal,
+            shift_id,
+            user.id,
+            &pricing.currency,
+            refund_of.map(|r| r.0),
+            |receipt_no| {
+                SaleRecord::new(
+                    SaleMeta {
+                        event_id: uuid::Uuid::new_v4().to_string(),
+                        receipt_no,
+                        refund_of: refund_of.map(|r| r.1),
+                        terminal_id: terminal.clone(),
+                        at,
+                        user: user.name.clone(),
+                    },
+                    ticket,
+                    s,
+                    pricing,
+                )
+            },
+        )?;
         Ok(rec)
     }
 
     fn find_sale(&self, receipt_no: i64) -> Result<Outcome, ServiceError> {
         self.user()?;
-        let sale = self.store.find_sale(self.terminal(), receipt_no, &self.config.pricing.currency)?.ok_or(ServiceError::NoSuchSale(receipt_no))?;
+        let sale = self
+            .store
+            .find_sale(self.terminal(), receipt_no, &self.config.pricing.currency)?
+            .ok_or(ServiceError::NoSuchSale(receipt_no))?;
         Ok(Outcome { sale: Some(sale), ..Outcome::default() })
     }
 
@@ -570,7 +621,8 @@ impl Session {
         let amount = if everything_left { left } else { (-totals.total).min(left) };
         let (payments, _) = ticket::refund_payments(amount, card_left, cash_left, pricing);
         let paid: Decimal = payments.iter().map(|p| p.amount).sum();
-        let settlement = Settlement { cash_rounding: paid - totals.total, totals, payments, paid, change: Decimal::ZERO };
+        let settlement =
+            Settlement { cash_rounding: paid - totals.total, totals, payments, paid, change: Decimal::ZERO };
         t.payments = settlement.payments.clone();
         let sale = self.store_sale(&t, &settlement, Some((id, receipt_no)))?;
         Ok(Outcome { sale: Some(sale), ..Outcome::default() })
@@ -582,7 +634,10 @@ fn seed_demo(store: &mut Store, config: &Config) -> Result<(), ServiceError> {
     let (at, _) = now();
     if store.product_count()? == 0 {
         let products = import::parse_catalog(DEMO_CATALOG, config).map_err(|errs| {
-            ServiceError::Invalid(format!("the demo catalog is invalid: {}", errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))
+            ServiceError::Invalid(format!(
+                "the demo catalog is invalid: {}",
+                errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+            ))
         })?;
         store.replace_catalog(&products, &config.terminal_id, &at, "demo")?;
     }
@@ -611,7 +666,12 @@ pub fn add_user(store: &mut Store, config: &Config, name: &str, role: Role, pin:
 }
 
 /// Imports a catalog file all or nothing. On any bad row nothing is written.
-pub fn import_catalog(store: &mut Store, config: &Config, text: &str, source: &str) -> Result<usize, Vec<import::RowError>> {
+pub fn import_catalog(
+    store: &mut Store,
+    config: &Config,
+    text: &str,
+    source: &str,
+) -> Result<usize, Vec<import::RowError>> {
     let products = import::parse_catalog(text, config)?;
     let (at, _) = now();
     store

@@ -24,8 +24,10 @@ pub fn entry_hash(prev_hash: &str, seq: i64, at: &str, terminal_id: &str, kind: 
 
 /// Appends an entry inside the caller's transaction and moves the head. Returns its seq.
 pub fn append(tx: &Transaction, terminal_id: &str, at: &str, kind: &str, payload: &str) -> Result<i64> {
-    let head: Option<(i64, String)> =
-        tx.prepare_cached("SELECT seq, hash FROM journal_head WHERE id = 1")?.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    let head: Option<(i64, String)> = tx
+        .prepare_cached("SELECT seq, hash FROM journal_head WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
     let (prev_seq, prev_hash) = head.unwrap_or((0, GENESIS_HASH.to_string()));
     let seq = prev_seq + 1;
     let hash = entry_hash(&prev_hash, seq, at, terminal_id, kind, payload);
@@ -60,7 +62,8 @@ pub enum JournalFault {
 }
 
 pub fn verify(conn: &Connection) -> Result<std::result::Result<JournalReport, JournalFault>> {
-    let mut stmt = conn.prepare("SELECT seq, at, terminal_id, kind, payload, prev_hash, hash FROM journal ORDER BY seq")?;
+    let mut stmt =
+        conn.prepare("SELECT seq, at, terminal_id, kind, payload, prev_hash, hash FROM journal ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     let mut expected_seq = 1;
     let mut prev = GENESIS_HASH.to_string();
@@ -85,8 +88,9 @@ pub fn verify(conn: &Connection) -> Result<std::result::Result<JournalReport, Jo
         expected_seq += 1;
     }
     let last = expected_seq - 1;
-    let head: Option<(i64, String)> =
-        conn.query_row("SELECT seq, hash FROM journal_head WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    let head: Option<(i64, String)> = conn
+        .query_row("SELECT seq, hash FROM journal_head WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
     match head {
         Some((head_seq, _)) if head_seq != last => return Ok(Err(JournalFault::Truncated { last, head: head_seq })),
         Some((_, head_hash)) if head_hash != prev => return Ok(Err(JournalFault::HeadMismatch { seq: last })),

@@ -63,6 +63,14 @@ pub struct UserAuth {
     pub locked_until: Option<i64>,
 }
 
+/// The count a shift is closed with, in minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShiftClosing {
+    pub shift_id: i64,
+    pub counted_minor: i64,
+    pub expected_minor: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenShift {
     pub id: i64,
@@ -84,7 +92,8 @@ fn apply_pragmas(conn: &Connection) -> Result<()> {
 impl Store {
     /// Opens (creating if needed) the store in `dir` as its one writer and migrates it.
     pub fn open_dir(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir { dir: dir.display().to_string(), source })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StoreError::DataDir { dir: dir.display().to_string(), source })?;
         let lock_path = dir.join("till.lock");
         let lock = File::options()
             .create(true)
@@ -123,7 +132,8 @@ impl Store {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, format!("no {DB_FILE} here")),
             });
         }
-        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        let conn =
+            Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(Store { conn, path, commits: 0, _lock: None })
     }
@@ -141,7 +151,6 @@ impl Store {
         self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         Ok(true)
     }
-
 
     pub fn path(&self) -> &Path {
         &self.path
@@ -168,7 +177,15 @@ impl Store {
             )?;
             let mut code = tx.prepare("INSERT INTO barcodes (code, sku) VALUES (?1, ?2)")?;
             for p in products {
-                ins.execute(params![p.sku, p.name, p.category, p.price.to_string(), p.tax_class, p.unit.as_str(), p.age_restriction])?;
+                ins.execute(params![
+                    p.sku,
+                    p.name,
+                    p.category,
+                    p.price.to_string(),
+                    p.tax_class,
+                    p.unit.as_str(),
+                    p.age_restriction
+                ])?;
                 for b in &p.barcodes {
                     code.execute(params![b, p.sku])?;
                 }
@@ -188,7 +205,9 @@ impl Store {
             let (sku, code) = row?;
             codes.entry(sku).or_default().push(code);
         }
-        let mut stmt = self.conn.prepare("SELECT sku, name, category, price, tax_class, unit, age_restriction FROM products ORDER BY rowid")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT sku, name, category, price, tax_class, unit, age_restriction FROM products ORDER BY rowid",
+        )?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -203,7 +222,8 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (sku, name, category, price, tax_class, unit, age) = row?;
-            let price = Decimal::from_str(&price).map_err(|_| StoreError::Corrupt(format!("product {sku} has price '{price}'")))?;
+            let price = Decimal::from_str(&price)
+                .map_err(|_| StoreError::Corrupt(format!("product {sku} has price '{price}'")))?;
             let unit = Unit::from_str(&unit).map_err(StoreError::Corrupt)?;
             let barcodes = codes.remove(&sku).unwrap_or_default();
             out.push(Product { sku, name, barcodes, category, price, tax_class, unit, age_restriction: age });
@@ -219,7 +239,10 @@ impl Store {
 
     pub fn add_user(&mut self, name: &str, role: Role, pin_hash: &str, terminal_id: &str, at: &str) -> Result<i64> {
         let tx = self.conn.transaction()?;
-        tx.execute("INSERT INTO users (name, role, pin_hash) VALUES (?1, ?2, ?3)", params![name, role.as_str(), pin_hash])?;
+        tx.execute(
+            "INSERT INTO users (name, role, pin_hash) VALUES (?1, ?2, ?3)",
+            params![name, role.as_str(), pin_hash],
+        )?;
         let id = tx.last_insert_rowid();
         let payload = serde_json::json!({ "user_id": id, "name": name, "role": role.as_str() });
         journal::append(&tx, terminal_id, at, "user_added", &payload.to_string())?;
@@ -232,7 +255,14 @@ impl Store {
             "SELECT id, name, role, pin_hash, failed_attempts, locked_until FROM users WHERE active = 1 ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, u32>(4)?, r.get::<_, Option<i64>>(5)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, u32>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -245,13 +275,26 @@ impl Store {
 
     /// Records a failed PIN for a user; locks them until `lock_until` once `max` is reached.
     /// Returns the attempts so far.
-    pub fn record_failed_login(&mut self, user_id: i64, max: u32, lock_until: i64, terminal_id: &str, at: &str) -> Result<u32> {
+    pub fn record_failed_login(
+        &mut self,
+        user_id: i64,
+        max: u32,
+        lock_until: i64,
+        terminal_id: &str,
+        at: &str,
+    ) -> Result<u32> {
         let tx = self.conn.transaction()?;
-        let attempts: u32 =
-            tx.query_row("UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = ?1 RETURNING failed_attempts", [user_id], |r| r.get(0))?;
+        let attempts: u32 = tx.query_row(
+            "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = ?1 RETURNING failed_attempts",
+            [user_id],
+            |r| r.get(0),
+        )?;
         let locked = attempts >= max;
         if locked {
-            tx.execute("UPDATE users SET locked_until = ?2, failed_attempts = 0 WHERE id = ?1", params![user_id, lock_until])?;
+            tx.execute(
+                "UPDATE users SET locked_until = ?2, failed_attempts = 0 WHERE id = ?1",
+                params![user_id, lock_until],
+            )?;
         }
         let payload = serde_json::json!({ "user_id": user_id, "attempts": attempts, "locked": locked });
         journal::append(&tx, terminal_id, at, "login_failed", &payload.to_string())?;
@@ -260,7 +303,13 @@ impl Store {
     }
 
     /// Journals an event that has no table of its own (login, logout, failed login...).
-    pub fn journal_event(&mut self, kind: &str, payload: &serde_json::Value, terminal_id: &str, at: &str) -> Result<i64> {
+    pub fn journal_event(
+        &mut self,
+        kind: &str,
+        payload: &serde_json::Value,
+        terminal_id: &str,
+        at: &str,
+    ) -> Result<i64> {
         let tx = self.conn.transaction()?;
         let seq = journal::append(&tx, terminal_id, at, kind, &payload.to_string())?;
         commit(tx, &mut self.commits)?;
@@ -289,7 +338,14 @@ impl Store {
     }
 
     /// Opens a shift with its float: the shift row, a journal entry and an outbox event.
-    pub fn open_shift(&mut self, terminal_id: &str, user: &User, float_minor: i64, event: &serde_json::Value, at: &str) -> Result<i64> {
+    pub fn open_shift(
+        &mut self,
+        terminal_id: &str,
+        user: &User,
+        float_minor: i64,
+        event: &serde_json::Value,
+        at: &str,
+    ) -> Result<i64> {
         let tx = self.conn.transaction()?;
         let event_id = event_id_of(event)?;
         tx.execute(
@@ -316,16 +372,16 @@ impl Store {
         )?)
     }
 
+    /// Closes a shift with its count: the shift row, a journal entry and an outbox event.
     pub fn close_shift(
         &mut self,
         terminal_id: &str,
-        shift_id: i64,
         user: &User,
-        counted_minor: i64,
-        expected_minor: i64,
+        count: ShiftClosing,
         event: &serde_json::Value,
         at: &str,
     ) -> Result<()> {
+        let ShiftClosing { shift_id, counted_minor, expected_minor } = count;
         let tx = self.conn.transaction()?;
         let event_id = event_id_of(event)?;
         let n = tx.execute(
@@ -358,12 +414,13 @@ impl Store {
         build: impl FnOnce(i64) -> SaleRecord,
     ) -> Result<SaleRecord> {
         let tx = self.conn.transaction()?;
-        let receipt_no: i64 = tx.prepare_cached(
-            "INSERT INTO receipt_counters (terminal_id, last_no) VALUES (?1, 1)
+        let receipt_no: i64 = tx
+            .prepare_cached(
+                "INSERT INTO receipt_counters (terminal_id, last_no) VALUES (?1, 1)
              ON CONFLICT (terminal_id) DO UPDATE SET last_no = last_no + 1
              RETURNING last_no",
-        )?
-        .query_row([terminal_id], |r| r.get(0))?;
+            )?
+            .query_row([terminal_id], |r| r.get(0))?;
         let rec = build(receipt_no);
         let m = |v: Decimal| currency.to_minor(v).ok_or(StoreError::Amount(v));
         let payload = serde_json::to_string(&rec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -418,11 +475,14 @@ impl Store {
                     l.refund_of_line
                 ])?;
             }
-            let mut ins = tx.prepare_cached("INSERT INTO sale_taxes (sale_id, seq, name, rate, amount_minor) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO sale_taxes (sale_id, seq, name, rate, amount_minor) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
             for (i, t) in rec.tax.iter().enumerate() {
                 ins.execute(params![sale_id, i, t.name, t.rate, m(t.amount)?])?;
             }
-            let mut ins = tx.prepare_cached("INSERT INTO payments (sale_id, seq, method, amount_minor) VALUES (?1, ?2, ?3, ?4)")?;
+            let mut ins =
+                tx.prepare_cached("INSERT INTO payments (sale_id, seq, method, amount_minor) VALUES (?1, ?2, ?3, ?4)")?;
             for (i, p) in rec.payments.iter().enumerate() {
                 ins.execute(params![sale_id, i, p.method, m(p.amount)?])?;
             }
@@ -444,7 +504,11 @@ impl Store {
     pub fn sale_id(&self, terminal_id: &str, receipt_no: i64) -> Result<Option<i64>> {
         Ok(self
             .conn
-            .query_row("SELECT id FROM sales WHERE terminal_id = ?1 AND receipt_no = ?2", params![terminal_id, receipt_no], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM sales WHERE terminal_id = ?1 AND receipt_no = ?2",
+                params![terminal_id, receipt_no],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
@@ -456,7 +520,9 @@ impl Store {
 
     pub fn sale_by_id(&self, id: i64, currency: &Currency) -> Result<SaleRecord> {
         let c = |v: i64| currency.from_minor(v);
-        let dec = |s: String| Decimal::from_str(&s).map_err(|_| StoreError::Corrupt(format!("sale {id}: '{s}' is not a decimal")));
+        let dec = |s: String| {
+            Decimal::from_str(&s).map_err(|_| StoreError::Corrupt(format!("sale {id}: '{s}' is not a decimal")))
+        };
         let (head, user) = self.conn.query_row(
             "SELECT s.event_id, s.receipt_no, s.kind, (SELECT o.receipt_no FROM sales o WHERE o.id = s.refund_of), s.terminal_id,
                     s.created_at, u.name, s.currency, s.subtotal_minor, s.discount_minor, s.tax_minor, s.total_minor,
@@ -513,7 +579,8 @@ impl Store {
             ))
         })?;
         for row in rows {
-            let (line, kind, sku, name, unit, qty, unit_price, tax_class, disc, amount, tdisc, voided, refund_of_line) = row?;
+            let (line, kind, sku, name, unit, qty, unit_price, tax_class, disc, amount, tdisc, voided, refund_of_line) =
+                row?;
             rec.lines.push(LineRecord {
                 line,
                 kind,
@@ -530,11 +597,13 @@ impl Store {
                 refund_of_line,
             });
         }
-        let mut stmt = self.conn.prepare("SELECT name, rate, amount_minor FROM sale_taxes WHERE sale_id = ?1 ORDER BY seq")?;
+        let mut stmt =
+            self.conn.prepare("SELECT name, rate, amount_minor FROM sale_taxes WHERE sale_id = ?1 ORDER BY seq")?;
         for row in stmt.query_map([id], |r| Ok(TaxRecord { name: r.get(0)?, rate: r.get(1)?, amount: c(r.get(2)?) }))? {
             rec.tax.push(row?);
         }
-        let mut stmt = self.conn.prepare("SELECT method, amount_minor FROM payments WHERE sale_id = ?1 ORDER BY seq")?;
+        let mut stmt =
+            self.conn.prepare("SELECT method, amount_minor FROM payments WHERE sale_id = ?1 ORDER BY seq")?;
         for row in stmt.query_map([id], |r| Ok(PaymentRecord { method: r.get(0)?, amount: c(r.get(1)?) }))? {
             rec.payments.push(row?);
         }
