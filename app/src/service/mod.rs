@@ -6,6 +6,8 @@
 //! open ticket only on success, and stored changes are single transactions.
 
 pub mod auth;
+#[cfg(test)]
+mod tests;
 
 use crate::config::{Config, DEMO_CATALOG};
 use crate::domain::catalog::{Catalog, Lookup, LookupError, Unit};
