@@ -3,11 +3,14 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use rust_decimal::Decimal;
+use serde_json::json;
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 use till::config::Config;
 use till::domain::barcode::gs1_check_digit;
 use till::domain::catalog::{Catalog, Product, Unit};
 use till::domain::ticket::{Discount, Line, Ticket};
+use till::service::{Command, Session};
 
 fn ean13(n: u64) -> String {
     let body = format!("40{:010}", n);
@@ -55,6 +58,30 @@ fn bench(c: &mut Criterion) {
     ticket.discount = Some(Discount::Percent(Decimal::from(3)));
     c.bench_function("recompute totals, 200-line ticket", |b| {
         b.iter(|| black_box(ticket.totals(black_box(&cfg.pricing)).is_ok()))
+    });
+
+    // A four-line sale tendered in cash and committed with fsync; only the tender is timed.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut session = Session::open(Config::demo().expect("demo"), dir.path()).expect("session");
+    let cmd = |v: serde_json::Value| -> Command { serde_json::from_value(v).expect("command") };
+    session.execute(cmd(json!({"cmd":"login","pin":"1111"}))).expect("login");
+    session.execute(cmd(json!({"cmd":"open_shift","float":"100.00"}))).expect("shift");
+    c.bench_function("durable sale completion (tender + commit)", |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                for code in ["4006381333931", "90162602", "4006381333931"] {
+                    session.execute(cmd(json!({"cmd":"scan","code":code}))).expect("scan");
+                }
+                session.execute(cmd(json!({"cmd":"add","sku":"BEV-0001","qty":"2"}))).expect("add");
+                let tender = cmd(json!({"cmd":"tender","method":"cash","amount":"50.00"}));
+                let t = Instant::now();
+                black_box(session.execute(tender).expect("tender"));
+                spent += t.elapsed();
+                session.idle();
+            }
+            spent
+        })
     });
 }
 
