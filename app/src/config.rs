@@ -336,8 +336,11 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         if fuel_grades.iter().any(|f: &FuelGrade| f.code == g.code) {
             return err(format!("{key}.code"), format!("grade '{}' is listed twice", g.code));
         }
-        if g.price.0 <= Decimal::ZERO || g.price.0.scale() > 3 {
-            return err(format!("{key}.price"), "must be more than zero with at most 3 decimals per litre");
+        if g.price.0 <= Decimal::ZERO || g.price.0.scale() > 3 || g.price.0 > crate::import::MAX_PRICE {
+            return err(
+                format!("{key}.price"),
+                "must be more than zero, at most 1000000000, with at most 3 decimals per litre",
+            );
         }
         if !tax_classes.contains_key(&g.tax_class) {
             return err(

@@ -12,6 +12,9 @@ use std::str::FromStr;
 
 pub const HEADER: [&str; 8] = ["sku", "name", "barcode", "category", "price", "tax_class", "unit", "age_restriction"];
 
+/// The highest unit price the catalog accepts; anything above is a typing error.
+pub const MAX_PRICE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
 /// One thing wrong with the file, at a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
@@ -89,6 +92,10 @@ pub fn parse_catalog(text: &str, config: &Config) -> Result<Vec<Product>, Vec<Ro
         let price = match Decimal::from_str(f(4)) {
             Ok(p) if p < Decimal::ZERO => {
                 bad(format!("price '{}' is negative", f(4)));
+                continue;
+            }
+            Ok(p) if p > MAX_PRICE => {
+                bad(format!("price '{}' is more than {MAX_PRICE}", f(4)));
                 continue;
             }
             Ok(p) => p,

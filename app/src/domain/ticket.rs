@@ -38,6 +38,8 @@ pub enum TicketError {
     NotExact(Decimal),
     #[error("the amount must be more than zero")]
     NotPositive,
+    #[error("the amount {0} is larger than any single payment can be")]
+    TooLarge(Decimal),
     #[error("the ticket is empty")]
     Empty,
     #[error("age-restricted items (minimum age {0}) need an age confirmation before tender")]
@@ -158,6 +160,9 @@ impl Line {
         })
     }
 }
+
+/// Largest single payment; anything above is a keying error (and keeps sums far from overflow).
+pub const MAX_PAYMENT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 1e12
 
 /// Largest quantity a single line may carry; anything above is a keying error.
 pub const MAX_QTY: Decimal = Decimal::from_parts(9999, 0, 0, false, 0);
@@ -429,6 +434,9 @@ impl Ticket {
         if let Some(a) = amount {
             if a <= Decimal::ZERO {
                 return Err(TicketError::NotPositive);
+            }
+            if a > MAX_PAYMENT {
+                return Err(TicketError::TooLarge(a));
             }
             if !cur.is_exact(a) {
                 return Err(TicketError::NotExact(a));

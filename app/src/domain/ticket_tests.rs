@@ -167,6 +167,8 @@ fn change_is_given_only_from_cash() {
         Err(TicketError::CardOverDue { amount: dec!(10.00), due: dec!(7.45) })
     );
     assert!(t.payments.is_empty(), "a refused tender takes nothing");
+    assert!(matches!(t.tender(Method::Cash, Some(Decimal::MAX), &p), Err(TicketError::TooLarge(_))));
+    assert_eq!(MAX_PAYMENT, dec!(1_000_000_000_000));
     assert_eq!(t.tender(Method::Card, Some(dec!(5.00)), &p), Ok(TenderOutcome::Partial { remaining: dec!(2.45) }));
     // Lines are locked once a payment is taken.
     assert_eq!(t.void_line(1), Err(TicketError::Locked));
