@@ -199,7 +199,11 @@ fn print_config(cfg: &Config, dir: &Path) {
         p.currency.minor_units,
         p.currency.cash_increment.map(|i| i.to_string()).unwrap_or_else(|| "none".into())
     );
-    println!("prices include tax: {}; tax rounding {:?} ({})", p.tax.prices_include_tax, p.tax.rounding, p.tax.rule);
+    let rounding = match p.tax.rounding {
+        till::domain::tax::TaxRounding::PerLine => "per-line",
+        till::domain::tax::TaxRounding::PerTicket => "per-ticket",
+    };
+    println!("prices include tax: {}; tax rounding {rounding} ({})", p.tax.prices_include_tax, p.tax.rule);
     let mut classes: Vec<_> = p.tax_classes.keys().cloned().collect();
     classes.sort();
     println!("tax classes: {}", classes.join(", "));

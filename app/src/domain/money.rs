@@ -146,6 +146,9 @@ impl<'de> Deserialize<'de> for Dec {
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dec, E> {
                 Ok(Dec(Decimal::from(v)))
             }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dec, E> {
+                Ok(Dec(Decimal::from(v)))
+            }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Dec, E> {
                 Err(E::custom(format!("{v} is written as a float; write decimals as a quoted string, e.g. \"{v}\"")))
             }
@@ -195,6 +198,19 @@ mod tests {
         assert_eq!(chf.round_cash(dec!(10.02), RoundingRule::HalfUp).to_string(), "10.00");
         // Without an increment cash is rounded to the minor unit only.
         assert_eq!(eur().round_cash(dec!(10.02), RoundingRule::HalfUp), dec!(10.02));
+    }
+
+    #[test]
+    fn decimal_input_takes_strings_and_integers_never_floats() {
+        let d: Dec = serde_json::from_str("\"1.789\"").unwrap();
+        assert_eq!(d.0, dec!(1.789));
+        let d: Dec = serde_json::from_str("2").unwrap();
+        assert_eq!(d.0, dec!(2));
+        let d: Dec = serde_json::from_str("-3").unwrap();
+        assert_eq!(d.0, dec!(-3));
+        let e = serde_json::from_str::<Dec>("1.5").unwrap_err().to_string();
+        assert!(e.contains("quoted string"), "{e}");
+        assert!(serde_json::from_str::<Dec>("\"1,5\"").is_err());
     }
 
     #[test]

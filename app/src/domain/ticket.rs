@@ -99,19 +99,7 @@ pub struct Line {
 impl Line {
     pub fn shop(p: &Product, qty: Decimal) -> Result<Line, TicketError> {
         check_qty(qty, p.unit)?;
-        Ok(Line {
-            sku: p.sku.clone(),
-            name: p.name.clone(),
-            unit: p.unit,
-            qty: qty.normalize(),
-            unit_price: p.price,
-            fixed_amount: None,
-            tax_class: p.tax_class.clone(),
-            age_restriction: p.age_restriction,
-            kind: LineKind::Shop,
-            discount: None,
-            voided: false,
-        })
+        Ok(Line { qty: qty.normalize(), ..Line::shop_unchecked(p) })
     }
 
     /// A variable-measure item whose code carries its price.
