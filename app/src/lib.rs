@@ -10,6 +10,7 @@
 pub mod config;
 pub mod domain;
 pub mod exec;
+pub mod i18n;
 pub mod import;
 pub mod service;
 pub mod store;

@@ -1,2 +1,5 @@
-//! Till's counter screens (view only). The Slint screens arrive with the counter-screens issue;
-//! they will talk to `till::service::Session` only through its `Command`s, never to the store.
+//! Till's counter screens: view only. The `.slint` files under `ui/ui/` declare the screens and
+//! one `global` per concern (`Api`, `Strings`, `Theme`); the application wires them to the
+//! service in `till::gui`. Nothing here knows the store, the devices or the network.
+
+slint::include_modules!();

@@ -1,0 +1,134 @@
+# Till — Deutsch (Deutschland)
+
+app-title = Till
+
+## Status bar
+status-signed-out = Nicht angemeldet
+status-shift-open = Schicht offen seit { $time }
+status-no-shift = Keine Schicht offen
+status-demo = DEMO
+chip-printer = Drucker
+chip-pumps = Zapfsäulen
+chip-sync = Sync
+chip-not-configured = nicht eingerichtet
+chip-unsent = { $count } nicht gesendet
+
+## Sign-in
+login-title = Anmelden
+login-choose-user = Namen antippen, dann PIN eingeben
+login-pin-only = Nur PIN
+login-enter-pin = PIN eingeben
+login-sign-in = Anmelden
+login-language = Sprache
+login-theme = Darstellung
+theme-light = Hell
+theme-dark = Dunkel
+theme-contrast = Hoher Kontrast
+key-clear = Löschen
+key-delete = Zurück
+key-enter = Eingabe
+
+## Shift
+shift-open-title = Schicht eröffnen
+shift-float = Wechselgeld in der Kasse
+shift-open = Schicht eröffnen
+shift-close = Schicht abschließen
+shift-counted = Gezähltes Bargeld in der Kasse
+shift-closed = Schicht abgeschlossen: Soll { $expected }, gezählt { $counted }, Differenz { $difference }
+sign-out = Abmelden
+
+## Sale
+sale-empty = Artikel scannen oder antippen
+sale-subtotal = Zwischensumme
+sale-discount = Rabatt
+sale-tax = MwSt.
+sale-total = Summe
+sale-pay = Bezahlen
+sale-void = Position stornieren
+sale-qty = Menge
+sale-line-discount = Positionsrabatt
+sale-ticket-discount = Bonrabatt
+sale-hold = Parken
+sale-recall = Geparkt ({ $count })
+sale-cancel = Bon abbrechen
+sale-search = Artikel suchen
+sale-all = Alle
+sale-times = ×
+sale-plu = PLU / Art.-Nr.
+sale-voided = STORNO
+sale-age-needed = Alterskontrolle { $age }+
+sale-percent = %
+sale-amount = Betrag
+sale-apply = Übernehmen
+sale-close = Schließen
+sale-held = Bon geparkt
+sale-no-held = Keine geparkten Bons
+
+## Age check
+age-title = Alterskontrolle: { $age }+
+age-born-on-or-before = Kunde muss geboren sein am oder vor dem
+age-confirm = Alt genug
+age-refuse = Nicht alt genug
+
+## Manager approval
+manager-title = Freigabe durch Filialleitung
+manager-prompt = Dafür ist eine Freigabe nötig. PIN der Filialleitung:
+manager-approve = Freigeben
+
+## Tender
+tender-title = Zahlung
+tender-due = Zu zahlen
+tender-exact = Passend
+tender-card = Karte
+tender-cash = Bar
+tender-paid = Bezahlt
+tender-remaining = Noch offen
+tender-back = Zurück zum Bon
+tender-change = Rückgeld { $amount }
+tender-no-change = Kein Rückgeld
+tender-other = Anderer Betrag
+
+## Receipt
+receipt-title = Beleg
+receipt-new-sale = Nächster Kunde
+receipt-reprint = Letzten Beleg drucken
+receipt-no = Beleg { $no }
+receipt-refund-no = Erstattung { $no } (zu Beleg { $of })
+receipt-cashier = Kassierer { $name }
+receipt-terminal = Kasse { $id }
+receipt-subtotal = Zwischensumme
+receipt-discount = Rabatt
+receipt-total = SUMME
+receipt-tax-title = Enthaltene MwSt.
+receipt-tax-added = MwSt.
+receipt-net = Netto
+receipt-paid-cash = Bar
+receipt-paid-card = Karte
+receipt-change = Rückgeld
+receipt-rounding = Rundung
+receipt-voided = STORNO
+receipt-line-discount = Rabatt
+receipt-thanks = Vielen Dank für Ihren Besuch!
+receipt-tax-id = USt-IdNr. { $id }
+
+## Errors
+error-not-logged-in = Bitte zuerst anmelden.
+error-already-logged-in = { $name } ist angemeldet. Bitte zuerst abmelden.
+error-wrong-pin = Falsche PIN. Bitte erneut versuchen.
+error-wrong-pin-attempts = Falsche PIN ({ $attempts } von { $max } Versuchen).
+error-locked = { $name } ist nach zu vielen falschen PINs für { $seconds } s gesperrt.
+error-no-shift = Keine Schicht offen. Bitte zuerst eine Schicht eröffnen.
+error-shift-open = Es ist bereits eine Schicht offen.
+error-not-permitted = Dafür fehlt die Berechtigung.
+error-discount-limit = Ein Rabatt von { $pct } % ist mehr als erlaubt (bis { $max } %).
+error-ticket-open = Bitte den Bon erst abschließen oder abbrechen.
+error-unknown-code = Kein Artikel hat den Code { $code }.
+error-bad-code = Der Code { $code } ist ungültig (Prüfziffer oder Länge falsch).
+error-age = Bitte zuerst das Alter des Kunden bestätigen.
+error-card-over = Eine Kartenzahlung darf nicht höher sein als der offene Betrag.
+error-locked-ticket = Es wurde schon bezahlt; Zahlung abschließen oder Bon abbrechen.
+error-bad-quantity = Diese Menge ist für den Artikel nicht möglich.
+error-bad-discount = Dieser Rabatt ist hier nicht möglich.
+error-nothing = Nichts zu tun.
+error-save = Der Verkauf konnte nicht gespeichert werden. Nichts wurde gebucht; bitte erneut versuchen.
+error-generic = { $detail }

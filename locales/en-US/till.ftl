@@ -1,0 +1,134 @@
+# Till — English (United States)
+
+app-title = Till
+
+## Status bar
+status-signed-out = Not signed in
+status-shift-open = Shift open since { $time }
+status-no-shift = No shift open
+status-demo = DEMO
+chip-printer = Printer
+chip-pumps = Pumps
+chip-sync = Sync
+chip-not-configured = not configured
+chip-unsent = { $count } unsent
+
+## Sign-in
+login-title = Sign in
+login-choose-user = Tap your name, then enter your PIN
+login-pin-only = PIN only
+login-enter-pin = Enter PIN
+login-sign-in = Sign in
+login-language = Language
+login-theme = Theme
+theme-light = Light
+theme-dark = Dark
+theme-contrast = High contrast
+key-clear = Clear
+key-delete = Delete
+key-enter = Enter
+
+## Shift
+shift-open-title = Open a shift
+shift-float = Cash float in the drawer
+shift-open = Open shift
+shift-close = Close shift
+shift-counted = Counted cash in the drawer
+shift-closed = Shift closed: expected { $expected }, counted { $counted }, difference { $difference }
+sign-out = Sign out
+
+## Sale
+sale-empty = Scan an item or tap a product
+sale-subtotal = Subtotal
+sale-discount = Discount
+sale-tax = Tax
+sale-total = Total
+sale-pay = Pay
+sale-void = Void line
+sale-qty = Quantity
+sale-line-discount = Line discount
+sale-ticket-discount = Ticket discount
+sale-hold = Hold
+sale-recall = Recall ({ $count })
+sale-cancel = Cancel ticket
+sale-search = Search products
+sale-all = All
+sale-times = ×
+sale-plu = PLU / SKU
+sale-voided = VOID
+sale-age-needed = Age check { $age }+
+sale-percent = %
+sale-amount = Amount
+sale-apply = Apply
+sale-close = Close
+sale-held = Ticket held
+sale-no-held = No held tickets
+
+## Age check
+age-title = Age check: { $age }+
+age-born-on-or-before = Customer must be born on or before
+age-confirm = Old enough
+age-refuse = Not old enough
+
+## Manager approval
+manager-title = Manager approval
+manager-prompt = This needs a manager. Manager PIN:
+manager-approve = Approve
+
+## Tender
+tender-title = Payment
+tender-due = Amount due
+tender-exact = Exact
+tender-card = Card
+tender-cash = Cash
+tender-paid = Paid
+tender-remaining = Still due
+tender-back = Back to ticket
+tender-change = Change { $amount }
+tender-no-change = No change due
+tender-other = Other amount
+
+## Receipt
+receipt-title = Receipt
+receipt-new-sale = Next customer
+receipt-reprint = Reprint last receipt
+receipt-no = Receipt { $no }
+receipt-refund-no = Refund { $no } (of receipt { $of })
+receipt-cashier = Cashier { $name }
+receipt-terminal = Terminal { $id }
+receipt-subtotal = Subtotal
+receipt-discount = Discount
+receipt-total = TOTAL
+receipt-tax-title = Tax included
+receipt-tax-added = Tax
+receipt-net = Net
+receipt-paid-cash = Cash
+receipt-paid-card = Card
+receipt-change = Change
+receipt-rounding = Cash rounding
+receipt-voided = VOID
+receipt-line-discount = discount
+receipt-thanks = Thank you for your visit!
+receipt-tax-id = Tax ID { $id }
+
+## Errors
+error-not-logged-in = Please sign in first.
+error-already-logged-in = { $name } is signed in. Sign out first.
+error-wrong-pin = Wrong PIN. Try again.
+error-wrong-pin-attempts = Wrong PIN ({ $attempts } of { $max } attempts).
+error-locked = { $name } is locked for { $seconds } s after too many wrong PINs.
+error-no-shift = No shift is open. Open a shift first.
+error-shift-open = A shift is already open.
+error-not-permitted = You are not allowed to do this.
+error-discount-limit = A discount of { $pct }% is more than you may give (up to { $max }%).
+error-ticket-open = Finish or cancel the ticket first.
+error-unknown-code = No product has the code { $code }.
+error-bad-code = The code { $code } is not valid (wrong check digit or length).
+error-age = Confirm the customer's age first.
+error-card-over = A card payment cannot be more than the amount due.
+error-locked-ticket = A payment has been taken; finish the payment or cancel the ticket.
+error-bad-quantity = That quantity is not possible for this item.
+error-bad-discount = That discount is not possible here.
+error-nothing = Nothing to do.
+error-save = The sale could not be saved. Nothing was recorded; try again.
+error-generic = { $detail }

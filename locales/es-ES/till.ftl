@@ -1,0 +1,134 @@
+# Till — Español (España)
+
+app-title = Till
+
+## Status bar
+status-signed-out = Sin sesión iniciada
+status-shift-open = Turno abierto desde { $time }
+status-no-shift = Ningún turno abierto
+status-demo = DEMO
+chip-printer = Impresora
+chip-pumps = Surtidores
+chip-sync = Sincronización
+chip-not-configured = sin configurar
+chip-unsent = { $count } sin enviar
+
+## Sign-in
+login-title = Iniciar sesión
+login-choose-user = Toque su nombre e introduzca su PIN
+login-pin-only = Solo PIN
+login-enter-pin = Introduzca el PIN
+login-sign-in = Entrar
+login-language = Idioma
+login-theme = Tema
+theme-light = Claro
+theme-dark = Oscuro
+theme-contrast = Alto contraste
+key-clear = Borrar
+key-delete = Retroceso
+key-enter = Intro
+
+## Shift
+shift-open-title = Abrir turno
+shift-float = Cambio inicial en el cajón
+shift-open = Abrir turno
+shift-close = Cerrar turno
+shift-counted = Efectivo contado en el cajón
+shift-closed = Turno cerrado: esperado { $expected }, contado { $counted }, diferencia { $difference }
+sign-out = Cerrar sesión
+
+## Sale
+sale-empty = Escanee un artículo o toque un producto
+sale-subtotal = Subtotal
+sale-discount = Descuento
+sale-tax = IVA
+sale-total = Total
+sale-pay = Cobrar
+sale-void = Anular línea
+sale-qty = Cantidad
+sale-line-discount = Descuento de línea
+sale-ticket-discount = Descuento del ticket
+sale-hold = Aparcar
+sale-recall = Recuperar ({ $count })
+sale-cancel = Cancelar ticket
+sale-search = Buscar productos
+sale-all = Todos
+sale-times = ×
+sale-plu = PLU / código
+sale-voided = ANULADA
+sale-age-needed = Control de edad { $age }+
+sale-percent = %
+sale-amount = Importe
+sale-apply = Aplicar
+sale-close = Cerrar
+sale-held = Ticket aparcado
+sale-no-held = No hay tickets aparcados
+
+## Age check
+age-title = Control de edad: { $age }+
+age-born-on-or-before = El cliente debe haber nacido el o antes del
+age-confirm = Tiene la edad
+age-refuse = No tiene la edad
+
+## Manager approval
+manager-title = Autorización del encargado
+manager-prompt = Esto requiere al encargado. PIN del encargado:
+manager-approve = Autorizar
+
+## Tender
+tender-title = Cobro
+tender-due = Importe a pagar
+tender-exact = Exacto
+tender-card = Tarjeta
+tender-cash = Efectivo
+tender-paid = Pagado
+tender-remaining = Pendiente
+tender-back = Volver al ticket
+tender-change = Cambio { $amount }
+tender-no-change = Sin cambio
+tender-other = Otro importe
+
+## Receipt
+receipt-title = Recibo
+receipt-new-sale = Siguiente cliente
+receipt-reprint = Reimprimir último recibo
+receipt-no = Recibo { $no }
+receipt-refund-no = Devolución { $no } (del recibo { $of })
+receipt-cashier = Cajero { $name }
+receipt-terminal = Terminal { $id }
+receipt-subtotal = Subtotal
+receipt-discount = Descuento
+receipt-total = TOTAL
+receipt-tax-title = IVA incluido
+receipt-tax-added = IVA
+receipt-net = Base
+receipt-paid-cash = Efectivo
+receipt-paid-card = Tarjeta
+receipt-change = Cambio
+receipt-rounding = Redondeo
+receipt-voided = ANULADA
+receipt-line-discount = descuento
+receipt-thanks = ¡Gracias por su visita!
+receipt-tax-id = NIF { $id }
+
+## Errors
+error-not-logged-in = Inicie sesión primero.
+error-already-logged-in = { $name } tiene la sesión abierta. Ciérrela primero.
+error-wrong-pin = PIN incorrecto. Inténtelo de nuevo.
+error-wrong-pin-attempts = PIN incorrecto ({ $attempts } de { $max } intentos).
+error-locked = { $name } está bloqueado { $seconds } s tras demasiados PIN incorrectos.
+error-no-shift = No hay ningún turno abierto. Abra un turno primero.
+error-shift-open = Ya hay un turno abierto.
+error-not-permitted = No tiene permiso para hacer esto.
+error-discount-limit = Un descuento del { $pct } % supera lo que puede dar (hasta { $max } %).
+error-ticket-open = Termine o cancele el ticket primero.
+error-unknown-code = Ningún producto tiene el código { $code }.
+error-bad-code = El código { $code } no es válido (dígito de control o longitud).
+error-age = Confirme primero la edad del cliente.
+error-card-over = Un pago con tarjeta no puede superar el importe pendiente.
+error-locked-ticket = Ya se ha cobrado una parte; termine el cobro o cancele el ticket.
+error-bad-quantity = Esa cantidad no es posible para este artículo.
+error-bad-discount = Ese descuento no es posible aquí.
+error-nothing = No hay nada que hacer.
+error-save = No se pudo guardar la venta. No se ha registrado nada; inténtelo de nuevo.
+error-generic = { $detail }

@@ -1,0 +1,134 @@
+# Till — हिन्दी (भारत)
+
+app-title = Till
+
+## Status bar
+status-signed-out = साइन इन नहीं
+status-shift-open = शिफ़्ट { $time } से खुली है
+status-no-shift = कोई शिफ़्ट खुली नहीं
+status-demo = डेमो
+chip-printer = प्रिंटर
+chip-pumps = पंप
+chip-sync = सिंक
+chip-not-configured = सेट नहीं
+chip-unsent = { $count } नहीं भेजे गए
+
+## Sign-in
+login-title = साइन इन
+login-choose-user = अपना नाम चुनें, फिर पिन डालें
+login-pin-only = केवल पिन
+login-enter-pin = पिन डालें
+login-sign-in = साइन इन करें
+login-language = भाषा
+login-theme = रंग योजना
+theme-light = हल्का
+theme-dark = गहरा
+theme-contrast = उच्च कंट्रास्ट
+key-clear = साफ़ करें
+key-delete = मिटाएँ
+key-enter = एंटर
+
+## Shift
+shift-open-title = शिफ़्ट खोलें
+shift-float = दराज़ में शुरुआती नकद
+shift-open = शिफ़्ट खोलें
+shift-close = शिफ़्ट बंद करें
+shift-counted = दराज़ में गिना गया नकद
+shift-closed = शिफ़्ट बंद: अपेक्षित { $expected }, गिना गया { $counted }, अंतर { $difference }
+sign-out = साइन आउट
+
+## Sale
+sale-empty = सामान स्कैन करें या उत्पाद चुनें
+sale-subtotal = उप-योग
+sale-discount = छूट
+sale-tax = कर
+sale-total = कुल
+sale-pay = भुगतान
+sale-void = पंक्ति रद्द करें
+sale-qty = मात्रा
+sale-line-discount = पंक्ति छूट
+sale-ticket-discount = बिल छूट
+sale-hold = होल्ड करें
+sale-recall = वापस लाएँ ({ $count })
+sale-cancel = बिल रद्द करें
+sale-search = उत्पाद खोजें
+sale-all = सभी
+sale-times = ×
+sale-plu = PLU / SKU
+sale-voided = रद्द
+sale-age-needed = आयु जाँच { $age }+
+sale-percent = %
+sale-amount = राशि
+sale-apply = लागू करें
+sale-close = बंद करें
+sale-held = बिल होल्ड किया गया
+sale-no-held = कोई होल्ड बिल नहीं
+
+## Age check
+age-title = आयु जाँच: { $age }+
+age-born-on-or-before = ग्राहक का जन्म इस तारीख़ को या पहले होना चाहिए
+age-confirm = आयु पूरी है
+age-refuse = आयु पूरी नहीं
+
+## Manager approval
+manager-title = मैनेजर की स्वीकृति
+manager-prompt = इसके लिए मैनेजर चाहिए। मैनेजर पिन:
+manager-approve = स्वीकृत करें
+
+## Tender
+tender-title = भुगतान
+tender-due = देय राशि
+tender-exact = पूरी राशि
+tender-card = कार्ड
+tender-cash = नकद
+tender-paid = भुगतान किया
+tender-remaining = बाकी
+tender-back = बिल पर वापस
+tender-change = वापसी { $amount }
+tender-no-change = कोई वापसी नहीं
+tender-other = अन्य राशि
+
+## Receipt
+receipt-title = रसीद
+receipt-new-sale = अगला ग्राहक
+receipt-reprint = पिछली रसीद फिर छापें
+receipt-no = रसीद { $no }
+receipt-refund-no = वापसी { $no } (रसीद { $of } की)
+receipt-cashier = कैशियर { $name }
+receipt-terminal = टर्मिनल { $id }
+receipt-subtotal = उप-योग
+receipt-discount = छूट
+receipt-total = कुल
+receipt-tax-title = कर शामिल
+receipt-tax-added = कर
+receipt-net = शुद्ध
+receipt-paid-cash = नकद
+receipt-paid-card = कार्ड
+receipt-change = वापसी
+receipt-rounding = पूर्णांकन
+receipt-voided = रद्द
+receipt-line-discount = छूट
+receipt-thanks = आपके आने के लिए धन्यवाद!
+receipt-tax-id = GSTIN { $id }
+
+## Errors
+error-not-logged-in = पहले साइन इन करें।
+error-already-logged-in = { $name } साइन इन हैं। पहले साइन आउट करें।
+error-wrong-pin = गलत पिन। फिर से कोशिश करें।
+error-wrong-pin-attempts = गलत पिन ({ $max } में से { $attempts } प्रयास)।
+error-locked = बहुत सारे गलत पिन के कारण { $name } { $seconds } सेकंड के लिए लॉक है।
+error-no-shift = कोई शिफ़्ट खुली नहीं है। पहले शिफ़्ट खोलें।
+error-shift-open = एक शिफ़्ट पहले से खुली है।
+error-not-permitted = आपको यह करने की अनुमति नहीं है।
+error-discount-limit = { $pct }% की छूट आपकी सीमा ({ $max }% तक) से अधिक है।
+error-ticket-open = पहले बिल पूरा करें या रद्द करें।
+error-unknown-code = कोड { $code } का कोई उत्पाद नहीं है।
+error-bad-code = कोड { $code } मान्य नहीं है (चेक अंक या लंबाई गलत)।
+error-age = पहले ग्राहक की आयु की पुष्टि करें।
+error-card-over = कार्ड भुगतान बाकी राशि से अधिक नहीं हो सकता।
+error-locked-ticket = भुगतान लिया जा चुका है; भुगतान पूरा करें या बिल रद्द करें।
+error-bad-quantity = इस सामान के लिए यह मात्रा संभव नहीं है।
+error-bad-discount = यहाँ यह छूट संभव नहीं है।
+error-nothing = करने को कुछ नहीं है।
+error-save = बिक्री सहेजी नहीं जा सकी। कुछ दर्ज नहीं हुआ; फिर से कोशिश करें।
+error-generic = { $detail }

@@ -1,0 +1,134 @@
+# Till — Bahasa Indonesia
+
+app-title = Till
+
+## Status bar
+status-signed-out = Belum masuk
+status-shift-open = Sif dibuka sejak { $time }
+status-no-shift = Tidak ada sif terbuka
+status-demo = DEMO
+chip-printer = Printer
+chip-pumps = Pompa
+chip-sync = Sinkron
+chip-not-configured = belum diatur
+chip-unsent = { $count } belum terkirim
+
+## Sign-in
+login-title = Masuk
+login-choose-user = Ketuk nama Anda, lalu masukkan PIN
+login-pin-only = Hanya PIN
+login-enter-pin = Masukkan PIN
+login-sign-in = Masuk
+login-language = Bahasa
+login-theme = Tema
+theme-light = Terang
+theme-dark = Gelap
+theme-contrast = Kontras tinggi
+key-clear = Hapus
+key-delete = Hapus satu
+key-enter = Enter
+
+## Shift
+shift-open-title = Buka sif
+shift-float = Modal kas di laci
+shift-open = Buka sif
+shift-close = Tutup sif
+shift-counted = Uang tunai yang dihitung di laci
+shift-closed = Sif ditutup: seharusnya { $expected }, dihitung { $counted }, selisih { $difference }
+sign-out = Keluar
+
+## Sale
+sale-empty = Pindai barang atau ketuk produk
+sale-subtotal = Subtotal
+sale-discount = Diskon
+sale-tax = Pajak
+sale-total = Total
+sale-pay = Bayar
+sale-void = Batalkan baris
+sale-qty = Jumlah
+sale-line-discount = Diskon baris
+sale-ticket-discount = Diskon nota
+sale-hold = Tahan
+sale-recall = Panggil ({ $count })
+sale-cancel = Batalkan nota
+sale-search = Cari produk
+sale-all = Semua
+sale-times = ×
+sale-plu = PLU / SKU
+sale-voided = BATAL
+sale-age-needed = Cek umur { $age }+
+sale-percent = %
+sale-amount = Nominal
+sale-apply = Terapkan
+sale-close = Tutup
+sale-held = Nota ditahan
+sale-no-held = Tidak ada nota yang ditahan
+
+## Age check
+age-title = Cek umur: { $age }+
+age-born-on-or-before = Pelanggan harus lahir pada atau sebelum
+age-confirm = Cukup umur
+age-refuse = Belum cukup umur
+
+## Manager approval
+manager-title = Persetujuan manajer
+manager-prompt = Ini memerlukan manajer. PIN manajer:
+manager-approve = Setujui
+
+## Tender
+tender-title = Pembayaran
+tender-due = Jumlah tagihan
+tender-exact = Uang pas
+tender-card = Kartu
+tender-cash = Tunai
+tender-paid = Dibayar
+tender-remaining = Sisa tagihan
+tender-back = Kembali ke nota
+tender-change = Kembalian { $amount }
+tender-no-change = Tanpa kembalian
+tender-other = Nominal lain
+
+## Receipt
+receipt-title = Struk
+receipt-new-sale = Pelanggan berikutnya
+receipt-reprint = Cetak ulang struk terakhir
+receipt-no = Struk { $no }
+receipt-refund-no = Pengembalian { $no } (dari struk { $of })
+receipt-cashier = Kasir { $name }
+receipt-terminal = Terminal { $id }
+receipt-subtotal = Subtotal
+receipt-discount = Diskon
+receipt-total = TOTAL
+receipt-tax-title = Termasuk pajak
+receipt-tax-added = Pajak
+receipt-net = DPP
+receipt-paid-cash = Tunai
+receipt-paid-card = Kartu
+receipt-change = Kembalian
+receipt-rounding = Pembulatan
+receipt-voided = BATAL
+receipt-line-discount = diskon
+receipt-thanks = Terima kasih atas kunjungan Anda!
+receipt-tax-id = NPWP { $id }
+
+## Errors
+error-not-logged-in = Silakan masuk terlebih dahulu.
+error-already-logged-in = { $name } sudah masuk. Keluar terlebih dahulu.
+error-wrong-pin = PIN salah. Coba lagi.
+error-wrong-pin-attempts = PIN salah ({ $attempts } dari { $max } percobaan).
+error-locked = { $name } dikunci { $seconds } detik karena terlalu banyak PIN salah.
+error-no-shift = Belum ada sif terbuka. Buka sif terlebih dahulu.
+error-shift-open = Sif sudah terbuka.
+error-not-permitted = Anda tidak diizinkan melakukan ini.
+error-discount-limit = Diskon { $pct }% melebihi batas Anda (hingga { $max }%).
+error-ticket-open = Selesaikan atau batalkan nota terlebih dahulu.
+error-unknown-code = Tidak ada produk dengan kode { $code }.
+error-bad-code = Kode { $code } tidak valid (digit cek atau panjang salah).
+error-age = Konfirmasi umur pelanggan terlebih dahulu.
+error-card-over = Pembayaran kartu tidak boleh melebihi sisa tagihan.
+error-locked-ticket = Sudah ada pembayaran; selesaikan pembayaran atau batalkan nota.
+error-bad-quantity = Jumlah itu tidak mungkin untuk barang ini.
+error-bad-discount = Diskon itu tidak bisa diberikan di sini.
+error-nothing = Tidak ada yang perlu dilakukan.
+error-save = Penjualan tidak dapat disimpan. Tidak ada yang tercatat; coba lagi.
+error-generic = { $detail }
