@@ -405,3 +405,35 @@ fn exec_exit_codes() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read script"));
 }
+
+#[test]
+fn hold_recall_and_a_manager_approved_discount() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmds = login_and_shift("1111");
+    cmds.extend([
+        json!({"cmd":"add","sku":"BEV-0001"}),
+        json!({"cmd":"hold"}),
+        json!({"cmd":"add","sku":"BEV-0002","qty":"2"}),
+        json!({"cmd":"recall"}),
+        json!({"cmd":"tender","method":"card"}),
+        json!({"cmd":"recall"}),
+        json!({"cmd":"discount","percent":"50","approver_pin":"1111"}),
+        json!({"cmd":"discount","percent":"50","approver_pin":"9999"}),
+        json!({"cmd":"tender","method":"card"}),
+        json!({"cmd":"logout"}),
+    ]);
+    let a = exec(dir.path(), None, &cmds);
+    assert_eq!(ok(&a[3])["held"], 1);
+    assert_eq!(a[3]["ticket"]["lines"], json!([]));
+    assert!(err(&a[5]).contains("finish or cancel"), "recall onto an open ticket is refused");
+    assert_eq!(ok(&a[6])["sale"]["total"], "4.38");
+    assert_eq!(ok(&a[7])["held"], 0);
+    assert_eq!(a[7]["ticket"]["lines"][0]["sku"], "BEV-0001");
+    assert_eq!(err(&a[8]), "wrong PIN", "the cashier cannot approve their own discount");
+    assert_eq!(ok(&a[9])["ticket"]["total"], "1.09", "50 % of 2.19 is 1.095, rounded half-up to 1.10 off");
+    assert_eq!(ok(&a[10])["sale"]["discount"], "1.10");
+    ok(&a[11]);
+    let conn = db(dir.path());
+    let approvals: i64 = conn.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'discount_override'", [], |r| r.get(0)).unwrap();
+    assert_eq!(approvals, 1);
+}

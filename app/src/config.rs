@@ -58,6 +58,9 @@ struct RawTerminal {
     id: String,
     #[serde(default)]
     name: Option<String>,
+    /// Full screen without a frame: the counter touchscreen.
+    #[serde(default)]
+    fullscreen: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -181,6 +184,7 @@ pub struct Config {
     pub demo: bool,
     pub terminal_id: String,
     pub terminal_name: String,
+    pub fullscreen: bool,
     pub store: StoreInfo,
     pub pricing: Pricing,
     pub fuel_grades: Vec<FuelGrade>,
@@ -388,6 +392,7 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         demo: false,
         terminal_id: t.id.clone(),
         terminal_name: t.name.clone().unwrap_or_else(|| t.id.clone()),
+        fullscreen: t.fullscreen,
         store: StoreInfo { name: raw.store.name, address: raw.store.address, tax_id: raw.store.tax_id },
         pricing: Pricing {
             currency,

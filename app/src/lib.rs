@@ -10,7 +10,9 @@
 pub mod config;
 pub mod domain;
 pub mod exec;
+pub mod gui;
 pub mod i18n;
 pub mod import;
+pub mod receipt;
 pub mod service;
 pub mod store;

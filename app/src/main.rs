@@ -20,12 +20,22 @@ struct Cli {
     /// `demo` subfolder).
     #[arg(long, global = true, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Full screen without a window frame (the counter touchscreen); also `[terminal]
+    /// fullscreen = true` in the configuration.
+    #[arg(long)]
+    fullscreen: bool,
+    /// Start-up benchmark: exit 0 after the first frame, printing `first_frame_ms=N`.
+    #[arg(long)]
+    exit_after_first_frame: bool,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// A console session on this terminal: JSON commands on standard input, answers on standard
+    /// output (the same as `till exec -`, for a terminal without a display).
+    Console,
     /// Run a headless session: JSON Lines commands from SCRIPT (or - for standard input).
     Exec {
         /// The script file, or - for standard input.
@@ -100,10 +110,18 @@ fn open_session(cli: &Cli) -> anyhow::Result<Session> {
     Ok(Session::open(cfg, &dir)?)
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
     match &cli.command {
         None => {
-            // Until the counter screens land, `till` runs a console session on the terminal.
+            let session = open_session(&cli)?;
+            let fullscreen = cli.fullscreen || session.config().fullscreen;
+            let options = till::gui::Options { fullscreen, exit_after_first_frame: cli.exit_after_first_frame };
+            till::gui::run(session, options, started).map_err(|e| {
+                anyhow::anyhow!("{e:#}\nTill needs a display for its screens (set DISPLAY, or run it under Xvfb); `till console` runs without one.")
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Console) => {
             let mut session = open_session(&cli)?;
             let cfg = session.config();
             if std::io::stdin().is_terminal() {
@@ -214,11 +232,12 @@ fn print_config(cfg: &Config, dir: &Path) {
 }
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("TILL_LOG"))
         .with_writer(std::io::stderr)
         .init();
-    match run(Cli::parse()) {
+    match run(Cli::parse(), started) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("till: {e:#}");

@@ -4,7 +4,7 @@ app-title = Till
 
 ## Status bar
 status-signed-out = Nicht angemeldet
-status-shift-open = Schicht offen seit { $time }
+status-shift-open = Schicht seit { $time }
 status-no-shift = Keine Schicht offen
 status-demo = DEMO
 chip-printer = Drucker
@@ -49,7 +49,7 @@ sale-qty = Menge
 sale-line-discount = Positionsrabatt
 sale-ticket-discount = Bonrabatt
 sale-hold = Parken
-sale-recall = Geparkt ({ $count })
+sale-recall = Geparkte
 sale-cancel = Bon abbrechen
 sale-search = Artikel suchen
 sale-all = Alle

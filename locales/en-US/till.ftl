@@ -4,7 +4,7 @@ app-title = Till
 
 ## Status bar
 status-signed-out = Not signed in
-status-shift-open = Shift open since { $time }
+status-shift-open = Shift since { $time }
 status-no-shift = No shift open
 status-demo = DEMO
 chip-printer = Printer
@@ -49,7 +49,7 @@ sale-qty = Quantity
 sale-line-discount = Line discount
 sale-ticket-discount = Ticket discount
 sale-hold = Hold
-sale-recall = Recall ({ $count })
+sale-recall = Recall
 sale-cancel = Cancel ticket
 sale-search = Search products
 sale-all = All

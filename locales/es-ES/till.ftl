@@ -4,7 +4,7 @@ app-title = Till
 
 ## Status bar
 status-signed-out = Sin sesión iniciada
-status-shift-open = Turno abierto desde { $time }
+status-shift-open = Turno desde { $time }
 status-no-shift = Ningún turno abierto
 status-demo = DEMO
 chip-printer = Impresora
@@ -49,7 +49,7 @@ sale-qty = Cantidad
 sale-line-discount = Descuento de línea
 sale-ticket-discount = Descuento del ticket
 sale-hold = Aparcar
-sale-recall = Recuperar ({ $count })
+sale-recall = Recuperar
 sale-cancel = Cancelar ticket
 sale-search = Buscar productos
 sale-all = Todos

@@ -4,7 +4,7 @@ app-title = Till
 
 ## Status bar
 status-signed-out = साइन इन नहीं
-status-shift-open = शिफ़्ट { $time } से खुली है
+status-shift-open = शिफ़्ट { $time } से
 status-no-shift = कोई शिफ़्ट खुली नहीं
 status-demo = डेमो
 chip-printer = प्रिंटर
@@ -49,7 +49,7 @@ sale-qty = मात्रा
 sale-line-discount = पंक्ति छूट
 sale-ticket-discount = बिल छूट
 sale-hold = होल्ड करें
-sale-recall = वापस लाएँ ({ $count })
+sale-recall = वापस लाएँ
 sale-cancel = बिल रद्द करें
 sale-search = उत्पाद खोजें
 sale-all = सभी

@@ -4,7 +4,7 @@ app-title = Till
 
 ## Status bar
 status-signed-out = Belum masuk
-status-shift-open = Sif dibuka sejak { $time }
+status-shift-open = Sif sejak { $time }
 status-no-shift = Tidak ada sif terbuka
 status-demo = DEMO
 chip-printer = Printer
@@ -49,7 +49,7 @@ sale-qty = Jumlah
 sale-line-discount = Diskon baris
 sale-ticket-discount = Diskon nota
 sale-hold = Tahan
-sale-recall = Panggil ({ $count })
+sale-recall = Panggil
 sale-cancel = Batalkan nota
 sale-search = Cari produk
 sale-all = Semua

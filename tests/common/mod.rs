@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: run the real `till` binary on a temporary data dir.
 #![allow(dead_code)]
 
+pub mod ui;
+
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -70,8 +70,18 @@ pub enum Command {
         percent: Option<Dec>,
         #[serde(default)]
         amount: Option<Dec>,
+        /// A manager's PIN, for a discount above the signed-in user's limit.
+        #[serde(default)]
+        approver_pin: Option<String>,
     },
     ConfirmAge,
+    /// Parks the open ticket so that another customer can be served.
+    Hold,
+    /// Brings back a parked ticket (the most recent when no index is given).
+    Recall {
+        #[serde(default)]
+        index: Option<usize>,
+    },
     Tender {
         method: Method,
         #[serde(default)]
@@ -146,6 +156,9 @@ pub struct Outcome {
     pub sale: Option<SaleRecord>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shift_count: Option<ShiftCount>,
+    /// Parked tickets, after hold and recall.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<usize>,
 }
 
 /// The clock the session stamps events with, as RFC 3339 text and Unix seconds.
@@ -161,6 +174,7 @@ pub struct Session {
     user: Option<User>,
     shift: Option<OpenShift>,
     ticket: Ticket,
+    held: Vec<Ticket>,
 }
 
 impl Session {
@@ -177,7 +191,7 @@ impl Session {
         }
         let catalog = Catalog::new(store.load_products()?, config.variable_measure.clone());
         let shift = store.open_shift_of(&config.terminal_id)?;
-        Ok(Session { store, config, catalog, user: None, shift, ticket: Ticket::default() })
+        Ok(Session { store, config, catalog, user: None, shift, ticket: Ticket::default(), held: Vec::new() })
     }
 
     pub fn config(&self) -> &Config {
@@ -214,9 +228,11 @@ impl Session {
                 self.edit(Permission::Sell, "change quantities", |t, _| t.set_qty(line, qty.0))
             }
             Command::VoidLine { line } => self.edit(Permission::VoidLine, "void lines", |t, _| t.void_line(line)),
-            Command::Discount { line, percent, amount } => {
-                self.discount(line, percent.map(|d| d.0), amount.map(|d| d.0))
+            Command::Discount { line, percent, amount, approver_pin } => {
+                self.discount(line, percent.map(|d| d.0), amount.map(|d| d.0), approver_pin.as_deref())
             }
+            Command::Hold => self.hold(),
+            Command::Recall { index } => self.recall(index),
             Command::ConfirmAge => self.edit(Permission::Sell, "sell", |t, _| t.confirm_age().map(|_| ())),
             Command::Tender { method, amount } => self.tender(method, amount.map(|d| d.0)),
             Command::CancelTicket => self.cancel_ticket(),
@@ -340,7 +356,7 @@ impl Session {
 
     fn logout(&mut self) -> Result<Outcome, ServiceError> {
         let user = self.user()?.clone();
-        if !self.ticket.lines.is_empty() {
+        if !self.ticket.lines.is_empty() || !self.held.is_empty() {
             return Err(ServiceError::TicketOpen);
         }
         let (at, _) = now();
@@ -458,6 +474,7 @@ impl Session {
         line: Option<usize>,
         percent: Option<Decimal>,
         amount: Option<Decimal>,
+        approver_pin: Option<&str>,
     ) -> Result<Outcome, ServiceError> {
         let d = match (percent, amount) {
             (Some(p), None) => Discount::Percent(p),
@@ -473,12 +490,73 @@ impl Session {
             Some(n) => next.set_line_discount(n, d, &pricing)?,
             None => next.set_ticket_discount(d, &pricing)?,
         };
+        let cashier = user.id;
+        let mut approver = None;
         if pct > max {
-            return Err(ServiceError::DiscountOverLimit { pct: pct.round_dp(2).normalize(), max, role });
+            let refused = ServiceError::DiscountOverLimit { pct: pct.round_dp(2).normalize(), max, role };
+            let pin = approver_pin.ok_or(refused)?;
+            let approved = self.store.active_users()?.into_iter().find(|u| {
+                let policy = self.config.role_policy(u.user.role);
+                u.user.id != cashier
+                    && policy.allows(Permission::Discount)
+                    && policy.max_discount_percent >= pct
+                    && auth::verify_pin(pin, &u.pin_hash)
+            });
+            approver = Some(approved.ok_or(ServiceError::WrongPin)?.user);
         }
         next.totals(&pricing)?;
+        if let Some(a) = approver {
+            let (at, _) = now();
+            let terminal = self.config.terminal_id.clone();
+            let payload = serde_json::json!({ "user_id": cashier, "approver_id": a.id, "percent": pct.round_dp(2).normalize().to_string(), "line": line });
+            self.store.journal_event("discount_override", &payload, &terminal, &at)?;
+        }
         self.ticket = next;
         self.ticket_outcome()
+    }
+
+    fn hold(&mut self) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        if self.ticket.is_empty() {
+            return Err(ServiceError::Invalid("there is no ticket to hold".into()));
+        }
+        if !self.ticket.payments.is_empty() {
+            return Err(ServiceError::Ticket(TicketError::Locked));
+        }
+        self.held.push(std::mem::take(&mut self.ticket));
+        Ok(Outcome { held: Some(self.held.len()), ..self.ticket_outcome()? })
+    }
+
+    fn recall(&mut self, index: Option<usize>) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        if !self.ticket.lines.is_empty() {
+            return Err(ServiceError::TicketOpen);
+        }
+        let i = index.unwrap_or(self.held.len().saturating_sub(1));
+        if i >= self.held.len() {
+            return Err(ServiceError::Invalid("there is no such held ticket".into()));
+        }
+        self.ticket = self.held.remove(i);
+        Ok(Outcome { held: Some(self.held.len()), ..self.ticket_outcome()? })
+    }
+
+    /// The active users, for the sign-in tiles.
+    pub fn users(&self) -> Result<Vec<User>, ServiceError> {
+        Ok(self.store.active_users()?.into_iter().map(|u| u.user).collect())
+    }
+
+    /// Events not yet sent to the central endpoint.
+    pub fn unsent(&self) -> Result<i64, ServiceError> {
+        Ok(self.store.outbox_count()?)
+    }
+
+    /// The signed-in user.
+    pub fn current_user(&self) -> Option<&User> {
+        self.user.as_ref()
+    }
+
+    pub fn current_shift(&self) -> Option<ShiftView> {
+        self.shift_view()
     }
 
     fn cancel_ticket(&mut self) -> Result<Outcome, ServiceError> {

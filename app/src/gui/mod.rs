@@ -1,0 +1,851 @@
+//! The counter screens' controller: wires `till_ui::MainWindow` to a [`Session`].
+//!
+//! The session runs on a worker thread (it owns the store); the UI thread sends it
+//! [`Command`]s and never waits on SQLite. Each answer comes back to the UI thread with an
+//! [`After`] that says what to do with it. Tests run the same controller with the session
+//! executed inline on the UI thread.
+
+mod view;
+
+use crate::config::Config;
+use crate::domain::money::Dec;
+use crate::domain::record::{SaleRecord, TicketRecord};
+use crate::domain::ticket::Method;
+use crate::domain::users::User;
+use crate::i18n::{I18n, LANGUAGES};
+use crate::service::{Command, Outcome, ServiceError, Session, ShiftView};
+use rust_decimal::Decimal;
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::mpsc;
+use till_ui::{Api, Language, MainWindow, Strings, Theme, UserTile};
+
+/// What to do with an answer once it is back on the UI thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    Login,
+    Logout,
+    Shift,
+    CloseShift,
+    /// Ticket changed; `ask_age`: prompt for an age check if one is now needed.
+    Ticket {
+        ask_age: bool,
+    },
+    /// The age was confirmed on the way to payment.
+    AgeThenPay,
+    Tender,
+    Discount,
+}
+
+type Job = Box<dyn FnOnce(&mut Session) + Send>;
+
+enum Exec {
+    Thread(mpsc::Sender<Job>),
+    Inline(Box<RefCell<Session>>),
+}
+
+/// A product as the grid shows it.
+#[derive(Debug, Clone)]
+struct ProductInfo {
+    sku: String,
+    name: String,
+    category: String,
+    price: Decimal,
+    unit: crate::domain::catalog::Unit,
+    restricted: bool,
+    codes: Vec<String>,
+}
+
+#[derive(Default)]
+struct State {
+    products: Vec<ProductInfo>,
+    categories: Vec<String>,
+    users: Vec<User>,
+    user: Option<User>,
+    shift: Option<ShiftView>,
+    ticket: Option<TicketRecord>,
+    last_sale: Option<SaleRecord>,
+    held: usize,
+    unsent: i64,
+    pending_qty: Option<Decimal>,
+    pending_discount: Option<Command>,
+    going_to_pay: bool,
+    /// The banner: a message id and its arguments are re-rendered on a language change.
+    message: Option<(String, bool)>,
+}
+
+pub struct Gui {
+    window: MainWindow,
+    config: Config,
+    i18n: RefCell<I18n>,
+    exec: Exec,
+    state: RefCell<State>,
+}
+
+thread_local! {
+    static GUI: RefCell<Option<Rc<Gui>>> = const { RefCell::new(None) };
+}
+
+/// How `till` shows its window.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub fullscreen: bool,
+    /// Exit 0 after the first frame, printing `first_frame_ms=N` (start-up benchmark).
+    pub exit_after_first_frame: bool,
+}
+
+/// Opens the window on the platform's backend and runs until it is closed.
+pub fn run(session: Session, options: Options, started: std::time::Instant) -> anyhow::Result<()> {
+    let gui = Gui::new(session, true)?;
+    let window = gui.window.clone_strong();
+    if options.fullscreen {
+        window.window().set_fullscreen(true);
+    }
+    if options.exit_after_first_frame {
+        let notified = window.window().set_rendering_notifier(move |state, _| {
+            if matches!(state, slint::RenderingState::AfterRendering) {
+                println!("first_frame_ms={}", started.elapsed().as_millis());
+                let _ = slint::quit_event_loop();
+            }
+        });
+        if notified.is_err() {
+            // Renderers without a notifier: the first timer tick comes after the first frame.
+            slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+                println!("first_frame_ms={}", started.elapsed().as_millis());
+                let _ = slint::quit_event_loop();
+            });
+        }
+    }
+    window.run()?;
+    Ok(())
+}
+
+impl Gui {
+    /// Builds the window and wires it. `threaded`: run the session on a worker thread (the
+    /// application) or inline (UI tests).
+    pub fn new(session: Session, threaded: bool) -> anyhow::Result<Rc<Gui>> {
+        let window = MainWindow::new()?;
+        let config = session.config().clone();
+        let products: Vec<ProductInfo> = session
+            .catalog()
+            .products()
+            .iter()
+            .map(|p| ProductInfo {
+                sku: p.sku.clone(),
+                name: p.name.clone(),
+                category: p.category.clone(),
+                price: p.price,
+                unit: p.unit,
+                restricted: p.age_restriction.is_some(),
+                codes: p.barcodes.clone(),
+            })
+            .collect();
+        let mut categories: Vec<String> = Vec::new();
+        for p in &products {
+            if !categories.contains(&p.category) {
+                categories.push(p.category.clone());
+            }
+        }
+        let users = session.users()?;
+        let unsent = session.unsent()?;
+        let shift = session.current_shift();
+        let exec = if threaded {
+            let (tx, rx) = mpsc::channel::<Job>();
+            let mut session = session;
+            std::thread::Builder::new().name("till-service".into()).spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    job(&mut session);
+                    session.idle();
+                }
+            })?;
+            Exec::Thread(tx)
+        } else {
+            Exec::Inline(Box::new(RefCell::new(session)))
+        };
+        let gui = Rc::new(Gui {
+            window,
+            config,
+            i18n: RefCell::new(I18n::new()?),
+            exec,
+            state: RefCell::new(State { products, categories, users, unsent, shift, ..State::default() }),
+        });
+        GUI.with(|g| *g.borrow_mut() = Some(gui.clone()));
+        gui.wire();
+        gui.refresh_all();
+        Ok(gui)
+    }
+
+    pub fn window(&self) -> &MainWindow {
+        &self.window
+    }
+
+    fn api(&self) -> Api<'_> {
+        self.window.global::<Api>()
+    }
+
+    /// Sends a command to the session; the answer comes back through [`Gui::apply`].
+    fn send(&self, cmd: Command, after: After) {
+        match &self.exec {
+            Exec::Inline(session) => {
+                let reply = session.borrow_mut().execute(cmd);
+                let unsent = session.borrow().unsent().ok();
+                self.apply(after, reply, unsent);
+            }
+            Exec::Thread(tx) => {
+                self.api().set_busy(true);
+                let job: Job = Box::new(move |session: &mut Session| {
+                    let reply = session.execute(cmd);
+                    let unsent = session.unsent().ok();
+                    let _ = slint::invoke_from_event_loop(move || {
+                        GUI.with(|g| {
+                            if let Some(gui) = g.borrow().as_ref() {
+                                gui.api().set_busy(false);
+                                gui.apply(after, reply, unsent);
+                            }
+                        })
+                    });
+                });
+                if tx.send(job).is_err() {
+                    self.show_message("error-save", true);
+                }
+            }
+        }
+    }
+
+    fn wire(self: &Rc<Self>) {
+        let api = self.api();
+        let weak = Rc::downgrade(self);
+        let with = move |f: &dyn Fn(&Rc<Gui>)| {
+            if let Some(g) = weak.upgrade() {
+                f(&g)
+            }
+        };
+        let tr_weak = Rc::downgrade(self);
+        self.window.global::<Strings>().on_tr(move |_lang, key| match tr_weak.upgrade() {
+            Some(g) => g.i18n.borrow().tr(&key).into(),
+            None => key,
+        });
+        let w = with.clone();
+        api.on_dismiss_message(move || w(&|g| g.clear_message()));
+        let w = with.clone();
+        api.on_pin_key(move |k| w(&|g| g.edit_digits(&k, |a| a.get_pin(), |a, v| a.set_pin(v), 8)));
+        let w = with.clone();
+        api.on_login(move || w(&|g| g.login()));
+        let w = with.clone();
+        api.on_set_language(move |code| w(&|g| g.set_language(&code)));
+        let w = with.clone();
+        api.on_set_theme(move |mode| w(&|g| g.window.global::<Theme>().set_mode(mode)));
+        let w = with.clone();
+        api.on_float_key(move |k| w(&|g| g.edit_digits(&k, |a| a.get_float_entry(), |a, v| a.set_float_entry(v), 9)));
+        let w = with.clone();
+        api.on_open_shift(move || w(&|g| g.open_shift()));
+        let w = with.clone();
+        api.on_logout(move || w(&|g| g.send(Command::Logout, After::Logout)));
+        let w = with.clone();
+        api.on_close_shift(move || w(&|g| g.close_shift()));
+        let w = with.clone();
+        api.on_entry_key(move |k| w(&|g| g.edit_digits(&k, |a| a.get_entry(), |a, v| a.set_entry(v), 13)));
+        let w = with.clone();
+        api.on_entry_times(move || w(&|g| g.entry_times()));
+        let w = with.clone();
+        api.on_entry_enter(move || w(&|g| g.entry_enter()));
+        let w = with.clone();
+        api.on_select_category(move |i| {
+            w(&|g| {
+                g.api().set_category(i);
+                g.api().set_search("".into());
+                g.render_products();
+            })
+        });
+        let w = with.clone();
+        api.on_search_changed(move |_| w(&|g| g.render_products()));
+        let w = with.clone();
+        api.on_add_product(move |sku| w(&|g| g.add_sku(&sku)));
+        let w = with.clone();
+        api.on_scan(move |code| w(&|g| g.scan(&code)));
+        let w = with.clone();
+        api.on_void_line(move || w(&|g| g.line_command(|line| Command::VoidLine { line })));
+        let w = with.clone();
+        api.on_set_qty(move || w(&|g| g.set_qty()));
+        let w = with.clone();
+        api.on_line_discount(move |_| w(&|g| g.discount()));
+        let w = with.clone();
+        api.on_hold(move || w(&|g| g.send(Command::Hold, After::Ticket { ask_age: false })));
+        let w = with.clone();
+        api.on_recall(move || w(&|g| g.send(Command::Recall { index: None }, After::Ticket { ask_age: false })));
+        let w = with.clone();
+        api.on_cancel_ticket(move || w(&|g| g.send(Command::CancelTicket, After::Ticket { ask_age: false })));
+        let w = with.clone();
+        api.on_pay(move || w(&|g| g.pay()));
+        let w = with.clone();
+        api.on_tender_cash(move |v| w(&|g| g.tender(Method::Cash, &v)));
+        let w = with.clone();
+        api.on_tender_card(move || w(&|g| g.tender(Method::Card, "entry")));
+        let w = with.clone();
+        api.on_tender_back(move || w(&|g| g.set_page("sale")));
+        let w = with.clone();
+        api.on_new_sale(move || {
+            w(&|g| {
+                g.state.borrow_mut().last_sale = None;
+                g.set_page("sale");
+            })
+        });
+        let w = with.clone();
+        api.on_reprint(move || w(&|g| g.reprint()));
+        let w = with.clone();
+        api.on_age_confirm(move || {
+            w(&|g| {
+                g.api().set_age_dialog(false);
+                let pay = std::mem::take(&mut g.state.borrow_mut().going_to_pay);
+                g.send(Command::ConfirmAge, if pay { After::AgeThenPay } else { After::Ticket { ask_age: false } });
+            })
+        });
+        let w = with.clone();
+        api.on_age_refuse(move || w(&|g| g.refuse_age()));
+        let w = with.clone();
+        api.on_manager_key(move |k| {
+            w(&|g| {
+                g.edit_digits(&k, |a| a.get_manager_pin(), |a, v| a.set_manager_pin(v), 8);
+                let n = g.api().get_manager_pin().chars().count();
+                g.api().set_manager_pin_dots("● ".repeat(n).trim_end().into());
+            })
+        });
+        let w = with.clone();
+        api.on_manager_approve(move || w(&|g| g.manager_approve()));
+        let w = with;
+        api.on_manager_cancel(move || {
+            w(&|g| {
+                g.state.borrow_mut().pending_discount = None;
+                g.api().set_manager_dialog(false);
+                g.api().set_manager_pin("".into());
+                g.api().set_manager_pin_dots("".into());
+            })
+        });
+
+        // The clock: checked every second, redrawn only when the minute changes.
+        let weak = Rc::downgrade(self);
+        let timer = slint::Timer::default();
+        timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(1), move || {
+            if let Some(g) = weak.upgrade() {
+                g.render_clock();
+            }
+        });
+        std::mem::forget(timer);
+    }
+
+    // -- input helpers -------------------------------------------------------------------
+
+    /// Applies a keypad key to a digit field: digits append, "C" clears, "⌫" deletes.
+    fn edit_digits(&self, key: &str, get: fn(&Api) -> SharedString, set: fn(&Api, SharedString), max: usize) {
+        let api = self.api();
+        let mut v = get(&api).to_string();
+        match key {
+            "C" => v.clear(),
+            "⌫" => {
+                v.pop();
+            }
+            k if k.chars().all(|c| c.is_ascii_digit()) && v.len() + k.len() <= max => v.push_str(k),
+            _ => {}
+        }
+        set(&api, v.into());
+    }
+
+    /// Digits typed for an amount are minor units: 1500 is 15.00 in EUR, 1500 in IDR.
+    fn entry_amount(&self, digits: &str) -> Option<Decimal> {
+        let minor: i64 = digits.parse().ok()?;
+        Some(self.config.pricing.currency.from_minor(minor))
+    }
+
+    fn take_entry(&self) -> String {
+        let e = self.api().get_entry().to_string();
+        self.api().set_entry("".into());
+        e
+    }
+
+    // -- actions ---------------------------------------------------------------------------
+
+    fn login(&self) {
+        let pin = self.api().get_pin().to_string();
+        self.api().set_pin("".into());
+        let selected = self.api().get_selected_user();
+        let user = self.state.borrow().users.iter().find(|u| u.id == i64::from(selected)).map(|u| u.name.clone());
+        self.send(Command::Login { pin, user }, After::Login);
+    }
+
+    fn open_shift(&self) {
+        let digits = self.api().get_float_entry().to_string();
+        let float = self.entry_amount(if digits.is_empty() { "0" } else { &digits }).unwrap_or_default();
+        self.api().set_float_entry("".into());
+        self.send(Command::OpenShift { float: Dec(float) }, After::Shift);
+    }
+
+    fn close_shift(&self) {
+        let digits = self.take_entry();
+        match self.entry_amount(&digits) {
+            Some(counted) => self.send(Command::CloseShift { counted: Dec(counted) }, After::CloseShift),
+            None => self.show_message("shift-counted", true),
+        }
+    }
+
+    fn entry_times(&self) {
+        let digits = self.take_entry();
+        if let Ok(q) = digits.parse::<i64>() {
+            self.state.borrow_mut().pending_qty = Some(Decimal::from(q));
+        }
+        self.render_entry_hint();
+    }
+
+    fn render_entry_hint(&self) {
+        let qty = self.state.borrow().pending_qty;
+        let f = self.i18n.borrow().format();
+        self.api().set_pending_qty(qty.map(|q| f.number(q, q.scale())).unwrap_or_default().into());
+    }
+
+    fn qty(&self) -> Option<Dec> {
+        let q = self.state.borrow_mut().pending_qty.take().map(Dec);
+        self.render_entry_hint();
+        q
+    }
+
+    fn entry_enter(&self) {
+        let code = self.take_entry();
+        if code.is_empty() {
+            return;
+        }
+        if code.len() >= 8 {
+            self.scan(&code);
+        } else {
+            let qty = self.qty();
+            self.send(Command::Add { sku: None, plu: Some(code), qty }, After::Ticket { ask_age: true });
+        }
+    }
+
+    fn add_sku(&self, sku: &str) {
+        let qty = self.qty();
+        self.send(Command::Add { sku: Some(sku.to_string()), plu: None, qty }, After::Ticket { ask_age: true });
+    }
+
+    fn scan(&self, code: &str) {
+        if self.api().get_page() != "sale" {
+            return;
+        }
+        self.send(Command::Scan { code: code.to_string() }, After::Ticket { ask_age: true });
+    }
+
+    fn line_command(&self, f: impl FnOnce(usize) -> Command) {
+        let line = self.api().get_selected_line();
+        if line > 0 {
+            self.send(f(line as usize), After::Ticket { ask_age: false });
+        }
+    }
+
+    fn set_qty(&self) {
+        let digits = self.take_entry();
+        match digits.parse::<i64>() {
+            Ok(q) => self.line_command(|line| Command::SetQty { line, qty: Dec(Decimal::from(q)) }),
+            Err(_) => self.show_message("error-bad-quantity", true),
+        }
+    }
+
+    fn discount(&self) {
+        let digits = self.take_entry();
+        let Ok(pct) = digits.parse::<i64>() else {
+            self.show_message("error-bad-discount", true);
+            return;
+        };
+        let line = match self.api().get_selected_line() {
+            n if n > 0 => Some(n as usize),
+            _ => None,
+        };
+        let cmd = Command::Discount { line, percent: Some(Dec(Decimal::from(pct))), amount: None, approver_pin: None };
+        self.state.borrow_mut().pending_discount = Some(cmd.clone());
+        self.send(cmd, After::Discount);
+    }
+
+    fn manager_approve(&self) {
+        let pin = self.api().get_manager_pin().to_string();
+        self.api().set_manager_pin("".into());
+        self.api().set_manager_pin_dots("".into());
+        self.api().set_manager_dialog(false);
+        let pending = self.state.borrow_mut().pending_discount.take();
+        if let Some(Command::Discount { line, percent, amount, .. }) = pending {
+            self.send(
+                Command::Discount { line, percent, amount, approver_pin: Some(pin) },
+                After::Ticket { ask_age: false },
+            );
+        }
+    }
+
+    fn pay(&self) {
+        let needs_age = self.state.borrow().ticket.as_ref().is_some_and(|t| t.required_age > 0 && !t.age_confirmed);
+        if needs_age {
+            self.state.borrow_mut().going_to_pay = true;
+            self.ask_age();
+        } else {
+            self.set_page("tender");
+        }
+    }
+
+    fn refuse_age(&self) {
+        self.api().set_age_dialog(false);
+        self.state.borrow_mut().going_to_pay = false;
+        let restricted: Vec<usize> = {
+            let st = self.state.borrow();
+            let Some(t) = &st.ticket else { return };
+            t.lines
+                .iter()
+                .filter(|l| !l.voided && st.products.iter().any(|p| p.sku == l.sku && p.restricted))
+                .map(|l| l.line)
+                .collect()
+        };
+        for line in restricted {
+            self.send(Command::VoidLine { line }, After::Ticket { ask_age: false });
+        }
+    }
+
+    fn tender(&self, method: Method, value: &str) {
+        let amount = match value {
+            "" => None,
+            "entry" => {
+                let digits = self.take_entry();
+                if digits.is_empty() {
+                    None
+                } else {
+                    self.entry_amount(&digits)
+                }
+            }
+            v => v.parse::<Decimal>().ok(),
+        };
+        self.send(Command::Tender { method, amount: amount.map(Dec) }, After::Tender);
+    }
+
+    fn reprint(&self) {
+        // No printer is configured until the shop-devices work lands: show the receipt again.
+        if self.state.borrow().last_sale.is_some() {
+            self.render_receipt();
+            self.set_page("receipt");
+        }
+    }
+
+    fn set_language(&self, code: &str) {
+        if self.i18n.borrow_mut().set_language(code) {
+            self.window.global::<Strings>().set_lang(code.into());
+            self.refresh_all();
+        }
+    }
+
+    fn set_page(&self, page: &str) {
+        self.api().set_page(page.into());
+        self.api().set_entry("".into());
+        if page == "tender" {
+            self.render_tender();
+        }
+    }
+
+    // -- answers ---------------------------------------------------------------------------
+
+    fn apply(&self, after: After, reply: Result<Outcome, ServiceError>, unsent: Option<i64>) {
+        if let Some(n) = unsent {
+            self.state.borrow_mut().unsent = n;
+        }
+        let out = match reply {
+            Ok(out) => out,
+            Err(e) => {
+                if matches!(e, ServiceError::DiscountOverLimit { .. }) && after == After::Discount {
+                    self.api().set_manager_dialog(true);
+                } else {
+                    self.show_error(&e);
+                }
+                self.render_status();
+                return;
+            }
+        };
+        self.clear_message();
+        if let Some(u) = out.user.clone() {
+            self.state.borrow_mut().user = Some(u);
+        }
+        if let Some(s) = out.shift.clone() {
+            self.state.borrow_mut().shift = Some(s);
+        }
+        if let Some(n) = out.held {
+            self.state.borrow_mut().held = n;
+        }
+        match after {
+            After::Login => {
+                self.api().set_selected_user(-1);
+                self.set_page(if self.state.borrow().shift.is_some() { "sale" } else { "open-shift" });
+            }
+            After::Shift => self.set_page("sale"),
+            After::Logout => {
+                let mut st = self.state.borrow_mut();
+                st.user = None;
+                st.ticket = None;
+                drop(st);
+                self.set_page("login");
+            }
+            After::CloseShift => {
+                self.state.borrow_mut().shift = None;
+                if let Some(c) = &out.shift_count {
+                    let f = self.i18n.borrow().format();
+                    let cur = &self.config.pricing.currency;
+                    let text = self.i18n.borrow().tr_args(
+                        "shift-closed",
+                        &[
+                            ("expected", f.money(c.expected, cur).into()),
+                            ("counted", f.money(c.counted, cur).into()),
+                            ("difference", f.money(c.difference, cur).into()),
+                        ],
+                    );
+                    self.show_text(text, false);
+                }
+                self.set_page("open-shift");
+            }
+            _ => {}
+        }
+        if let Some(t) = out.ticket {
+            let ask = t.required_age > 0 && !t.age_confirmed;
+            self.state.borrow_mut().ticket = Some(t);
+            self.render_ticket();
+            if after == (After::Ticket { ask_age: true }) && ask {
+                self.ask_age();
+            }
+            if after == After::AgeThenPay {
+                self.set_page("tender");
+            }
+            if after == After::Tender {
+                self.render_tender();
+            }
+        }
+        if let Some(sale) = out.sale {
+            {
+                let mut st = self.state.borrow_mut();
+                st.last_sale = Some(sale);
+                st.ticket = None;
+            }
+            self.render_ticket();
+            self.render_receipt();
+            self.set_page("receipt");
+        }
+        self.render_status();
+    }
+
+    fn ask_age(&self) {
+        let age = self.state.borrow().ticket.as_ref().map(|t| t.required_age).unwrap_or(0);
+        if age == 0 {
+            return;
+        }
+        let today = chrono::Local::now().date_naive();
+        let date = view::born_on_or_before(today, age);
+        let i18n = self.i18n.borrow();
+        let api = self.api();
+        api.set_age_title(i18n.tr_args("age-title", &[("age", age.into())]).into());
+        api.set_age_date(i18n.format().date(&date.and_hms_opt(0, 0, 0).unwrap_or_default()).into());
+        api.set_age_dialog(true);
+    }
+
+    fn show_error(&self, e: &ServiceError) {
+        let text = view::error_text(&self.i18n.borrow(), e);
+        self.show_text(text, true);
+    }
+
+    fn show_message(&self, key: &str, error: bool) {
+        let text = self.i18n.borrow().tr(key);
+        self.show_text(text, error);
+    }
+
+    fn show_text(&self, text: String, error: bool) {
+        self.api().set_message(text.clone().into());
+        self.api().set_message_error(error);
+        self.state.borrow_mut().message = Some((text, error));
+    }
+
+    fn clear_message(&self) {
+        self.api().set_message("".into());
+        self.state.borrow_mut().message = None;
+    }
+
+    // -- rendering -------------------------------------------------------------------------
+
+    fn refresh_all(&self) {
+        let api = self.api();
+        let langs: Vec<Language> =
+            LANGUAGES.iter().map(|(c, n)| Language { code: (*c).into(), name: (*n).into() }).collect();
+        api.set_languages(ModelRc::new(VecModel::from(langs)));
+        let st = self.state.borrow();
+        let users: Vec<UserTile> = st
+            .users
+            .iter()
+            .map(|u| UserTile { id: u.id as i32, name: u.name.clone().into(), role: u.role.as_str().into() })
+            .collect();
+        drop(st);
+        api.set_users(ModelRc::new(VecModel::from(users)));
+        api.set_store_name(
+            if self.config.store.name.is_empty() {
+                self.config.terminal_name.clone()
+            } else {
+                self.config.store.name.clone()
+            }
+            .into(),
+        );
+        api.set_demo(self.config.demo);
+        self.render_status();
+        self.render_clock();
+        self.render_products();
+        self.render_ticket();
+        self.render_tender();
+        self.render_receipt();
+    }
+
+    fn render_status(&self) {
+        let i18n = self.i18n.borrow();
+        let st = self.state.borrow();
+        let api = self.api();
+        api.set_user_name(st.user.as_ref().map(|u| u.name.clone()).unwrap_or_default().into());
+        let shift = match &st.shift {
+            Some(s) => {
+                let time = view::local_time(&s.opened_at).map(|t| i18n.format().time(&t)).unwrap_or_default();
+                i18n.tr_args("status-shift-open", &[("time", time.into())])
+            }
+            None => i18n.tr("status-no-shift"),
+        };
+        api.set_shift_text(shift.into());
+        let not_configured = i18n.tr("chip-not-configured");
+        api.set_printer_chip(not_configured.clone().into());
+        api.set_printer_state(0);
+        api.set_pumps_chip(not_configured.clone().into());
+        api.set_pumps_state(0);
+        let unsent = i18n.tr_args("chip-unsent", &[("count", st.unsent.into())]);
+        api.set_sync_chip(format!("{not_configured} · {unsent}").into());
+        api.set_sync_state(0);
+        api.set_held_count(st.held as i32);
+    }
+
+    fn render_clock(&self) {
+        let now = chrono::Local::now().naive_local();
+        let text: SharedString = self.i18n.borrow().format().time(&now).into();
+        if self.api().get_clock() != text {
+            self.api().set_clock(text);
+        }
+    }
+
+    fn render_products(&self) {
+        let st = self.state.borrow();
+        let api = self.api();
+        let i18n = self.i18n.borrow();
+        let f = i18n.format();
+        api.set_categories(ModelRc::new(VecModel::from(
+            st.categories.iter().map(|c| SharedString::from(c.as_str())).collect::<Vec<_>>(),
+        )));
+        let search = api.get_search().to_lowercase();
+        let category = st.categories.get(api.get_category().max(0) as usize).cloned().unwrap_or_default();
+        let tiles: Vec<till_ui::ProductTile> = st
+            .products
+            .iter()
+            .filter(|p| {
+                if search.is_empty() {
+                    p.category == category
+                } else {
+                    p.name.to_lowercase().contains(&search)
+                        || p.sku.to_lowercase().contains(&search)
+                        || p.codes.iter().any(|c| c == &search)
+                }
+            })
+            .take(120)
+            .map(|p| till_ui::ProductTile {
+                sku: p.sku.clone().into(),
+                name: p.name.clone().into(),
+                price: view::unit_price(&f, p.price, p.unit, &self.config.pricing.currency).into(),
+                restricted: p.restricted,
+            })
+            .collect();
+        api.set_products(ModelRc::new(VecModel::from(tiles)));
+    }
+
+    fn render_ticket(&self) {
+        let st = self.state.borrow();
+        let api = self.api();
+        let i18n = self.i18n.borrow();
+        let f = i18n.format();
+        let cur = &self.config.pricing.currency;
+        match &st.ticket {
+            Some(t) => {
+                let lines = view::ticket_lines(&f, cur, t);
+                api.set_lines(ModelRc::new(VecModel::from(lines)));
+                api.set_subtotal(f.money(t.subtotal, cur).into());
+                api.set_discount(if t.discount.is_zero() {
+                    SharedString::new()
+                } else {
+                    f.money(t.discount, cur).into()
+                });
+                api.set_tax(f.money(t.tax_total, cur).into());
+                api.set_total(f.money(t.total, cur).into());
+                api.set_required_age(i32::from(t.required_age));
+                api.set_age_confirmed(t.age_confirmed);
+                if api.get_selected_line() as usize > t.lines.len() {
+                    api.set_selected_line(-1);
+                }
+            }
+            None => {
+                api.set_lines(ModelRc::new(VecModel::from(Vec::new())));
+                let zero = f.money(Decimal::ZERO, cur);
+                api.set_subtotal(zero.clone().into());
+                api.set_discount("".into());
+                api.set_tax(zero.clone().into());
+                api.set_total(zero.into());
+                api.set_selected_line(-1);
+            }
+        }
+    }
+
+    fn render_tender(&self) {
+        let st = self.state.borrow();
+        let api = self.api();
+        let i18n = self.i18n.borrow();
+        let f = i18n.format();
+        let cur = &self.config.pricing.currency;
+        let Some(t) = &st.ticket else { return };
+        api.set_due(f.money(t.total, cur).into());
+        api.set_paid(f.money(t.paid, cur).into());
+        api.set_remaining(f.money(t.due, cur).into());
+        let payments: Vec<till_ui::PaymentRow> = t
+            .payments
+            .iter()
+            .map(|p| till_ui::PaymentRow {
+                method: i18n.tr(if p.method == "cash" { "tender-cash" } else { "tender-card" }).into(),
+                amount: f.money(p.amount, cur).into(),
+            })
+            .collect();
+        api.set_payments(ModelRc::new(VecModel::from(payments)));
+        let cash_due = cur.round_cash(t.due, self.config.pricing.cash_rule);
+        let mut quick = vec![till_ui::QuickCash { label: i18n.tr("tender-exact").into(), value: "".into() }];
+        for note in view::quick_cash(&cur.code, cash_due) {
+            quick.push(till_ui::QuickCash { label: f.money(note, cur).into(), value: note.to_string().into() });
+        }
+        api.set_quick_cash(ModelRc::new(VecModel::from(quick)));
+    }
+
+    fn render_receipt(&self) {
+        let st = self.state.borrow();
+        let api = self.api();
+        let i18n = self.i18n.borrow();
+        let Some(sale) = &st.last_sale else {
+            api.set_receipt_lines(ModelRc::new(VecModel::from(Vec::<SharedString>::new())));
+            return;
+        };
+        let cur = &self.config.pricing.currency;
+        let width = crate::receipt::WIDTH_80MM;
+        let lines: Vec<SharedString> = crate::receipt::layout(sale, &self.config.store, &i18n, cur, width)
+            .iter()
+            .map(|l| l.text(width).into())
+            .collect();
+        api.set_receipt_lines(ModelRc::new(VecModel::from(lines)));
+        let change = if sale.change.is_zero() {
+            i18n.tr("tender-no-change")
+        } else {
+            i18n.tr_args("tender-change", &[("amount", i18n.format().money(sale.change, cur).into())])
+        };
+        api.set_change_text(change.into());
+        api.set_has_change(!sale.change.is_zero());
+    }
+}

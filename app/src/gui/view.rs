@@ -1,0 +1,159 @@
+//! Pure helpers that turn records into what the screens show.
+
+use crate::domain::catalog::{LookupError, Unit};
+use crate::domain::money::Currency;
+use crate::domain::record::TicketRecord;
+use crate::domain::ticket::TicketError;
+use crate::i18n::{I18n, LocaleFormat};
+use crate::service::ServiceError;
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use till_ui::TicketLine;
+
+/// The latest birth date of a customer who is at least `age` years old today.
+pub fn born_on_or_before(today: NaiveDate, age: u8) -> NaiveDate {
+    let year = today.year() - i32::from(age);
+    today
+        .with_year(year)
+        // 29 February in a year without one: born on 28 February is just old enough.
+        .or_else(|| NaiveDate::from_ymd_opt(year, today.month(), 28))
+        .unwrap_or(today)
+}
+
+/// An RFC 3339 time from the store as local wall-clock time.
+pub fn local_time(rfc3339: &str) -> Option<NaiveDateTime> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339).ok().map(|t| t.with_timezone(&chrono::Local).naive_local())
+}
+
+/// A tile's price: per piece, or per kg / litre.
+pub fn unit_price(f: &LocaleFormat, price: Decimal, unit: Unit, cur: &Currency) -> String {
+    match unit {
+        Unit::Each => f.money(price, cur),
+        other => format!("{}/{}", f.money(price, cur), other.as_str()),
+    }
+}
+
+pub fn ticket_lines(f: &LocaleFormat, cur: &Currency, t: &TicketRecord) -> Vec<TicketLine> {
+    t.lines
+        .iter()
+        .map(|l| {
+            let qty = f.number(l.qty, l.qty.scale());
+            let unit = if l.unit == "each" { String::new() } else { format!(" {}", l.unit) };
+            let price_dp = l.unit_price.scale().max(cur.minor_units);
+            TicketLine {
+                no: l.line as i32,
+                name: l.name.clone().into(),
+                detail: format!("{qty}{unit} × {}", f.number(l.unit_price, price_dp)).into(),
+                discount: if l.discount.is_zero() { "".into() } else { f.money(l.discount, cur).into() },
+                amount: f.money(l.amount, cur).into(),
+                voided: l.voided,
+                age: 0,
+            }
+        })
+        .collect()
+}
+
+/// Bank notes of a currency, smallest first.
+fn notes(code: &str) -> &'static [i64] {
+    match code {
+        "USD" => &[1, 5, 10, 20, 50, 100],
+        "GBP" => &[5, 10, 20, 50],
+        "INR" => &[10, 20, 50, 100, 200, 500],
+        "IDR" => &[1000, 2000, 5000, 10000, 20000, 50000, 100000],
+        "KWD" => &[1, 5, 10, 20],
+        _ => &[5, 10, 20, 50, 100, 200],
+    }
+}
+
+/// Quick-cash amounts for what is due: the notes that cover it, at most five, and when even
+/// the largest does not, multiples of it.
+pub fn quick_cash(code: &str, due: Decimal) -> Vec<Decimal> {
+    let notes = notes(code);
+    let mut out: Vec<Decimal> = notes.iter().map(|&n| Decimal::from(n)).filter(|n| *n > due).take(5).collect();
+    if out.is_empty() {
+        if let Some(&largest) = notes.last() {
+            let largest = Decimal::from(largest);
+            let mut v = (due / largest).ceil() * largest;
+            if v == due {
+                v += largest;
+            }
+            out.push(v);
+            out.push(v + largest);
+        }
+    }
+    out
+}
+
+/// A service error as a sentence in the current language.
+pub fn error_text(i18n: &I18n, e: &ServiceError) -> String {
+    use ServiceError as S;
+    match e {
+        S::NotLoggedIn => i18n.tr("error-not-logged-in"),
+        S::AlreadyLoggedIn(name) => i18n.tr_args("error-already-logged-in", &[("name", name.clone().into())]),
+        S::WrongPin => i18n.tr("error-wrong-pin"),
+        S::WrongPinFor { attempts, max, .. } => {
+            i18n.tr_args("error-wrong-pin-attempts", &[("attempts", (*attempts).into()), ("max", (*max).into())])
+        }
+        S::Locked { user, seconds } => {
+            i18n.tr_args("error-locked", &[("name", user.clone().into()), ("seconds", (*seconds).into())])
+        }
+        S::NoShift => i18n.tr("error-no-shift"),
+        S::ShiftOpen(_) => i18n.tr("error-shift-open"),
+        S::NotPermitted { .. } => i18n.tr("error-not-permitted"),
+        S::DiscountOverLimit { pct, max, .. } => {
+            i18n.tr_args("error-discount-limit", &[("pct", pct.to_string().into()), ("max", max.to_string().into())])
+        }
+        S::TicketOpen => i18n.tr("error-ticket-open"),
+        S::Lookup(LookupError::Unknown(code)) => i18n.tr_args("error-unknown-code", &[("code", code.clone().into())]),
+        S::Lookup(LookupError::Invalid(b)) => {
+            let code = match b {
+                crate::domain::barcode::BarcodeError::NotDigits(c) => c.clone(),
+                crate::domain::barcode::BarcodeError::BadLength { code, .. } => code.clone(),
+                crate::domain::barcode::BarcodeError::BadCheckDigit { code, .. } => code.clone(),
+                crate::domain::barcode::BarcodeError::Empty => String::new(),
+            };
+            i18n.tr_args("error-bad-code", &[("code", code.into())])
+        }
+        S::Ticket(TicketError::AgeNotConfirmed(_)) => i18n.tr("error-age"),
+        S::Ticket(TicketError::CardOverDue { .. }) => i18n.tr("error-card-over"),
+        S::Ticket(TicketError::Locked) => i18n.tr("error-locked-ticket"),
+        S::Ticket(TicketError::BadQuantity { .. }) => i18n.tr("error-bad-quantity"),
+        S::Ticket(TicketError::BadDiscount { .. }) => i18n.tr("error-bad-discount"),
+        S::Ticket(TicketError::Empty) | S::Ticket(TicketError::NoAgeRestriction) => i18n.tr("error-nothing"),
+        S::Store(_) => i18n.tr("error-save"),
+        other => i18n.tr_args("error-generic", &[("detail", other.to_string().into())]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn just_old_enough_birth_dates() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(born_on_or_before(d(2026, 11, 24), 18), d(2008, 11, 24));
+        assert_eq!(born_on_or_before(d(2028, 2, 29), 18), d(2010, 2, 28));
+        assert_eq!(born_on_or_before(d(2026, 1, 1), 16), d(2010, 1, 1));
+    }
+
+    #[test]
+    fn quick_cash_offers_notes_that_cover_the_due() {
+        assert_eq!(quick_cash("EUR", dec!(13.47)), vec![dec!(20), dec!(50), dec!(100), dec!(200)]);
+        assert_eq!(quick_cash("EUR", dec!(4.99)), vec![dec!(5), dec!(10), dec!(20), dec!(50), dec!(100)]);
+        assert_eq!(quick_cash("EUR", dec!(450)), vec![dec!(600), dec!(800)]);
+        assert_eq!(quick_cash("EUR", dec!(400)), vec![dec!(600), dec!(800)]);
+        assert_eq!(quick_cash("IDR", dec!(37500)), vec![dec!(50000), dec!(100000)]);
+    }
+
+    #[test]
+    fn every_service_error_reads_as_a_translated_sentence() {
+        let mut i18n = I18n::new().unwrap();
+        i18n.set_language("de-DE");
+        let e = ServiceError::Lookup(LookupError::Unknown("123".into()));
+        assert_eq!(error_text(&i18n, &e), "Kein Artikel hat den Code 123.");
+        let e = ServiceError::WrongPinFor { user: "A".into(), attempts: 2, max: 5 };
+        assert_eq!(error_text(&i18n, &e), "Falsche PIN (2 von 5 Versuchen).");
+    }
+}
