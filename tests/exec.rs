@@ -434,6 +434,7 @@ fn hold_recall_and_a_manager_approved_discount() {
     assert_eq!(ok(&a[10])["sale"]["discount"], "1.10");
     ok(&a[11]);
     let conn = db(dir.path());
-    let approvals: i64 = conn.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'discount_override'", [], |r| r.get(0)).unwrap();
+    let approvals: i64 =
+        conn.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'discount_override'", [], |r| r.get(0)).unwrap();
     assert_eq!(approvals, 1);
 }

@@ -4,6 +4,8 @@
 mod common;
 
 use common::ui::*;
+use slint::ComponentHandle;
+use till_ui::Theme;
 
 #[test]
 fn render_login_sale_tender_and_receipt() {
@@ -38,4 +40,20 @@ fn render_login_sale_tender_and_receipt() {
     screenshot(&gui, "4-tender");
     tap(&gui, "Exact");
     screenshot(&gui, "5-receipt");
+
+    // The other themes, a large screen and a script that needs its own font.
+    tap(&gui, "Next customer");
+    tap(&gui, "Cola 0.5 l PET");
+    type_keys(&gui, "90162602\n");
+    gui.window().global::<Theme>().set_mode(1);
+    screenshot(&gui, "6-sale-dark");
+    gui.window().window().set_size(slint::PhysicalSize::new(1920, 1080));
+    let big = screenshot(&gui, "7-sale-1920x1080");
+    assert_eq!((big.width(), big.height()), (1920, 1080));
+    gui.window().window().set_size(slint::PhysicalSize::new(1024, 768));
+    tap(&gui, "Cancel ticket");
+    tap(&gui, "Sign out");
+    tap(&gui, "hi-IN");
+    gui.window().global::<Theme>().set_mode(2);
+    screenshot(&gui, "8-login-hi-contrast");
 }

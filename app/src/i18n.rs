@@ -310,6 +310,57 @@ mod tests {
         let _ = i18n;
     }
 
+    /// Every `Strings.t("...")` in the screens and every `tr("...")` / `tr_args("...")` in the
+    /// Rust that feeds them names a message that exists.
+    #[test]
+    fn every_key_the_ui_uses_exists() {
+        fn files(dir: &std::path::Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    files(&p, ext, out);
+                } else if p.extension().is_some_and(|x| x == ext) {
+                    out.push(p);
+                }
+            }
+        }
+        fn quoted_after(text: &str, marker: &str) -> Vec<String> {
+            text.match_indices(marker)
+                .filter_map(|(i, _)| {
+                    let rest = &text[i + marker.len()..];
+                    let end = rest.find('"')?;
+                    Some(rest[..end].to_string())
+                })
+                .collect()
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let en = I18n::keys("en-US");
+        let mut used = Vec::new();
+        let mut slint = Vec::new();
+        files(&root.join("ui/ui"), "slint", &mut slint);
+        assert!(slint.len() >= 5);
+        for f in slint {
+            let text = std::fs::read_to_string(&f).unwrap();
+            used.extend(quoted_after(&text, "Strings.t(\"").into_iter().map(|k| (f.clone(), k)));
+        }
+        let mut rust = Vec::new();
+        files(&root.join("app/src/gui"), "rs", &mut rust);
+        rust.push(root.join("app/src/receipt.rs"));
+        for f in rust {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for marker in ["tr(\"", "tr_args(\"", "show_message(\"", "i18n.tr(if p.method == \"cash\" { \""] {
+                used.extend(quoted_after(&text, marker).into_iter().map(|k| (f.clone(), k)));
+            }
+        }
+        assert!(used.len() > 60, "{} keys found", used.len());
+        // Keys built at run time: "role-" + the role.
+        for role in ["cashier", "manager", "kiosk"] {
+            used.push((root.join("ui/ui/pages/login.slint"), format!("role-{role}")));
+        }
+        let missing: Vec<_> = used.iter().filter(|(_, k)| !k.ends_with('-') && !en.contains(k)).collect();
+        assert!(missing.is_empty(), "keys used but not in locales/en-US/till.ftl: {missing:?}");
+    }
+
     #[test]
     fn switching_language_changes_the_text_and_unknown_keys_fall_back() {
         let mut i = I18n::new().unwrap();

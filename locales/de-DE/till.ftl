@@ -26,6 +26,9 @@ theme-dark = Dunkel
 theme-contrast = Hoher Kontrast
 key-clear = Löschen
 key-delete = Zurück
+role-cashier = Kassierer
+role-manager = Filialleitung
+role-kiosk = Selbstbedienung
 key-enter = Eingabe
 
 ## Shift

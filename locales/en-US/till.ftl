@@ -26,6 +26,9 @@ theme-dark = Dark
 theme-contrast = High contrast
 key-clear = Clear
 key-delete = Delete
+role-cashier = Cashier
+role-manager = Manager
+role-kiosk = Self-service
 key-enter = Enter
 
 ## Shift

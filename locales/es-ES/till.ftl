@@ -26,6 +26,9 @@ theme-dark = Oscuro
 theme-contrast = Alto contraste
 key-clear = Borrar
 key-delete = Retroceso
+role-cashier = Cajero
+role-manager = Encargado
+role-kiosk = Autoservicio
 key-enter = Intro
 
 ## Shift

@@ -26,6 +26,9 @@ theme-dark = गहरा
 theme-contrast = उच्च कंट्रास्ट
 key-clear = साफ़ करें
 key-delete = मिटाएँ
+role-cashier = कैशियर
+role-manager = मैनेजर
+role-kiosk = सेल्फ़-सर्विस
 key-enter = एंटर
 
 ## Shift

@@ -26,6 +26,9 @@ theme-dark = Gelap
 theme-contrast = Kontras tinggi
 key-clear = Hapus
 key-delete = Hapus satu
+role-cashier = Kasir
+role-manager = Manajer
+role-kiosk = Layanan mandiri
 key-enter = Enter
 
 ## Shift
