@@ -36,6 +36,17 @@ fn render_login_sale_tender_and_receipt() {
     type_keys(&gui, "90162602\n");
     screenshot(&gui, "3-sale");
 
+    // Search with the on-screen keyboard.
+    tap(&gui, "Search products");
+    for k in ["C", "O", "L", "A"] {
+        tap(&gui, &format!("key {k}"));
+    }
+    assert_eq!(gui.window().global::<till_ui::Api>().get_search(), "cola");
+    screenshot(&gui, "3b-search-keyboard");
+    tap(&gui, "Clear");
+    tap(&gui, "Close");
+    assert_eq!(gui.window().global::<till_ui::Api>().get_search(), "");
+
     tap(&gui, "Pay");
     screenshot(&gui, "4-tender");
     tap(&gui, "Exact");

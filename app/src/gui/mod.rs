@@ -229,7 +229,12 @@ impl Gui {
         let w = with.clone();
         api.on_dismiss_message(move || w(&|g| g.clear_message()));
         let w = with.clone();
-        api.on_pin_key(move |k| w(&|g| g.edit_digits(&k, |a| a.get_pin(), |a, v| a.set_pin(v), 8)));
+        api.on_pin_key(move |k| {
+            w(&|g| {
+                g.api().set_pin_error(false);
+                g.edit_digits(&k, |a| a.get_pin(), |a, v| a.set_pin(v), 8)
+            })
+        });
         let w = with.clone();
         api.on_login(move || w(&|g| g.login()));
         let w = with.clone();
@@ -260,6 +265,21 @@ impl Gui {
         });
         let w = with.clone();
         api.on_search_changed(move |_| w(&|g| g.render_products()));
+        let w = with.clone();
+        api.on_search_key(move |k| {
+            w(&|g| {
+                let mut text = g.api().get_search().to_string();
+                match k.as_str() {
+                    "⌫" => {
+                        text.pop();
+                    }
+                    "clear" => text.clear(),
+                    other => text.push_str(&other.to_lowercase()),
+                }
+                g.api().set_search(text.into());
+                g.render_products();
+            })
+        });
         let w = with.clone();
         api.on_add_product(move |sku| w(&|g| g.add_sku(&sku)));
         let w = with.clone();
@@ -555,6 +575,9 @@ impl Gui {
                 if matches!(e, ServiceError::DiscountOverLimit { .. }) && after == After::Discount {
                     self.api().set_manager_dialog(true);
                 } else {
+                    if after == After::Login {
+                        self.api().set_pin_error(true);
+                    }
                     self.show_error(&e);
                 }
                 self.render_status();
