@@ -4,7 +4,7 @@
 mod common;
 
 use common::ui::*;
-use slint::ComponentHandle;
+use slint::{ComponentHandle, Model};
 use till_ui::Theme;
 
 #[test]
@@ -35,6 +35,26 @@ fn render_login_sale_tender_and_receipt() {
     type_keys(&gui, "4006381333931\n");
     type_keys(&gui, "90162602\n");
     screenshot(&gui, "3-sale");
+
+    // An age-restricted item asks for the age check with the latest birth date old enough today.
+    let cfg = till::config::Config::demo().unwrap();
+    let spirit = till::import::parse_catalog(till::config::DEMO_CATALOG, &cfg)
+        .unwrap()
+        .into_iter()
+        .find(|p| p.age_restriction == Some(18) && p.barcodes.iter().any(|b| b.len() == 13))
+        .unwrap();
+    type_keys(&gui, &format!("{}\n", spirit.barcodes[0]));
+    let api = gui.window().global::<till_ui::Api>();
+    assert!(api.get_age_dialog());
+    let today = chrono::Local::now().date_naive();
+    let expected =
+        chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today) - 18, chrono::Datelike::month(&today), 1)
+            .unwrap();
+    assert!(api.get_age_date().ends_with(&chrono::Datelike::year(&expected).to_string()), "{}", api.get_age_date());
+    screenshot(&gui, "3a-age-check");
+    tap(&gui, "Not old enough");
+    assert!(!api.get_age_dialog());
+    assert!(api.get_lines().iter().last().unwrap().voided, "a refused item is voided, not deleted");
 
     // Search with the on-screen keyboard.
     tap(&gui, "Search products");
