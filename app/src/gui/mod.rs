@@ -77,6 +77,7 @@ struct State {
 
 pub struct Gui {
     window: MainWindow,
+    clock: slint::Timer,
     config: Config,
     i18n: RefCell<I18n>,
     exec: Exec,
@@ -165,6 +166,7 @@ impl Gui {
         };
         let gui = Rc::new(Gui {
             window,
+            clock: slint::Timer::default(),
             config,
             i18n: RefCell::new(I18n::new()?),
             exec,
@@ -345,13 +347,11 @@ impl Gui {
 
         // The clock: checked every second, redrawn only when the minute changes.
         let weak = Rc::downgrade(self);
-        let timer = slint::Timer::default();
-        timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(1), move || {
+        self.clock.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(1), move || {
             if let Some(g) = weak.upgrade() {
                 g.render_clock();
             }
         });
-        std::mem::forget(timer);
     }
 
     // -- input helpers -------------------------------------------------------------------
@@ -447,8 +447,11 @@ impl Gui {
     }
 
     fn scan(&self, code: &str) {
-        if self.api().get_page() != "sale" {
-            return;
+        match self.api().get_page().as_str() {
+            "sale" => {}
+            // Scanning the next customer's first item ends the change display.
+            "receipt" => self.set_page("sale"),
+            _ => return,
         }
         self.send(Command::Scan { code: code.to_string() }, After::Ticket { ask_age: true });
     }
