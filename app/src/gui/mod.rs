@@ -78,6 +78,8 @@ struct State {
 pub struct Gui {
     window: MainWindow,
     clock: slint::Timer,
+    /// The ticket's lines, updated row by row so that a scan re-creates only what changed.
+    lines: Rc<VecModel<till_ui::TicketLine>>,
     config: Config,
     i18n: RefCell<I18n>,
     exec: Exec,
@@ -164,9 +166,12 @@ impl Gui {
         } else {
             Exec::Inline(Box::new(RefCell::new(session)))
         };
+        let lines = Rc::new(VecModel::default());
+        window.global::<Api>().set_lines(ModelRc::from(lines.clone()));
         let gui = Rc::new(Gui {
             window,
             clock: slint::Timer::default(),
+            lines,
             config,
             i18n: RefCell::new(I18n::new()?),
             exec,
@@ -796,8 +801,7 @@ impl Gui {
         let cur = &self.config.pricing.currency;
         match &st.ticket {
             Some(t) => {
-                let lines = view::ticket_lines(&f, cur, t);
-                api.set_lines(ModelRc::new(VecModel::from(lines)));
+                self.set_lines(view::ticket_lines(&f, cur, t));
                 api.set_subtotal(f.money(t.subtotal, cur).into());
                 api.set_discount(if t.discount.is_zero() {
                     SharedString::new()
@@ -813,13 +817,31 @@ impl Gui {
                 }
             }
             None => {
-                api.set_lines(ModelRc::new(VecModel::from(Vec::new())));
+                self.set_lines(Vec::new());
                 let zero = f.money(Decimal::ZERO, cur);
                 api.set_subtotal(zero.clone().into());
                 api.set_discount("".into());
                 api.set_tax(zero.clone().into());
                 api.set_total(zero.into());
                 api.set_selected_line(-1);
+            }
+        }
+    }
+
+    /// Updates the lines model in place: changed rows are replaced, new ones appended.
+    fn set_lines(&self, rows: Vec<till_ui::TicketLine>) {
+        use slint::Model;
+        let model = &self.lines;
+        while model.row_count() > rows.len() {
+            model.remove(model.row_count() - 1);
+        }
+        for (i, row) in rows.into_iter().enumerate() {
+            if i < model.row_count() {
+                if model.row_data(i).as_ref() != Some(&row) {
+                    model.set_row_data(i, row);
+                }
+            } else {
+                model.push(row);
             }
         }
     }
