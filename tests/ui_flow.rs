@@ -26,6 +26,7 @@ fn a_cashier_rings_up_a_sale_and_wrong_pins_lock() {
     tap(&gui, "Sign in");
     assert_eq!(api().get_page(), "open-shift");
     tap_digits(&gui, "15000");
+    assert_eq!(value(&gui, "Cash float in the drawer"), "€150.00", "keyed digits are cents");
     tap(&gui, "Open shift");
     assert_eq!(api().get_page(), "sale");
 

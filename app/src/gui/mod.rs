@@ -113,10 +113,18 @@ pub fn run(session: Session, options: Options, started: std::time::Instant) -> a
             }
         });
         if notified.is_err() {
-            // Renderers without a notifier: the first timer tick comes after the first frame.
+            // The software renderer has no rendering notifier (Slint 1.18). The window's first
+            // redraw is handled in the event loop's first turn; ask for another and report on
+            // the second turn, so the number is an upper bound of the first frame.
+            let w = window.as_weak();
             slint::Timer::single_shot(std::time::Duration::ZERO, move || {
-                println!("first_frame_ms={}", started.elapsed().as_millis());
-                let _ = slint::quit_event_loop();
+                if let Some(w) = w.upgrade() {
+                    w.window().request_redraw();
+                }
+                slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+                    println!("first_frame_ms={}", started.elapsed().as_millis());
+                    let _ = slint::quit_event_loop();
+                });
             });
         }
     }
@@ -374,6 +382,19 @@ impl Gui {
             _ => {}
         }
         set(&api, v.into());
+        self.render_amounts();
+    }
+
+    /// The float and the tender entry as amounts in the current locale.
+    fn render_amounts(&self) {
+        let api = self.api();
+        let f = self.i18n.borrow().format();
+        let cur = &self.config.pricing.currency;
+        let amount = |digits: &str| {
+            f.money(self.entry_amount(if digits.is_empty() { "0" } else { digits }).unwrap_or_default(), cur)
+        };
+        api.set_float_text(amount(&api.get_float_entry()).into());
+        api.set_entry_money(amount(&api.get_entry()).into());
     }
 
     /// Digits typed for an amount are minor units: 1500 is 15.00 in EUR, 1500 in IDR.
@@ -385,6 +406,7 @@ impl Gui {
     fn take_entry(&self) -> String {
         let e = self.api().get_entry().to_string();
         self.api().set_entry("".into());
+        self.render_amounts();
         e
     }
 
@@ -402,6 +424,7 @@ impl Gui {
         let digits = self.api().get_float_entry().to_string();
         let float = self.entry_amount(if digits.is_empty() { "0" } else { &digits }).unwrap_or_default();
         self.api().set_float_entry("".into());
+        self.render_amounts();
         self.send(Command::OpenShift { float: Dec(float) }, After::Shift);
     }
 
@@ -722,6 +745,7 @@ impl Gui {
         api.set_demo(self.config.demo);
         self.render_status();
         self.render_clock();
+        self.render_amounts();
         self.render_products();
         self.render_ticket();
         self.render_tender();
