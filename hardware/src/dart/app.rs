@@ -259,15 +259,24 @@ pub fn decode_replies(block: &[u8]) -> Result<Vec<PumpReply>, AppError> {
             Ok(match trans {
                 0x01 => {
                     expect_len(trans, data, 1)?;
-                    PumpReply::Status(PumpStatus::from_byte(data[0]).ok_or(AppError::BadValue { trans, value: data[0] })?)
+                    PumpReply::Status(
+                        PumpStatus::from_byte(data[0]).ok_or(AppError::BadValue { trans, value: data[0] })?,
+                    )
                 }
                 0x02 => {
                     expect_len(trans, data, 8)?;
-                    PumpReply::Filling { volume: bcd_u32(bcd::decode(&data[..4])?), amount: bcd_u32(bcd::decode(&data[4..])?) }
+                    PumpReply::Filling {
+                        volume: bcd_u32(bcd::decode(&data[..4])?),
+                        amount: bcd_u32(bcd::decode(&data[4..])?),
+                    }
                 }
                 0x03 => {
                     expect_len(trans, data, 4)?;
-                    PumpReply::Nozzle { price: bcd_u32(bcd::decode(&data[..3])?), nozzle: data[3] & 0x0F, out: data[3] & 0x10 != 0 }
+                    PumpReply::Nozzle {
+                        price: bcd_u32(bcd::decode(&data[..3])?),
+                        nozzle: data[3] & 0x0F,
+                        out: data[3] & 0x10 != 0,
+                    }
                 }
                 0x65 => {
                     expect_len(trans, data, 16)?;
@@ -292,7 +301,10 @@ mod tests {
     fn the_example_preset_and_authorize_block() {
         let block = encode_commands(&[PosCommand::PresetAmount(2000), PosCommand::Command(Dcc::Authorize)]).unwrap();
         assert_eq!(block, [0x04, 0x04, 0x00, 0x00, 0x20, 0x00, 0x01, 0x01, 0x06]);
-        assert_eq!(decode_commands(&block).unwrap(), vec![PosCommand::PresetAmount(2000), PosCommand::Command(Dcc::Authorize)]);
+        assert_eq!(
+            decode_commands(&block).unwrap(),
+            vec![PosCommand::PresetAmount(2000), PosCommand::Command(Dcc::Authorize)]
+        );
         // 0x51 30 65 01 01: a totals request for nozzle 1 (CRC vector in line.rs).
         assert_eq!(decode_commands(&[0x65, 0x01, 0x01]).unwrap(), vec![PosCommand::RequestTotals(1)]);
     }
@@ -314,7 +326,10 @@ mod tests {
     fn malformed_blocks_are_errors() {
         assert_eq!(decode_replies(&[0x01, 0x01, 0x03]), Err(AppError::BadValue { trans: 0x01, value: 0x03 }));
         assert_eq!(decode_replies(&[0x02, 0x08, 0x00]), Err(AppError::Truncated { trans: 0x02, lng: 8, left: 1 }));
-        assert_eq!(decode_replies(&[0x02, 0x02, 0x00, 0x00]), Err(AppError::BadLength { trans: 0x02, lng: 2, expected: 8 }));
+        assert_eq!(
+            decode_replies(&[0x02, 0x02, 0x00, 0x00]),
+            Err(AppError::BadLength { trans: 0x02, lng: 2, expected: 8 })
+        );
         assert!(matches!(decode_replies(&[0x02, 0x08, 0, 0, 0, 0x1A, 0, 0, 0, 0]), Err(AppError::Bcd(_))));
         assert_eq!(decode_replies(&[0x77, 0x00]), Err(AppError::UnknownTransaction(0x77)));
         assert_eq!(decode_commands(&[0x01, 0x01, 0x07]), Err(AppError::BadValue { trans: 0x01, value: 0x07 }));

@@ -3,4 +3,5 @@
 
 pub mod app;
 pub mod line;
+pub mod master;
 pub mod sim;

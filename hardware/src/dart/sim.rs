@@ -287,7 +287,7 @@ impl SimBus {
     fn send_data(&mut self, frame: Frame) -> Vec<u8> {
         self.sent_data += 1;
         let mut bytes = frame.encode();
-        if self.faults.bad_crc_every > 0 && self.sent_data % self.faults.bad_crc_every == 0 {
+        if self.faults.bad_crc_every > 0 && self.sent_data.is_multiple_of(self.faults.bad_crc_every) {
             // Corrupt the CRC's low byte (never into an FA or DLE, which would change framing).
             let n = bytes.len();
             let i = n - 4;
