@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod exec;
 pub mod gui;
+pub mod hw;
 pub mod i18n;
 pub mod import;
 pub mod receipt;

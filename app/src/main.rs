@@ -61,6 +61,51 @@ enum Cmd {
         #[command(subcommand)]
         action: ConfigCmd,
     },
+    /// Technician commands that talk to devices directly.
+    Hw {
+        #[command(subcommand)]
+        device: HwCmd,
+    },
+    /// Simulated devices on pseudo-terminals, for demos and tests.
+    Sim {
+        #[command(subcommand)]
+        device: SimCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum HwCmd {
+    /// A DART pump: `till hw pump --port /dev/ttyUSB0 --address 0x50 status`.
+    Pump {
+        #[arg(long)]
+        port: String,
+        /// The pump's DART address, 0x50 to 0x6F.
+        #[arg(long, value_parser = parse_address)]
+        address: u8,
+        /// Print the answer as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: till::hw::PumpAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum SimCmd {
+    /// Simulated DART pumps: prints the pty path, then takes `lift P`, `hang P`, ... on stdin.
+    Forecourt {
+        #[arg(long, default_value_t = 8)]
+        pumps: u8,
+    },
+}
+
+fn parse_address(s: &str) -> Result<u8, String> {
+    let t = s.trim();
+    let v = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(hex) => u8::from_str_radix(hex, 16),
+        None => t.parse::<u8>(),
+    };
+    v.map_err(|_| format!("'{s}' is not an address like 0x50"))
 }
 
 #[derive(Subcommand)]
@@ -195,6 +240,14 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
             let mut store = Store::open_dir(&dir)?;
             let id = service::add_user(&mut store, &cfg, name, *role, &pin)?;
             println!("added user {id} '{name}' ({role})");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Hw { device: HwCmd::Pump { port, address, json, action } }) => {
+            till::hw::pump(port, *address, action.clone(), *json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Forecourt { pumps } }) => {
+            till::hw::sim_forecourt(*pumps)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Config { action: ConfigCmd::Check }) => {

@@ -1,0 +1,227 @@
+//! Technician and demo commands for the forecourt: `till hw pump ...` talks DART to a real pump
+//! (or the simulator) on a serial port; `till sim forecourt` runs simulated pumps on a
+//! pseudo-terminal. Values use the demo site's decimals: volume 2, amount 2, price 3.
+
+use anyhow::{bail, Context};
+use rust_decimal::Decimal;
+use serialport::{SerialPort, TTYPort};
+use std::io::{BufRead, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use till_hardware::dart::app::{Dcc, PosCommand, PumpReply, PumpStatus};
+use till_hardware::dart::master::Master;
+use till_hardware::dart::sim::{SimBus, SimPump};
+
+pub const VOLUME_DP: u32 = 2;
+pub const AMOUNT_DP: u32 = 2;
+pub const PRICE_DP: u32 = 3;
+
+/// What `till hw pump` can do.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum PumpAction {
+    /// Ask for the pump's status.
+    Status,
+    /// Authorize the next filling.
+    Authorize,
+    /// Preset the next filling to an amount (e.g. 20.00).
+    PresetAmount { amount: Decimal },
+    /// Preset the next filling to a volume in litres (e.g. 30.00).
+    PresetVolume { litres: Decimal },
+    /// Stop the pump.
+    Stop,
+    /// Reset a completed filling.
+    Reset,
+    /// Read the pump's volume and amount totals.
+    Totals,
+    /// Send prices per nozzle, comma separated (e.g. 1.739,1.659).
+    Prices { prices: String },
+}
+
+fn raw(value: Decimal, dp: u32, what: &str) -> anyhow::Result<u32> {
+    let scaled = value * Decimal::from(10u32.pow(dp));
+    if value < Decimal::ZERO || scaled.fract() != Decimal::ZERO {
+        bail!("{what} {value} must be positive with at most {dp} decimals");
+    }
+    u32::try_from(scaled).map_err(|_| anyhow::anyhow!("{what} {value} is too large"))
+}
+
+fn dec(raw: u64, dp: u32) -> Decimal {
+    Decimal::new(raw as i64, dp)
+}
+
+fn describe(r: &PumpReply) -> serde_json::Value {
+    match r {
+        PumpReply::Status(s) => serde_json::json!({ "status": format!("{s:?}") }),
+        PumpReply::Filling { volume, amount } => serde_json::json!({
+            "volume": dec(u64::from(*volume), VOLUME_DP).to_string(),
+            "amount": dec(u64::from(*amount), AMOUNT_DP).to_string(),
+        }),
+        PumpReply::Nozzle { price, nozzle, out } => serde_json::json!({
+            "nozzle": nozzle, "out": out, "price": dec(u64::from(*price), PRICE_DP).to_string(),
+        }),
+        PumpReply::Totals { counter, volume, amount, .. } => serde_json::json!({
+            "totals_counter": counter,
+            "volume": dec(*volume, VOLUME_DP).to_string(),
+            "amount": dec(*amount, AMOUNT_DP).to_string(),
+        }),
+    }
+}
+
+/// Runs one technician command and prints what the pump answered. Fails with a clear message
+/// when the pump does not answer.
+pub fn pump(port: &str, address: u8, action: PumpAction, json: bool) -> anyhow::Result<()> {
+    if !(0x50..=0x6F).contains(&address) {
+        bail!("DART pump addresses are 0x50 to 0x6F, not {address:#04X}");
+    }
+    let mut line = serialport::new(port, 9600)
+        .parity(serialport::Parity::Odd)
+        .timeout(Duration::from_millis(2))
+        .open_native()
+        .with_context(|| format!("cannot open serial port {port}"))?;
+    // Drop whatever was waiting on the line.
+    let mut junk = [0u8; 256];
+    while line.read(&mut junk).unwrap_or(0) > 0 {}
+    let mut m = Master::new(line);
+    let cmds: Vec<PosCommand> = match &action {
+        PumpAction::Status => vec![PosCommand::Command(Dcc::ReturnStatus), PosCommand::Command(Dcc::FillingInfo)],
+        PumpAction::Authorize => vec![PosCommand::Command(Dcc::Authorize), PosCommand::Command(Dcc::ReturnStatus)],
+        PumpAction::PresetAmount { amount } => {
+            vec![PosCommand::PresetAmount(raw(*amount, AMOUNT_DP, "amount")?), PosCommand::Command(Dcc::ReturnStatus)]
+        }
+        PumpAction::PresetVolume { litres } => {
+            vec![PosCommand::PresetVolume(raw(*litres, VOLUME_DP, "volume")?), PosCommand::Command(Dcc::ReturnStatus)]
+        }
+        PumpAction::Stop => vec![PosCommand::Command(Dcc::Stop), PosCommand::Command(Dcc::ReturnStatus)],
+        PumpAction::Reset => vec![PosCommand::Command(Dcc::Reset), PosCommand::Command(Dcc::ReturnStatus)],
+        PumpAction::Totals => vec![PosCommand::RequestTotals(9), PosCommand::RequestTotals(19)],
+        PumpAction::Prices { prices } => {
+            let mut raw_prices = Vec::new();
+            for p in prices.split(',') {
+                let p: Decimal = p.trim().parse().with_context(|| format!("'{p}' is not a price"))?;
+                raw_prices.push(raw(p, PRICE_DP, "price")?);
+            }
+            vec![PosCommand::Prices(raw_prices), PosCommand::Command(Dcc::ReturnStatus)]
+        }
+    };
+    m.send(address, &cmds).with_context(|| format!("pump {address:#04X} on {port}"))?;
+    // Collect the answers: keep polling until the pump has nothing more to say.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut answers = Vec::new();
+    let mut quiet = 0;
+    while Instant::now() < deadline && quiet < 3 {
+        let r = m.poll(address).with_context(|| format!("pump {address:#04X} on {port}"))?;
+        if r.is_empty() {
+            quiet += 1;
+        } else {
+            quiet = 0;
+            answers.extend(r);
+        }
+    }
+    if json {
+        let v: Vec<serde_json::Value> = answers.iter().map(describe).collect();
+        println!("{}", serde_json::json!({ "address": format!("{address:#04X}"), "answers": v }));
+    } else if answers.is_empty() {
+        println!("pump {address:#04X}: acknowledged, nothing to report");
+    } else {
+        for a in &answers {
+            println!("pump {address:#04X}: {}", describe(a));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `pumps` simulated pumps (addresses 0x50...) on a pseudo-terminal until `quit` or end of
+/// input. Operator commands on standard input: `lift P [N]`, `hang P`, `flow P CL`, `state`,
+/// `quit`.
+pub fn sim_forecourt(pumps: u8) -> anyhow::Result<()> {
+    if !(1..=32).contains(&pumps) {
+        bail!("--pumps must be 1 to 32");
+    }
+    let (mut sim_end, other) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
+    let path = other.name().context("the pseudo-terminal has no name")?;
+    sim_end.set_timeout(Duration::from_millis(2))?;
+    let bus = Arc::new(Mutex::new(SimBus::new((0..pumps).map(|i| SimPump::new(0x50 + i, 4)).collect())));
+    let stop = Arc::new(AtomicBool::new(false));
+    println!("{path}");
+    eprintln!("{pumps} simulated DART pumps (0x50..{:#04X}) on {path}. Commands: lift P [N] | hang P | flow P CL | state | quit", 0x50 + pumps - 1);
+    let (b, s) = (bus.clone(), stop.clone());
+    let line = std::thread::spawn(move || {
+        // `other` stays open here: a pty master reads EIO once no slave is open.
+        let _keep = other;
+        let mut buf = [0u8; 256];
+        let mut tick = Instant::now();
+        while !s.load(Ordering::SeqCst) {
+            let n = sim_end.read(&mut buf).unwrap_or(0);
+            if n > 0 {
+                let out = b.lock().map(|mut bus| bus.on_bytes(&buf[..n])).unwrap_or_default();
+                if !out.is_empty() && sim_end.write_all(&out).is_err() {
+                    return;
+                }
+            }
+            if tick.elapsed() >= Duration::from_millis(100) {
+                if let Ok(mut bus) = b.lock() {
+                    bus.tick();
+                }
+                tick = Instant::now();
+            }
+        }
+    });
+    let stdin = std::io::stdin();
+    for input in stdin.lock().lines() {
+        let input = input?;
+        let words: Vec<&str> = input.split_whitespace().collect();
+        let pump_no = |i: usize| words.get(i).and_then(|w| w.parse::<u8>().ok()).filter(|p| (1..=pumps).contains(p));
+        let mut bus = bus.lock().map_err(|_| anyhow::anyhow!("simulator state poisoned"))?;
+        match words.as_slice() {
+            ["quit"] | ["exit"] => break,
+            ["lift", ..] => match pump_no(1) {
+                Some(p) => {
+                    let nozzle = words.get(2).and_then(|w| w.parse().ok()).unwrap_or(1);
+                    if let Some(pump) = bus.pump_mut(0x4F + p) {
+                        pump.lift(nozzle);
+                    }
+                    println!("pump {p}: nozzle {nozzle} lifted");
+                }
+                None => println!("which pump? 1..{pumps}"),
+            },
+            ["hang", ..] => match pump_no(1) {
+                Some(p) => {
+                    if let Some(pump) = bus.pump_mut(0x4F + p) {
+                        pump.hang();
+                    }
+                    println!("pump {p}: nozzle hung up");
+                }
+                None => println!("which pump? 1..{pumps}"),
+            },
+            ["flow", _, cl] => match (pump_no(1), cl.parse::<u32>()) {
+                (Some(p), Ok(cl)) => {
+                    if let Some(pump) = bus.pump_mut(0x4F + p) {
+                        pump.flow_per_tick = cl;
+                    }
+                    println!("pump {p}: {cl} cl per 100 ms");
+                }
+                _ => println!("flow P CL: a pump 1..{pumps} and centilitres per 100 ms"),
+            },
+            ["state"] => {
+                for p in &bus.pumps {
+                    let status: PumpStatus = p.status;
+                    println!(
+                        "pump {} ({:#04X}): {:?}, nozzle {:?}, {} l, {}",
+                        p.address - 0x4F,
+                        p.address,
+                        status,
+                        p.nozzle_out,
+                        dec(u64::from(p.volume), VOLUME_DP),
+                        dec(u64::from(p.amount), AMOUNT_DP)
+                    );
+                }
+            }
+            [] => {}
+            _ => println!("commands: lift P [N] | hang P | flow P CL | state | quit"),
+        }
+    }
+    stop.store(true, Ordering::SeqCst);
+    let _ = line.join();
+    Ok(())
+}

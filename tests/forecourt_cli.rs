@@ -1,0 +1,78 @@
+//! `till sim forecourt` and `till hw pump` together: a technician drives a simulated pump over a
+//! pseudo-terminal, from prices to a preset filling of exactly 20.00.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::process::Stdio;
+
+fn hw(port: &str, address: &str, args: &[&str]) -> (bool, Value, String) {
+    let mut all = vec!["hw", "pump", "--port", port, "--address", address, "--json"];
+    all.extend(args);
+    let out = run(&all);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let v = serde_json::from_str(text.trim()).unwrap_or(Value::Null);
+    (out.status.success(), v, String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+fn statuses(v: &Value) -> Vec<String> {
+    v["answers"].as_array().into_iter().flatten().filter_map(|a| a["status"].as_str().map(str::to_string)).collect()
+}
+
+#[test]
+fn a_technician_presets_and_fills_a_simulated_pump() {
+    let mut sim = till()
+        .args(["sim", "forecourt", "--pumps", "2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(sim.stdout.take().unwrap());
+    let mut path = String::new();
+    out.read_line(&mut path).unwrap();
+    let path = path.trim().to_string();
+    assert!(path.starts_with("/dev/pts/"), "{path}");
+    let mut stdin = sim.stdin.take().unwrap();
+
+    let (ok, v, err) = hw(&path, "0x50", &["prices", "1.739,1.659"]);
+    assert!(ok, "{err}");
+    assert!(statuses(&v).contains(&"FillingCompleted".to_string()), "{v}");
+    let (ok, v, _) = hw(&path, "0x50", &["reset"]);
+    assert!(ok && statuses(&v).contains(&"Reset".to_string()), "{v}");
+    let (ok, _, err) = hw(&path, "0x50", &["preset-amount", "20.00"]);
+    assert!(ok, "{err}");
+    let (ok, v, _) = hw(&path, "0x50", &["authorize"]);
+    assert!(ok && statuses(&v).contains(&"Authorized".to_string()), "{v}");
+
+    writeln!(stdin, "flow 1 400").unwrap();
+    writeln!(stdin, "lift 1 1").unwrap();
+    let mut done = Value::Null;
+    for _ in 0..20 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let (ok, v, err) = hw(&path, "0x50", &["status"]);
+        assert!(ok, "{err}");
+        if statuses(&v).contains(&"MaxReached".to_string()) {
+            done = v;
+            break;
+        }
+    }
+    let filling = done["answers"].as_array().and_then(|a| a.iter().find(|x| x.get("amount").is_some())).cloned();
+    let filling = filling.unwrap_or_else(|| panic!("no filling reported: {done}"));
+    assert_eq!(filling["amount"], "20.00");
+    assert_eq!(filling["volume"], "11.50");
+
+    // A pump that is not on the line: a clear message and a non-zero exit.
+    let (ok, _, err) = hw(&path, "0x55", &["status"]);
+    assert!(!ok);
+    assert!(err.contains("did not answer"), "{err}");
+    let (ok, _, err) = hw(&path, "0x20", &["status"]);
+    assert!(!ok && err.contains("0x50 to 0x6F"), "{err}");
+    let (ok, _, err) = hw("/dev/nonexistent-tty", "0x50", &["status"]);
+    assert!(!ok && err.contains("cannot open serial port"), "{err}");
+
+    writeln!(stdin, "quit").unwrap();
+    assert!(sim.wait().unwrap().success());
+}
