@@ -5,13 +5,13 @@
 use anyhow::{bail, Context};
 use rust_decimal::Decimal;
 use serialport::{SerialPort, TTYPort};
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use till_hardware::dart::app::{Dcc, PosCommand, PumpReply, PumpStatus};
 use till_hardware::dart::master::Master;
-use till_hardware::dart::sim::{SimBus, SimPump};
+use till_hardware::dart::sim::{serve, SimBus, SimPump};
 
 pub const VOLUME_DP: u32 = 2;
 pub const AMOUNT_DP: u32 = 2;
@@ -149,23 +149,7 @@ pub fn sim_forecourt(pumps: u8) -> anyhow::Result<()> {
     let line = std::thread::spawn(move || {
         // `other` stays open here: a pty master reads EIO once no slave is open.
         let _keep = other;
-        let mut buf = [0u8; 256];
-        let mut tick = Instant::now();
-        while !s.load(Ordering::SeqCst) {
-            let n = sim_end.read(&mut buf).unwrap_or(0);
-            if n > 0 {
-                let out = b.lock().map(|mut bus| bus.on_bytes(&buf[..n])).unwrap_or_default();
-                if !out.is_empty() && sim_end.write_all(&out).is_err() {
-                    return;
-                }
-            }
-            if tick.elapsed() >= Duration::from_millis(100) {
-                if let Ok(mut bus) = b.lock() {
-                    bus.tick();
-                }
-                tick = Instant::now();
-            }
-        }
+        serve(&mut sim_end, &b, &s, Duration::from_millis(100));
     });
     let stdin = std::io::stdin();
     for input in stdin.lock().lines() {

@@ -10,6 +10,7 @@
 pub mod config;
 pub mod domain;
 pub mod exec;
+pub mod forecourt;
 pub mod gui;
 pub mod hw;
 pub mod i18n;

@@ -2,13 +2,12 @@
 //! function calls.
 
 use serialport::{SerialPort, TTYPort};
-use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use till_hardware::dart::app::{Dcc, PosCommand, PumpReply, PumpStatus};
 use till_hardware::dart::master::{Master, MasterError};
-use till_hardware::dart::sim::{SimBus, SimPump};
+use till_hardware::dart::sim::{serve, SimBus, SimPump};
 
 struct Sim {
     bus: Arc<Mutex<SimBus>>,
@@ -33,23 +32,7 @@ fn start(pumps: Vec<SimPump>) -> (Master<TTYPort>, Sim) {
     let bus = Arc::new(Mutex::new(SimBus::new(pumps)));
     let stop = Arc::new(AtomicBool::new(false));
     let (b, s) = (bus.clone(), stop.clone());
-    let thread = std::thread::spawn(move || {
-        let mut buf = [0u8; 256];
-        let mut last_tick = Instant::now();
-        while !s.load(Ordering::SeqCst) {
-            let n = sim_end.read(&mut buf).unwrap_or(0);
-            if n > 0 {
-                let out = b.lock().expect("bus").on_bytes(&buf[..n]);
-                if !out.is_empty() && sim_end.write_all(&out).is_err() {
-                    return;
-                }
-            }
-            if last_tick.elapsed() >= Duration::from_millis(10) {
-                b.lock().expect("bus").tick();
-                last_tick = Instant::now();
-            }
-        }
-    });
+    let thread = std::thread::spawn(move || serve(&mut sim_end, &b, &s, Duration::from_millis(10)));
     let mut master = Master::new(master_end);
     master.reply_timeout = Duration::from_millis(40);
     (master, Sim { bus, stop, thread: Some(thread) })

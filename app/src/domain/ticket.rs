@@ -52,6 +52,8 @@ pub enum TicketError {
     UnknownTaxClass(String),
     #[error("nothing on the ticket needs an age confirmation")]
     NoAgeRestriction,
+    #[error("the pump's amount {amount} does not match its volume and price ({computed})")]
+    PumpMismatch { amount: Decimal, computed: Decimal },
 }
 
 /// A discount as entered: a percentage or an amount.
@@ -67,9 +69,10 @@ pub enum Discount {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LineKind {
     Shop,
-    /// A fuel fill; `qty` is the volume in litres.
+    /// A fuel fill; `qty` is the volume in litres; `pump` when it came from a pump.
     Fuel {
         grade: String,
+        pump: Option<u8>,
     },
     /// A variable-measure code with the price printed in it (`qty` is 1, the price is fixed).
     EmbeddedPrice,
@@ -142,10 +145,38 @@ impl Line {
             fixed_amount: None,
             tax_class: grade.tax_class.clone(),
             age_restriction: None,
-            kind: LineKind::Fuel { grade: grade.code.clone() },
+            kind: LineKind::Fuel { grade: grade.code.clone(), pump: None },
             discount: None,
             voided: false,
         })
+    }
+}
+
+impl Line {
+    /// A fill from a pump: the amount is what the pump measured and showed the customer (a
+    /// preset stop may end one minor unit off volume x price; anything further is refused).
+    pub fn pump_fill(
+        grade: &FuelGrade,
+        pump: u8,
+        litres: Decimal,
+        amount: Decimal,
+        p: &Pricing,
+    ) -> Result<Line, TicketError> {
+        let mut line = Line::fuel(grade, litres)?;
+        if amount <= Decimal::ZERO {
+            return Err(TicketError::NotPositive);
+        }
+        if !p.currency.is_exact(amount) {
+            return Err(TicketError::NotExact(amount));
+        }
+        let computed = line_gross(&line, p);
+        if (computed - amount).abs() > p.currency.minor_unit() {
+            return Err(TicketError::PumpMismatch { amount, computed });
+        }
+        line.fixed_amount = Some(amount);
+        line.kind = LineKind::Fuel { grade: grade.code.clone(), pump: Some(pump) };
+        line.name = format!("{} · {pump}", grade.name);
+        Ok(line)
     }
 }
 

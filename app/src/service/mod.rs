@@ -56,6 +56,13 @@ pub enum Command {
         grade: String,
         litres: Dec,
     },
+    /// A completed fill from a pump, as the pump measured it.
+    PumpFill {
+        pump: u8,
+        grade: String,
+        litres: Dec,
+        amount: Dec,
+    },
     SetQty {
         line: usize,
         qty: Dec,
@@ -224,6 +231,7 @@ impl Session {
             Command::Scan { code } => self.scan(&code),
             Command::Add { sku, plu, qty } => self.add(sku.as_deref(), plu.as_deref(), qty.map(|q| q.0)),
             Command::Fuel { grade, litres } => self.fuel(&grade, litres.0),
+            Command::PumpFill { pump, grade, litres, amount } => self.pump_fill(pump, &grade, litres.0, amount.0),
             Command::SetQty { line, qty } => {
                 self.edit(Permission::Sell, "change quantities", |t, _| t.set_qty(line, qty.0))
             }
@@ -466,6 +474,24 @@ impl Session {
             .find(|g| g.code == grade)
             .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
         let line = Line::fuel(g, litres)?;
+        self.edit(Permission::Sell, "sell", |t, _| t.add(line).map(|_| ()))
+    }
+
+    fn pump_fill(&mut self, pump: u8, grade: &str, litres: Decimal, amount: Decimal) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        let on_a_ticket = |t: &Ticket| {
+            t.lines.iter().any(|l| !l.voided && matches!(l.kind, LineKind::Fuel { pump: Some(p), .. } if p == pump))
+        };
+        if on_a_ticket(&self.ticket) || self.held.iter().any(on_a_ticket) {
+            return Err(ServiceError::Invalid(format!("the fill of pump {pump} is already on a ticket")));
+        }
+        let g = self
+            .config
+            .fuel_grades
+            .iter()
+            .find(|g| g.code == grade)
+            .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
+        let line = Line::pump_fill(g, pump, litres, amount, &self.config.pricing)?;
         self.edit(Permission::Sell, "sell", |t, _| t.add(line).map(|_| ()))
     }
 

@@ -300,6 +300,33 @@ impl SimBus {
     }
 }
 
+/// Serves the simulated bus on one end of a line until `stop` is set: answers every frame and
+/// advances the pumps every `tick`. `port` must return from `read` within a few milliseconds.
+pub fn serve<P: std::io::Read + std::io::Write>(
+    port: &mut P,
+    bus: &std::sync::Mutex<SimBus>,
+    stop: &std::sync::atomic::AtomicBool,
+    tick: std::time::Duration,
+) {
+    let mut buf = [0u8; 256];
+    let mut last = std::time::Instant::now();
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        let n = port.read(&mut buf).unwrap_or(0);
+        if n > 0 {
+            let out = bus.lock().map(|mut b| b.on_bytes(&buf[..n])).unwrap_or_default();
+            if !out.is_empty() && port.write_all(&out).is_err() {
+                return;
+            }
+        }
+        if last.elapsed() >= tick {
+            if let Ok(mut b) = bus.lock() {
+                b.tick();
+            }
+            last = std::time::Instant::now();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,346 @@
+//! The forecourt service: a thread that owns the pump line (DART over a serial port), polls
+//! every pump, keeps each pump's state, and carries out the cashier's commands. It knows pumps
+//! and grades, not sales: a completed fill becomes a ticket line through the session.
+
+use crate::domain::catalog::FuelGrade;
+use rust_decimal::Decimal;
+use std::io::{Read, Write};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use till_hardware::dart::app::{Dcc, PosCommand, PumpReply, PumpStatus};
+use till_hardware::dart::master::Master;
+
+/// Decimals on the pump line (a site setting; the demo site's values).
+pub const VOLUME_DP: u32 = 2;
+pub const AMOUNT_DP: u32 = 2;
+pub const PRICE_DP: u32 = 3;
+
+/// A pump as the site is wired: its number on the forecourt, its DART address and the grade of
+/// each nozzle (nozzle 1 first).
+#[derive(Debug, Clone)]
+pub struct PumpSetup {
+    pub number: u8,
+    pub address: u8,
+    pub grades: Vec<String>,
+}
+
+/// What a cashier sees of a pump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PumpState {
+    /// Not answering (cable, power, address).
+    Offline,
+    Idle,
+    /// A customer lifted a nozzle and waits for authorization.
+    Calling,
+    Authorized,
+    Filling,
+    /// The fill is done and waits for payment.
+    Completed,
+    /// Stopped by the cashier (emergency stop) or switched off.
+    Stopped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PumpView {
+    pub number: u8,
+    pub state: PumpState,
+    /// The grade of the nozzle in use, if known.
+    pub grade: Option<String>,
+    pub volume: Decimal,
+    pub amount: Decimal,
+    pub price: Decimal,
+}
+
+/// A limit for the next filling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    Amount(Decimal),
+    Volume(Decimal),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ForecourtCmd {
+    Authorize {
+        pump: u8,
+        preset: Option<Preset>,
+    },
+    Stop {
+        pump: u8,
+    },
+    StopAll,
+    Resume {
+        pump: u8,
+    },
+    /// Clears a paid fill so that the pump can serve the next customer.
+    Reset {
+        pump: u8,
+    },
+}
+
+/// The handle the application keeps; cheap to clone into the UI controller.
+#[derive(Clone)]
+pub struct Forecourt {
+    tx: Sender<ForecourtCmd>,
+    pumps: Arc<Mutex<Vec<PumpView>>>,
+}
+
+impl Forecourt {
+    /// Starts the service on an open line. `price_of` gives each grade's price per litre.
+    pub fn start<P: Read + Write + Send + 'static>(
+        port: P,
+        setup: Vec<PumpSetup>,
+        grades: Vec<FuelGrade>,
+    ) -> Forecourt {
+        let (tx, rx) = mpsc::channel();
+        let views = setup
+            .iter()
+            .map(|p| PumpView {
+                number: p.number,
+                state: PumpState::Offline,
+                grade: None,
+                volume: Decimal::ZERO,
+                amount: Decimal::ZERO,
+                price: Decimal::ZERO,
+            })
+            .collect();
+        let pumps = Arc::new(Mutex::new(views));
+        let shared = pumps.clone();
+        std::thread::Builder::new()
+            .name("till-forecourt".into())
+            .spawn(move || Worker::new(Master::new(port), setup, grades, shared).run(rx))
+            .ok();
+        Forecourt { tx, pumps }
+    }
+
+    pub fn send(&self, cmd: ForecourtCmd) {
+        let _ = self.tx.send(cmd);
+    }
+
+    /// A snapshot of every pump.
+    pub fn pumps(&self) -> Vec<PumpView> {
+        self.pumps.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    pub fn pump(&self, number: u8) -> Option<PumpView> {
+        self.pumps().into_iter().find(|p| p.number == number)
+    }
+}
+
+struct Worker<P: Read + Write> {
+    master: Master<P>,
+    setup: Vec<PumpSetup>,
+    grades: Vec<FuelGrade>,
+    shared: Arc<Mutex<Vec<PumpView>>>,
+    /// Per pump: polls without an answer in a row, the nozzle in use, the last status.
+    misses: Vec<u32>,
+    nozzle: Vec<Option<u8>>,
+    status: Vec<Option<PumpStatus>>,
+}
+
+/// Consecutive failed polls before a pump is shown offline.
+const OFFLINE_AFTER: u32 = 3;
+
+fn raw(v: Decimal, dp: u32) -> u32 {
+    let scaled = (v * Decimal::from(10u32.pow(dp))).trunc();
+    u32::try_from(scaled).unwrap_or(0)
+}
+
+impl<P: Read + Write> Worker<P> {
+    fn new(
+        master: Master<P>,
+        setup: Vec<PumpSetup>,
+        grades: Vec<FuelGrade>,
+        shared: Arc<Mutex<Vec<PumpView>>>,
+    ) -> Self {
+        let n = setup.len();
+        Worker { master, setup, grades, shared, misses: vec![0; n], nozzle: vec![None; n], status: vec![None; n] }
+    }
+
+    fn prices(&self, i: usize) -> Vec<u32> {
+        self.setup[i]
+            .grades
+            .iter()
+            .map(|g| self.grades.iter().find(|f| &f.code == g).map(|f| raw(f.price_per_litre, PRICE_DP)).unwrap_or(0))
+            .collect()
+    }
+
+    fn view<R>(&self, i: usize, f: impl FnOnce(&mut PumpView) -> R) -> Option<R> {
+        self.shared.lock().ok().and_then(|mut v| v.get_mut(i).map(f))
+    }
+
+    fn run(mut self, rx: Receiver<ForecourtCmd>) {
+        loop {
+            let cycle = Instant::now();
+            loop {
+                match rx.try_recv() {
+                    Ok(cmd) => self.command(cmd),
+                    Err(mpsc::TryRecvError::Empty) => break,
+                    Err(mpsc::TryRecvError::Disconnected) => return,
+                }
+            }
+            for i in 0..self.setup.len() {
+                self.poll(i);
+            }
+            // A cycle at most every 50 ms: live figures without flooding the line.
+            if let Some(rest) = Duration::from_millis(50).checked_sub(cycle.elapsed()) {
+                std::thread::sleep(rest);
+            }
+        }
+    }
+
+    fn index(&self, pump: u8) -> Option<usize> {
+        self.setup.iter().position(|p| p.number == pump)
+    }
+
+    fn send(&mut self, i: usize, cmds: &[PosCommand]) -> bool {
+        let address = self.setup[i].address;
+        match self.master.send(address, cmds) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!("pump {}: {e}", self.setup[i].number);
+                false
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: ForecourtCmd) {
+        match cmd {
+            ForecourtCmd::Authorize { pump, preset } => {
+                let Some(i) = self.index(pump) else { return };
+                let mut cmds = Vec::new();
+                match preset {
+                    Some(Preset::Amount(a)) => cmds.push(PosCommand::PresetAmount(raw(a, AMOUNT_DP))),
+                    Some(Preset::Volume(v)) => cmds.push(PosCommand::PresetVolume(raw(v, VOLUME_DP))),
+                    None => {}
+                }
+                cmds.push(PosCommand::Command(Dcc::Authorize));
+                self.send(i, &cmds);
+            }
+            ForecourtCmd::Stop { pump } => {
+                if let Some(i) = self.index(pump) {
+                    self.send(i, &[PosCommand::Command(Dcc::Stop)]);
+                }
+            }
+            ForecourtCmd::StopAll => {
+                for i in 0..self.setup.len() {
+                    self.send(i, &[PosCommand::Command(Dcc::Stop)]);
+                }
+            }
+            ForecourtCmd::Resume { pump } => {
+                if let Some(i) = self.index(pump) {
+                    self.send(i, &[PosCommand::Command(Dcc::Resume)]);
+                }
+            }
+            ForecourtCmd::Reset { pump } => {
+                if let Some(i) = self.index(pump) {
+                    if self.send(i, &[PosCommand::Command(Dcc::Reset)]) {
+                        self.view(i, |v| {
+                            v.volume = Decimal::ZERO;
+                            v.amount = Decimal::ZERO;
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn poll(&mut self, i: usize) {
+        let address = self.setup[i].address;
+        match self.master.poll(address) {
+            Ok(replies) => {
+                self.misses[i] = 0;
+                if self.view(i, |v| v.state == PumpState::Offline).unwrap_or(false) && self.status[i].is_none() {
+                    // First answer (or back after silence): ask where it stands; the state
+                    // follows from its status reply.
+                    self.send(i, &[PosCommand::Command(Dcc::ReturnStatus), PosCommand::Command(Dcc::FillingInfo)]);
+                }
+                for r in replies {
+                    self.reply(i, r);
+                }
+            }
+            Err(_) => {
+                self.misses[i] += 1;
+                if self.misses[i] >= OFFLINE_AFTER {
+                    self.view(i, |v| v.state = PumpState::Offline);
+                    // Its state is unknown until it answers again.
+                    self.status[i] = None;
+                }
+            }
+        }
+    }
+
+    fn grade_of(&self, i: usize, nozzle: u8) -> Option<String> {
+        self.setup[i].grades.get(usize::from(nozzle).wrapping_sub(1)).cloned()
+    }
+
+    fn reply(&mut self, i: usize, r: PumpReply) {
+        match r {
+            PumpReply::Status(s) => {
+                self.status[i] = Some(s);
+                let state = match s {
+                    PumpStatus::NotProgrammed => {
+                        // Programmed now; it reports FILLING COMPLETED, is reset, then idle.
+                        let prices = self.prices(i);
+                        self.send(i, &[PosCommand::Prices(prices)]);
+                        return;
+                    }
+                    PumpStatus::Reset => {
+                        if self.nozzle[i].is_some() {
+                            PumpState::Calling
+                        } else {
+                            PumpState::Idle
+                        }
+                    }
+                    PumpStatus::Authorized => PumpState::Authorized,
+                    PumpStatus::Filling => PumpState::Filling,
+                    PumpStatus::FillingCompleted | PumpStatus::MaxReached => {
+                        let filled = self.view(i, |v| !v.amount.is_zero()).unwrap_or(false);
+                        if filled {
+                            PumpState::Completed
+                        } else {
+                            // Nothing was dispensed (or prices were just set): ready again.
+                            self.send(i, &[PosCommand::Command(Dcc::Reset)]);
+                            PumpState::Idle
+                        }
+                    }
+                    PumpStatus::Suspended | PumpStatus::SwitchedOff => PumpState::Stopped,
+                };
+                self.view(i, |v| v.state = state);
+            }
+            PumpReply::Filling { volume, amount } => {
+                self.view(i, |v| {
+                    v.volume = Decimal::new(i64::from(volume), VOLUME_DP);
+                    v.amount = Decimal::new(i64::from(amount), AMOUNT_DP);
+                    if v.state == PumpState::Completed || v.state == PumpState::Filling {
+                        return;
+                    }
+                    if amount > 0 && v.state == PumpState::Authorized {
+                        v.state = PumpState::Filling;
+                    }
+                });
+                // A fill that was reported complete before its figures arrived.
+                if matches!(self.status[i], Some(PumpStatus::FillingCompleted | PumpStatus::MaxReached)) && amount > 0 {
+                    self.view(i, |v| v.state = PumpState::Completed);
+                }
+            }
+            PumpReply::Nozzle { price, nozzle, out } => {
+                self.nozzle[i] = out.then_some(nozzle);
+                let grade = self.grade_of(i, nozzle);
+                let calling = out && self.status[i] == Some(PumpStatus::Reset);
+                self.view(i, |v| {
+                    if out {
+                        v.grade = grade;
+                        v.price = Decimal::new(i64::from(price), PRICE_DP);
+                    }
+                    if calling {
+                        v.state = PumpState::Calling;
+                    } else if !out && v.state == PumpState::Calling {
+                        v.state = PumpState::Idle;
+                    }
+                });
+            }
+            PumpReply::Totals { .. } => {}
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! End to end over a pty: the cashier presets pump 1 to 20.00 and authorizes it, the simulator
+//! fills, the pump shows filling then completed at exactly 20.00, the fill is tendered, the sale
+//! is stored with its fuel line, and the pump is reset.
+
+use serde_json::json;
+use serialport::{SerialPort, TTYPort};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use till::config::Config;
+use till::forecourt::{Forecourt, ForecourtCmd, Preset, PumpSetup, PumpState};
+use till::service::{Command, Session};
+use till_hardware::dart::sim::{serve, SimBus, SimPump};
+
+fn cmd(v: serde_json::Value) -> Command {
+    serde_json::from_value(v).unwrap()
+}
+
+fn wait_for(
+    f: &Forecourt,
+    pump: u8,
+    what: &str,
+    ok: impl Fn(&till::forecourt::PumpView) -> bool,
+) -> till::forecourt::PumpView {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Some(v) = f.pump(pump) {
+            if ok(&v) {
+                return v;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("pump {pump} never became {what}: {:?}", f.pump(pump));
+}
+
+#[test]
+fn preset_fill_tender_store_and_reset() {
+    let (mut sim_end, mut till_end) = TTYPort::pair().unwrap();
+    sim_end.set_timeout(Duration::from_millis(2)).unwrap();
+    till_end.set_timeout(Duration::from_millis(2)).unwrap();
+    let bus = Arc::new(Mutex::new(SimBus::new(vec![SimPump::new(0x50, 2), SimPump::new(0x51, 2)])));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (b, s) = (bus.clone(), stop.clone());
+    let sim = std::thread::spawn(move || serve(&mut sim_end, &b, &s, Duration::from_millis(10)));
+
+    let config = Config::demo().unwrap();
+    let setup = vec![
+        PumpSetup { number: 1, address: 0x50, grades: vec!["E10".into(), "B7".into()] },
+        PumpSetup { number: 2, address: 0x51, grades: vec!["E5".into(), "B7".into()] },
+    ];
+    let forecourt = Forecourt::start(till_end, setup, config.fuel_grades.clone());
+    // The forecourt programs the prices and resets the pumps by itself.
+    wait_for(&forecourt, 1, "idle", |v| v.state == PumpState::Idle);
+    wait_for(&forecourt, 2, "idle", |v| v.state == PumpState::Idle);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = Session::open(config, dir.path()).unwrap();
+    session.execute(cmd(json!({"cmd":"login","pin":"1111"}))).unwrap();
+    session.execute(cmd(json!({"cmd":"open_shift","float":"100.00"}))).unwrap();
+
+    forecourt.send(ForecourtCmd::Authorize { pump: 1, preset: Some(Preset::Amount("20.00".parse().unwrap())) });
+    wait_for(&forecourt, 1, "authorized", |v| v.state == PumpState::Authorized);
+    {
+        let mut b = bus.lock().unwrap();
+        let p = b.pump_mut(0x50).unwrap();
+        p.flow_per_tick = 40;
+        p.lift(1);
+    }
+    let filling = wait_for(&forecourt, 1, "filling", |v| v.state == PumpState::Filling && !v.amount.is_zero());
+    assert!(filling.amount < "20.00".parse().unwrap(), "live figures while filling: {filling:?}");
+    let done = wait_for(&forecourt, 1, "completed", |v| v.state == PumpState::Completed);
+    assert_eq!(done.amount.to_string(), "20.00");
+    assert_eq!(done.volume.to_string(), "11.50");
+    assert_eq!(done.grade.as_deref(), Some("E10"));
+    assert_eq!(forecourt.pump(2).unwrap().state, PumpState::Idle, "the other pump is untouched");
+
+    // Postpay: the completed fill becomes a fuel line; it cannot be taken twice.
+    let fill = json!({"cmd":"pump_fill","pump":1,"grade":"E10","litres":done.volume.to_string(),"amount":done.amount.to_string()});
+    let t = session.execute(cmd(fill.clone())).unwrap().ticket.unwrap();
+    assert_eq!(t.total.to_string(), "20.00");
+    assert!(session.execute(cmd(fill)).is_err());
+    let sale = session.execute(cmd(json!({"cmd":"tender","method":"cash","amount":"20.00"}))).unwrap().sale.unwrap();
+    let line = &sale.lines[0];
+    assert_eq!((line.kind.as_str(), line.sku.as_str()), ("fuel", "E10"));
+    assert_eq!(
+        (line.qty.to_string(), line.unit_price.to_string(), line.amount.to_string()),
+        ("11.5".into(), "1.739".into(), "20.00".into())
+    );
+    let stored =
+        session.store().find_sale("DEMO-01", sale.receipt_no, &session.config().pricing.currency).unwrap().unwrap();
+    assert_eq!(stored, sale);
+
+    // The pump is reset after the sale and serves the next customer.
+    bus.lock().unwrap().pump_mut(0x50).unwrap().hang();
+    forecourt.send(ForecourtCmd::Reset { pump: 1 });
+    let idle = wait_for(&forecourt, 1, "idle again", |v| v.state == PumpState::Idle);
+    assert!(idle.amount.is_zero());
+
+    // A pump that falls silent is shown offline within a second, and comes back.
+    bus.lock().unwrap().faults.silent.push(0x51);
+    let t = Instant::now();
+    wait_for(&forecourt, 2, "offline", |v| v.state == PumpState::Offline);
+    assert!(t.elapsed() < Duration::from_secs(1), "offline after {:?}", t.elapsed());
+    bus.lock().unwrap().faults.silent.clear();
+    wait_for(&forecourt, 2, "back", |v| v.state != PumpState::Offline);
+
+    stop.store(true, Ordering::SeqCst);
+    sim.join().unwrap();
+}
