@@ -209,3 +209,61 @@ pub fn sim_forecourt(pumps: u8) -> anyhow::Result<()> {
     let _ = line.join();
     Ok(())
 }
+
+/// Demo mode's forecourt: four simulated pumps on a pseudo-terminal inside the process, driven by
+/// simulated customers who lift a nozzle now and then and hang up after 15 to 45 litres, and the
+/// real forecourt service talking DART to them over the pty.
+pub fn demo_forecourt(grades: &[crate::domain::catalog::FuelGrade]) -> anyhow::Result<crate::forecourt::Forecourt> {
+    let (mut sim_end, till_end) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
+    sim_end.set_timeout(Duration::from_millis(2))?;
+    let mut till_end = till_end;
+    till_end.set_timeout(Duration::from_millis(2))?;
+    let pumps: Vec<SimPump> = (0..4u8)
+        .map(|i| {
+            let mut p = SimPump::new(0x50 + i, 4);
+            p.flow_per_tick = 10; // 1 litre a second
+            p
+        })
+        .collect();
+    let bus = Arc::new(Mutex::new(SimBus::new(pumps)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (b, s) = (bus.clone(), stop.clone());
+    std::thread::Builder::new()
+        .name("till-demo-pumps".into())
+        .spawn(move || serve(&mut sim_end, &b, &s, Duration::from_millis(100)))?;
+    std::thread::Builder::new().name("till-demo-customers".into()).spawn(move || demo_customers(&bus))?;
+    let codes = ["E5", "E10", "SP98", "B7"];
+    let setup = (0..4u8)
+        .map(|i| crate::forecourt::PumpSetup {
+            number: i + 1,
+            address: 0x50 + i,
+            grades: codes.iter().map(|c| c.to_string()).collect(),
+        })
+        .collect();
+    Ok(crate::forecourt::Forecourt::start(till_end, setup, grades.to_vec()))
+}
+
+/// Simulated customers: a small linear congruential generator keeps them reproducible.
+fn demo_customers(bus: &Mutex<SimBus>) {
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let mut targets = [0u32; 4];
+    loop {
+        std::thread::sleep(Duration::from_millis(700));
+        let Ok(mut b) = bus.lock() else { return };
+        for (i, pump) in b.pumps.iter_mut().enumerate() {
+            match (pump.status, pump.nozzle_out) {
+                (PumpStatus::Reset, None) if next(100) < 4 => {
+                    targets[i] = 1500 + next(3000) as u32;
+                    pump.lift(1 + next(4) as u8);
+                }
+                (PumpStatus::Filling, Some(_)) if pump.volume >= targets[i] => pump.hang(),
+                (PumpStatus::MaxReached | PumpStatus::FillingCompleted, Some(_)) => pump.hang(),
+                _ => {}
+            }
+        }
+    }
+}

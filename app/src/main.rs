@@ -160,8 +160,14 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
         None => {
             let session = open_session(&cli)?;
             let fullscreen = cli.fullscreen || session.config().fullscreen;
+            // Demo mode simulates its pumps in-process; a configured site wires its own (next step).
+            let forecourt = if session.config().demo {
+                Some(till::hw::demo_forecourt(&session.config().fuel_grades)?)
+            } else {
+                None
+            };
             let options = till::gui::Options { fullscreen, exit_after_first_frame: cli.exit_after_first_frame };
-            till::gui::run(session, options, started).map_err(|e| {
+            till::gui::run(session, forecourt, options, started).map_err(|e| {
                 anyhow::anyhow!("{e:#}\nTill needs a display for its screens (set DISPLAY, or run it under Xvfb); `till console` runs without one.")
             })?;
             Ok(ExitCode::SUCCESS)

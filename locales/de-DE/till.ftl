@@ -78,6 +78,17 @@ manager-title = Freigabe durch Filialleitung
 manager-prompt = Dafür ist eine Freigabe nötig. PIN der Filialleitung:
 manager-approve = Freigeben
 
+## Pumps
+pump-label = Säule { $n }
+pump-idle = Frei
+pump-calling = Ruft
+pump-authorized = Freigegeben
+pump-filling = Tankt
+pump-completed = Bezahlen
+pump-stopped = Gestoppt
+pump-offline = Offline
+pump-stop-all = ALLE STOPP
+
 ## Tender
 tender-title = Zahlung
 tender-due = Zu zahlen

@@ -78,6 +78,17 @@ manager-title = Manager approval
 manager-prompt = This needs a manager. Manager PIN:
 manager-approve = Approve
 
+## Pumps
+pump-label = Pump { $n }
+pump-idle = Idle
+pump-calling = Calling
+pump-authorized = Authorized
+pump-filling = Filling
+pump-completed = Pay now
+pump-stopped = Stopped
+pump-offline = Offline
+pump-stop-all = STOP ALL
+
 ## Tender
 tender-title = Payment
 tender-due = Amount due

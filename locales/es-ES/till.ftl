@@ -78,6 +78,17 @@ manager-title = Autorización del encargado
 manager-prompt = Esto requiere al encargado. PIN del encargado:
 manager-approve = Autorizar
 
+## Pumps
+pump-label = Surtidor { $n }
+pump-idle = Libre
+pump-calling = Llamando
+pump-authorized = Autorizado
+pump-filling = Repostando
+pump-completed = Por cobrar
+pump-stopped = Detenido
+pump-offline = Sin conexión
+pump-stop-all = PARAR TODO
+
 ## Tender
 tender-title = Cobro
 tender-due = Importe a pagar

@@ -78,6 +78,17 @@ manager-title = मैनेजर की स्वीकृति
 manager-prompt = इसके लिए मैनेजर चाहिए। मैनेजर पिन:
 manager-approve = स्वीकृत करें
 
+## Pumps
+pump-label = पंप { $n }
+pump-idle = खाली
+pump-calling = बुला रहा है
+pump-authorized = अनुमति
+pump-filling = भर रहा है
+pump-completed = भुगतान बाकी
+pump-stopped = रुका
+pump-offline = ऑफ़लाइन
+pump-stop-all = सब रोकें
+
 ## Tender
 tender-title = भुगतान
 tender-due = देय राशि

@@ -78,6 +78,17 @@ manager-title = Persetujuan manajer
 manager-prompt = Ini memerlukan manajer. PIN manajer:
 manager-approve = Setujui
 
+## Pumps
+pump-label = Pompa { $n }
+pump-idle = Siap
+pump-calling = Memanggil
+pump-authorized = Diizinkan
+pump-filling = Mengisi
+pump-completed = Bayar
+pump-stopped = Berhenti
+pump-offline = Terputus
+pump-stop-all = HENTIKAN SEMUA
+
 ## Tender
 tender-title = Pembayaran
 tender-due = Jumlah tagihan

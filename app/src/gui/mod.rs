@@ -36,6 +36,8 @@ pub enum After {
     AgeThenPay,
     Tender,
     Discount,
+    /// A pump's fill was put on the ticket (or refused).
+    PumpFill(u8),
 }
 
 type Job = Box<dyn FnOnce(&mut Session) + Send>;
@@ -71,6 +73,8 @@ struct State {
     pending_qty: Option<Decimal>,
     pending_discount: Option<Command>,
     going_to_pay: bool,
+    /// Pumps whose completed fill is on the open ticket: reset once the sale is stored.
+    pumps_in_ticket: Vec<u8>,
     /// The banner: a message id and its arguments are re-rendered on a language change.
     message: Option<(String, bool)>,
 }
@@ -78,6 +82,10 @@ struct State {
 pub struct Gui {
     window: MainWindow,
     clock: slint::Timer,
+    /// The forecourt, when pumps are configured (or simulated in demo mode).
+    forecourt: RefCell<Option<crate::forecourt::Forecourt>>,
+    pump_timer: slint::Timer,
+    pump_tiles: Rc<VecModel<till_ui::PumpTile>>,
     /// The ticket's lines, updated row by row so that a scan re-creates only what changed.
     lines: Rc<VecModel<till_ui::TicketLine>>,
     config: Config,
@@ -99,8 +107,16 @@ pub struct Options {
 }
 
 /// Opens the window on the platform's backend and runs until it is closed.
-pub fn run(session: Session, options: Options, started: std::time::Instant) -> anyhow::Result<()> {
+pub fn run(
+    session: Session,
+    forecourt: Option<crate::forecourt::Forecourt>,
+    options: Options,
+    started: std::time::Instant,
+) -> anyhow::Result<()> {
     let gui = Gui::new(session, true)?;
+    if let Some(f) = forecourt {
+        gui.attach_forecourt(f);
+    }
     let window = gui.window.clone_strong();
     if options.fullscreen {
         window.window().set_fullscreen(true);
@@ -176,9 +192,14 @@ impl Gui {
         };
         let lines = Rc::new(VecModel::default());
         window.global::<Api>().set_lines(ModelRc::from(lines.clone()));
+        let pump_tiles = Rc::new(VecModel::default());
+        window.global::<Api>().set_pumps(ModelRc::from(pump_tiles.clone()));
         let gui = Rc::new(Gui {
             window,
             clock: slint::Timer::default(),
+            forecourt: RefCell::new(None),
+            pump_timer: slint::Timer::default(),
+            pump_tiles,
             lines,
             config,
             i18n: RefCell::new(I18n::new()?),
@@ -193,6 +214,100 @@ impl Gui {
 
     pub fn window(&self) -> &MainWindow {
         &self.window
+    }
+
+    /// Shows the pumps and lets the cashier work them. The tiles are refreshed from the
+    /// forecourt's snapshot five times a second (a lock, no I/O on the UI thread).
+    pub fn attach_forecourt(self: &Rc<Self>, forecourt: crate::forecourt::Forecourt) {
+        *self.forecourt.borrow_mut() = Some(forecourt);
+        let weak = Rc::downgrade(self);
+        self.pump_timer.start(slint::TimerMode::Repeated, std::time::Duration::from_millis(200), move || {
+            if let Some(g) = weak.upgrade() {
+                g.render_pumps();
+            }
+        });
+        self.render_pumps();
+    }
+
+    /// Refreshes the pump tiles now (also called by the timer).
+    pub fn render_pumps(&self) {
+        use crate::forecourt::PumpState as P;
+        use slint::Model;
+        let Some(f) = self.forecourt.borrow().clone() else { return };
+        let pumps = f.pumps();
+        let i18n = self.i18n.borrow();
+        let fmt = i18n.format();
+        let cur = &self.config.pricing.currency;
+        for (i, p) in pumps.iter().enumerate() {
+            let (kind, key, icon) = match p.state {
+                P::Offline => (0, "pump-offline", "✕"),
+                P::Idle => (1, "pump-idle", "○"),
+                P::Calling => (2, "pump-calling", "!"),
+                P::Authorized => (3, "pump-authorized", "▶"),
+                P::Filling => (4, "pump-filling", "●"),
+                P::Completed => (5, "pump-completed", "■"),
+                P::Stopped => (6, "pump-stopped", "‖"),
+            };
+            let busy = !p.amount.is_zero() && matches!(p.state, P::Filling | P::Completed | P::Stopped);
+            let tile = till_ui::PumpTile {
+                number: i32::from(p.number),
+                label: i18n.tr_args("pump-label", &[("n", p.number.into())]).into(),
+                state: i18n.tr(key).into(),
+                icon: icon.into(),
+                kind,
+                grade: p.grade.clone().filter(|_| busy || kind == 2).unwrap_or_default().into(),
+                amount: if busy { fmt.money(p.amount, cur).into() } else { SharedString::new() },
+                volume: if busy { format!("{} l", fmt.number(p.volume, 2)).into() } else { SharedString::new() },
+            };
+            if i < self.pump_tiles.row_count() {
+                if self.pump_tiles.row_data(i).as_ref() != Some(&tile) {
+                    self.pump_tiles.set_row_data(i, tile);
+                }
+            } else {
+                self.pump_tiles.push(tile);
+            }
+        }
+        let offline = pumps.iter().filter(|p| p.state == P::Offline).count();
+        let api = self.api();
+        let (text, state) = if offline == 0 {
+            (format!("{} ✓", pumps.len()), 1)
+        } else {
+            (
+                format!("{offline}/{} {}", pumps.len(), i18n.tr("pump-offline")),
+                if offline == pumps.len() { 3 } else { 2 },
+            )
+        };
+        if api.get_pumps_chip() != text.as_str() {
+            api.set_pumps_chip(text.into());
+            api.set_pumps_state(state);
+        }
+    }
+
+    fn pump_tapped(&self, number: u8) {
+        use crate::forecourt::{ForecourtCmd, Preset, PumpState as P};
+        let Some(f) = self.forecourt.borrow().clone() else { return };
+        let Some(p) = f.pump(number) else { return };
+        match p.state {
+            P::Calling | P::Idle => {
+                // Digits keyed before the tap preset the amount (1500 = 15.00).
+                let digits = self.take_entry();
+                let preset = self.entry_amount(&digits).filter(|a| !a.is_zero()).map(Preset::Amount);
+                f.send(ForecourtCmd::Authorize { pump: number, preset });
+            }
+            P::Completed => {
+                if self.state.borrow().pumps_in_ticket.contains(&number) {
+                    return;
+                }
+                let Some(grade) = p.grade.clone() else { return };
+                self.state.borrow_mut().pumps_in_ticket.push(number);
+                self.send(
+                    Command::PumpFill { pump: number, grade, litres: Dec(p.volume), amount: Dec(p.amount) },
+                    After::PumpFill(number),
+                );
+            }
+            P::Stopped => f.send(ForecourtCmd::Resume { pump: number }),
+            _ => {}
+        }
     }
 
     fn api(&self) -> Api<'_> {
@@ -310,9 +425,25 @@ impl Gui {
         let w = with.clone();
         api.on_recall(move || w(&|g| g.send(Command::Recall { index: None }, After::Ticket { ask_age: false })));
         let w = with.clone();
-        api.on_cancel_ticket(move || w(&|g| g.send(Command::CancelTicket, After::Ticket { ask_age: false })));
+        api.on_cancel_ticket(move || {
+            w(&|g| {
+                // The fills go back to waiting for payment at their pumps.
+                g.state.borrow_mut().pumps_in_ticket.clear();
+                g.send(Command::CancelTicket, After::Ticket { ask_age: false })
+            })
+        });
         let w = with.clone();
         api.on_pay(move || w(&|g| g.pay()));
+        let w = with.clone();
+        api.on_pump_tapped(move |n| w(&|g| g.pump_tapped(n.clamp(0, 255) as u8)));
+        let w = with.clone();
+        api.on_stop_all(move || {
+            w(&|g| {
+                if let Some(f) = g.forecourt.borrow().as_ref() {
+                    f.send(crate::forecourt::ForecourtCmd::StopAll);
+                }
+            })
+        });
         let w = with.clone();
         api.on_tender_cash(move |v| w(&|g| g.tender(Method::Cash, &v)));
         let w = with.clone();
@@ -603,6 +734,9 @@ impl Gui {
         let out = match reply {
             Ok(out) => out,
             Err(e) => {
+                if let After::PumpFill(n) = after {
+                    self.state.borrow_mut().pumps_in_ticket.retain(|p| *p != n);
+                }
                 if matches!(e, ServiceError::DiscountOverLimit { .. }) && after == After::Discount {
                     self.api().set_manager_dialog(true);
                 } else {
@@ -672,10 +806,17 @@ impl Gui {
             }
         }
         if let Some(sale) = out.sale {
-            {
+            let paid_pumps = {
                 let mut st = self.state.borrow_mut();
                 st.last_sale = Some(sale);
                 st.ticket = None;
+                std::mem::take(&mut st.pumps_in_ticket)
+            };
+            // The fills are paid and stored: the pumps may serve the next customer.
+            if let Some(f) = self.forecourt.borrow().as_ref() {
+                for pump in paid_pumps {
+                    f.send(crate::forecourt::ForecourtCmd::Reset { pump });
+                }
             }
             self.render_ticket();
             self.render_receipt();

@@ -1,0 +1,109 @@
+//! The pump strip on the sale screen, with the real forecourt service talking DART to simulated
+//! pumps over a pty: a calling pump is authorized with a tap, its completed fill goes onto the
+//! ticket with a tap, is paid, and the pump is reset; then every state is shown at once.
+
+mod common;
+
+use common::ui::*;
+use serialport::{SerialPort, TTYPort};
+use slint::{ComponentHandle, Model};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use till::forecourt::{Forecourt, ForecourtCmd, PumpSetup, PumpState};
+use till_hardware::dart::sim::{serve, SimBus, SimPump};
+
+fn wait(f: &Forecourt, pump: u8, state: PumpState) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if f.pump(pump).map(|p| p.state) == Some(state.clone()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("pump {pump} never {state:?}: {:?}", f.pump(pump));
+}
+
+#[test]
+fn pumps_on_the_sale_screen() {
+    let (mut sim_end, mut till_end) = TTYPort::pair().unwrap();
+    sim_end.set_timeout(Duration::from_millis(2)).unwrap();
+    till_end.set_timeout(Duration::from_millis(2)).unwrap();
+    let bus = Arc::new(Mutex::new(SimBus::new((0..4).map(|i| SimPump::new(0x50 + i, 4)).collect())));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (b, s) = (bus.clone(), stop.clone());
+    let sim = std::thread::spawn(move || serve(&mut sim_end, &b, &s, Duration::from_millis(10)));
+    let config = till::config::Config::demo().unwrap();
+    let setup = (0..4u8)
+        .map(|i| PumpSetup {
+            number: i + 1,
+            address: 0x50 + i,
+            grades: vec!["E5".into(), "E10".into(), "SP98".into(), "B7".into()],
+        })
+        .collect();
+    let forecourt = Forecourt::start(till_end, setup, config.fuel_grades.clone());
+    for n in 1..=4 {
+        wait(&forecourt, n, PumpState::Idle);
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let gui = open(dir.path());
+    gui.attach_forecourt(forecourt.clone());
+    tap(&gui, "Demo Cashier");
+    tap_digits(&gui, "1111");
+    tap(&gui, "Sign in");
+    tap_digits(&gui, "10000");
+    tap(&gui, "Open shift");
+
+    // A customer lifts the Diesel nozzle at pump 1: the cashier authorizes with a tap.
+    bus.lock().unwrap().pump_mut(0x50).unwrap().lift(4);
+    wait(&forecourt, 1, PumpState::Calling);
+    gui.render_pumps();
+    assert_eq!(value(&gui, "Pump 1"), "Calling");
+    tap(&gui, "Pump 1");
+    wait(&forecourt, 1, PumpState::Filling);
+    std::thread::sleep(Duration::from_millis(100));
+    bus.lock().unwrap().pump_mut(0x50).unwrap().hang();
+    wait(&forecourt, 1, PumpState::Completed);
+    let fill = forecourt.pump(1).unwrap();
+    assert_eq!(fill.grade.as_deref(), Some("B7"));
+
+    // Postpay: a tap puts the fill on the ticket; a second tap does not add it again.
+    gui.render_pumps();
+    tap(&gui, "Pump 1");
+    tap(&gui, "Pump 1");
+    let api = gui.window().global::<till_ui::Api>();
+    assert_eq!(api.get_lines().row_count(), 1);
+    let f = till::i18n::locale_format("en-US");
+    assert_eq!(value(&gui, "Total"), f.money(fill.amount, &config.pricing.currency));
+    tap(&gui, "Pay");
+    tap(&gui, "Exact");
+    assert_eq!(api.get_page(), "receipt");
+    wait(&forecourt, 1, PumpState::Idle);
+    tap(&gui, "Next customer");
+
+    // Every state at once, for the screenshot: calling, filling, awaiting payment, offline.
+    bus.lock().unwrap().pump_mut(0x50).unwrap().lift(2);
+    forecourt.send(ForecourtCmd::Authorize { pump: 2, preset: None });
+    wait(&forecourt, 2, PumpState::Authorized);
+    bus.lock().unwrap().pump_mut(0x51).unwrap().lift(1);
+    forecourt.send(ForecourtCmd::Authorize { pump: 3, preset: None });
+    wait(&forecourt, 3, PumpState::Authorized);
+    bus.lock().unwrap().pump_mut(0x52).unwrap().lift(3);
+    std::thread::sleep(Duration::from_millis(150));
+    bus.lock().unwrap().pump_mut(0x52).unwrap().hang();
+    wait(&forecourt, 3, PumpState::Completed);
+    bus.lock().unwrap().faults.silent.push(0x53);
+    wait(&forecourt, 4, PumpState::Offline);
+    wait(&forecourt, 1, PumpState::Calling);
+    gui.render_pumps();
+    assert_eq!(value(&gui, "Pump 4"), "Offline");
+    assert!(value(&gui, "Pump 2").starts_with("Filling"), "{}", value(&gui, "Pump 2"));
+    screenshot(&gui, "9-sale-with-pumps");
+
+    // The emergency stop reaches every pump.
+    tap(&gui, "STOP ALL");
+    wait(&forecourt, 2, PumpState::Completed);
+    stop.store(true, Ordering::SeqCst);
+    sim.join().unwrap();
+}
