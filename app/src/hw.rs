@@ -251,6 +251,7 @@ fn demo_customers(bus: &Mutex<SimBus>) {
         (seed >> 33) % n
     };
     let mut targets = [0u32; 4];
+    let mut waiting = [0u32; 4];
     loop {
         std::thread::sleep(Duration::from_millis(700));
         let Ok(mut b) = bus.lock() else { return };
@@ -259,6 +260,14 @@ fn demo_customers(bus: &Mutex<SimBus>) {
                 (PumpStatus::Reset, None) if next(100) < 4 => {
                     targets[i] = 1500 + next(3000) as u32;
                     pump.lift(1 + next(4) as u8);
+                }
+                // Nobody authorized them for half a minute: they give up.
+                (PumpStatus::Reset, Some(_)) => {
+                    waiting[i] += 1;
+                    if waiting[i] > 40 {
+                        waiting[i] = 0;
+                        pump.hang();
+                    }
                 }
                 (PumpStatus::Filling, Some(_)) if pump.volume >= targets[i] => pump.hang(),
                 (PumpStatus::MaxReached | PumpStatus::FillingCompleted, Some(_)) => pump.hang(),
