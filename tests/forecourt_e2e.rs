@@ -108,3 +108,50 @@ fn preset_fill_tender_store_and_reset() {
     stop.store(true, Ordering::SeqCst);
     sim.join().unwrap();
 }
+
+#[test]
+fn a_price_change_waits_for_a_filling_pump_and_reaches_idle_ones_at_once() {
+    let (mut sim_end, mut till_end) = TTYPort::pair().unwrap();
+    sim_end.set_timeout(Duration::from_millis(2)).unwrap();
+    till_end.set_timeout(Duration::from_millis(2)).unwrap();
+    let bus = Arc::new(Mutex::new(SimBus::new(vec![SimPump::new(0x50, 1), SimPump::new(0x51, 1)])));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (b, s) = (bus.clone(), stop.clone());
+    let sim = std::thread::spawn(move || serve(&mut sim_end, &b, &s, Duration::from_millis(10)));
+    let config = Config::demo().unwrap();
+    let setup = vec![
+        PumpSetup { number: 1, address: 0x50, grades: vec!["E10".into()] },
+        PumpSetup { number: 2, address: 0x51, grades: vec!["E10".into()] },
+    ];
+    let forecourt = Forecourt::start(till_end, setup, config.fuel_grades.clone());
+    wait_for(&forecourt, 1, "idle", |v| v.state == PumpState::Idle);
+    wait_for(&forecourt, 2, "idle", |v| v.state == PumpState::Idle);
+    let price = |addr: u8| bus.lock().unwrap().pump_mut(addr).unwrap().prices[0];
+    assert_eq!((price(0x50), price(0x51)), (1739, 1739));
+
+    // Pump 1 is filling when the manager changes the price.
+    forecourt.send(ForecourtCmd::Authorize { pump: 1, preset: None });
+    wait_for(&forecourt, 1, "authorized", |v| v.state == PumpState::Authorized);
+    bus.lock().unwrap().pump_mut(0x50).unwrap().lift(1);
+    wait_for(&forecourt, 1, "filling", |v| v.state == PumpState::Filling);
+    forecourt.send(ForecourtCmd::SetPrices(vec![("E10".into(), "1.759".parse().unwrap())]));
+    let until = |addr: u8, want: u32| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while price(addr) != want && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        price(addr)
+    };
+    assert_eq!(until(0x51, 1759), 1759, "the idle pump takes the new price at once");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(price(0x50), 1739, "the filling pump keeps its price");
+    assert!(forecourt.pump(1).unwrap().prices_pending);
+    assert!(!forecourt.pump(2).unwrap().prices_pending);
+
+    // Once the filling is over the new price is sent.
+    bus.lock().unwrap().pump_mut(0x50).unwrap().hang();
+    assert_eq!(until(0x50, 1759), 1759);
+    wait_for(&forecourt, 1, "repriced", |v| !v.prices_pending);
+    stop.store(true, Ordering::SeqCst);
+    sim.join().unwrap();
+}

@@ -50,6 +50,8 @@ pub struct PumpView {
     pub volume: Decimal,
     pub amount: Decimal,
     pub price: Decimal,
+    /// New prices wait for this pump to be idle.
+    pub prices_pending: bool,
 }
 
 /// A limit for the next filling.
@@ -76,13 +78,19 @@ pub enum ForecourtCmd {
     Reset {
         pump: u8,
     },
+    /// New prices per grade (code, price per litre). Sent to each pump when it is idle; a pump
+    /// that is authorized or filling keeps its price until its filling is over.
+    SetPrices(Vec<(String, Decimal)>),
 }
+
+type Listener = Box<dyn Fn() + Send>;
 
 /// The handle the application keeps; cheap to clone into the UI controller.
 #[derive(Clone)]
 pub struct Forecourt {
     tx: Sender<ForecourtCmd>,
     pumps: Arc<Mutex<Vec<PumpView>>>,
+    listeners: Arc<Mutex<Vec<Listener>>>,
 }
 
 impl Forecourt {
@@ -102,15 +110,24 @@ impl Forecourt {
                 volume: Decimal::ZERO,
                 amount: Decimal::ZERO,
                 price: Decimal::ZERO,
+                prices_pending: false,
             })
             .collect();
         let pumps = Arc::new(Mutex::new(views));
-        let shared = pumps.clone();
+        let listeners: Arc<Mutex<Vec<Listener>>> = Arc::new(Mutex::new(Vec::new()));
+        let (shared, notify) = (pumps.clone(), listeners.clone());
         std::thread::Builder::new()
             .name("till-forecourt".into())
-            .spawn(move || Worker::new(Master::new(port), setup, grades, shared).run(rx))
+            .spawn(move || Worker::new(Master::new(port), setup, grades, shared, notify).run(rx))
             .ok();
-        Forecourt { tx, pumps }
+        Forecourt { tx, pumps, listeners }
+    }
+
+    /// Calls `f` (on the forecourt's thread) whenever a pump's view changes.
+    pub fn on_change(&self, f: impl Fn() + Send + 'static) {
+        if let Ok(mut l) = self.listeners.lock() {
+            l.push(Box::new(f));
+        }
     }
 
     pub fn send(&self, cmd: ForecourtCmd) {
@@ -132,6 +149,7 @@ struct Worker<P: Read + Write> {
     setup: Vec<PumpSetup>,
     grades: Vec<FuelGrade>,
     shared: Arc<Mutex<Vec<PumpView>>>,
+    listeners: Arc<Mutex<Vec<Listener>>>,
     /// Per pump: polls without an answer in a row, the nozzle in use, the last status.
     misses: Vec<u32>,
     nozzle: Vec<Option<u8>>,
@@ -152,9 +170,19 @@ impl<P: Read + Write> Worker<P> {
         setup: Vec<PumpSetup>,
         grades: Vec<FuelGrade>,
         shared: Arc<Mutex<Vec<PumpView>>>,
+        listeners: Arc<Mutex<Vec<Listener>>>,
     ) -> Self {
         let n = setup.len();
-        Worker { master, setup, grades, shared, misses: vec![0; n], nozzle: vec![None; n], status: vec![None; n] }
+        Worker {
+            master,
+            setup,
+            grades,
+            shared,
+            listeners,
+            misses: vec![0; n],
+            nozzle: vec![None; n],
+            status: vec![None; n],
+        }
     }
 
     fn prices(&self, i: usize) -> Vec<u32> {
@@ -165,8 +193,37 @@ impl<P: Read + Write> Worker<P> {
             .collect()
     }
 
+    /// Changes a pump's view; tells the listeners when something changed.
     fn view<R>(&self, i: usize, f: impl FnOnce(&mut PumpView) -> R) -> Option<R> {
-        self.shared.lock().ok().and_then(|mut v| v.get_mut(i).map(f))
+        let (r, changed) = {
+            let mut views = self.shared.lock().ok()?;
+            let v = views.get_mut(i)?;
+            let before = v.clone();
+            let r = f(v);
+            (r, *v != before)
+        };
+        if changed {
+            if let Ok(l) = self.listeners.lock() {
+                for f in l.iter() {
+                    f();
+                }
+            }
+        }
+        Some(r)
+    }
+
+    /// Whether a pump may take new prices now (never during a filling).
+    fn can_take_prices(&self, i: usize) -> bool {
+        !matches!(self.status[i], None | Some(PumpStatus::Authorized | PumpStatus::Filling | PumpStatus::Suspended))
+    }
+
+    fn send_prices_if_idle(&mut self, i: usize) {
+        if self.can_take_prices(i) {
+            let prices = self.prices(i);
+            if self.send(i, &[PosCommand::Prices(prices)]) {
+                self.view(i, |v| v.prices_pending = false);
+            }
+        }
     }
 
     fn run(mut self, rx: Receiver<ForecourtCmd>) {
@@ -181,6 +238,9 @@ impl<P: Read + Write> Worker<P> {
             }
             for i in 0..self.setup.len() {
                 self.poll(i);
+                if self.view(i, |v| v.prices_pending).unwrap_or(false) {
+                    self.send_prices_if_idle(i);
+                }
             }
             // A cycle at most every 50 ms: live figures without flooding the line.
             if let Some(rest) = Duration::from_millis(50).checked_sub(cycle.elapsed()) {
@@ -230,6 +290,17 @@ impl<P: Read + Write> Worker<P> {
             ForecourtCmd::Resume { pump } => {
                 if let Some(i) = self.index(pump) {
                     self.send(i, &[PosCommand::Command(Dcc::Resume)]);
+                }
+            }
+            ForecourtCmd::SetPrices(prices) => {
+                for (code, price) in prices {
+                    if let Some(g) = self.grades.iter_mut().find(|g| g.code == code) {
+                        g.price_per_litre = price;
+                    }
+                }
+                for i in 0..self.setup.len() {
+                    self.view(i, |v| v.prices_pending = true);
+                    self.send_prices_if_idle(i);
                 }
             }
             ForecourtCmd::Reset { pump } => {

@@ -216,12 +216,24 @@ impl Gui {
         &self.window
     }
 
-    /// Shows the pumps and lets the cashier work them. The tiles are refreshed from the
-    /// forecourt's snapshot five times a second (a lock, no I/O on the UI thread).
+    /// Shows the pumps and lets the cashier work them. The forecourt tells the window when a
+    /// pump changes; the tiles are then refreshed from its snapshot (a lock, no I/O on the UI
+    /// thread).
     pub fn attach_forecourt(self: &Rc<Self>, forecourt: crate::forecourt::Forecourt) {
+        // A change at a pump is drawn on the next turn of the event loop, not at the next tick.
+        forecourt.on_change(|| {
+            let _ = slint::invoke_from_event_loop(|| {
+                GUI.with(|g| {
+                    if let Some(gui) = g.borrow().as_ref() {
+                        gui.render_pumps();
+                    }
+                })
+            });
+        });
         *self.forecourt.borrow_mut() = Some(forecourt);
         let weak = Rc::downgrade(self);
-        self.pump_timer.start(slint::TimerMode::Repeated, std::time::Duration::from_millis(200), move || {
+        // A slow safety net besides the change notifications.
+        self.pump_timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(1), move || {
             if let Some(g) = weak.upgrade() {
                 g.render_pumps();
             }
