@@ -104,6 +104,17 @@ fn pumps_on_the_sale_screen() {
     // The emergency stop reaches every pump.
     tap(&gui, "STOP ALL");
     wait(&forecourt, 2, PumpState::Completed);
+
+    // Every forecourt action is in the journal with the user who did it.
+    let conn = rusqlite::Connection::open(dir.path().join("till.sqlite")).unwrap();
+    let actions: Vec<String> = conn
+        .prepare("SELECT json_extract(payload, '$.action') FROM journal WHERE kind = 'forecourt' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(actions, ["authorize", "reset", "emergency_stop_all"]);
     stop.store(true, Ordering::SeqCst);
     sim.join().unwrap();
 }

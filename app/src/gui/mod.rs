@@ -38,6 +38,8 @@ pub enum After {
     Discount,
     /// A pump's fill was put on the ticket (or refused).
     PumpFill(u8),
+    /// Nothing to show: a journal entry was written.
+    Quiet,
 }
 
 type Job = Box<dyn FnOnce(&mut Session) + Send>;
@@ -295,6 +297,28 @@ impl Gui {
         }
     }
 
+    /// Sends a command to the forecourt and records it in the journal.
+    fn forecourt_do(&self, cmd: crate::forecourt::ForecourtCmd) {
+        use crate::forecourt::ForecourtCmd as F;
+        let Some(f) = self.forecourt.borrow().clone() else { return };
+        let (action, pump, detail) = match &cmd {
+            F::Authorize { pump, preset } => {
+                ("authorize", Some(*pump), serde_json::json!({ "preset": format!("{preset:?}") }))
+            }
+            F::Stop { pump } => ("stop", Some(*pump), serde_json::Value::Null),
+            F::StopAll => ("emergency_stop_all", None, serde_json::Value::Null),
+            F::Resume { pump } => ("resume", Some(*pump), serde_json::Value::Null),
+            F::Reset { pump } => ("reset", Some(*pump), serde_json::Value::Null),
+            F::SetPrices(p) => (
+                "price_change",
+                None,
+                serde_json::json!(p.iter().map(|(g, v)| (g.clone(), v.to_string())).collect::<Vec<_>>()),
+            ),
+        };
+        f.send(cmd);
+        self.send(Command::LogForecourt { action: action.into(), pump, detail }, After::Quiet);
+    }
+
     fn pump_tapped(&self, number: u8) {
         use crate::forecourt::{ForecourtCmd, Preset, PumpState as P};
         let Some(f) = self.forecourt.borrow().clone() else { return };
@@ -304,7 +328,7 @@ impl Gui {
                 // Digits keyed before the tap preset the amount (1500 = 15.00).
                 let digits = self.take_entry();
                 let preset = self.entry_amount(&digits).filter(|a| !a.is_zero()).map(Preset::Amount);
-                f.send(ForecourtCmd::Authorize { pump: number, preset });
+                self.forecourt_do(ForecourtCmd::Authorize { pump: number, preset });
             }
             P::Completed => {
                 if self.state.borrow().pumps_in_ticket.contains(&number) {
@@ -317,7 +341,7 @@ impl Gui {
                     After::PumpFill(number),
                 );
             }
-            P::Stopped => f.send(ForecourtCmd::Resume { pump: number }),
+            P::Stopped => self.forecourt_do(ForecourtCmd::Resume { pump: number }),
             _ => {}
         }
     }
@@ -449,13 +473,7 @@ impl Gui {
         let w = with.clone();
         api.on_pump_tapped(move |n| w(&|g| g.pump_tapped(n.clamp(0, 255) as u8)));
         let w = with.clone();
-        api.on_stop_all(move || {
-            w(&|g| {
-                if let Some(f) = g.forecourt.borrow().as_ref() {
-                    f.send(crate::forecourt::ForecourtCmd::StopAll);
-                }
-            })
-        });
+        api.on_stop_all(move || w(&|g| g.forecourt_do(crate::forecourt::ForecourtCmd::StopAll)));
         let w = with.clone();
         api.on_tender_cash(move |v| w(&|g| g.tender(Method::Cash, &v)));
         let w = with.clone();
@@ -761,6 +779,9 @@ impl Gui {
                 return;
             }
         };
+        if after == After::Quiet {
+            return;
+        }
         self.clear_message();
         if let Some(u) = out.user.clone() {
             self.state.borrow_mut().user = Some(u);
@@ -825,10 +846,8 @@ impl Gui {
                 std::mem::take(&mut st.pumps_in_ticket)
             };
             // The fills are paid and stored: the pumps may serve the next customer.
-            if let Some(f) = self.forecourt.borrow().as_ref() {
-                for pump in paid_pumps {
-                    f.send(crate::forecourt::ForecourtCmd::Reset { pump });
-                }
+            for pump in paid_pumps {
+                self.forecourt_do(crate::forecourt::ForecourtCmd::Reset { pump });
             }
             self.render_ticket();
             self.render_receipt();

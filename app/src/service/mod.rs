@@ -82,6 +82,15 @@ pub enum Command {
         approver_pin: Option<String>,
     },
     ConfirmAge,
+    /// Records a forecourt action (authorize, stop, reset, price change, ...) in the journal
+    /// with the signed-in user.
+    LogForecourt {
+        action: String,
+        #[serde(default)]
+        pump: Option<u8>,
+        #[serde(default)]
+        detail: serde_json::Value,
+    },
     /// Parks the open ticket so that another customer can be served.
     Hold,
     /// Brings back a parked ticket (the most recent when no index is given).
@@ -240,6 +249,14 @@ impl Session {
                 self.discount(line, percent.map(|d| d.0), amount.map(|d| d.0), approver_pin.as_deref())
             }
             Command::Hold => self.hold(),
+            Command::LogForecourt { action, pump, detail } => {
+                let user = self.user()?.id;
+                let (at, _) = now();
+                let terminal = self.config.terminal_id.clone();
+                let payload = serde_json::json!({ "user_id": user, "action": action, "pump": pump, "detail": detail });
+                self.store.journal_event("forecourt", &payload, &terminal, &at)?;
+                Ok(Outcome::default())
+            }
             Command::Recall { index } => self.recall(index),
             Command::ConfirmAge => self.edit(Permission::Sell, "sell", |t, _| t.confirm_age().map(|_| ())),
             Command::Tender { method, amount } => self.tender(method, amount.map(|d| d.0)),
