@@ -155,3 +155,62 @@ fn a_price_change_waits_for_a_filling_pump_and_reaches_idle_ones_at_once() {
     stop.store(true, Ordering::SeqCst);
     sim.join().unwrap();
 }
+
+#[test]
+fn prepay_underrun_is_refunded_and_recorded() {
+    let (mut sim_end, mut till_end) = TTYPort::pair().unwrap();
+    sim_end.set_timeout(Duration::from_millis(2)).unwrap();
+    till_end.set_timeout(Duration::from_millis(2)).unwrap();
+    let bus = Arc::new(Mutex::new(SimBus::new(vec![SimPump::new(0x50, 1)])));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (b, s) = (bus.clone(), stop.clone());
+    let sim = std::thread::spawn(move || serve(&mut sim_end, &b, &s, Duration::from_millis(10)));
+    let config = Config::demo().unwrap();
+    let setup = vec![PumpSetup { number: 1, address: 0x50, grades: vec!["E10".into()] }];
+    let forecourt = Forecourt::start(till_end, setup, config.fuel_grades.clone());
+    wait_for(&forecourt, 1, "idle", |v| v.state == PumpState::Idle);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = Session::open(config, dir.path()).unwrap();
+    session.execute(cmd(json!({"cmd":"login","pin":"1111"}))).unwrap();
+    session.execute(cmd(json!({"cmd":"open_shift","float":"100.00"}))).unwrap();
+
+    // The customer pays 50.00 first; the pump is authorized for 50.00.
+    session.execute(cmd(json!({"cmd":"prepay","pump":1,"amount":"50.00"}))).unwrap();
+    let prepay = session.execute(cmd(json!({"cmd":"tender","method":"cash","amount":"50.00"}))).unwrap().sale.unwrap();
+    assert_eq!((prepay.total.to_string(), prepay.tax_total.to_string()), ("50.00".into(), "0.00".into()));
+    forecourt.send(ForecourtCmd::Authorize { pump: 1, preset: Some(Preset::Amount("50.00".parse().unwrap())) });
+    wait_for(&forecourt, 1, "authorized", |v| v.state == PumpState::Authorized);
+    {
+        let mut b = bus.lock().unwrap();
+        let p = b.pump_mut(0x50).unwrap();
+        p.hang_at = Some(1850); // the tank is full at 18.50 l
+        p.lift(1);
+    }
+    let done = wait_for(&forecourt, 1, "completed", |v| v.state == PumpState::Completed);
+    assert_eq!((done.volume.to_string(), done.amount.to_string()), ("18.50".into(), "32.17".into()));
+
+    // Settlement: 32.17 of fuel sold with its taxes, 17.83 paid back in cash, linked to the prepay.
+    let settle = json!({"cmd":"settle_prepay","receipt_no":prepay.receipt_no,"pump":1,"grade":"E10","litres":"18.50","amount":"32.17"});
+    let r = session.execute(cmd(settle.clone())).unwrap().sale.unwrap();
+    assert_eq!(r.kind, "refund");
+    assert_eq!(r.refund_of, Some(prepay.receipt_no));
+    assert_eq!(r.total.to_string(), "-17.83");
+    assert_eq!(r.payments.len(), 1);
+    assert_eq!((r.payments[0].method.as_str(), r.payments[0].amount.to_string()), ("cash", "-17.83".into()));
+    let fuel = r.lines.iter().find(|l| l.kind == "fuel").unwrap();
+    assert_eq!(
+        (fuel.sku.as_str(), fuel.qty.to_string(), fuel.amount.to_string()),
+        ("E10", "18.5".into(), "32.17".into())
+    );
+    assert!(r.tax.iter().any(|t| t.name == "Energy tax" && !t.amount.is_zero()), "the fuel is taxed: {:?}", r.tax);
+    assert!(session.execute(cmd(settle)).is_err(), "a prepayment is settled once");
+    let stored =
+        session.store().find_sale("DEMO-01", r.receipt_no, &session.config().pricing.currency).unwrap().unwrap();
+    assert_eq!(stored, r);
+    // The drawer: 50.00 in, 17.83 out.
+    let close = session.execute(cmd(json!({"cmd":"close_shift","counted":"132.17"}))).unwrap().shift_count.unwrap();
+    assert_eq!(close.difference.to_string(), "0.00");
+    stop.store(true, Ordering::SeqCst);
+    sim.join().unwrap();
+}

@@ -100,6 +100,7 @@ pub fn line_records(ticket: &Ticket, totals: &Totals, c: &Currency) -> Vec<LineR
                 LineKind::Shop => "shop",
                 LineKind::Fuel { .. } => "fuel",
                 LineKind::EmbeddedPrice => "embedded_price",
+                LineKind::Prepay { .. } => "prepay",
                 LineKind::Refund { .. } => "refund",
             }
             .to_string(),

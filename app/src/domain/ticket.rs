@@ -76,6 +76,11 @@ pub enum LineKind {
     },
     /// A variable-measure code with the price printed in it (`qty` is 1, the price is fixed).
     EmbeddedPrice,
+    /// Money paid in advance for a pump's next filling (untaxed: the fuel is taxed when the
+    /// filling is settled).
+    Prepay {
+        pump: u8,
+    },
     /// A refunded line of an earlier sale.
     Refund {
         receipt_no: i64,
@@ -177,6 +182,25 @@ impl Line {
         line.kind = LineKind::Fuel { grade: grade.code.clone(), pump: Some(pump) };
         line.name = format!("{} · {pump}", grade.name);
         Ok(line)
+    }
+}
+
+impl Line {
+    /// A prepayment for a pump's next filling.
+    pub fn prepay(pump: u8, amount: Decimal, name: String) -> Line {
+        Line {
+            sku: format!("PREPAY-{pump}"),
+            name,
+            unit: Unit::Each,
+            qty: Decimal::ONE,
+            unit_price: amount,
+            fixed_amount: Some(amount),
+            tax_class: String::new(),
+            age_restriction: None,
+            kind: LineKind::Prepay { pump },
+            discount: None,
+            voided: false,
+        }
     }
 }
 
@@ -402,7 +426,8 @@ impl Ticket {
 
         let mut summary = tax::TaxSummary::new(cur, &p.tax);
         for (l, t) in self.lines.iter().zip(&lines) {
-            if l.voided {
+            if l.voided || l.tax_class.is_empty() {
+                // Untaxed lines: money held for a prepaid filling.
                 continue;
             }
             let class =

@@ -56,6 +56,21 @@ pub enum Command {
         grade: String,
         litres: Dec,
     },
+    /// Money paid in advance for a pump's next filling (tendered like any ticket; then the pump
+    /// is authorized with that amount as its preset).
+    Prepay {
+        pump: u8,
+        amount: Dec,
+    },
+    /// Settles a prepaid filling: the fuel is sold as the pump measured it and what was not
+    /// dispensed is paid back, in one record linked to the prepay receipt.
+    SettlePrepay {
+        receipt_no: i64,
+        pump: u8,
+        grade: String,
+        litres: Dec,
+        amount: Dec,
+    },
     /// A completed fill from a pump, as the pump measured it.
     PumpFill {
         pump: u8,
@@ -241,6 +256,18 @@ impl Session {
             Command::Add { sku, plu, qty } => self.add(sku.as_deref(), plu.as_deref(), qty.map(|q| q.0)),
             Command::Fuel { grade, litres } => self.fuel(&grade, litres.0),
             Command::PumpFill { pump, grade, litres, amount } => self.pump_fill(pump, &grade, litres.0, amount.0),
+            Command::Prepay { pump, amount } => {
+                self.selling(Permission::Sell, "sell")?;
+                let amount = amount.0;
+                if amount <= Decimal::ZERO || !self.config.pricing.currency.is_exact(amount) {
+                    return Err(ServiceError::Invalid(format!("a prepayment of {amount} is not possible")));
+                }
+                let line = Line::prepay(pump, amount, format!("Prepay · {pump}"));
+                self.edit(Permission::Sell, "sell", |t, _| t.add(line).map(|_| ()))
+            }
+            Command::SettlePrepay { receipt_no, pump, grade, litres, amount } => {
+                self.settle_prepay(receipt_no, pump, &grade, litres.0, amount.0)
+            }
             Command::SetQty { line, qty } => {
                 self.edit(Permission::Sell, "change quantities", |t, _| t.set_qty(line, qty.0))
             }
@@ -510,6 +537,68 @@ impl Session {
             .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
         let line = Line::pump_fill(g, pump, litres, amount, &self.config.pricing)?;
         self.edit(Permission::Sell, "sell", |t, _| t.add(line).map(|_| ()))
+    }
+
+    fn settle_prepay(
+        &mut self,
+        receipt_no: i64,
+        pump: u8,
+        grade: &str,
+        litres: Decimal,
+        amount: Decimal,
+    ) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        if !self.ticket.lines.is_empty() {
+            return Err(ServiceError::TicketOpen);
+        }
+        let cur = self.config.pricing.currency.clone();
+        let id = self.store.sale_id(self.terminal(), receipt_no)?.ok_or(ServiceError::NoSuchSale(receipt_no))?;
+        let orig = self.store.sale_by_id(id, &cur)?;
+        let prepay = orig
+            .lines
+            .iter()
+            .find(|l| !l.voided && l.kind == "prepay" && l.sku == format!("PREPAY-{pump}"))
+            .ok_or_else(|| {
+            ServiceError::Invalid(format!("receipt {receipt_no} has no prepayment for pump {pump}"))
+        })?;
+        let (done, card_done, cash_done) = self.store.refunds_of(id)?;
+        if done.contains(&prepay.line) {
+            return Err(ServiceError::Invalid(format!(
+                "the prepayment for pump {pump} on receipt {receipt_no} is already settled"
+            )));
+        }
+        let prepaid = prepay.amount - prepay.ticket_discount;
+        if amount > prepaid {
+            return Err(ServiceError::Invalid(format!("the pump dispensed {amount}, more than the {prepaid} prepaid")));
+        }
+        let g = self
+            .config
+            .fuel_grades
+            .iter()
+            .find(|g| g.code == grade)
+            .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
+        let pricing = self.config.pricing.clone();
+        let mut t = Ticket::default();
+        t.lines.push(Line {
+            fixed_amount: Some(-prepaid),
+            unit_price: prepaid,
+            kind: LineKind::Refund { receipt_no, line: prepay.line },
+            ..Line::prepay(pump, prepaid, prepay.name.clone())
+        });
+        if !amount.is_zero() {
+            t.lines.push(Line::pump_fill(g, pump, litres, amount, &pricing)?);
+        }
+        let totals = t.totals(&pricing)?;
+        let paid_in = |m: &str| orig.payments.iter().filter(|p| p.method == m).map(|p| p.amount).sum::<Decimal>();
+        let card_left = paid_in("card") - cur.from_minor(card_done);
+        let cash_left = paid_in("cash") - orig.change - cur.from_minor(cash_done);
+        let (payments, _) = ticket::refund_payments(-totals.total, card_left, cash_left, &pricing);
+        let paid: Decimal = payments.iter().map(|p| p.amount).sum();
+        let settlement =
+            Settlement { cash_rounding: paid - totals.total, totals, payments, paid, change: Decimal::ZERO };
+        t.payments = settlement.payments.clone();
+        let sale = self.store_sale(&t, &settlement, Some((id, receipt_no)))?;
+        Ok(Outcome { sale: Some(sale), ..Outcome::default() })
     }
 
     fn discount(

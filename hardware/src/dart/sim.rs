@@ -15,6 +15,8 @@ pub struct SimPump {
     pub nozzle_out: Option<u8>,
     /// Volume units (centilitres) per tick while filling.
     pub flow_per_tick: u32,
+    /// The simulated customer hangs up when the filling reaches this volume.
+    pub hang_at: Option<u32>,
     pub volume: u32,
     pub amount: u32,
     preset_volume: Option<u32>,
@@ -33,6 +35,7 @@ impl SimPump {
             prices: vec![0; nozzles],
             nozzle_out: None,
             flow_per_tick: 50,
+            hang_at: None,
             volume: 0,
             amount: 0,
             preset_volume: None,
@@ -158,6 +161,15 @@ impl SimPump {
                 amount = self.amount_for(max);
                 reached = true;
             }
+        }
+        if let Some(stop) = self.hang_at.filter(|s| volume >= *s && !reached) {
+            volume = stop;
+            amount = self.amount_for(stop);
+            self.volume = volume;
+            self.amount = amount;
+            self.hang_at = None;
+            self.hang();
+            return;
         }
         self.volume = volume;
         self.amount = amount;
