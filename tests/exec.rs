@@ -438,3 +438,38 @@ fn hold_recall_and_a_manager_approved_discount() {
         conn.query_row("SELECT COUNT(*) FROM journal WHERE kind = 'discount_override'", [], |r| r.get(0)).unwrap();
     assert_eq!(approvals, 1);
 }
+
+#[test]
+fn drive_offs_and_pump_tests_are_recorded_not_sold() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmds = login_and_shift("1111");
+    cmds.extend([
+        json!({"cmd":"drive_off","pump":2,"grade":"E10","litres":"20.00","amount":"34.78"}),
+        json!({"cmd":"pump_test","pump":3,"grade":"B7","litres":"5.00","amount":"8.30"}),
+        json!({"cmd":"drive_off","pump":2,"grade":"E10","litres":"20.00","amount":"40.00"}),
+        json!({"cmd":"drive_off","pump":2,"grade":"XX","litres":"20.00","amount":"34.78"}),
+    ]);
+    let a = exec(dir.path(), None, &cmds);
+    ok(&a[2]);
+    ok(&a[3]);
+    assert!(err(&a[4]).contains("does not match"), "an amount that is not the pump's is refused");
+    assert!(err(&a[5]).contains("no fuel grade"));
+    let conn = db(dir.path());
+    let sales: i64 = conn.query_row("SELECT COUNT(*) FROM sales", [], |r| r.get(0)).unwrap();
+    assert_eq!(sales, 0, "neither is a sale");
+    let kinds: Vec<String> = conn
+        .prepare("SELECT kind FROM outbox WHERE kind IN ('drive_off', 'pump_test') ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(kinds, ["drive_off", "pump_test"]);
+    let loss: String =
+        conn.query_row("SELECT payload FROM journal WHERE kind = 'drive_off'", [], |r| r.get(0)).unwrap();
+    let loss: Value = serde_json::from_str(&loss).unwrap();
+    assert_eq!(
+        (loss["amount"].as_str(), loss["user"].as_str(), loss["pump"].as_u64()),
+        (Some("34.78"), Some("Demo Cashier"), Some(2))
+    );
+}

@@ -71,6 +71,20 @@ pub enum Command {
         litres: Dec,
         amount: Dec,
     },
+    /// A fill that was not paid (the customer drove off): recorded as a loss, never as a sale.
+    DriveOff {
+        pump: u8,
+        grade: String,
+        litres: Dec,
+        amount: Dec,
+    },
+    /// A calibration fill returned to the tank: recorded, excluded from sales.
+    PumpTest {
+        pump: u8,
+        grade: String,
+        litres: Dec,
+        amount: Dec,
+    },
     /// A completed fill from a pump, as the pump measured it.
     PumpFill {
         pump: u8,
@@ -256,6 +270,12 @@ impl Session {
             Command::Add { sku, plu, qty } => self.add(sku.as_deref(), plu.as_deref(), qty.map(|q| q.0)),
             Command::Fuel { grade, litres } => self.fuel(&grade, litres.0),
             Command::PumpFill { pump, grade, litres, amount } => self.pump_fill(pump, &grade, litres.0, amount.0),
+            Command::DriveOff { pump, grade, litres, amount } => {
+                self.fuel_event("drive_off", pump, &grade, litres.0, amount.0)
+            }
+            Command::PumpTest { pump, grade, litres, amount } => {
+                self.fuel_event("pump_test", pump, &grade, litres.0, amount.0)
+            }
             Command::Prepay { pump, amount } => {
                 self.selling(Permission::Sell, "sell")?;
                 let amount = amount.0;
@@ -537,6 +557,38 @@ impl Session {
             .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
         let line = Line::pump_fill(g, pump, litres, amount, &self.config.pricing)?;
         self.edit(Permission::Sell, "sell", |t, _| t.add(line).map(|_| ()))
+    }
+
+    /// Records a fill that is not a sale (a drive-off or a pump test) with the user and time, in
+    /// the journal and for the central endpoint.
+    fn fuel_event(
+        &mut self,
+        kind: &str,
+        pump: u8,
+        grade: &str,
+        litres: Decimal,
+        amount: Decimal,
+    ) -> Result<Outcome, ServiceError> {
+        let (user, shift) = self.selling(Permission::Sell, "record fills")?;
+        let (user, shift_id) = (user.clone(), shift.id);
+        let g = self
+            .config
+            .fuel_grades
+            .iter()
+            .find(|g| g.code == grade)
+            .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
+        // The same checks as a fill that is sold.
+        let line = Line::pump_fill(g, pump, litres, amount, &self.config.pricing)?;
+        let (at, _) = now();
+        let cur = &self.config.pricing.currency;
+        let event = serde_json::json!({
+            "event_id": uuid::Uuid::new_v4().to_string(), "kind": kind, "terminal_id": self.terminal(), "at": at,
+            "user": user.name, "shift_id": shift_id, "pump": pump, "grade": g.code, "litres": line.qty.to_string(),
+            "price": g.price_per_litre.to_string(), "amount": cur.fmt(amount), "currency": cur.code,
+        });
+        let terminal = self.config.terminal_id.clone();
+        self.store.record_event(kind, &event, &terminal, &at)?;
+        Ok(Outcome::default())
     }
 
     fn settle_prepay(

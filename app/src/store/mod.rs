@@ -316,6 +316,17 @@ impl Store {
         Ok(seq)
     }
 
+    /// Journals an event and queues it for the central endpoint, in one transaction.
+    pub fn record_event(&mut self, kind: &str, event: &serde_json::Value, terminal_id: &str, at: &str) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        let event_id = event_id_of(event)?;
+        let body = event.to_string();
+        let seq = journal::append(&tx, terminal_id, at, kind, &body)?;
+        outbox(&tx, &event_id, kind, &body, at)?;
+        commit(tx, &mut self.commits)?;
+        Ok(seq)
+    }
+
     pub fn record_login(&mut self, user_id: i64, terminal_id: &str, at: &str) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?1", [user_id])?;
