@@ -76,3 +76,41 @@ fn a_technician_presets_and_fills_a_simulated_pump() {
     writeln!(stdin, "quit").unwrap();
     assert!(sim.wait().unwrap().success());
 }
+
+#[test]
+fn the_tank_gauge_inventory_with_alarms() {
+    let mut sim = till()
+        .args(["sim", "tank", "--tanks", "4"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(sim.stdout.take().unwrap());
+    let mut path = String::new();
+    out.read_line(&mut path).unwrap();
+    let path = path.trim().to_string();
+    let mut stdin = sim.stdin.take().unwrap();
+    let inventory = || {
+        let o = run(&["hw", "tank", "--port", &path, "--json", "inventory"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()
+    };
+    let v = inventory();
+    assert_eq!(v["tanks"].as_array().unwrap().len(), 4);
+    assert_eq!(v["tanks"][0]["volume"], 18000.0);
+    assert_eq!(v["tanks"][0]["alarms"], serde_json::json!([]));
+    writeln!(stdin, "level 2 900").unwrap();
+    writeln!(stdin, "water 3 45").unwrap();
+    // Wait for the simulator to echo both changes.
+    let mut echo = String::new();
+    out.read_line(&mut echo).unwrap();
+    out.read_line(&mut echo).unwrap();
+    let v = inventory();
+    assert_eq!(v["tanks"][1]["alarms"], serde_json::json!(["low_level"]));
+    assert_eq!(v["tanks"][2]["alarms"], serde_json::json!(["high_water"]));
+    writeln!(stdin, "quit").unwrap();
+    assert!(sim.wait().unwrap().success());
+    let o = run(&["hw", "tank", "--port", "/dev/nonexistent-tty", "inventory"]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("cannot open serial port"));
+}

@@ -276,3 +276,152 @@ fn demo_customers(bus: &Mutex<SimBus>) {
         }
     }
 }
+
+/// Alarms Till raises from a tank reading: low level under 10 % of capacity, high water over
+/// 30 (the gauge's height unit).
+pub fn tank_alarms(t: &till_hardware::tls::TankReading) -> Vec<&'static str> {
+    let mut a = Vec::new();
+    let capacity = t.volume + t.ullage;
+    if capacity > 0.0 && t.volume < capacity * 0.10 {
+        a.push("low_level");
+    }
+    if t.water > 30.0 {
+        a.push("high_water");
+    }
+    if t.status != 0 {
+        a.push("gauge_alarm");
+    }
+    a
+}
+
+/// `till hw tank --port P inventory`: asks the gauge for every tank's inventory.
+pub fn tank_inventory(port: &str, json: bool) -> anyhow::Result<()> {
+    use till_hardware::tls;
+    let mut line = serialport::new(port, 9600)
+        .timeout(Duration::from_millis(20))
+        .open_native()
+        .with_context(|| format!("cannot open serial port {port}"))?;
+    let mut junk = [0u8; 256];
+    while line.read(&mut junk).unwrap_or(0) > 0 {}
+    std::io::Write::write_all(&mut line, &tls::request_i201(0))?;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 512];
+    while Instant::now() < deadline && reply.last() != Some(&tls::ETX) {
+        let n = line.read(&mut buf).unwrap_or(0);
+        reply.extend_from_slice(&buf[..n]);
+    }
+    if reply.is_empty() {
+        bail!("the tank gauge on {port} did not answer within 3 s");
+    }
+    let inv =
+        tls::parse_i201(&reply).with_context(|| format!("the tank gauge on {port} answered something unusable"))?;
+    if json {
+        let tanks: Vec<serde_json::Value> = inv
+            .tanks
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "tank": t.tank, "product": t.product.to_string(), "volume": t.volume, "tc_volume": t.tc_volume,
+                    "ullage": t.ullage, "height": t.height, "water": t.water, "temperature": t.temperature,
+                    "alarms": tank_alarms(t),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::json!({ "at": inv.at, "tanks": tanks }));
+    } else {
+        for t in &inv.tanks {
+            println!(
+                "tank {} (product {}): {:.0} l, ullage {:.0} l, water {:.1}, {:.1} °C {}",
+                t.tank,
+                t.product,
+                t.volume,
+                t.ullage,
+                t.water,
+                t.temperature,
+                tank_alarms(t).join(" ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `till sim tank --tanks N`: a simulated TLS gauge on a pty. Operator commands on stdin:
+/// `level T LITRES`, `water T HEIGHT`, `quit`.
+pub fn sim_tank(tanks: u8) -> anyhow::Result<()> {
+    use till_hardware::tls::{SimGauge, TankReading};
+    if !(1..=16).contains(&tanks) {
+        bail!("--tanks must be 1 to 16");
+    }
+    let (mut sim_end, other) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
+    let path = other.name().context("the pseudo-terminal has no name")?;
+    sim_end.set_timeout(Duration::from_millis(5))?;
+    let gauge = Arc::new(Mutex::new(SimGauge::new(
+        (1..=tanks)
+            .map(|n| TankReading {
+                tank: n,
+                product: char::from(b'0' + n % 10),
+                status: 0,
+                volume: 18_000.0 - 3_500.0 * f32::from(n - 1),
+                tc_volume: 17_950.0 - 3_500.0 * f32::from(n - 1),
+                ullage: 12_000.0 + 3_500.0 * f32::from(n - 1),
+                height: 1_400.0 - 150.0 * f32::from(n - 1),
+                water: 4.0,
+                temperature: 12.5,
+                water_volume: 9.0,
+            })
+            .collect(),
+    )));
+    println!("{path}");
+    eprintln!("simulated TLS gauge with {tanks} tanks on {path}. Commands: level T LITRES | water T HEIGHT | quit");
+    let stop = Arc::new(AtomicBool::new(false));
+    let (g, s) = (gauge.clone(), stop.clone());
+    let serving = std::thread::spawn(move || {
+        let _keep = other;
+        let mut buf = [0u8; 64];
+        while !s.load(Ordering::SeqCst) {
+            let n = sim_end.read(&mut buf).unwrap_or(0);
+            if n > 0 {
+                let out = g.lock().map(|mut g| g.on_bytes(&buf[..n])).unwrap_or_default();
+                if !out.is_empty() && std::io::Write::write_all(&mut sim_end, &out).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    for input in std::io::stdin().lock().lines() {
+        let input = input?;
+        let words: Vec<&str> = input.split_whitespace().collect();
+        let mut g = gauge.lock().map_err(|_| anyhow::anyhow!("simulator state poisoned"))?;
+        let tank = |w: &str| w.parse::<u8>().ok();
+        match words.as_slice() {
+            ["quit"] | ["exit"] => break,
+            ["level", t, v] => match (tank(t), v.parse::<f32>()) {
+                (Some(t), Ok(v)) => {
+                    if let Some(r) = g.inventory.tanks.iter_mut().find(|r| r.tank == t) {
+                        let capacity = r.volume + r.ullage;
+                        r.volume = v.clamp(0.0, capacity);
+                        r.tc_volume = r.volume;
+                        r.ullage = capacity - r.volume;
+                    }
+                    println!("tank {t}: {v} l");
+                }
+                _ => println!("level T LITRES"),
+            },
+            ["water", t, v] => match (tank(t), v.parse::<f32>()) {
+                (Some(t), Ok(v)) => {
+                    if let Some(r) = g.inventory.tanks.iter_mut().find(|r| r.tank == t) {
+                        r.water = v;
+                    }
+                    println!("tank {t}: water {v}");
+                }
+                _ => println!("water T HEIGHT"),
+            },
+            [] => {}
+            _ => println!("commands: level T LITRES | water T HEIGHT | quit"),
+        }
+    }
+    stop.store(true, Ordering::SeqCst);
+    let _ = serving.join();
+    Ok(())
+}

@@ -88,6 +88,22 @@ enum HwCmd {
         #[command(subcommand)]
         action: till::hw::PumpAction,
     },
+    /// A Veeder-Root TLS tank gauge: `till hw tank --port /dev/ttyUSB1 inventory`.
+    Tank {
+        #[arg(long)]
+        port: String,
+        /// Print the answer as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: TankAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TankAction {
+    /// Every tank's volume, ullage, water and temperature, with alarms.
+    Inventory,
 }
 
 #[derive(Subcommand)]
@@ -96,6 +112,11 @@ enum SimCmd {
     Forecourt {
         #[arg(long, default_value_t = 8)]
         pumps: u8,
+    },
+    /// A simulated TLS tank gauge: prints the pty path, then takes `level T L`, `water T H`.
+    Tank {
+        #[arg(long, default_value_t = 4)]
+        tanks: u8,
     },
 }
 
@@ -250,6 +271,14 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
         }
         Some(Cmd::Hw { device: HwCmd::Pump { port, address, json, action } }) => {
             till::hw::pump(port, *address, action.clone(), *json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Hw { device: HwCmd::Tank { port, json, action: TankAction::Inventory } }) => {
+            till::hw::tank_inventory(port, *json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Tank { tanks } }) => {
+            till::hw::sim_tank(*tanks)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Sim { device: SimCmd::Forecourt { pumps } }) => {

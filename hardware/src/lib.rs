@@ -4,3 +4,4 @@
 
 pub mod bcd;
 pub mod dart;
+pub mod tls;

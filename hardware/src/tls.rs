@@ -1,0 +1,215 @@
+//! Veeder-Root TLS tank gauge, serial interface, computer format: the `i201` in-tank inventory
+//! request and its reply, with the checksum, and a simulated gauge.
+//!
+//! Request: `SOH i201TT` (TT = tank, `00` = all). Reply:
+//! `SOH i201TT YYMMDDHHmm {TT p ssss NN F1..FNN}* && CCCC ETX`, each F an IEEE-754 single as 8
+//! hex digits (volume, TC volume, ullage, height, water, temperature, water volume); CCCC the
+//! 16-bit two's complement of the byte sum from SOH through `&&`.
+
+pub const SOH: u8 = 0x01;
+pub const ETX: u8 = 0x03;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TlsError {
+    #[error("the reply does not start with SOH and end with ETX")]
+    Framing,
+    #[error("the gauge does not know the command (9999)")]
+    UnknownCommand,
+    #[error("checksum {found:04X} does not match {expected:04X}")]
+    BadChecksum { expected: u16, found: u16 },
+    #[error("the reply is not an i201 answer: {0}")]
+    Malformed(String),
+}
+
+/// One tank's inventory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TankReading {
+    pub tank: u8,
+    pub product: char,
+    /// Status bits as the gauge reports them (0 = no alarm).
+    pub status: u16,
+    pub volume: f32,
+    pub tc_volume: f32,
+    pub ullage: f32,
+    pub height: f32,
+    pub water: f32,
+    pub temperature: f32,
+    pub water_volume: f32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inventory {
+    /// The gauge's clock, `YYMMDDHHmm`.
+    pub at: String,
+    pub tanks: Vec<TankReading>,
+}
+
+/// Byte sum from SOH through `&&`, as a 16-bit two's complement.
+pub fn checksum(bytes: &[u8]) -> u16 {
+    let sum: u32 = bytes.iter().map(|&b| u32::from(b)).sum();
+    (sum as u16).wrapping_neg()
+}
+
+pub fn request_i201(tank: u8) -> Vec<u8> {
+    let mut r = vec![SOH];
+    r.extend(format!("i201{tank:02}").bytes());
+    r
+}
+
+fn hex_f32(s: &str) -> Result<f32, TlsError> {
+    u32::from_str_radix(s, 16).map(f32::from_bits).map_err(|_| TlsError::Malformed(format!("'{s}' is not a hex float")))
+}
+
+/// Parses an i201 reply; the checksum is checked before anything is read.
+pub fn parse_i201(reply: &[u8]) -> Result<Inventory, TlsError> {
+    if reply.len() < 8 || reply[0] != SOH || reply[reply.len() - 1] != ETX {
+        return Err(TlsError::Framing);
+    }
+    let body = &reply[1..reply.len() - 1];
+    if body.starts_with(b"9999") {
+        return Err(TlsError::UnknownCommand);
+    }
+    let text = std::str::from_utf8(body).map_err(|_| TlsError::Malformed("not ASCII".into()))?;
+    let amp = text.rfind("&&").ok_or_else(|| TlsError::Malformed("no && before the checksum".into()))?;
+    let found =
+        u16::from_str_radix(&text[amp + 2..], 16).map_err(|_| TlsError::Malformed("bad checksum digits".into()))?;
+    let expected = checksum(&reply[..1 + amp + 2]);
+    if found != expected {
+        return Err(TlsError::BadChecksum { expected, found });
+    }
+    let data = &text[..amp];
+    if !data.starts_with("i201") || data.len() < 16 {
+        return Err(TlsError::Malformed(format!("'{}'", data.chars().take(16).collect::<String>())));
+    }
+    let at = data[6..16].to_string();
+    let mut rest = &data[16..];
+    let mut tanks = Vec::new();
+    while !rest.is_empty() {
+        if rest.len() < 9 {
+            return Err(TlsError::Malformed("a tank record is cut short".into()));
+        }
+        let tank: u8 = rest[..2].parse().map_err(|_| TlsError::Malformed("bad tank number".into()))?;
+        let product = rest[2..3].chars().next().unwrap_or('?');
+        let status = u16::from_str_radix(&rest[3..7], 16).map_err(|_| TlsError::Malformed("bad status".into()))?;
+        let n = usize::from_str_radix(&rest[7..9], 16).map_err(|_| TlsError::Malformed("bad field count".into()))?;
+        if n < 7 || rest.len() < 9 + 8 * n {
+            return Err(TlsError::Malformed(format!("tank {tank}: {n} fields")));
+        }
+        let f: Vec<f32> = (0..n).map(|i| hex_f32(&rest[9 + 8 * i..17 + 8 * i])).collect::<Result<_, _>>()?;
+        tanks.push(TankReading {
+            tank,
+            product,
+            status,
+            volume: f[0],
+            tc_volume: f[1],
+            ullage: f[2],
+            height: f[3],
+            water: f[4],
+            temperature: f[5],
+            water_volume: f[6],
+        });
+        rest = &rest[9 + 8 * n..];
+    }
+    Ok(Inventory { at, tanks })
+}
+
+/// Encodes an i201 reply (the simulator's side).
+pub fn encode_i201(tank: u8, inv: &Inventory) -> Vec<u8> {
+    let mut s = format!("i201{tank:02}{}", inv.at);
+    for t in inv.tanks.iter().filter(|t| tank == 0 || t.tank == tank) {
+        s += &format!("{:02}{}{:04X}07", t.tank, t.product, t.status);
+        for v in [t.volume, t.tc_volume, t.ullage, t.height, t.water, t.temperature, t.water_volume] {
+            s += &format!("{:08X}", v.to_bits());
+        }
+    }
+    s += "&&";
+    let mut out = vec![SOH];
+    out.extend(s.bytes());
+    let c = checksum(&out);
+    out.extend(format!("{c:04X}").bytes());
+    out.push(ETX);
+    out
+}
+
+/// A simulated gauge: answers `SOH i201TT` requests, `9999FF1B` to anything else.
+#[derive(Debug, Clone)]
+pub struct SimGauge {
+    pub inventory: Inventory,
+    buf: Vec<u8>,
+}
+
+impl SimGauge {
+    pub fn new(tanks: Vec<TankReading>) -> SimGauge {
+        SimGauge { inventory: Inventory { at: "2611241200".into(), tanks }, buf: Vec::new() }
+    }
+
+    /// Feeds request bytes; returns the reply once a whole request (SOH + 6 characters) is in.
+    pub fn on_bytes(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for &b in bytes {
+            if b == SOH {
+                self.buf.clear();
+            }
+            self.buf.push(b);
+            if self.buf.len() == 7 && self.buf[0] == SOH {
+                let req = String::from_utf8_lossy(&self.buf[1..]).to_string();
+                out.extend(match (req.strip_prefix("i201"), req.get(4..6).and_then(|t| t.parse::<u8>().ok())) {
+                    (Some(_), Some(tank)) => encode_i201(tank, &self.inventory),
+                    _ => b"\x019999FF1B\x03".to_vec(),
+                });
+                self.buf.clear();
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tank(n: u8, volume: f32, water: f32) -> TankReading {
+        TankReading {
+            tank: n,
+            product: '1',
+            status: 0,
+            volume,
+            tc_volume: volume - 12.5,
+            ullage: 30000.0 - volume,
+            height: 1234.5,
+            water,
+            temperature: 14.25,
+            water_volume: water * 3.0,
+        }
+    }
+
+    #[test]
+    fn checksum_vector() {
+        let reply = b"\x01i101002312301342020402&&FB3B\x03";
+        let amp = reply.len() - 5; // up to and including "&&"
+        assert_eq!(checksum(&reply[..amp]), 0xFB3B);
+    }
+
+    #[test]
+    fn i201_round_trip_and_rejection() {
+        let inv = Inventory { at: "2611241200".into(), tanks: vec![tank(1, 12000.0, 0.0), tank(2, 850.5, 41.0)] };
+        let wire = encode_i201(0, &inv);
+        assert_eq!(parse_i201(&wire).unwrap(), inv);
+        let one = parse_i201(&encode_i201(2, &inv)).unwrap();
+        assert_eq!(one.tanks.len(), 1);
+        assert_eq!(one.tanks[0].tank, 2);
+        let mut bad = wire.clone();
+        bad[20] = if bad[20] == b'0' { b'1' } else { b'0' };
+        assert!(matches!(parse_i201(&bad), Err(TlsError::BadChecksum { .. })));
+        assert_eq!(parse_i201(b"\x019999FF1B\x03"), Err(TlsError::UnknownCommand));
+        assert_eq!(parse_i201(b"i201"), Err(TlsError::Framing));
+    }
+
+    #[test]
+    fn the_simulated_gauge_answers_requests() {
+        let mut g = SimGauge::new(vec![tank(1, 12000.0, 0.0)]);
+        let r = g.on_bytes(&request_i201(0));
+        assert_eq!(parse_i201(&r).unwrap().tanks[0].volume, 12000.0);
+        assert_eq!(g.on_bytes(b"\x01x99900"), b"\x019999FF1B\x03");
+    }
+}
