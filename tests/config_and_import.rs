@@ -185,3 +185,17 @@ fn the_demo_catalog_is_a_real_shop() {
     assert!(products.iter().any(|p| p.age_restriction == Some(18)));
     assert_eq!(cfg.fuel_grades.len(), 4);
 }
+
+#[test]
+fn the_pump_line_is_configured_and_checked() {
+    let site = format!(
+        "{GOOD}\n[[fuel_grades]]\ncode = \"E10\"\nname = \"E10\"\nprice = \"0.350\"\ntax_class = \"Z\"\n\n[forecourt]\nport = \"/dev/ttyUSB0\"\n\n[[forecourt.pumps]]\nnumber = 1\naddress = \"0x50\"\nnozzles = [\"E10\"]\n"
+    );
+    let c = Config::parse(&site, "site.toml").unwrap();
+    let f = c.forecourt.unwrap();
+    assert_eq!((f.port.as_str(), f.baud, f.pumps[0].address), ("/dev/ttyUSB0", 9600, 0x50));
+    let e = parse_err(&site.replace("\"0x50\"", "\"0x20\""));
+    assert!(e.contains("forecourt.pumps[0].address") && e.contains("0x50 to 0x6F"), "{e}");
+    let e = parse_err(&site.replace("nozzles = [\"E10\"]", "nozzles = [\"E5\"]"));
+    assert!(e.contains("forecourt.pumps[0].nozzles") && e.contains("'E5'"), "{e}");
+}

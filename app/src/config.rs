@@ -50,6 +50,32 @@ struct RawConfig {
     barcodes: RawBarcodes,
     #[serde(default)]
     security: RawSecurity,
+    #[serde(default)]
+    forecourt: Option<RawForecourt>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawForecourt {
+    /// The serial port of the pump line (RS-485 adapter).
+    port: String,
+    #[serde(default = "default_baud")]
+    baud: u32,
+    pumps: Vec<RawPump>,
+}
+
+fn default_baud() -> u32 {
+    9600
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPump {
+    number: u8,
+    /// DART address, "0x50" to "0x6F".
+    address: String,
+    /// The fuel grade of each nozzle, nozzle 1 first.
+    nozzles: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,6 +218,15 @@ pub struct Config {
     pub variable_measure: Vec<VariableMeasureRule>,
     pub max_pin_attempts: u32,
     pub lockout_seconds: u64,
+    /// The pump line, when the site has pumps.
+    pub forecourt: Option<ForecourtConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ForecourtConfig {
+    pub port: String,
+    pub baud: u32,
+    pub pumps: Vec<crate::forecourt::PumpSetup>,
 }
 
 impl Config {
@@ -383,6 +418,54 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         }
     }
 
+    let forecourt = match raw.forecourt {
+        None => None,
+        Some(f) => {
+            if f.port.trim().is_empty() {
+                return err("forecourt.port", "must name the serial port of the pump line");
+            }
+            if ![1200, 2400, 4800, 9600, 19200].contains(&f.baud) {
+                return err("forecourt.baud", "DART runs at 9600 or 19200 baud");
+            }
+            let mut pumps: Vec<crate::forecourt::PumpSetup> = Vec::new();
+            for (i, p) in f.pumps.iter().enumerate() {
+                let key = format!("forecourt.pumps[{i}]");
+                let address = p
+                    .address
+                    .trim()
+                    .strip_prefix("0x")
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .filter(|a| (0x50..=0x6F).contains(a));
+                let Some(address) = address else {
+                    return err(
+                        format!("{key}.address"),
+                        format!("'{}' is not a DART address 0x50 to 0x6F", p.address),
+                    );
+                };
+                if pumps.iter().any(|q| q.address == address) {
+                    return err(format!("{key}.address"), format!("{} is used twice", p.address));
+                }
+                if p.number == 0 || pumps.iter().any(|q| q.number == p.number) {
+                    return err(format!("{key}.number"), "pump numbers start at 1 and are unique");
+                }
+                if p.nozzles.is_empty() || p.nozzles.len() > 8 {
+                    return err(format!("{key}.nozzles"), "a pump has 1 to 8 nozzles");
+                }
+                if let Some(g) = p.nozzles.iter().find(|g| !fuel_grades.iter().any(|f: &FuelGrade| &f.code == *g)) {
+                    return err(
+                        format!("{key}.nozzles"),
+                        format!("fuel grade '{g}' is not defined under [[fuel_grades]]"),
+                    );
+                }
+                pumps.push(crate::forecourt::PumpSetup { number: p.number, address, grades: p.nozzles.clone() });
+            }
+            if pumps.is_empty() {
+                return err("forecourt.pumps", "at least one pump is required");
+            }
+            Some(ForecourtConfig { port: f.port, baud: f.baud, pumps })
+        }
+    };
+
     if raw.security.max_pin_attempts == 0 {
         return err("security.max_pin_attempts", "must be at least 1");
     }
@@ -410,5 +493,6 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         variable_measure: raw.barcodes.variable_measure,
         max_pin_attempts: raw.security.max_pin_attempts,
         lockout_seconds: raw.security.lockout_seconds,
+        forecourt,
     })
 }

@@ -425,3 +425,17 @@ pub fn sim_tank(tanks: u8) -> anyhow::Result<()> {
     let _ = serving.join();
     Ok(())
 }
+
+/// A configured site's forecourt: opens the pump line named in the configuration. The service
+/// starts even while the port is missing: its pumps show offline until the line answers.
+pub fn site_forecourt(
+    f: &crate::config::ForecourtConfig,
+    grades: &[crate::domain::catalog::FuelGrade],
+) -> anyhow::Result<crate::forecourt::Forecourt> {
+    let line = serialport::new(&f.port, f.baud)
+        .parity(serialport::Parity::Odd)
+        .timeout(Duration::from_millis(2))
+        .open_native()
+        .with_context(|| format!("cannot open the pump line {}", f.port))?;
+    Ok(crate::forecourt::Forecourt::start(line, f.pumps.clone(), grades.to_vec()))
+}
