@@ -105,6 +105,35 @@ fn pumps_on_the_sale_screen() {
     tap(&gui, "STOP ALL");
     wait(&forecourt, 2, PumpState::Completed);
 
+    // A drive-off from the pump menu: recorded, not sold, and the pump is free again.
+    tap(&gui, "More: pump 3");
+    screenshot(&gui, "10-pump-menu");
+    tap(&gui, "Drive-off");
+    wait(&forecourt, 3, PumpState::Idle);
+
+    // Prepay from the pump menu: 30.00 keyed, paid, the pump authorized for 30.00; the customer
+    // stops at 10.00 l (17.99) and the rest is settled by itself.
+    bus.lock().unwrap().pump_mut(0x50).unwrap().hang();
+    wait(&forecourt, 1, PumpState::Idle);
+    tap_digits(&gui, "3000");
+    tap(&gui, "More: pump 1");
+    tap(&gui, "Prepay");
+    assert_eq!(value(&gui, "Total"), "€30.00");
+    tap(&gui, "Pay");
+    tap(&gui, "Exact");
+    wait(&forecourt, 1, PumpState::Authorized);
+    {
+        let mut b = bus.lock().unwrap();
+        let p = b.pump_mut(0x50).unwrap();
+        p.flow_per_tick = 250;
+        p.hang_at = Some(1000);
+        p.lift(1);
+    }
+    wait(&forecourt, 1, PumpState::Completed);
+    gui.render_pumps();
+    assert_eq!(value(&gui, "message"), "Pump 1 prepay settled: give back €12.01");
+    wait(&forecourt, 1, PumpState::Idle);
+
     // Every forecourt action is in the journal with the user who did it.
     let conn = rusqlite::Connection::open(dir.path().join("till.sqlite")).unwrap();
     let actions: Vec<String> = conn
@@ -114,7 +143,18 @@ fn pumps_on_the_sale_screen() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(actions, ["authorize", "reset", "emergency_stop_all"]);
+    assert_eq!(actions, ["authorize", "reset", "emergency_stop_all", "reset", "authorize", "reset"]);
+    let kinds: Vec<String> = conn
+        .prepare("SELECT kind FROM outbox ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(kinds.contains(&"drive_off".to_string()), "{kinds:?}");
+    let settled: String =
+        conn.query_row("SELECT payload FROM journal WHERE kind = 'refund'", [], |r| r.get(0)).unwrap();
+    assert!(settled.contains("\"total\":\"-12.01\""), "{settled}");
     stop.store(true, Ordering::SeqCst);
     sim.join().unwrap();
 }

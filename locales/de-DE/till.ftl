@@ -88,6 +88,16 @@ pump-completed = Bezahlen
 pump-stopped = Gestoppt
 pump-offline = Offline
 pump-stop-all = ALLE STOPP
+pump-action-stop = Stopp
+pump-action-authorize = Freigeben
+pump-action-prepay = Vorauszahlung
+pump-action-add = Auf den Bon
+pump-action-drive-off = Tankbetrug
+pump-action-pump-test = Pumpentest
+pump-action-resume = Fortsetzen
+pump-more = Mehr: Säule { $n }
+pump-prepay-settled = Säule { $n } Vorauszahlung abgerechnet: { $amount } zurückgeben
+pump-prepay-hint = Erst den Betrag eintippen, dann Vorauszahlung
 
 ## Tender
 tender-title = Zahlung

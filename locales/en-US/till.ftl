@@ -88,6 +88,16 @@ pump-completed = Pay now
 pump-stopped = Stopped
 pump-offline = Offline
 pump-stop-all = STOP ALL
+pump-action-stop = Stop
+pump-action-authorize = Authorize
+pump-action-prepay = Prepay
+pump-action-add = Put on ticket
+pump-action-drive-off = Drive-off
+pump-action-pump-test = Pump test
+pump-action-resume = Resume
+pump-more = More: pump { $n }
+pump-prepay-settled = Pump { $n } prepay settled: give back { $amount }
+pump-prepay-hint = Key in the amount first, then tap Prepay
 
 ## Tender
 tender-title = Payment

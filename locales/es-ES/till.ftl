@@ -88,6 +88,16 @@ pump-completed = Por cobrar
 pump-stopped = Detenido
 pump-offline = Sin conexión
 pump-stop-all = PARAR TODO
+pump-action-stop = Parar
+pump-action-authorize = Autorizar
+pump-action-prepay = Prepago
+pump-action-add = Al ticket
+pump-action-drive-off = Fuga sin pagar
+pump-action-pump-test = Prueba de surtidor
+pump-action-resume = Reanudar
+pump-more = Más: surtidor { $n }
+pump-prepay-settled = Prepago del surtidor { $n } liquidado: devolver { $amount }
+pump-prepay-hint = Teclee primero el importe y luego Prepago
 
 ## Tender
 tender-title = Cobro

@@ -88,6 +88,16 @@ pump-completed = भुगतान बाकी
 pump-stopped = रुका
 pump-offline = ऑफ़लाइन
 pump-stop-all = सब रोकें
+pump-action-stop = रोकें
+pump-action-authorize = अनुमति दें
+pump-action-prepay = अग्रिम भुगतान
+pump-action-add = बिल में जोड़ें
+pump-action-drive-off = बिना भुगतान भागा
+pump-action-pump-test = पंप परीक्षण
+pump-action-resume = फिर शुरू करें
+pump-more = और: पंप { $n }
+pump-prepay-settled = पंप { $n } अग्रिम भुगतान निपटा: { $amount } लौटाएँ
+pump-prepay-hint = पहले राशि डालें, फिर अग्रिम भुगतान
 
 ## Tender
 tender-title = भुगतान

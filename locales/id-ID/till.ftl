@@ -88,6 +88,16 @@ pump-completed = Bayar
 pump-stopped = Berhenti
 pump-offline = Terputus
 pump-stop-all = HENTIKAN SEMUA
+pump-action-stop = Hentikan
+pump-action-authorize = Izinkan
+pump-action-prepay = Bayar di muka
+pump-action-add = Masukkan ke nota
+pump-action-drive-off = Kabur tanpa bayar
+pump-action-pump-test = Uji pompa
+pump-action-resume = Lanjutkan
+pump-more = Lainnya: pompa { $n }
+pump-prepay-settled = Bayar di muka pompa { $n } selesai: kembalikan { $amount }
+pump-prepay-hint = Ketik nominal dulu, lalu Bayar di muka
 
 ## Tender
 tender-title = Pembayaran

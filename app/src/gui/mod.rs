@@ -40,6 +40,10 @@ pub enum After {
     PumpFill(u8),
     /// Nothing to show: a journal entry was written.
     Quiet,
+    /// A prepaid filling was settled at this pump.
+    Settled(u8),
+    /// A drive-off or pump test was recorded at this pump: reset it.
+    Recorded(u8),
 }
 
 type Job = Box<dyn FnOnce(&mut Session) + Send>;
@@ -77,6 +81,8 @@ struct State {
     going_to_pay: bool,
     /// Pumps whose completed fill is on the open ticket: reset once the sale is stored.
     pumps_in_ticket: Vec<u8>,
+    /// Prepaid pumps and their prepay receipt: settled when the filling completes.
+    prepaid: Vec<(u8, i64)>,
     /// The banner: a message id and its arguments are re-rendered on a language change.
     message: Option<(String, bool)>,
 }
@@ -266,6 +272,7 @@ impl Gui {
             let tile = till_ui::PumpTile {
                 number: i32::from(p.number),
                 label: i18n.tr_args("pump-label", &[("n", p.number.into())]).into(),
+                more: i18n.tr_args("pump-more", &[("n", p.number.into())]).into(),
                 state: i18n.tr(key).into(),
                 icon: icon.into(),
                 kind,
@@ -281,6 +288,17 @@ impl Gui {
                 self.pump_tiles.push(tile);
             }
         }
+        // A prepaid filling that has completed is settled by itself.
+        let settle: Vec<(u8, i64, crate::forecourt::PumpView)> = {
+            let mut st = self.state.borrow_mut();
+            let done: Vec<_> = pumps
+                .iter()
+                .filter(|p| p.state == P::Completed)
+                .filter_map(|p| st.prepaid.iter().find(|(n, _)| *n == p.number).map(|(n, r)| (*n, *r, p.clone())))
+                .collect();
+            st.prepaid.retain(|(n, _)| !done.iter().any(|(d, _, _)| d == n));
+            done
+        };
         let offline = pumps.iter().filter(|p| p.state == P::Offline).count();
         let api = self.api();
         let (text, state) = if offline == 0 {
@@ -294,6 +312,90 @@ impl Gui {
         if api.get_pumps_chip() != text.as_str() {
             api.set_pumps_chip(text.into());
             api.set_pumps_state(state);
+        }
+        drop(i18n);
+        for (pump, receipt_no, v) in settle {
+            let Some(grade) = v.grade.clone() else { continue };
+            self.send(
+                Command::SettlePrepay { receipt_no, pump, grade, litres: Dec(v.volume), amount: Dec(v.amount) },
+                After::Settled(pump),
+            );
+        }
+    }
+
+    /// Opens the pump menu with the actions that fit the pump's state.
+    fn pump_more(&self, number: u8) {
+        use crate::forecourt::PumpState as P;
+        let Some(f) = self.forecourt.borrow().clone() else { return };
+        let Some(p) = f.pump(number) else { return };
+        let i18n = self.i18n.borrow();
+        let action = |id: &str, primary: bool, danger: bool| till_ui::PumpAction {
+            id: id.into(),
+            label: i18n.tr(&format!("pump-action-{id}")).into(),
+            primary,
+            danger,
+        };
+        let actions = match p.state {
+            P::Idle | P::Calling => vec![action("authorize", true, false), action("prepay", false, false)],
+            P::Authorized | P::Filling => vec![action("stop", false, true)],
+            P::Completed => {
+                vec![action("add", true, false), action("drive-off", false, true), action("pump-test", false, false)]
+            }
+            P::Stopped => vec![action("resume", true, false)],
+            P::Offline => vec![],
+        };
+        let state_key = match p.state {
+            P::Offline => "pump-offline",
+            P::Idle => "pump-idle",
+            P::Calling => "pump-calling",
+            P::Authorized => "pump-authorized",
+            P::Filling => "pump-filling",
+            P::Completed => "pump-completed",
+            P::Stopped => "pump-stopped",
+        };
+        let title = format!("{} · {}", i18n.tr_args("pump-label", &[("n", number.into())]), i18n.tr(state_key));
+        let api = self.api();
+        api.set_pump_menu_title(title.into());
+        api.set_pump_actions(ModelRc::new(VecModel::from(actions)));
+        api.set_pump_menu(i32::from(number));
+    }
+
+    fn pump_action(&self, id: &str) {
+        use crate::forecourt::{ForecourtCmd, Preset};
+        let api = self.api();
+        let number = api.get_pump_menu().clamp(0, 255) as u8;
+        api.set_pump_menu(0);
+        let Some(f) = self.forecourt.borrow().clone() else { return };
+        let Some(p) = f.pump(number) else { return };
+        let fill = |p: &crate::forecourt::PumpView| p.grade.clone().map(|g| (g, Dec(p.volume), Dec(p.amount)));
+        match id {
+            "authorize" => {
+                let digits = self.take_entry();
+                let preset = self.entry_amount(&digits).filter(|a| !a.is_zero()).map(Preset::Amount);
+                self.forecourt_do(ForecourtCmd::Authorize { pump: number, preset });
+            }
+            "prepay" => {
+                let digits = self.take_entry();
+                match self.entry_amount(&digits).filter(|a| !a.is_zero()) {
+                    Some(amount) => self
+                        .send(Command::Prepay { pump: number, amount: Dec(amount) }, After::Ticket { ask_age: false }),
+                    None => self.show_message("pump-prepay-hint", true),
+                }
+            }
+            "stop" => self.forecourt_do(ForecourtCmd::Stop { pump: number }),
+            "resume" => self.forecourt_do(ForecourtCmd::Resume { pump: number }),
+            "add" => self.pump_tapped(number),
+            "drive-off" => {
+                if let Some((grade, litres, amount)) = fill(&p) {
+                    self.send(Command::DriveOff { pump: number, grade, litres, amount }, After::Recorded(number));
+                }
+            }
+            "pump-test" => {
+                if let Some((grade, litres, amount)) = fill(&p) {
+                    self.send(Command::PumpTest { pump: number, grade, litres, amount }, After::Recorded(number));
+                }
+            }
+            _ => {}
         }
     }
 
@@ -331,9 +433,11 @@ impl Gui {
                 self.forecourt_do(ForecourtCmd::Authorize { pump: number, preset });
             }
             P::Completed => {
-                if self.state.borrow().pumps_in_ticket.contains(&number) {
+                let st = self.state.borrow();
+                if st.pumps_in_ticket.contains(&number) || st.prepaid.iter().any(|(n, _)| *n == number) {
                     return;
                 }
+                drop(st);
                 let Some(grade) = p.grade.clone() else { return };
                 self.state.borrow_mut().pumps_in_ticket.push(number);
                 self.send(
@@ -472,6 +576,10 @@ impl Gui {
         api.on_pay(move || w(&|g| g.pay()));
         let w = with.clone();
         api.on_pump_tapped(move |n| w(&|g| g.pump_tapped(n.clamp(0, 255) as u8)));
+        let w = with.clone();
+        api.on_pump_more(move |n| w(&|g| g.pump_more(n.clamp(0, 255) as u8)));
+        let w = with.clone();
+        api.on_pump_action(move |id| w(&|g| g.pump_action(&id)));
         let w = with.clone();
         api.on_stop_all(move || w(&|g| g.forecourt_do(crate::forecourt::ForecourtCmd::StopAll)));
         let w = with.clone();
@@ -779,8 +887,27 @@ impl Gui {
                 return;
             }
         };
-        if after == After::Quiet {
-            return;
+        match after {
+            After::Quiet => return,
+            After::Recorded(pump) => {
+                self.forecourt_do(crate::forecourt::ForecourtCmd::Reset { pump });
+                return;
+            }
+            After::Settled(pump) => {
+                if let Some(r) = &out.sale {
+                    let f = self.i18n.borrow().format();
+                    let back = f.money(-r.total, &self.config.pricing.currency);
+                    let text = self
+                        .i18n
+                        .borrow()
+                        .tr_args("pump-prepay-settled", &[("n", pump.into()), ("amount", back.into())]);
+                    self.show_text(text, false);
+                }
+                self.forecourt_do(crate::forecourt::ForecourtCmd::Reset { pump });
+                self.render_status();
+                return;
+            }
+            _ => {}
         }
         self.clear_message();
         if let Some(u) = out.user.clone() {
@@ -848,6 +975,27 @@ impl Gui {
             // The fills are paid and stored: the pumps may serve the next customer.
             for pump in paid_pumps {
                 self.forecourt_do(crate::forecourt::ForecourtCmd::Reset { pump });
+            }
+            // Prepaid pumps are authorized for what was paid.
+            let prepays: Vec<(u8, Decimal, i64)> = self
+                .state
+                .borrow()
+                .last_sale
+                .iter()
+                .filter(|s| s.kind == "sale")
+                .flat_map(|s| {
+                    s.lines.iter().filter(|l| l.kind == "prepay" && !l.voided).filter_map(move |l| {
+                        let pump = l.sku.strip_prefix("PREPAY-")?.parse().ok()?;
+                        Some((pump, l.amount - l.ticket_discount, s.receipt_no))
+                    })
+                })
+                .collect();
+            for (pump, amount, receipt_no) in prepays {
+                self.state.borrow_mut().prepaid.push((pump, receipt_no));
+                self.forecourt_do(crate::forecourt::ForecourtCmd::Authorize {
+                    pump,
+                    preset: Some(crate::forecourt::Preset::Amount(amount)),
+                });
             }
             self.render_ticket();
             self.render_receipt();
