@@ -91,6 +91,12 @@ fn preset_fill_tender_store_and_reset() {
         session.store().find_sale("DEMO-01", sale.receipt_no, &session.config().pricing.currency).unwrap().unwrap();
     assert_eq!(stored, sale);
 
+    // Meter totals (read at shift open and close) include the fill.
+    forecourt.send(ForecourtCmd::ReadTotals);
+    let t = wait_for(&forecourt, 1, "totals read", |v| v.totals.is_some()).totals.unwrap();
+    assert_eq!((t.0.to_string(), t.1.to_string()), ("11.50".into(), "20.00".into()));
+    assert_eq!(wait_for(&forecourt, 2, "totals read", |v| v.totals.is_some()).totals.unwrap().1.to_string(), "0.00");
+
     // The pump is reset after the sale and serves the next customer.
     bus.lock().unwrap().pump_mut(0x50).unwrap().hang();
     forecourt.send(ForecourtCmd::Reset { pump: 1 });

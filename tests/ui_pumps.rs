@@ -143,7 +143,14 @@ fn pumps_on_the_sale_screen() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(actions, ["authorize", "reset", "emergency_stop_all", "reset", "authorize", "reset"]);
+    // Meter totals are read when the shift opens (journaled once every pump has answered).
+    assert!(actions.contains(&"meter_totals_shift_open".to_string()), "{actions:?}");
+    let cashier: Vec<&String> = actions.iter().filter(|a| !a.starts_with("meter_totals")).collect();
+    assert_eq!(cashier, ["authorize", "reset", "emergency_stop_all", "reset", "authorize", "reset"]);
+    let totals: String = conn
+        .query_row("SELECT payload FROM journal WHERE payload LIKE '%meter_totals_shift_open%'", [], |r| r.get(0))
+        .unwrap();
+    assert!(totals.contains("\"pump\":4"), "{totals}");
     let kinds: Vec<String> = conn
         .prepare("SELECT kind FROM outbox ORDER BY id")
         .unwrap()

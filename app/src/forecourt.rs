@@ -52,6 +52,8 @@ pub struct PumpView {
     pub price: Decimal,
     /// New prices wait for this pump to be idle.
     pub prices_pending: bool,
+    /// The pump's meter totals (volume, amount) as last read.
+    pub totals: Option<(Decimal, Decimal)>,
 }
 
 /// A limit for the next filling.
@@ -81,6 +83,8 @@ pub enum ForecourtCmd {
     /// New prices per grade (code, price per litre). Sent to each pump when it is idle; a pump
     /// that is authorized or filling keeps its price until its filling is over.
     SetPrices(Vec<(String, Decimal)>),
+    /// Reads every pump's meter totals (at shift open and close).
+    ReadTotals,
 }
 
 type Listener = Box<dyn Fn() + Send>;
@@ -111,6 +115,7 @@ impl Forecourt {
                 amount: Decimal::ZERO,
                 price: Decimal::ZERO,
                 prices_pending: false,
+                totals: None,
             })
             .collect();
         let pumps = Arc::new(Mutex::new(views));
@@ -292,6 +297,12 @@ impl<P: Read + Write> Worker<P> {
                     self.send(i, &[PosCommand::Command(Dcc::Resume)]);
                 }
             }
+            ForecourtCmd::ReadTotals => {
+                for i in 0..self.setup.len() {
+                    self.view(i, |v| v.totals = None);
+                    self.send(i, &[PosCommand::RequestTotals(9)]);
+                }
+            }
             ForecourtCmd::SetPrices(prices) => {
                 for (code, price) in prices {
                     if let Some(g) = self.grades.iter_mut().find(|g| g.code == code) {
@@ -411,7 +422,11 @@ impl<P: Read + Write> Worker<P> {
                     }
                 });
             }
-            PumpReply::Totals { .. } => {}
+            PumpReply::Totals { volume, amount, .. } => {
+                self.view(i, |v| {
+                    v.totals = Some((Decimal::new(volume as i64, VOLUME_DP), Decimal::new(amount as i64, AMOUNT_DP)))
+                });
+            }
         }
     }
 }

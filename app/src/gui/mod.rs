@@ -93,6 +93,7 @@ pub struct Gui {
     /// The forecourt, when pumps are configured (or simulated in demo mode).
     forecourt: RefCell<Option<crate::forecourt::Forecourt>>,
     pump_timer: slint::Timer,
+    totals_timer: slint::Timer,
     pump_tiles: Rc<VecModel<till_ui::PumpTile>>,
     /// The ticket's lines, updated row by row so that a scan re-creates only what changed.
     lines: Rc<VecModel<till_ui::TicketLine>>,
@@ -207,6 +208,7 @@ impl Gui {
             clock: slint::Timer::default(),
             forecourt: RefCell::new(None),
             pump_timer: slint::Timer::default(),
+            totals_timer: slint::Timer::default(),
             pump_tiles,
             lines,
             config,
@@ -399,6 +401,38 @@ impl Gui {
         }
     }
 
+    /// Asks every pump for its meter totals and journals them once they are in (or after two
+    /// seconds, with what came).
+    fn read_meter_totals(&self, phase: &'static str) {
+        let Some(f) = self.forecourt.borrow().clone() else { return };
+        f.send(crate::forecourt::ForecourtCmd::ReadTotals);
+        let weak = GUI.with(|g| g.borrow().as_ref().map(Rc::downgrade));
+        let started = std::time::Instant::now();
+        self.totals_timer.start(slint::TimerMode::Repeated, std::time::Duration::from_millis(100), move || {
+            let pumps = f.pumps();
+            let done = pumps.iter().all(|p| p.totals.is_some() || p.state == crate::forecourt::PumpState::Offline);
+            if done || started.elapsed() > std::time::Duration::from_secs(2) {
+                if let Some(g) = weak.as_ref().and_then(|w| w.upgrade()) {
+                    g.totals_timer.stop();
+                }
+                let detail = serde_json::json!(pumps
+                    .iter()
+                    .map(|p| serde_json::json!({
+                        "pump": p.number,
+                        "volume": p.totals.map(|t| t.0.to_string()),
+                        "amount": p.totals.map(|t| t.1.to_string()),
+                    }))
+                    .collect::<Vec<_>>());
+                if let Some(g) = weak.as_ref().and_then(|w| w.upgrade()) {
+                    g.send(
+                        Command::LogForecourt { action: format!("meter_totals_{phase}"), pump: None, detail },
+                        After::Quiet,
+                    );
+                }
+            }
+        });
+    }
+
     /// Sends a command to the forecourt and records it in the journal.
     fn forecourt_do(&self, cmd: crate::forecourt::ForecourtCmd) {
         use crate::forecourt::ForecourtCmd as F;
@@ -411,6 +445,7 @@ impl Gui {
             F::StopAll => ("emergency_stop_all", None, serde_json::Value::Null),
             F::Resume { pump } => ("resume", Some(*pump), serde_json::Value::Null),
             F::Reset { pump } => ("reset", Some(*pump), serde_json::Value::Null),
+            F::ReadTotals => ("read_totals", None, serde_json::Value::Null),
             F::SetPrices(p) => (
                 "price_change",
                 None,
@@ -924,7 +959,10 @@ impl Gui {
                 self.api().set_selected_user(-1);
                 self.set_page(if self.state.borrow().shift.is_some() { "sale" } else { "open-shift" });
             }
-            After::Shift => self.set_page("sale"),
+            After::Shift => {
+                self.read_meter_totals("shift_open");
+                self.set_page("sale");
+            }
             After::Logout => {
                 let mut st = self.state.borrow_mut();
                 st.user = None;
@@ -933,6 +971,7 @@ impl Gui {
                 self.set_page("login");
             }
             After::CloseShift => {
+                self.read_meter_totals("shift_close");
                 self.state.borrow_mut().shift = None;
                 if let Some(c) = &out.shift_count {
                     let f = self.i18n.borrow().format();
