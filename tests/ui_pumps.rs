@@ -134,6 +134,37 @@ fn pumps_on_the_sale_screen() {
     assert_eq!(value(&gui, "message"), "Pump 1 prepay settled: give back €12.01");
     wait(&forecourt, 1, PumpState::Idle);
 
+    // The forecourt screen: every pump large and the tanks from a simulated TLS gauge on a pty.
+    let (mut gauge_end, mut till_gauge) = TTYPort::pair().unwrap();
+    gauge_end.set_timeout(Duration::from_millis(5)).unwrap();
+    till_gauge.set_timeout(Duration::from_millis(20)).unwrap();
+    let mut gauge = till_hardware::tls::SimGauge::new(till::hw::sim_tanks(4));
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        loop {
+            let n = std::io::Read::read(&mut gauge_end, &mut buf).unwrap_or(0);
+            let out = gauge.on_bytes(&buf[..n]);
+            if !out.is_empty() && std::io::Write::write_all(&mut gauge_end, &out).is_err() {
+                return;
+            }
+        }
+    });
+    let monitor = till::tanks::TankMonitor::start(till_gauge, Duration::from_millis(200));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while monitor.state().tanks.len() < 4 {
+        assert!(Instant::now() < deadline, "no inventory: {:?}", monitor.state());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    gui.attach_tanks(monitor);
+    tap(&gui, "Next customer");
+    tap(&gui, "Pumps and tanks");
+    assert_eq!(api.get_page(), "forecourt");
+    assert!(value(&gui, "Tank 3").contains("High water"), "{}", value(&gui, "Tank 3"));
+    assert!(value(&gui, "Tank 4").contains("Low level"), "{}", value(&gui, "Tank 4"));
+    gui.render_pumps();
+    screenshot(&gui, "11-forecourt");
+    tap(&gui, "Back to sale");
+
     // Every forecourt action is in the journal with the user who did it.
     let conn = rusqlite::Connection::open(dir.path().join("till.sqlite")).unwrap();
     let actions: Vec<String> = conn

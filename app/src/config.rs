@@ -52,6 +52,15 @@ struct RawConfig {
     security: RawSecurity,
     #[serde(default)]
     forecourt: Option<RawForecourt>,
+    #[serde(default)]
+    tank_gauge: Option<RawTankGauge>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTankGauge {
+    /// The serial port of the Veeder-Root TLS gauge.
+    port: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -220,6 +229,8 @@ pub struct Config {
     pub lockout_seconds: u64,
     /// The pump line, when the site has pumps.
     pub forecourt: Option<ForecourtConfig>,
+    /// The tank gauge's serial port, when the site has one.
+    pub tank_gauge_port: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -494,5 +505,6 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         max_pin_attempts: raw.security.max_pin_attempts,
         lockout_seconds: raw.security.lockout_seconds,
         forecourt,
+        tank_gauge_port: raw.tank_gauge.map(|t| t.port).filter(|p| !p.trim().is_empty()),
     })
 }

@@ -349,29 +349,14 @@ pub fn tank_inventory(port: &str, json: bool) -> anyhow::Result<()> {
 /// `till sim tank --tanks N`: a simulated TLS gauge on a pty. Operator commands on stdin:
 /// `level T LITRES`, `water T HEIGHT`, `quit`.
 pub fn sim_tank(tanks: u8) -> anyhow::Result<()> {
-    use till_hardware::tls::{SimGauge, TankReading};
+    use till_hardware::tls::SimGauge;
     if !(1..=16).contains(&tanks) {
         bail!("--tanks must be 1 to 16");
     }
     let (mut sim_end, other) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
     let path = other.name().context("the pseudo-terminal has no name")?;
     sim_end.set_timeout(Duration::from_millis(5))?;
-    let gauge = Arc::new(Mutex::new(SimGauge::new(
-        (1..=tanks)
-            .map(|n| TankReading {
-                tank: n,
-                product: char::from(b'0' + n % 10),
-                status: 0,
-                volume: 18_000.0 - 3_500.0 * f32::from(n - 1),
-                tc_volume: 17_950.0 - 3_500.0 * f32::from(n - 1),
-                ullage: 12_000.0 + 3_500.0 * f32::from(n - 1),
-                height: 1_400.0 - 150.0 * f32::from(n - 1),
-                water: 4.0,
-                temperature: 12.5,
-                water_volume: 9.0,
-            })
-            .collect(),
-    )));
+    let gauge = Arc::new(Mutex::new(SimGauge::new(sim_tanks(tanks))));
     println!("{path}");
     eprintln!("simulated TLS gauge with {tanks} tanks on {path}. Commands: level T LITRES | water T HEIGHT | quit");
     let stop = Arc::new(AtomicBool::new(false));
@@ -438,4 +423,45 @@ pub fn site_forecourt(
         .open_native()
         .with_context(|| format!("cannot open the pump line {}", f.port))?;
     Ok(crate::forecourt::Forecourt::start(line, f.pumps.clone(), grades.to_vec()))
+}
+
+/// The simulated site's tanks: 30,000 l each, filled to different levels.
+pub fn sim_tanks(tanks: u8) -> Vec<till_hardware::tls::TankReading> {
+    (1..=tanks)
+        .map(|n| till_hardware::tls::TankReading {
+            tank: n,
+            product: char::from(b'0' + n % 10),
+            status: 0,
+            volume: 18_000.0 - 5_200.0 * f32::from(n - 1),
+            tc_volume: 17_950.0 - 5_200.0 * f32::from(n - 1),
+            ullage: 12_000.0 + 5_200.0 * f32::from(n - 1),
+            height: 1_400.0 - 250.0 * f32::from(n - 1),
+            water: if n == 3 { 36.0 } else { 4.0 },
+            temperature: 12.5,
+            water_volume: 9.0,
+        })
+        .collect()
+}
+
+/// Demo mode's tank gauge: a simulated TLS gauge on a pty inside the process, and the tank
+/// monitor reading it.
+pub fn demo_tanks() -> anyhow::Result<crate::tanks::TankMonitor> {
+    use till_hardware::tls::SimGauge;
+    let (mut sim_end, mut till_end) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
+    sim_end.set_timeout(Duration::from_millis(5))?;
+    till_end.set_timeout(Duration::from_millis(20))?;
+    let mut gauge = SimGauge::new(sim_tanks(4));
+    std::thread::Builder::new().name("till-demo-gauge".into()).spawn(move || {
+        let mut buf = [0u8; 64];
+        loop {
+            let n = sim_end.read(&mut buf).unwrap_or(0);
+            if n > 0 {
+                let out = gauge.on_bytes(&buf[..n]);
+                if !out.is_empty() && std::io::Write::write_all(&mut sim_end, &out).is_err() {
+                    return;
+                }
+            }
+        }
+    })?;
+    Ok(crate::tanks::TankMonitor::start(till_end, Duration::from_secs(5)))
 }

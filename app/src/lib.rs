@@ -18,3 +18,4 @@ pub mod import;
 pub mod receipt;
 pub mod service;
 pub mod store;
+pub mod tanks;

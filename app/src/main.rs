@@ -181,14 +181,36 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
         None => {
             let session = open_session(&cli)?;
             let fullscreen = cli.fullscreen || session.config().fullscreen;
-            // Demo mode simulates its pumps in-process; a configured site wires its own (next step).
-            let forecourt = if session.config().demo {
-                Some(till::hw::demo_forecourt(&session.config().fuel_grades)?)
-            } else {
-                None
+            // Demo mode simulates its pumps and tanks in-process; a configured site opens its
+            // pump line and tank gauge. A device that cannot be opened is reported, and Till
+            // runs without it.
+            let cfg = session.config();
+            let forecourt = match (&cfg.forecourt, cfg.demo) {
+                (_, true) => Some(till::hw::demo_forecourt(&cfg.fuel_grades)?),
+                (Some(f), false) => match till::hw::site_forecourt(f, &cfg.fuel_grades) {
+                    Ok(fc) => Some(fc),
+                    Err(e) => {
+                        eprintln!("till: {e:#}; the pumps are not available");
+                        None
+                    }
+                },
+                (None, false) => None,
+            };
+            let tanks = match (&cfg.tank_gauge_port, cfg.demo) {
+                (_, true) => Some(till::hw::demo_tanks()?),
+                (Some(port), false) => {
+                    match serialport::new(port, 9600).timeout(std::time::Duration::from_millis(20)).open_native() {
+                        Ok(p) => Some(till::tanks::TankMonitor::start(p, std::time::Duration::from_secs(30))),
+                        Err(e) => {
+                            eprintln!("till: cannot open the tank gauge on {port}: {e}");
+                            None
+                        }
+                    }
+                }
+                (None, false) => None,
             };
             let options = till::gui::Options { fullscreen, exit_after_first_frame: cli.exit_after_first_frame };
-            till::gui::run(session, forecourt, options, started).map_err(|e| {
+            till::gui::run(session, forecourt, tanks, options, started).map_err(|e| {
                 anyhow::anyhow!("{e:#}\nTill needs a display for its screens (set DISPLAY, or run it under Xvfb); `till console` runs without one.")
             })?;
             Ok(ExitCode::SUCCESS)

@@ -98,6 +98,15 @@ pump-action-resume = Fortsetzen
 pump-more = Mehr: Säule { $n }
 pump-prepay-settled = Säule { $n } Vorauszahlung abgerechnet: { $amount } zurückgeben
 pump-prepay-hint = Erst den Betrag eintippen, dann Vorauszahlung
+pump-screen = Säulen und Tanks
+tank-label = Tank { $n }
+tank-low_level = Niedriger Stand
+tank-high_water = Wasser hoch
+tank-gauge_alarm = Sondenalarm
+tank-free = frei
+tank-water = Wasser
+tank-none = Keine Tankmessung
+forecourt-back = Zurück zum Verkauf
 
 ## Tender
 tender-title = Zahlung

@@ -98,6 +98,15 @@ pump-action-resume = Resume
 pump-more = More: pump { $n }
 pump-prepay-settled = Pump { $n } prepay settled: give back { $amount }
 pump-prepay-hint = Key in the amount first, then tap Prepay
+pump-screen = Pumps and tanks
+tank-label = Tank { $n }
+tank-low_level = Low level
+tank-high_water = High water
+tank-gauge_alarm = Gauge alarm
+tank-free = free
+tank-water = water
+tank-none = No tank gauge
+forecourt-back = Back to sale
 
 ## Tender
 tender-title = Payment

@@ -98,6 +98,15 @@ pump-action-resume = Reanudar
 pump-more = Más: surtidor { $n }
 pump-prepay-settled = Prepago del surtidor { $n } liquidado: devolver { $amount }
 pump-prepay-hint = Teclee primero el importe y luego Prepago
+pump-screen = Surtidores y tanques
+tank-label = Tanque { $n }
+tank-low_level = Nivel bajo
+tank-high_water = Agua alta
+tank-gauge_alarm = Alarma de sonda
+tank-free = libre
+tank-water = agua
+tank-none = Sin sonda de tanques
+forecourt-back = Volver a la venta
 
 ## Tender
 tender-title = Cobro

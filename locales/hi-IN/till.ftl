@@ -98,6 +98,15 @@ pump-action-resume = फिर शुरू करें
 pump-more = और: पंप { $n }
 pump-prepay-settled = पंप { $n } अग्रिम भुगतान निपटा: { $amount } लौटाएँ
 pump-prepay-hint = पहले राशि डालें, फिर अग्रिम भुगतान
+pump-screen = पंप और टैंक
+tank-label = टैंक { $n }
+tank-low_level = कम स्तर
+tank-high_water = पानी अधिक
+tank-gauge_alarm = गेज अलार्म
+tank-free = खाली
+tank-water = पानी
+tank-none = कोई टैंक गेज नहीं
+forecourt-back = बिक्री पर वापस
 
 ## Tender
 tender-title = भुगतान

@@ -98,6 +98,15 @@ pump-action-resume = Lanjutkan
 pump-more = Lainnya: pompa { $n }
 pump-prepay-settled = Bayar di muka pompa { $n } selesai: kembalikan { $amount }
 pump-prepay-hint = Ketik nominal dulu, lalu Bayar di muka
+pump-screen = Pompa dan tangki
+tank-label = Tangki { $n }
+tank-low_level = Level rendah
+tank-high_water = Air tinggi
+tank-gauge_alarm = Alarm sensor
+tank-free = kosong
+tank-water = air
+tank-none = Tidak ada pengukur tangki
+forecourt-back = Kembali ke penjualan
 
 ## Tender
 tender-title = Pembayaran

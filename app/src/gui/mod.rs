@@ -94,6 +94,8 @@ pub struct Gui {
     forecourt: RefCell<Option<crate::forecourt::Forecourt>>,
     pump_timer: slint::Timer,
     totals_timer: slint::Timer,
+    tanks: RefCell<Option<crate::tanks::TankMonitor>>,
+    tank_timer: slint::Timer,
     pump_tiles: Rc<VecModel<till_ui::PumpTile>>,
     /// The ticket's lines, updated row by row so that a scan re-creates only what changed.
     lines: Rc<VecModel<till_ui::TicketLine>>,
@@ -119,12 +121,16 @@ pub struct Options {
 pub fn run(
     session: Session,
     forecourt: Option<crate::forecourt::Forecourt>,
+    tanks: Option<crate::tanks::TankMonitor>,
     options: Options,
     started: std::time::Instant,
 ) -> anyhow::Result<()> {
     let gui = Gui::new(session, true)?;
     if let Some(f) = forecourt {
         gui.attach_forecourt(f);
+    }
+    if let Some(t) = tanks {
+        gui.attach_tanks(t);
     }
     let window = gui.window.clone_strong();
     if options.fullscreen {
@@ -209,6 +215,8 @@ impl Gui {
             forecourt: RefCell::new(None),
             pump_timer: slint::Timer::default(),
             totals_timer: slint::Timer::default(),
+            tanks: RefCell::new(None),
+            tank_timer: slint::Timer::default(),
             pump_tiles,
             lines,
             config,
@@ -249,6 +257,57 @@ impl Gui {
             }
         });
         self.render_pumps();
+    }
+
+    /// Shows the tanks on the forecourt screen, refreshed every few seconds.
+    pub fn attach_tanks(self: &Rc<Self>, tanks: crate::tanks::TankMonitor) {
+        *self.tanks.borrow_mut() = Some(tanks);
+        let weak = Rc::downgrade(self);
+        self.tank_timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(2), move || {
+            if let Some(g) = weak.upgrade() {
+                g.render_tanks();
+            }
+        });
+        self.render_tanks();
+    }
+
+    pub fn render_tanks(&self) {
+        let i18n = self.i18n.borrow();
+        let api = self.api();
+        let Some(monitor) = self.tanks.borrow().clone() else {
+            api.set_tank_message(i18n.tr("tank-none").into());
+            return;
+        };
+        let state = monitor.state();
+        let f = i18n.format();
+        let litres = |v: f32| format!("{} l", f.number(Decimal::from(v.round() as i64), 0));
+        let tiles: Vec<till_ui::TankTile> = state
+            .tanks
+            .iter()
+            .map(|t| {
+                let r = &t.reading;
+                let capacity = r.volume + r.ullage;
+                till_ui::TankTile {
+                    label: i18n.tr_args("tank-label", &[("n", r.tank.into())]).into(),
+                    product: r.product.to_string().into(),
+                    volume: litres(r.volume).into(),
+                    free: format!("{} {}", litres(r.ullage), i18n.tr("tank-free")).into(),
+                    water: format!("{} {:.1}", i18n.tr("tank-water"), r.water).into(),
+                    temperature: format!("{:.1} °C", r.temperature).into(),
+                    level: if capacity > 0.0 { r.volume / capacity } else { 0.0 },
+                    alarms: t
+                        .alarms
+                        .iter()
+                        .map(|a| i18n.tr(&format!("tank-{a}")))
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                        .into(),
+                    alarm: !t.alarms.is_empty(),
+                }
+            })
+            .collect();
+        api.set_tanks(ModelRc::new(VecModel::from(tiles)));
+        api.set_tank_message(state.error.unwrap_or_default().into());
     }
 
     /// Refreshes the pump tiles now (also called by the timer).
@@ -1127,8 +1186,10 @@ impl Gui {
         let not_configured = i18n.tr("chip-not-configured");
         api.set_printer_chip(not_configured.clone().into());
         api.set_printer_state(0);
-        api.set_pumps_chip(not_configured.clone().into());
-        api.set_pumps_state(0);
+        if self.forecourt.borrow().is_none() {
+            api.set_pumps_chip(not_configured.clone().into());
+            api.set_pumps_state(0);
+        }
         let unsent = i18n.tr_args("chip-unsent", &[("count", st.unsent.into())]);
         api.set_sync_chip(format!("{not_configured} · {unsent}").into());
         api.set_sync_state(0);
