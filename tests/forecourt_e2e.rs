@@ -103,6 +103,15 @@ fn preset_fill_tender_store_and_reset() {
     let idle = wait_for(&forecourt, 1, "idle again", |v| v.state == PumpState::Idle);
     assert!(idle.amount.is_zero());
 
+    // Attended mode: every calling pump authorized at once.
+    bus.lock().unwrap().pump_mut(0x51).unwrap().lift(2);
+    wait_for(&forecourt, 2, "calling", |v| v.state == PumpState::Calling);
+    forecourt.send(ForecourtCmd::AuthorizeAllCalling);
+    wait_for(&forecourt, 2, "authorized", |v| v.state == PumpState::Authorized || v.state == PumpState::Filling);
+    assert_eq!(forecourt.pump(1).unwrap().state, PumpState::Idle, "an idle pump is not authorized");
+    forecourt.send(ForecourtCmd::Stop { pump: 2 });
+    bus.lock().unwrap().pump_mut(0x51).unwrap().hang();
+
     // A pump that falls silent is shown offline within a second, and comes back.
     bus.lock().unwrap().faults.silent.push(0x51);
     let t = Instant::now();

@@ -85,6 +85,8 @@ pub enum ForecourtCmd {
     SetPrices(Vec<(String, Decimal)>),
     /// Reads every pump's meter totals (at shift open and close).
     ReadTotals,
+    /// Authorizes every pump whose customer is waiting (attended sites).
+    AuthorizeAllCalling,
 }
 
 type Listener = Box<dyn Fn() + Send>;
@@ -295,6 +297,13 @@ impl<P: Read + Write> Worker<P> {
             ForecourtCmd::Resume { pump } => {
                 if let Some(i) = self.index(pump) {
                     self.send(i, &[PosCommand::Command(Dcc::Resume)]);
+                }
+            }
+            ForecourtCmd::AuthorizeAllCalling => {
+                for i in 0..self.setup.len() {
+                    if self.view(i, |v| v.state == PumpState::Calling).unwrap_or(false) {
+                        self.send(i, &[PosCommand::Command(Dcc::Authorize)]);
+                    }
                 }
             }
             ForecourtCmd::ReadTotals => {

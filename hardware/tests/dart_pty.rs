@@ -125,3 +125,26 @@ fn corrupted_frames_never_become_amounts_and_a_silent_pump_goes_offline_and_back
     m.send(0x50, &[PosCommand::Command(Dcc::ReturnStatus)]).unwrap();
     poll_until(&mut m, 0x50, |r| matches!(r, PumpReply::Status(_)));
 }
+
+#[test]
+fn duplicate_blocks_are_taken_once_and_slow_pumps_within_the_timeout_are_served() {
+    let (mut m, sim) = start(vec![SimPump::new(0x50, 1)]);
+    {
+        let mut bus = sim.bus.lock().unwrap();
+        bus.faults.duplicate_every = 2;
+        bus.faults.lose_ack_every = 3;
+        bus.faults.reply_delay = Duration::from_millis(15);
+    }
+    program(&mut m, 0x50);
+    // Each state change is reported exactly once even though every other block comes twice.
+    m.send(0x50, &[PosCommand::Command(Dcc::Authorize)]).unwrap();
+    let seen = poll_until(&mut m, 0x50, |r| *r == PumpReply::Status(PumpStatus::Authorized));
+    assert_eq!(seen.iter().filter(|r| **r == PumpReply::Status(PumpStatus::Authorized)).count(), 1);
+    for _ in 0..6 {
+        let _ = m.poll(0x50);
+    }
+    m.send(0x50, &[PosCommand::Command(Dcc::ReturnStatus)]).unwrap();
+    let seen = poll_until(&mut m, 0x50, |r| matches!(r, PumpReply::Status(_)));
+    assert_eq!(seen.iter().filter(|r| matches!(r, PumpReply::Status(_))).count(), 1, "{seen:?}");
+    assert!(m.stats.duplicates > 0, "{:?}", m.stats);
+}

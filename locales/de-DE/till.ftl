@@ -106,6 +106,7 @@ tank-gauge_alarm = Sondenalarm
 tank-free = frei
 tank-water = Wasser
 tank-none = Keine Tankmessung
+pump-authorize-all = Alle rufenden freigeben
 forecourt-back = Zurück zum Verkauf
 
 ## Tender

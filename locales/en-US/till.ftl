@@ -106,6 +106,7 @@ tank-gauge_alarm = Gauge alarm
 tank-free = free
 tank-water = water
 tank-none = No tank gauge
+pump-authorize-all = Authorize all calling
 forecourt-back = Back to sale
 
 ## Tender

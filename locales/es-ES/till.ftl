@@ -106,6 +106,7 @@ tank-gauge_alarm = Alarma de sonda
 tank-free = libre
 tank-water = agua
 tank-none = Sin sonda de tanques
+pump-authorize-all = Autorizar los que llaman
 forecourt-back = Volver a la venta
 
 ## Tender

@@ -106,6 +106,7 @@ tank-gauge_alarm = गेज अलार्म
 tank-free = खाली
 tank-water = पानी
 tank-none = कोई टैंक गेज नहीं
+pump-authorize-all = सभी बुलाने वालों को अनुमति
 forecourt-back = बिक्री पर वापस
 
 ## Tender

@@ -106,6 +106,7 @@ tank-gauge_alarm = Alarm sensor
 tank-free = kosong
 tank-water = air
 tank-none = Tidak ada pengukur tangki
+pump-authorize-all = Izinkan semua yang memanggil
 forecourt-back = Kembali ke penjualan
 
 ## Tender

@@ -505,6 +505,7 @@ impl Gui {
             F::Resume { pump } => ("resume", Some(*pump), serde_json::Value::Null),
             F::Reset { pump } => ("reset", Some(*pump), serde_json::Value::Null),
             F::ReadTotals => ("read_totals", None, serde_json::Value::Null),
+            F::AuthorizeAllCalling => ("authorize_all_calling", None, serde_json::Value::Null),
             F::SetPrices(p) => (
                 "price_change",
                 None,
@@ -674,6 +675,8 @@ impl Gui {
         api.on_pump_more(move |n| w(&|g| g.pump_more(n.clamp(0, 255) as u8)));
         let w = with.clone();
         api.on_pump_action(move |id| w(&|g| g.pump_action(&id)));
+        let w = with.clone();
+        api.on_authorize_all(move || w(&|g| g.forecourt_do(crate::forecourt::ForecourtCmd::AuthorizeAllCalling)));
         let w = with.clone();
         api.on_stop_all(move || w(&|g| g.forecourt_do(crate::forecourt::ForecourtCmd::StopAll)));
         let w = with.clone();

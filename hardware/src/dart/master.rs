@@ -27,12 +27,18 @@ pub struct Stats {
     pub frames_rejected: u64,
     pub timeouts: u64,
     pub retries: u64,
+    /// Data blocks a pump sent twice and that were not taken twice.
+    pub duplicates: u64,
 }
 
 pub struct Master<P: Read + Write> {
     port: P,
     decoder: Decoder,
     tx: HashMap<u8, u8>,
+    /// The TX# of the last data block each pump sent, to recognise a block sent again.
+    last_rx: HashMap<u8, u8>,
+    /// Frames that arrived behind the one being waited for.
+    queued: std::collections::VecDeque<Frame>,
     /// How long a pump has to answer (the protocol allows 25 ms).
     pub reply_timeout: Duration,
     /// Attempts per exchange before giving up.
@@ -48,6 +54,8 @@ impl<P: Read + Write> Master<P> {
             port,
             decoder: Decoder::new(),
             tx: HashMap::new(),
+            last_rx: HashMap::new(),
+            queued: std::collections::VecDeque::new(),
             reply_timeout: Duration::from_millis(25),
             tries: 3,
             stats: Stats::default(),
@@ -61,8 +69,27 @@ impl<P: Read + Write> Master<P> {
     }
 
     /// Waits for the next intact frame from `address`.
+    /// Waits for the next intact frame from `address`, skipping (and acknowledging) a data block
+    /// the pump sends again after a lost acknowledgement.
     fn read_frame(&mut self, address: u8) -> Result<Option<Frame>, MasterError> {
         let deadline = Instant::now() + self.reply_timeout;
+        loop {
+            let Some(f) = self.next_frame(address, deadline)? else { return Ok(None) };
+            if let Control::Data(tx) = f.control {
+                if self.last_rx.get(&address) == Some(&tx) {
+                    self.port.write_all(&Frame::short(address, Control::Ack(tx)).encode())?;
+                    self.stats.duplicates += 1;
+                    continue;
+                }
+            }
+            return Ok(Some(f));
+        }
+    }
+
+    fn next_frame(&mut self, address: u8, deadline: Instant) -> Result<Option<Frame>, MasterError> {
+        if let Some(i) = self.queued.iter().position(|f| f.address == address) {
+            return Ok(self.queued.remove(i));
+        }
         let mut buf = [0u8; 64];
         while Instant::now() < deadline {
             let n = match self.port.read(&mut buf) {
@@ -70,15 +97,23 @@ impl<P: Read + Write> Master<P> {
                 Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => 0,
                 Err(e) => return Err(e.into()),
             };
+            let mut found = None;
             for r in self.decoder.push_all(&buf[..n]) {
                 match r {
                     Ok(f) if f.address == address => {
                         self.stats.frames_ok += 1;
-                        return Ok(Some(f));
+                        if found.is_none() {
+                            found = Some(f);
+                        } else {
+                            self.queued.push_back(f);
+                        }
                     }
                     Ok(_) | Err(FrameError::TooShort(_)) => {}
                     Err(_) => self.stats.frames_rejected += 1,
                 }
+            }
+            if found.is_some() {
+                return Ok(found);
             }
         }
         self.stats.timeouts += 1;
@@ -91,6 +126,8 @@ impl<P: Read + Write> Master<P> {
 
     /// Polls a pump: `Ok(replies)` (empty when it had nothing to say).
     pub fn poll(&mut self, address: u8) -> Result<Vec<PumpReply>, MasterError> {
+        // Whatever is left from an earlier exchange is stale.
+        self.queued.clear();
         for attempt in 0..self.tries {
             if attempt > 0 {
                 self.stats.retries += 1;
@@ -103,6 +140,7 @@ impl<P: Read + Write> Master<P> {
                     return match app::decode_replies(&frame.payload) {
                         Ok(replies) => {
                             self.port.write_all(&Frame::short(address, Control::Ack(tx)).encode())?;
+                            self.last_rx.insert(address, tx);
                             Ok(replies)
                         }
                         Err(source) => {
@@ -122,6 +160,7 @@ impl<P: Read + Write> Master<P> {
         let payload = app::encode_commands(cmds).map_err(|source| MasterError::BadBlock { address, source })?;
         let tx = self.next_tx(address);
         let frame = Frame::data(address, tx, payload).encode();
+        self.queued.clear();
         let mut naks = 0;
         for attempt in 0..self.tries {
             if attempt > 0 {

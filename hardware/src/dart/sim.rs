@@ -201,6 +201,13 @@ pub struct Faults {
     pub bad_crc_every: u32,
     /// Addresses that do not answer at all.
     pub silent: Vec<u8>,
+    /// Every n-th DATA frame is sent twice (0: never), as after a lost acknowledgement.
+    pub duplicate_every: u32,
+    /// Answers are held back this long (a slow pump).
+    pub reply_delay: std::time::Duration,
+    /// Every n-th acknowledgement from the master is lost (0: never): the pump sends the same
+    /// block again at the next poll.
+    pub lose_ack_every: u32,
 }
 
 /// The simulated pumps on one line: answers the master's frames as the pumps would.
@@ -213,6 +220,7 @@ pub struct SimBus {
     unacked: Vec<Option<Frame>>,
     tx: Vec<u8>,
     sent_data: u32,
+    acks_seen: u32,
     /// Commands received intact, for tests and the operator.
     pub received: Vec<(u8, PosCommand)>,
 }
@@ -227,6 +235,7 @@ impl SimBus {
             unacked: vec![None; n],
             tx: vec![0; n],
             sent_data: 0,
+            acks_seen: 0,
             received: Vec::new(),
         }
     }
@@ -276,6 +285,10 @@ impl SimBus {
                 Some(self.send_data(frame))
             }
             Control::Ack(tx) => {
+                self.acks_seen += 1;
+                if self.faults.lose_ack_every > 0 && self.acks_seen.is_multiple_of(self.faults.lose_ack_every) {
+                    return None;
+                }
                 if self.unacked[i].as_ref().is_some_and(|u| u.control == Control::Data(tx)) {
                     self.unacked[i] = None;
                 }
@@ -299,6 +312,10 @@ impl SimBus {
     fn send_data(&mut self, frame: Frame) -> Vec<u8> {
         self.sent_data += 1;
         let mut bytes = frame.encode();
+        if self.faults.duplicate_every > 0 && self.sent_data.is_multiple_of(self.faults.duplicate_every) {
+            let again = bytes.clone();
+            bytes.extend(again);
+        }
         if self.faults.bad_crc_every > 0 && self.sent_data.is_multiple_of(self.faults.bad_crc_every) {
             // Corrupt the CRC's low byte (never into an FA or DLE, which would change framing).
             let n = bytes.len();
@@ -325,9 +342,15 @@ pub fn serve<P: std::io::Read + std::io::Write>(
     while !stop.load(std::sync::atomic::Ordering::SeqCst) {
         let n = port.read(&mut buf).unwrap_or(0);
         if n > 0 {
-            let out = bus.lock().map(|mut b| b.on_bytes(&buf[..n])).unwrap_or_default();
-            if !out.is_empty() && port.write_all(&out).is_err() {
-                return;
+            let (out, delay) =
+                bus.lock().map(|mut b| (b.on_bytes(&buf[..n]), b.faults.reply_delay)).unwrap_or_default();
+            if !out.is_empty() {
+                if !delay.is_zero() {
+                    std::thread::sleep(delay);
+                }
+                if port.write_all(&out).is_err() {
+                    return;
+                }
             }
         }
         if last.elapsed() >= tick {
