@@ -473,3 +473,26 @@ fn drive_offs_and_pump_tests_are_recorded_not_sold() {
         (Some("34.78"), Some("Demo Cashier"), Some(2))
     );
 }
+
+#[test]
+fn fuel_prices_are_a_managers_and_a_fill_keeps_the_price_the_pump_showed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmds = login_and_shift("1111");
+    cmds.extend([
+        json!({"cmd":"set_fuel_price","grade":"E10","price":"1.759"}),
+        json!({"cmd":"logout"}),
+        json!({"cmd":"login","pin":"9999"}),
+        json!({"cmd":"set_fuel_price","grade":"E10","price":"1.7591"}),
+        json!({"cmd":"set_fuel_price","grade":"E10","price":"1.759"}),
+        // Filled at the old price the pump still showed: 20.00 l x 1.739.
+        json!({"cmd":"pump_fill","pump":1,"grade":"E10","litres":"20.00","amount":"34.78","price":"1.739"}),
+        // Without the pump's price the new one applies, and 34.78 no longer matches.
+        json!({"cmd":"pump_fill","pump":2,"grade":"E10","litres":"20.00","amount":"34.78"}),
+    ]);
+    let a = exec(dir.path(), None, &cmds);
+    assert!(err(&a[2]).contains("cashier may not change fuel prices"));
+    assert!(err(&a[5]).contains("at most 3 decimals"));
+    ok(&a[6]);
+    assert_eq!(ok(&a[7])["ticket"]["lines"][0]["unit_price"], "1.739");
+    assert!(err(&a[8]).contains("does not match"));
+}

@@ -165,6 +165,30 @@ fn pumps_on_the_sale_screen() {
     screenshot(&gui, "11-forecourt");
     tap(&gui, "Back to sale");
 
+    // Fuel prices: not for a cashier; a manager changes E10 and the pumps get it.
+    tap(&gui, "Pumps and tanks");
+    tap(&gui, "Prices");
+    assert!(value(&gui, "message").contains("not allowed"), "{}", value(&gui, "message"));
+    tap(&gui, "Back to sale");
+    tap(&gui, "Sign out");
+    tap(&gui, "Demo Manager");
+    tap_digits(&gui, "9999");
+    tap(&gui, "Sign in");
+    tap(&gui, "Pumps and tanks");
+    tap(&gui, "Prices");
+    tap(&gui, "E10");
+    for d in "1759".chars() {
+        tap(&gui, &format!("price {d}"));
+    }
+    assert_eq!(value(&gui, "new price"), "1.759");
+    tap(&gui, "Send to pumps");
+    assert!(value(&gui, "message").starts_with("E10: 1.759 per litre"), "{}", value(&gui, "message"));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while bus.lock().unwrap().pump_mut(0x51).unwrap().prices.get(1) != Some(&1759) {
+        assert!(Instant::now() < deadline, "pump 2 never got the new E10 price");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
     // Every forecourt action is in the journal with the user who did it.
     let conn = rusqlite::Connection::open(dir.path().join("till.sqlite")).unwrap();
     let actions: Vec<String> = conn
@@ -177,7 +201,10 @@ fn pumps_on_the_sale_screen() {
     // Meter totals are read when the shift opens (journaled once every pump has answered).
     assert!(actions.contains(&"meter_totals_shift_open".to_string()), "{actions:?}");
     let cashier: Vec<&String> = actions.iter().filter(|a| !a.starts_with("meter_totals")).collect();
-    assert_eq!(cashier, ["authorize", "reset", "emergency_stop_all", "reset", "authorize", "reset"]);
+    assert_eq!(cashier, ["authorize", "reset", "emergency_stop_all", "reset", "authorize", "reset", "price_change"]);
+    let priced: i64 =
+        conn.query_row("SELECT COUNT(*) FROM outbox WHERE kind = 'fuel_price'", [], |r| r.get(0)).unwrap();
+    assert_eq!(priced, 1);
     let totals: String = conn
         .query_row("SELECT payload FROM journal WHERE payload LIKE '%meter_totals_shift_open%'", [], |r| r.get(0))
         .unwrap();

@@ -107,6 +107,10 @@ tank-free = frei
 tank-water = Wasser
 tank-none = Keine Tankmessung
 pump-authorize-all = Alle rufenden freigeben
+prices-title = Kraftstoffpreise
+prices-button = Preise
+prices-send = An die Säulen senden
+prices-set = { $grade }: { $price } je Liter, an jede Säule, sobald sie frei ist
 forecourt-back = Zurück zum Verkauf
 
 ## Tender

@@ -107,6 +107,10 @@ tank-free = free
 tank-water = water
 tank-none = No tank gauge
 pump-authorize-all = Authorize all calling
+prices-title = Fuel prices
+prices-button = Prices
+prices-send = Send to pumps
+prices-set = { $grade }: { $price } per litre, sent to each pump when it is idle
 forecourt-back = Back to sale
 
 ## Tender

@@ -107,6 +107,10 @@ tank-free = libre
 tank-water = agua
 tank-none = Sin sonda de tanques
 pump-authorize-all = Autorizar los que llaman
+prices-title = Precios de combustible
+prices-button = Precios
+prices-send = Enviar a los surtidores
+prices-set = { $grade }: { $price } por litro, enviado a cada surtidor cuando esté libre
 forecourt-back = Volver a la venta
 
 ## Tender

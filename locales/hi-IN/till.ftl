@@ -107,6 +107,10 @@ tank-free = खाली
 tank-water = पानी
 tank-none = कोई टैंक गेज नहीं
 pump-authorize-all = सभी बुलाने वालों को अनुमति
+prices-title = ईंधन के दाम
+prices-button = दाम
+prices-send = पंपों को भेजें
+prices-set = { $grade }: { $price } प्रति लीटर, हर पंप को खाली होने पर भेजा जाएगा
 forecourt-back = बिक्री पर वापस
 
 ## Tender

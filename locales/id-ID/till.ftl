@@ -107,6 +107,10 @@ tank-free = kosong
 tank-water = air
 tank-none = Tidak ada pengukur tangki
 pump-authorize-all = Izinkan semua yang memanggil
+prices-title = Harga BBM
+prices-button = Harga
+prices-send = Kirim ke pompa
+prices-set = { $grade }: { $price } per liter, dikirim ke tiap pompa saat siap
 forecourt-back = Kembali ke penjualan
 
 ## Tender

@@ -44,6 +44,8 @@ pub enum After {
     Settled(u8),
     /// A drive-off or pump test was recorded at this pump: reset it.
     Recorded(u8),
+    /// A fuel price was changed: send it to the pumps.
+    PriceSet,
 }
 
 type Job = Box<dyn FnOnce(&mut Session) + Send>;
@@ -83,6 +85,8 @@ struct State {
     pumps_in_ticket: Vec<u8>,
     /// Prepaid pumps and their prepay receipt: settled when the filling completes.
     prepaid: Vec<(u8, i64)>,
+    /// Fuel grades with their current prices (code, name, price per litre).
+    grades: Vec<(String, String, Decimal)>,
     /// The banner: a message id and its arguments are re-rendered on a language change.
     message: Option<(String, bool)>,
 }
@@ -169,6 +173,7 @@ impl Gui {
     pub fn new(session: Session, threaded: bool) -> anyhow::Result<Rc<Gui>> {
         let window = MainWindow::new()?;
         let config = session.config().clone();
+        let grades = config.fuel_grades.iter().map(|g| (g.code.clone(), g.name.clone(), g.price_per_litre)).collect();
         let products: Vec<ProductInfo> = session
             .catalog()
             .products()
@@ -222,7 +227,7 @@ impl Gui {
             config,
             i18n: RefCell::new(I18n::new()?),
             exec,
-            state: RefCell::new(State { products, categories, users, unsent, shift, ..State::default() }),
+            state: RefCell::new(State { products, categories, users, unsent, shift, grades, ..State::default() }),
         });
         GUI.with(|g| *g.borrow_mut() = Some(gui.clone()));
         gui.wire();
@@ -384,6 +389,57 @@ impl Gui {
         }
     }
 
+    fn open_prices(&self) {
+        let allowed =
+            self.state.borrow().user.as_ref().is_some_and(|u| {
+                self.config.role_policy(u.role).allows(crate::domain::users::Permission::ManageCatalog)
+            });
+        if !allowed {
+            self.show_message("error-not-permitted", true);
+            return;
+        }
+        self.render_grade_prices();
+        let api = self.api();
+        api.set_price_grade("".into());
+        api.set_price_entry("".into());
+        self.render_price_entry();
+        api.set_price_dialog(true);
+    }
+
+    fn render_grade_prices(&self) {
+        let f = self.i18n.borrow().format();
+        let rows: Vec<till_ui::GradePrice> = self
+            .state
+            .borrow()
+            .grades
+            .iter()
+            .map(|(code, name, price)| till_ui::GradePrice {
+                code: code.into(),
+                name: name.into(),
+                price: f.number(*price, 3).into(),
+            })
+            .collect();
+        self.api().set_grade_prices(ModelRc::new(VecModel::from(rows)));
+    }
+
+    /// Keyed digits are thousandths: 1779 is 1.779 per litre.
+    fn keyed_price(&self) -> Option<Decimal> {
+        self.api().get_price_entry().parse::<i64>().ok().map(|d| Decimal::new(d, 3))
+    }
+
+    fn render_price_entry(&self) {
+        let text = self.keyed_price().map(|p| self.i18n.borrow().format().number(p, 3)).unwrap_or_default();
+        self.api().set_price_entry_text(text.into());
+    }
+
+    fn price_send(&self) {
+        let api = self.api();
+        let grade = api.get_price_grade().to_string();
+        let Some(price) = self.keyed_price().filter(|p| !p.is_zero()) else { return };
+        api.set_price_dialog(false);
+        self.send(Command::SetFuelPrice { grade, price: Dec(price) }, After::PriceSet);
+    }
+
     /// Opens the pump menu with the actions that fit the pump's state.
     fn pump_more(&self, number: u8) {
         use crate::forecourt::PumpState as P;
@@ -536,7 +592,13 @@ impl Gui {
                 let Some(grade) = p.grade.clone() else { return };
                 self.state.borrow_mut().pumps_in_ticket.push(number);
                 self.send(
-                    Command::PumpFill { pump: number, grade, litres: Dec(p.volume), amount: Dec(p.amount) },
+                    Command::PumpFill {
+                        pump: number,
+                        grade,
+                        litres: Dec(p.volume),
+                        amount: Dec(p.amount),
+                        price: Some(Dec(p.price)),
+                    },
                     After::PumpFill(number),
                 );
             }
@@ -675,6 +737,17 @@ impl Gui {
         api.on_pump_more(move |n| w(&|g| g.pump_more(n.clamp(0, 255) as u8)));
         let w = with.clone();
         api.on_pump_action(move |id| w(&|g| g.pump_action(&id)));
+        let w = with.clone();
+        api.on_open_prices(move || w(&|g| g.open_prices()));
+        let w = with.clone();
+        api.on_price_key(move |k| {
+            w(&|g| {
+                g.edit_digits(&k, |a| a.get_price_entry(), |a, v| a.set_price_entry(v), 6);
+                g.render_price_entry();
+            })
+        });
+        let w = with.clone();
+        api.on_price_send(move || w(&|g| g.price_send()));
         let w = with.clone();
         api.on_authorize_all(move || w(&|g| g.forecourt_do(crate::forecourt::ForecourtCmd::AuthorizeAllCalling)));
         let w = with.clone();
@@ -988,6 +1061,23 @@ impl Gui {
             After::Quiet => return,
             After::Recorded(pump) => {
                 self.forecourt_do(crate::forecourt::ForecourtCmd::Reset { pump });
+                return;
+            }
+            After::PriceSet => {
+                let api = self.api();
+                let grade = api.get_price_grade().to_string();
+                if let Some(price) = self.keyed_price() {
+                    if let Some(g) = self.state.borrow_mut().grades.iter_mut().find(|g| g.0 == grade) {
+                        g.2 = price;
+                    }
+                    self.forecourt_do(crate::forecourt::ForecourtCmd::SetPrices(vec![(grade.clone(), price)]));
+                    let f = self.i18n.borrow().format();
+                    let text = self
+                        .i18n
+                        .borrow()
+                        .tr_args("prices-set", &[("grade", grade.into()), ("price", f.number(price, 3).into())]);
+                    self.show_text(text, false);
+                }
                 return;
             }
             After::Settled(pump) => {

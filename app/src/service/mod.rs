@@ -85,12 +85,20 @@ pub enum Command {
         litres: Dec,
         amount: Dec,
     },
-    /// A completed fill from a pump, as the pump measured it.
+    /// A completed fill from a pump, as the pump measured it (with the price per litre the
+    /// pump showed, when it reported one).
     PumpFill {
         pump: u8,
         grade: String,
         litres: Dec,
         amount: Dec,
+        #[serde(default)]
+        price: Option<Dec>,
+    },
+    /// A manager changes a fuel grade's price (the forecourt sends it to the pumps).
+    SetFuelPrice {
+        grade: String,
+        price: Dec,
     },
     SetQty {
         line: usize,
@@ -269,7 +277,10 @@ impl Session {
             Command::Scan { code } => self.scan(&code),
             Command::Add { sku, plu, qty } => self.add(sku.as_deref(), plu.as_deref(), qty.map(|q| q.0)),
             Command::Fuel { grade, litres } => self.fuel(&grade, litres.0),
-            Command::PumpFill { pump, grade, litres, amount } => self.pump_fill(pump, &grade, litres.0, amount.0),
+            Command::PumpFill { pump, grade, litres, amount, price } => {
+                self.pump_fill(pump, &grade, litres.0, amount.0, price.map(|p| p.0))
+            }
+            Command::SetFuelPrice { grade, price } => self.set_fuel_price(&grade, price.0),
             Command::DriveOff { pump, grade, litres, amount } => {
                 self.fuel_event("drive_off", pump, &grade, litres.0, amount.0)
             }
@@ -541,7 +552,43 @@ impl Session {
         self.edit(Permission::Sell, "sell", |t, _| t.add(line).map(|_| ()))
     }
 
-    fn pump_fill(&mut self, pump: u8, grade: &str, litres: Decimal, amount: Decimal) -> Result<Outcome, ServiceError> {
+    fn set_fuel_price(&mut self, grade: &str, price: Decimal) -> Result<Outcome, ServiceError> {
+        let user = self.require(Permission::ManageCatalog, "change fuel prices")?.clone();
+        if price <= Decimal::ZERO || price.scale() > 3 || price > crate::import::MAX_PRICE {
+            return Err(ServiceError::Invalid(format!("a fuel price of {price} is not possible (at most 3 decimals)")));
+        }
+        let g = self
+            .config
+            .fuel_grades
+            .iter_mut()
+            .find(|g| g.code == grade)
+            .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
+        let old = g.price_per_litre;
+        g.price_per_litre = price;
+        let (at, _) = now();
+        let terminal = self.config.terminal_id.clone();
+        let event = serde_json::json!({
+            "event_id": uuid::Uuid::new_v4().to_string(), "kind": "fuel_price", "terminal_id": terminal, "at": at,
+            "user": user.name, "grade": grade, "old": old.to_string(), "new": price.to_string(),
+        });
+        if let Err(e) = self.store.record_event("fuel_price", &event, &terminal, &at) {
+            // Nothing changes when it cannot be recorded.
+            if let Some(g) = self.config.fuel_grades.iter_mut().find(|g| g.code == grade) {
+                g.price_per_litre = old;
+            }
+            return Err(e.into());
+        }
+        Ok(Outcome::default())
+    }
+
+    fn pump_fill(
+        &mut self,
+        pump: u8,
+        grade: &str,
+        litres: Decimal,
+        amount: Decimal,
+        price: Option<Decimal>,
+    ) -> Result<Outcome, ServiceError> {
         self.selling(Permission::Sell, "sell")?;
         let on_a_ticket = |t: &Ticket| {
             t.lines.iter().any(|l| !l.voided && matches!(l.kind, LineKind::Fuel { pump: Some(p), .. } if p == pump))
@@ -555,7 +602,13 @@ impl Session {
             .iter()
             .find(|g| g.code == grade)
             .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
-        let line = Line::pump_fill(g, pump, litres, amount, &self.config.pricing)?;
+        // The price the pump showed the customer is the price of this fill (a pump keeps its old
+        // price until its filling is over).
+        let mut g = g.clone();
+        if let Some(p) = price.filter(|p| !p.is_zero()) {
+            g.price_per_litre = p;
+        }
+        let line = Line::pump_fill(&g, pump, litres, amount, &self.config.pricing)?;
         self.edit(Permission::Sell, "sell", |t, _| t.add(line).map(|_| ()))
     }
 
