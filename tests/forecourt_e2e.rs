@@ -229,3 +229,29 @@ fn prepay_underrun_is_refunded_and_recorded() {
     stop.store(true, Ordering::SeqCst);
     sim.join().unwrap();
 }
+
+#[test]
+fn a_volume_preset_stops_at_exactly_the_litres() {
+    let (mut sim_end, mut till_end) = TTYPort::pair().unwrap();
+    sim_end.set_timeout(Duration::from_millis(2)).unwrap();
+    till_end.set_timeout(Duration::from_millis(2)).unwrap();
+    let bus = Arc::new(Mutex::new(SimBus::new(vec![SimPump::new(0x50, 1)])));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (b, s) = (bus.clone(), stop.clone());
+    let sim = std::thread::spawn(move || serve(&mut sim_end, &b, &s, Duration::from_millis(10)));
+    let config = Config::demo().unwrap();
+    let forecourt = Forecourt::start(
+        till_end,
+        vec![PumpSetup { number: 1, address: 0x50, grades: vec!["B7".into()] }],
+        config.fuel_grades.clone(),
+    );
+    wait_for(&forecourt, 1, "idle", |v| v.state == PumpState::Idle);
+    forecourt.send(ForecourtCmd::Authorize { pump: 1, preset: Some(Preset::Volume("5.00".parse().unwrap())) });
+    wait_for(&forecourt, 1, "authorized", |v| v.state == PumpState::Authorized);
+    bus.lock().unwrap().pump_mut(0x50).unwrap().lift(1);
+    let done = wait_for(&forecourt, 1, "completed", |v| v.state == PumpState::Completed);
+    // 5.00 l x 1.659 = 8.295, rounded half up by the pump to 8.30.
+    assert_eq!((done.volume.to_string(), done.amount.to_string()), ("5.00".into(), "8.30".into()));
+    stop.store(true, Ordering::SeqCst);
+    sim.join().unwrap();
+}

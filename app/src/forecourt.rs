@@ -39,6 +39,8 @@ pub enum PumpState {
     Completed,
     /// Stopped by the cashier (emergency stop) or switched off.
     Stopped,
+    /// The pump answers with blocks that do not decode (wrong protocol settings, a fault).
+    Error,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,6 +351,10 @@ impl<P: Read + Write> Worker<P> {
                 for r in replies {
                     self.reply(i, r);
                 }
+            }
+            Err(till_hardware::dart::master::MasterError::BadBlock { source, .. }) => {
+                tracing::warn!("pump {}: {source}", self.setup[i].number);
+                self.view(i, |v| v.state = PumpState::Error);
             }
             Err(_) => {
                 self.misses[i] += 1;

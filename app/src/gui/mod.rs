@@ -333,6 +333,7 @@ impl Gui {
                 P::Filling => (4, "pump-filling", "●"),
                 P::Completed => (5, "pump-completed", "■"),
                 P::Stopped => (6, "pump-stopped", "‖"),
+                P::Error => (7, "pump-error", "⚠"),
             };
             let busy = !p.amount.is_zero() && matches!(p.state, P::Filling | P::Completed | P::Stopped);
             let tile = till_ui::PumpTile {
@@ -453,13 +454,19 @@ impl Gui {
             danger,
         };
         let actions = match p.state {
-            P::Idle | P::Calling => vec![action("authorize", true, false), action("prepay", false, false)],
+            P::Idle | P::Calling => {
+                vec![
+                    action("authorize", true, false),
+                    action("authorize-volume", false, false),
+                    action("prepay", false, false),
+                ]
+            }
             P::Authorized | P::Filling => vec![action("stop", false, true)],
             P::Completed => {
                 vec![action("add", true, false), action("drive-off", false, true), action("pump-test", false, false)]
             }
             P::Stopped => vec![action("resume", true, false)],
-            P::Offline => vec![],
+            P::Offline | P::Error => vec![],
         };
         let state_key = match p.state {
             P::Offline => "pump-offline",
@@ -469,6 +476,7 @@ impl Gui {
             P::Filling => "pump-filling",
             P::Completed => "pump-completed",
             P::Stopped => "pump-stopped",
+            P::Error => "pump-error",
         };
         let title = format!("{} · {}", i18n.tr_args("pump-label", &[("n", number.into())]), i18n.tr(state_key));
         let api = self.api();
@@ -489,6 +497,12 @@ impl Gui {
             "authorize" => {
                 let digits = self.take_entry();
                 let preset = self.entry_amount(&digits).filter(|a| !a.is_zero()).map(Preset::Amount);
+                self.forecourt_do(ForecourtCmd::Authorize { pump: number, preset });
+            }
+            "authorize-volume" => {
+                // Keyed digits are centilitres: 3000 is 30.00 l.
+                let digits = self.take_entry();
+                let preset = digits.parse::<i64>().ok().filter(|v| *v > 0).map(|v| Preset::Volume(Decimal::new(v, 2)));
                 self.forecourt_do(ForecourtCmd::Authorize { pump: number, preset });
             }
             "prepay" => {
