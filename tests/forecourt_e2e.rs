@@ -2,15 +2,15 @@
 //! fills, the pump shows filling then completed at exactly 20.00, the fill is tendered, the sale
 //! is stored with its fuel line, and the pump is reset.
 
+mod common;
+
+use common::sim_line;
 use serde_json::json;
-use serialport::{SerialPort, TTYPort};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use till::config::Config;
 use till::forecourt::{Forecourt, ForecourtCmd, Preset, PumpSetup, PumpState};
 use till::service::{Command, Session};
-use till_hardware::dart::sim::{serve, SimBus, SimPump};
+use till_hardware::dart::sim::SimPump;
 
 fn cmd(v: serde_json::Value) -> Command {
     serde_json::from_value(v).unwrap()
@@ -36,13 +36,8 @@ fn wait_for(
 
 #[test]
 fn preset_fill_tender_store_and_reset() {
-    let (mut sim_end, mut till_end) = TTYPort::pair().unwrap();
-    sim_end.set_timeout(Duration::from_millis(2)).unwrap();
-    till_end.set_timeout(Duration::from_millis(2)).unwrap();
-    let bus = Arc::new(Mutex::new(SimBus::new(vec![SimPump::new(0x50, 2), SimPump::new(0x51, 2)])));
-    let stop = Arc::new(AtomicBool::new(false));
-    let (b, s) = (bus.clone(), stop.clone());
-    let sim = std::thread::spawn(move || serve(&mut sim_end, &b, &s, Duration::from_millis(10)));
+    let (sim, till_end) = sim_line(vec![SimPump::new(0x50, 2), SimPump::new(0x51, 2)]);
+    let bus = sim.bus.clone();
 
     let config = Config::demo().unwrap();
     let setup = vec![
@@ -120,19 +115,13 @@ fn preset_fill_tender_store_and_reset() {
     bus.lock().unwrap().faults.silent.clear();
     wait_for(&forecourt, 2, "back", |v| v.state != PumpState::Offline);
 
-    stop.store(true, Ordering::SeqCst);
-    sim.join().unwrap();
+    drop(sim);
 }
 
 #[test]
 fn a_price_change_waits_for_a_filling_pump_and_reaches_idle_ones_at_once() {
-    let (mut sim_end, mut till_end) = TTYPort::pair().unwrap();
-    sim_end.set_timeout(Duration::from_millis(2)).unwrap();
-    till_end.set_timeout(Duration::from_millis(2)).unwrap();
-    let bus = Arc::new(Mutex::new(SimBus::new(vec![SimPump::new(0x50, 1), SimPump::new(0x51, 1)])));
-    let stop = Arc::new(AtomicBool::new(false));
-    let (b, s) = (bus.clone(), stop.clone());
-    let sim = std::thread::spawn(move || serve(&mut sim_end, &b, &s, Duration::from_millis(10)));
+    let (sim, till_end) = sim_line(vec![SimPump::new(0x50, 1), SimPump::new(0x51, 1)]);
+    let bus = sim.bus.clone();
     let config = Config::demo().unwrap();
     let setup = vec![
         PumpSetup { number: 1, address: 0x50, grades: vec!["E10".into()] },
@@ -167,19 +156,13 @@ fn a_price_change_waits_for_a_filling_pump_and_reaches_idle_ones_at_once() {
     bus.lock().unwrap().pump_mut(0x50).unwrap().hang();
     assert_eq!(until(0x50, 1759), 1759);
     wait_for(&forecourt, 1, "repriced", |v| !v.prices_pending);
-    stop.store(true, Ordering::SeqCst);
-    sim.join().unwrap();
+    drop(sim);
 }
 
 #[test]
 fn prepay_underrun_is_refunded_and_recorded() {
-    let (mut sim_end, mut till_end) = TTYPort::pair().unwrap();
-    sim_end.set_timeout(Duration::from_millis(2)).unwrap();
-    till_end.set_timeout(Duration::from_millis(2)).unwrap();
-    let bus = Arc::new(Mutex::new(SimBus::new(vec![SimPump::new(0x50, 1)])));
-    let stop = Arc::new(AtomicBool::new(false));
-    let (b, s) = (bus.clone(), stop.clone());
-    let sim = std::thread::spawn(move || serve(&mut sim_end, &b, &s, Duration::from_millis(10)));
+    let (sim, till_end) = sim_line(vec![SimPump::new(0x50, 1)]);
+    let bus = sim.bus.clone();
     let config = Config::demo().unwrap();
     let setup = vec![PumpSetup { number: 1, address: 0x50, grades: vec!["E10".into()] }];
     let forecourt = Forecourt::start(till_end, setup, config.fuel_grades.clone());
@@ -226,19 +209,13 @@ fn prepay_underrun_is_refunded_and_recorded() {
     // The drawer: 50.00 in, 17.83 out.
     let close = session.execute(cmd(json!({"cmd":"close_shift","counted":"132.17"}))).unwrap().shift_count.unwrap();
     assert_eq!(close.difference.to_string(), "0.00");
-    stop.store(true, Ordering::SeqCst);
-    sim.join().unwrap();
+    drop(sim);
 }
 
 #[test]
 fn a_volume_preset_stops_at_exactly_the_litres() {
-    let (mut sim_end, mut till_end) = TTYPort::pair().unwrap();
-    sim_end.set_timeout(Duration::from_millis(2)).unwrap();
-    till_end.set_timeout(Duration::from_millis(2)).unwrap();
-    let bus = Arc::new(Mutex::new(SimBus::new(vec![SimPump::new(0x50, 1)])));
-    let stop = Arc::new(AtomicBool::new(false));
-    let (b, s) = (bus.clone(), stop.clone());
-    let sim = std::thread::spawn(move || serve(&mut sim_end, &b, &s, Duration::from_millis(10)));
+    let (sim, till_end) = sim_line(vec![SimPump::new(0x50, 1)]);
+    let bus = sim.bus.clone();
     let config = Config::demo().unwrap();
     let forecourt = Forecourt::start(
         till_end,
@@ -252,6 +229,5 @@ fn a_volume_preset_stops_at_exactly_the_litres() {
     let done = wait_for(&forecourt, 1, "completed", |v| v.state == PumpState::Completed);
     // 5.00 l x 1.659 = 8.295, rounded half up by the pump to 8.30.
     assert_eq!((done.volume.to_string(), done.amount.to_string()), ("5.00".into(), "8.30".into()));
-    stop.store(true, Ordering::SeqCst);
-    sim.join().unwrap();
+    drop(sim);
 }

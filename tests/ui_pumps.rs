@@ -7,11 +7,9 @@ mod common;
 use common::ui::*;
 use serialport::{SerialPort, TTYPort};
 use slint::{ComponentHandle, Model};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use till::forecourt::{Forecourt, ForecourtCmd, PumpSetup, PumpState};
-use till_hardware::dart::sim::{serve, SimBus, SimPump};
+use till_hardware::dart::sim::SimPump;
 
 fn wait(f: &Forecourt, pump: u8, state: PumpState) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -26,13 +24,8 @@ fn wait(f: &Forecourt, pump: u8, state: PumpState) {
 
 #[test]
 fn pumps_on_the_sale_screen() {
-    let (mut sim_end, mut till_end) = TTYPort::pair().unwrap();
-    sim_end.set_timeout(Duration::from_millis(2)).unwrap();
-    till_end.set_timeout(Duration::from_millis(2)).unwrap();
-    let bus = Arc::new(Mutex::new(SimBus::new((0..4).map(|i| SimPump::new(0x50 + i, 4)).collect())));
-    let stop = Arc::new(AtomicBool::new(false));
-    let (b, s) = (bus.clone(), stop.clone());
-    let sim = std::thread::spawn(move || serve(&mut sim_end, &b, &s, Duration::from_millis(10)));
+    let (sim, till_end) = common::sim_line((0..4).map(|i| SimPump::new(0x50 + i, 4)).collect());
+    let bus = sim.bus.clone();
     let config = till::config::Config::demo().unwrap();
     let setup = (0..4u8)
         .map(|i| PumpSetup {
@@ -220,6 +213,5 @@ fn pumps_on_the_sale_screen() {
     let settled: String =
         conn.query_row("SELECT payload FROM journal WHERE kind = 'refund'", [], |r| r.get(0)).unwrap();
     assert!(settled.contains("\"total\":\"-12.01\""), "{settled}");
-    stop.store(true, Ordering::SeqCst);
-    sim.join().unwrap();
+    drop(sim);
 }

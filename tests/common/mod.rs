@@ -63,3 +63,35 @@ pub fn err(v: &Value) -> String {
 pub fn db(data_dir: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(data_dir.join("till.sqlite")).expect("open store")
 }
+
+/// Simulated DART pumps serving one end of a pseudo-terminal; the other end is for Till.
+/// Stops when dropped.
+pub struct SimLine {
+    pub bus: std::sync::Arc<std::sync::Mutex<till_hardware::dart::sim::SimBus>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for SimLine {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+pub fn sim_line(pumps: Vec<till_hardware::dart::sim::SimPump>) -> (SimLine, serialport::TTYPort) {
+    use serialport::SerialPort;
+    use std::sync::{atomic::AtomicBool, Arc, Mutex};
+    let (mut sim_end, mut till_end) = serialport::TTYPort::pair().expect("pty pair");
+    sim_end.set_timeout(std::time::Duration::from_millis(2)).expect("timeout");
+    till_end.set_timeout(std::time::Duration::from_millis(2)).expect("timeout");
+    let bus = Arc::new(Mutex::new(till_hardware::dart::sim::SimBus::new(pumps)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (b, s) = (bus.clone(), stop.clone());
+    let thread = std::thread::spawn(move || {
+        till_hardware::dart::sim::serve(&mut sim_end, &b, &s, std::time::Duration::from_millis(10))
+    });
+    (SimLine { bus, stop, thread: Some(thread) }, till_end)
+}

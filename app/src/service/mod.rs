@@ -542,14 +542,25 @@ impl Session {
 
     fn fuel(&mut self, grade: &str, litres: Decimal) -> Result<Outcome, ServiceError> {
         self.selling(Permission::Sell, "sell")?;
-        let g = self
-            .config
-            .fuel_grades
-            .iter()
-            .find(|g| g.code == grade)
-            .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
+        let g = self.grade(grade)?;
         let line = Line::fuel(g, litres)?;
         self.edit(Permission::Sell, "sell", |t, _| t.add(line).map(|_| ()))
+    }
+
+    fn grade(&self, code: &str) -> Result<&crate::domain::catalog::FuelGrade, ServiceError> {
+        self.config
+            .fuel_grades
+            .iter()
+            .find(|g| g.code == code)
+            .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{code}'")))
+    }
+
+    /// What of an earlier sale can still be paid back, by card and in cash.
+    fn refundable(&self, id: i64, orig: &SaleRecord) -> Result<(Decimal, Decimal), ServiceError> {
+        let cur = &self.config.pricing.currency;
+        let (_, card_done, cash_done) = self.store.refunds_of(id)?;
+        let paid_in = |m: &str| orig.payments.iter().filter(|p| p.method == m).map(|p| p.amount).sum::<Decimal>();
+        Ok((paid_in("card") - cur.from_minor(card_done), paid_in("cash") - orig.change - cur.from_minor(cash_done)))
     }
 
     fn set_fuel_price(&mut self, grade: &str, price: Decimal) -> Result<Outcome, ServiceError> {
@@ -596,12 +607,7 @@ impl Session {
         if on_a_ticket(&self.ticket) || self.held.iter().any(on_a_ticket) {
             return Err(ServiceError::Invalid(format!("the fill of pump {pump} is already on a ticket")));
         }
-        let g = self
-            .config
-            .fuel_grades
-            .iter()
-            .find(|g| g.code == grade)
-            .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
+        let g = self.grade(grade)?;
         // The price the pump showed the customer is the price of this fill (a pump keeps its old
         // price until its filling is over).
         let mut g = g.clone();
@@ -624,12 +630,7 @@ impl Session {
     ) -> Result<Outcome, ServiceError> {
         let (user, shift) = self.selling(Permission::Sell, "record fills")?;
         let (user, shift_id) = (user.clone(), shift.id);
-        let g = self
-            .config
-            .fuel_grades
-            .iter()
-            .find(|g| g.code == grade)
-            .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
+        let g = self.grade(grade)?;
         // The same checks as a fill that is sold.
         let line = Line::pump_fill(g, pump, litres, amount, &self.config.pricing)?;
         let (at, _) = now();
@@ -666,7 +667,7 @@ impl Session {
             .ok_or_else(|| {
             ServiceError::Invalid(format!("receipt {receipt_no} has no prepayment for pump {pump}"))
         })?;
-        let (done, card_done, cash_done) = self.store.refunds_of(id)?;
+        let (done, _, _) = self.store.refunds_of(id)?;
         if done.contains(&prepay.line) {
             return Err(ServiceError::Invalid(format!(
                 "the prepayment for pump {pump} on receipt {receipt_no} is already settled"
@@ -676,12 +677,7 @@ impl Session {
         if amount > prepaid {
             return Err(ServiceError::Invalid(format!("the pump dispensed {amount}, more than the {prepaid} prepaid")));
         }
-        let g = self
-            .config
-            .fuel_grades
-            .iter()
-            .find(|g| g.code == grade)
-            .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
+        let g = self.grade(grade)?;
         let pricing = self.config.pricing.clone();
         let mut t = Ticket::default();
         t.lines.push(Line {
@@ -694,9 +690,7 @@ impl Session {
             t.lines.push(Line::pump_fill(g, pump, litres, amount, &pricing)?);
         }
         let totals = t.totals(&pricing)?;
-        let paid_in = |m: &str| orig.payments.iter().filter(|p| p.method == m).map(|p| p.amount).sum::<Decimal>();
-        let card_left = paid_in("card") - cur.from_minor(card_done);
-        let cash_left = paid_in("cash") - orig.change - cur.from_minor(cash_done);
+        let (card_left, cash_left) = self.refundable(id, &orig)?;
         let (payments, _) = ticket::refund_payments(-totals.total, card_left, cash_left, &pricing);
         let paid: Decimal = payments.iter().map(|p| p.amount).sum();
         let settlement =
@@ -886,7 +880,7 @@ impl Session {
         if orig.kind != "sale" {
             return Err(ServiceError::Invalid(format!("receipt {receipt_no} is a refund; it cannot be refunded")));
         }
-        let (done, card_done, cash_done) = self.store.refunds_of(id)?;
+        let (done, _, _) = self.store.refunds_of(id)?;
         let open: Vec<_> = orig.lines.iter().filter(|l| !l.voided && !done.contains(&l.line)).collect();
         if open.is_empty() {
             return Err(ServiceError::Invalid(format!("receipt {receipt_no} is already fully refunded")));
@@ -931,9 +925,7 @@ impl Session {
         }
         let pricing = &self.config.pricing;
         let totals = t.totals(pricing)?;
-        let paid_in = |m: &str| orig.payments.iter().filter(|p| p.method == m).map(|p| p.amount).sum::<Decimal>();
-        let card_left = paid_in("card") - cur.from_minor(card_done);
-        let cash_left = paid_in("cash") - orig.change - cur.from_minor(cash_done);
+        let (card_left, cash_left) = self.refundable(id, &orig)?;
         let left = card_left + cash_left;
         let amount = if everything_left { left } else { (-totals.total).min(left) };
         let (payments, _) = ticket::refund_payments(amount, card_left, cash_left, pricing);
