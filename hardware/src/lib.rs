@@ -4,4 +4,5 @@
 
 pub mod bcd;
 pub mod dart;
+pub mod escpos;
 pub mod tls;

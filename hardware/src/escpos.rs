@@ -1,0 +1,285 @@
+//! ESC/POS for receipt printers: the commands Till sends (text through a code page, emphasis,
+//! cut, QR code, cash-drawer kick, real-time status) and a simulated printer that decodes them
+//! back into text and events and answers status requests.
+//!
+//! Written out here rather than with the `escpos` crate: its `cash_drawer()` sends only
+//! `1B 70 00` (drawers need the five bytes `1B 70 00 19 FA`), and its serial feature pulls in
+//! libudev.
+
+pub const ESC: u8 = 0x1B;
+pub const GS: u8 = 0x1D;
+pub const DLE: u8 = 0x10;
+pub const EOT: u8 = 0x04;
+pub const LF: u8 = 0x0A;
+
+/// The drawer kick: pin 2, 50 ms on, 500 ms off.
+pub const DRAWER_KICK: [u8; 5] = [ESC, b'p', 0x00, 0x19, 0xFA];
+/// Real-time status request for the printer's paper sensors (`DLE EOT 4`).
+pub const STATUS_PAPER: [u8; 3] = [DLE, EOT, 4];
+
+/// Code page 858 (Latin 1 with the euro sign), selected with `ESC t 19`.
+pub const CP858: u8 = 19;
+
+/// Maps a character to code page 858; `None` when the page cannot show it.
+pub fn cp858(c: char) -> Option<u8> {
+    if c.is_ascii() {
+        return Some(c as u8);
+    }
+    const HIGH: &str = "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈ€ÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u{AD}±‗¾¶§÷¸°¨·¹³²■\u{A0}";
+    HIGH.chars().position(|h| h == c).map(|i| 0x80 + i as u8)
+}
+
+fn cp858_char(b: u8) -> char {
+    const HIGH: &str = "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈ€ÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u{AD}±‗¾¶§÷¸°¨·¹³²■\u{A0}";
+    if b < 0x80 {
+        b as char
+    } else {
+        HIGH.chars().nth(usize::from(b - 0x80)).unwrap_or('?')
+    }
+}
+
+/// Builds a print job.
+#[derive(Debug, Default, Clone)]
+pub struct Job {
+    bytes: Vec<u8>,
+}
+
+impl Job {
+    /// Initialises the printer and selects code page 858.
+    pub fn new() -> Job {
+        Job { bytes: vec![ESC, b'@', ESC, b't', CP858] }
+    }
+
+    /// A line of text; characters the code page cannot show are sent as `?` (callers print
+    /// such text as a raster image instead, see `fits_code_page`).
+    pub fn line(mut self, text: &str) -> Job {
+        self.bytes.extend(text.chars().map(|c| cp858(c).unwrap_or(b'?')));
+        self.bytes.push(LF);
+        self
+    }
+
+    /// A centred, bold, double-height line.
+    pub fn title(mut self, text: &str) -> Job {
+        self.bytes.extend([ESC, b'a', 1, ESC, b'E', 1, GS, b'!', 0x01]);
+        self = self.line(text);
+        self.bytes.extend([GS, b'!', 0x00, ESC, b'E', 0, ESC, b'a', 0]);
+        self
+    }
+
+    /// A QR code (model 2, module size 6, error correction M) holding `data`.
+    pub fn qr(mut self, data: &str) -> Job {
+        let d = data.as_bytes();
+        let len = d.len() + 3;
+        self.bytes.extend([ESC, b'a', 1]);
+        self.bytes.extend([GS, b'(', b'k', 4, 0, 49, 65, 50, 0]);
+        self.bytes.extend([GS, b'(', b'k', 3, 0, 49, 67, 6]);
+        self.bytes.extend([GS, b'(', b'k', 3, 0, 49, 69, 49]);
+        self.bytes.extend([GS, b'(', b'k', (len % 256) as u8, (len / 256) as u8, 49, 80, 48]);
+        self.bytes.extend(d);
+        self.bytes.extend([GS, b'(', b'k', 3, 0, 49, 81, 48, LF]);
+        self.bytes.extend([ESC, b'a', 0]);
+        self
+    }
+
+    /// Feeds and cuts the paper.
+    pub fn cut(mut self) -> Job {
+        self.bytes.extend([ESC, b'd', 4, GS, b'V', 66, 0]);
+        self
+    }
+
+    pub fn kick_drawer(mut self) -> Job {
+        self.bytes.extend(DRAWER_KICK);
+        self
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// Whether every character of `text` can be printed through code page 858.
+pub fn fits_code_page(text: &str) -> bool {
+    text.chars().all(|c| cp858(c).is_some())
+}
+
+/// What `DLE EOT 4` answers about the paper: bits 5 and 6 set when the paper has run out.
+pub fn paper_out(status: u8) -> bool {
+    status & 0x60 == 0x60
+}
+
+/// What the simulated printer saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Printed {
+    Line(String),
+    Cut,
+    DrawerKick { pin: u8, on_ms: u32, off_ms: u32 },
+    Qr(String),
+}
+
+/// A simulated ESC/POS printer: decodes jobs into lines and events; paper can run out.
+#[derive(Debug, Default)]
+pub struct SimPrinter {
+    pub out: Vec<Printed>,
+    pub paper_out: bool,
+    buf: Vec<u8>,
+    line: String,
+    qr: Option<String>,
+}
+
+impl SimPrinter {
+    pub fn new() -> SimPrinter {
+        SimPrinter::default()
+    }
+
+    /// Feeds bytes; returns what the printer answers (status bytes).
+    pub fn on_bytes(&mut self, bytes: &[u8]) -> Vec<u8> {
+        self.buf.extend_from_slice(bytes);
+        let mut answer = Vec::new();
+        loop {
+            match self.step(&mut answer) {
+                Some(n) => {
+                    self.buf.drain(..n);
+                }
+                None => break,
+            }
+        }
+        answer
+    }
+
+    /// Consumes one command or character from the buffer; `None` when more bytes are needed.
+    fn step(&mut self, answer: &mut Vec<u8>) -> Option<usize> {
+        let b = &self.buf;
+        let first = *b.first()?;
+        let need = |n: usize| if b.len() >= n { Some(n) } else { None };
+        match first {
+            DLE => {
+                let n = need(3)?;
+                if b[1] == EOT {
+                    answer.push(if self.paper_out { 0x72 } else { 0x12 });
+                }
+                Some(n)
+            }
+            ESC => {
+                let cmd = *b.get(1)?;
+                match cmd {
+                    b'@' => Some(2),
+                    b'p' => {
+                        let n = need(5)?;
+                        // The drawer opens with or without paper.
+                        self.out.push(Printed::DrawerKick {
+                            pin: b[2],
+                            on_ms: u32::from(b[3]) * 2,
+                            off_ms: u32::from(b[4]) * 2,
+                        });
+                        Some(n)
+                    }
+                    b't' | b'a' | b'E' | b'd' | b'!' => need(3),
+                    _ => need(2),
+                }
+            }
+            GS => {
+                let cmd = *b.get(1)?;
+                match cmd {
+                    b'!' => need(3),
+                    b'V' => {
+                        let n = need(4)?;
+                        if !self.paper_out {
+                            self.out.push(Printed::Cut);
+                        }
+                        Some(n)
+                    }
+                    b'(' => {
+                        need(5)?;
+                        let len = usize::from(b[3]) + 256 * usize::from(b[4]);
+                        let total = need(5 + len)?;
+                        let (cn, fun) = (b.get(5).copied(), b.get(6).copied());
+                        if b[2] == b'k' && cn == Some(49) {
+                            match fun {
+                                Some(80) => self.qr = Some(String::from_utf8_lossy(&b[8..5 + len]).to_string()),
+                                Some(81) => {
+                                    if let Some(q) = self.qr.take() {
+                                        if !self.paper_out {
+                                            self.out.push(Printed::Qr(q));
+                                        }
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        Some(total)
+                    }
+                    _ => need(2),
+                }
+            }
+            LF => {
+                let line = std::mem::take(&mut self.line);
+                if !self.paper_out {
+                    self.out.push(Printed::Line(line));
+                }
+                Some(1)
+            }
+            other => {
+                self.line.push(cp858_char(other));
+                Some(1)
+            }
+        }
+    }
+
+    /// The printed text, one line per entry.
+    pub fn text(&self) -> Vec<String> {
+        self.out
+            .iter()
+            .filter_map(|p| match p {
+                Printed::Line(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_decodes_back_into_its_lines_and_events() {
+        let job = Job::new().title("Till Demo").line("Brötchen 2 × 0,45 €").qr("TILL:DEMO-01:42").cut().kick_drawer();
+        let mut p = SimPrinter::new();
+        assert!(p.on_bytes(job.bytes()).is_empty());
+        assert_eq!(p.text(), ["Till Demo", "Brötchen 2 × 0,45 €", ""]);
+        assert!(p.out.contains(&Printed::Qr("TILL:DEMO-01:42".into())));
+        assert!(p.out.contains(&Printed::Cut));
+        assert_eq!(p.out.last(), Some(&Printed::DrawerKick { pin: 0, on_ms: 50, off_ms: 500 }));
+        assert!(job.bytes().ends_with(&[0x1B, 0x70, 0x00, 0x19, 0xFA]));
+    }
+
+    #[test]
+    fn status_reports_paper_out_and_nothing_prints_without_paper() {
+        let mut p = SimPrinter::new();
+        assert!(!paper_out(p.on_bytes(&STATUS_PAPER)[0]));
+        p.paper_out = true;
+        assert!(paper_out(p.on_bytes(&STATUS_PAPER)[0]));
+        p.on_bytes(Job::new().line("lost").cut().bytes());
+        assert!(p.text().is_empty());
+    }
+
+    #[test]
+    fn code_page_coverage() {
+        assert!(fits_code_page("Äpfel €2,50 ñ"));
+        assert!(!fits_code_page("नमस्ते"));
+        assert_eq!(cp858('€'), Some(0xD5));
+        assert_eq!(cp858('é'), Some(0x82));
+    }
+
+    #[test]
+    fn bytes_split_anywhere_decode_the_same() {
+        let job = Job::new().line("Cola 2.19").qr("X").cut();
+        let mut whole = SimPrinter::new();
+        whole.on_bytes(job.bytes());
+        let mut split = SimPrinter::new();
+        for b in job.bytes() {
+            split.on_bytes(&[*b]);
+        }
+        assert_eq!(whole.out, split.out);
+    }
+}
