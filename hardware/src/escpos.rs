@@ -135,13 +135,8 @@ impl SimPrinter {
     pub fn on_bytes(&mut self, bytes: &[u8]) -> Vec<u8> {
         self.buf.extend_from_slice(bytes);
         let mut answer = Vec::new();
-        loop {
-            match self.step(&mut answer) {
-                Some(n) => {
-                    self.buf.drain(..n);
-                }
-                None => break,
-            }
+        while let Some(n) = self.step(&mut answer) {
+            self.buf.drain(..n);
         }
         answer
     }
