@@ -15,6 +15,7 @@ pub mod gui;
 pub mod hw;
 pub mod i18n;
 pub mod import;
+pub mod printer;
 pub mod receipt;
 pub mod service;
 pub mod store;

@@ -128,6 +128,17 @@ pub enum Command {
         #[serde(default)]
         detail: serde_json::Value,
     },
+    /// A receipt did not print: keep it for a reprint.
+    QueueReprint {
+        receipt_no: i64,
+        reason: String,
+    },
+    /// The receipts waiting to be printed again.
+    Reprints,
+    /// A queued receipt has printed.
+    Reprinted {
+        id: i64,
+    },
     /// Parks the open ticket so that another customer can be served.
     Hold,
     /// Brings back a parked ticket (the most recent when no index is given).
@@ -212,6 +223,16 @@ pub struct Outcome {
     /// Parked tickets, after hold and recall.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held: Option<usize>,
+    /// Receipts waiting to be printed again (queue id, reason, the sale).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reprints: Option<Vec<Reprint>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reprint {
+    pub id: i64,
+    pub reason: String,
+    pub sale: SaleRecord,
 }
 
 /// The clock the session stamps events with, as RFC 3339 text and Unix seconds.
@@ -307,6 +328,20 @@ impl Session {
                 self.discount(line, percent.map(|d| d.0), amount.map(|d| d.0), approver_pin.as_deref())
             }
             Command::Hold => self.hold(),
+            Command::QueueReprint { receipt_no, reason } => {
+                self.user()?;
+                self.store.sale_id(self.terminal(), receipt_no)?.ok_or(ServiceError::NoSuchSale(receipt_no))?;
+                let (at, _) = now();
+                let terminal = self.config.terminal_id.clone();
+                self.store.queue_reprint(receipt_no, &reason, &terminal, &at)?;
+                self.reprints()
+            }
+            Command::Reprints => self.reprints(),
+            Command::Reprinted { id } => {
+                let (at, _) = now();
+                self.store.reprinted(id, &at)?;
+                self.reprints()
+            }
             Command::LogForecourt { action, pump, detail } => {
                 let user = self.user()?.id;
                 let (at, _) = now();
@@ -769,6 +804,17 @@ impl Session {
         }
         self.ticket = self.held.remove(i);
         Ok(Outcome { held: Some(self.held.len()), ..self.ticket_outcome()? })
+    }
+
+    fn reprints(&self) -> Result<Outcome, ServiceError> {
+        let cur = &self.config.pricing.currency;
+        let mut out = Vec::new();
+        for (id, receipt_no, reason) in self.store.pending_reprints()? {
+            if let Some(sale) = self.store.find_sale(self.terminal(), receipt_no, cur)? {
+                out.push(Reprint { id, reason, sale });
+            }
+        }
+        Ok(Outcome { reprints: Some(out), ..Outcome::default() })
     }
 
     /// The active users, for the sign-in tiles.

@@ -647,6 +647,33 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// Puts a receipt in the reprint queue (it did not print), with a journal entry.
+    pub fn queue_reprint(&mut self, receipt_no: i64, reason: &str, terminal_id: &str, at: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO reprint_queue (receipt_no, reason, queued_at) VALUES (?1, ?2, ?3)",
+            params![receipt_no, reason, at],
+        )?;
+        let payload = serde_json::json!({ "receipt_no": receipt_no, "reason": reason });
+        journal::append(&tx, terminal_id, at, "receipt_not_printed", &payload.to_string())?;
+        commit(tx, &mut self.commits)
+    }
+
+    /// Receipts waiting to be printed again, oldest first: (queue id, receipt number, reason).
+    pub fn pending_reprints(&self) -> Result<Vec<(i64, i64, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, receipt_no, reason FROM reprint_queue WHERE printed_at IS NULL ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+    }
+
+    pub fn reprinted(&mut self, id: i64, at: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("UPDATE reprint_queue SET printed_at = ?2 WHERE id = ?1 AND printed_at IS NULL", params![id, at])?;
+        commit(tx, &mut self.commits)
+    }
+
     pub fn outbox_count(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?)
     }

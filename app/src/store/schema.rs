@@ -3,8 +3,9 @@
 use rusqlite_migration::{Migrations, M};
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        r#"
+    Migrations::new(vec![
+        M::up(
+            r#"
 CREATE TABLE products (
     sku             TEXT PRIMARY KEY,
     name            TEXT NOT NULL,
@@ -145,7 +146,21 @@ CREATE TABLE outbox (
     created_at TEXT NOT NULL
 );
 "#,
-    )])
+        ),
+        // 2: receipts that did not print (paper out, cover open, no answer), printed again later.
+        M::up(
+            r#"
+CREATE TABLE reprint_queue (
+    id         INTEGER PRIMARY KEY,
+    receipt_no INTEGER NOT NULL,
+    reason     TEXT NOT NULL,
+    queued_at  TEXT NOT NULL,
+    printed_at TEXT
+);
+CREATE INDEX reprint_pending ON reprint_queue(printed_at) WHERE printed_at IS NULL;
+"#,
+        ),
+    ])
 }
 
 #[cfg(test)]

@@ -1,0 +1,114 @@
+//! The receipt printer over a pty against the simulated ESC/POS printer: a completed sale prints
+//! a receipt with every line, the tax summary, the total and the QR payload; cash opens the drawer
+//! with `1B 70 00 19 FA`; paper out puts the receipt in the reprint queue, and after the paper is
+//! loaded it prints once.
+
+use serde_json::json;
+use serialport::{SerialPort, TTYPort};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use till::config::Config;
+use till::i18n::I18n;
+use till::printer::{receipt_job, PrintResult, Printer};
+use till::service::{Command, Session};
+use till_hardware::escpos::{Printed, SimPrinter};
+
+fn cmd(v: serde_json::Value) -> Command {
+    serde_json::from_value(v).unwrap()
+}
+
+#[test]
+fn receipts_print_the_drawer_kicks_and_paper_out_is_queued_then_reprinted_once() {
+    let (mut sim_end, mut till_end) = TTYPort::pair().unwrap();
+    sim_end.set_timeout(Duration::from_millis(2)).unwrap();
+    till_end.set_timeout(Duration::from_millis(5)).unwrap();
+    let printer_sim = Arc::new(Mutex::new(SimPrinter::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let (p, s) = (printer_sim.clone(), stop.clone());
+    let sim = std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while !s.load(Ordering::SeqCst) {
+            let n = std::io::Read::read(&mut sim_end, &mut buf).unwrap_or(0);
+            if n > 0 {
+                let answer = p.lock().unwrap().on_bytes(&buf[..n]);
+                if !answer.is_empty() {
+                    std::io::Write::write_all(&mut sim_end, &answer).unwrap();
+                }
+            }
+        }
+    });
+    let printer = Printer::start(till_end);
+
+    let config = Config::demo().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = Session::open(config.clone(), dir.path()).unwrap();
+    for c in [
+        json!({"cmd":"login","pin":"1111"}),
+        json!({"cmd":"open_shift","float":"100.00"}),
+        json!({"cmd":"add","sku":"BEV-0001","qty":"2"}),
+        json!({"cmd":"scan","code":"4006381333931"}),
+    ] {
+        session.execute(cmd(c)).unwrap();
+    }
+    let sale = session.execute(cmd(json!({"cmd":"tender","method":"cash","amount":"10.00"}))).unwrap().sale.unwrap();
+    let i18n = I18n::new().unwrap();
+    let job = receipt_job(&sale, &config.store, &i18n, &config.pricing.currency, 48, true);
+    assert_eq!(printer.print(job.bytes().to_vec()), PrintResult::Printed);
+    {
+        let p = printer_sim.lock().unwrap();
+        let text = p.text().join("\n");
+        for needle in [
+            "Till Demo Station",
+            "Cola 0.5 l PET",
+            "STABILO point 88 fineliner",
+            "VAT 19%",
+            "TOTAL",
+            "EUR 5.67",
+            "Change",
+            "4.33",
+        ] {
+            assert!(text.contains(needle), "'{needle}' not on the receipt:\n{text}");
+        }
+        assert!(p.out.contains(&Printed::Qr(format!("TILL:DEMO-01:{}", sale.receipt_no))));
+        assert!(p.out.contains(&Printed::Cut));
+        assert_eq!(
+            p.out.last(),
+            Some(&Printed::DrawerKick { pin: 0, on_ms: 50, off_ms: 500 }),
+            "cash opens the drawer"
+        );
+    }
+
+    // Paper out: the printer says so, the receipt is queued (the sale is stored regardless).
+    printer_sim.lock().unwrap().paper_out = true;
+    printer_sim.lock().unwrap().out.clear();
+    let second = {
+        session.execute(cmd(json!({"cmd":"add","sku":"BEV-0002"}))).unwrap();
+        session.execute(cmd(json!({"cmd":"tender","method":"card"}))).unwrap().sale.unwrap()
+    };
+    let job = receipt_job(&second, &config.store, &i18n, &config.pricing.currency, 48, false);
+    let result = printer.print(job.bytes().to_vec());
+    assert_eq!(result, PrintResult::Failed("paper_out".into()));
+    let queued = session
+        .execute(cmd(json!({"cmd":"queue_reprint","receipt_no":second.receipt_no,"reason":"paper_out"})))
+        .unwrap()
+        .reprints
+        .unwrap();
+    assert_eq!(queued.len(), 1);
+    assert!(printer_sim.lock().unwrap().text().is_empty(), "nothing printed without paper");
+
+    // Paper loaded: the queue prints, once.
+    printer_sim.lock().unwrap().paper_out = false;
+    for r in session.execute(cmd(json!({"cmd":"reprints"}))).unwrap().reprints.unwrap() {
+        let job = receipt_job(&r.sale, &config.store, &i18n, &config.pricing.currency, 48, false);
+        assert_eq!(printer.print(job.bytes().to_vec()), PrintResult::Printed);
+        session.execute(cmd(json!({"cmd":"reprinted","id":r.id}))).unwrap();
+    }
+    assert!(session.execute(cmd(json!({"cmd":"reprints"}))).unwrap().reprints.unwrap().is_empty());
+    let p = printer_sim.lock().unwrap();
+    let receipt_line = format!("Receipt {}", second.receipt_no);
+    assert_eq!(p.text().iter().filter(|l| l.starts_with(&receipt_line)).count(), 1, "printed once");
+    drop(p);
+    stop.store(true, Ordering::SeqCst);
+    sim.join().unwrap();
+}
