@@ -114,3 +114,42 @@ fn the_tank_gauge_inventory_with_alarms() {
     let o = run(&["hw", "tank", "--port", "/dev/nonexistent-tty", "inventory"]);
     assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("cannot open serial port"));
 }
+
+#[test]
+fn the_printer_cli_prints_a_test_page_and_reports_paper_out() {
+    let mut sim = till()
+        .args(["sim", "printer"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(sim.stdout.take().unwrap());
+    let mut path = String::new();
+    out.read_line(&mut path).unwrap();
+    let path = path.trim().to_string();
+    let mut stdin = sim.stdin.take().unwrap();
+    let o = run(&["hw", "printer", "--port", &path, "test-page"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut printed = Vec::new();
+    while printed.len() < 4 {
+        let mut l = String::new();
+        out.read_line(&mut l).unwrap();
+        printed.push(l.trim_end().to_string());
+    }
+    assert_eq!(printed[0], "| Till test page");
+    assert_eq!(printed[2], "| Äöü ß é è ñ € £", "accented Latin through code page 858");
+    writeln!(stdin, "paper out").unwrap();
+    let mut l = String::new();
+    while !l.contains("paper out") {
+        l.clear();
+        out.read_line(&mut l).unwrap();
+    }
+    let o = run(&["hw", "printer", "--port", &path, "status"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("paper_out"));
+    let o = run(&["hw", "printer", "--port", &path, "open-drawer"]);
+    assert!(o.status.success(), "the drawer opens without paper");
+    writeln!(stdin, "quit").unwrap();
+    assert!(sim.wait().unwrap().success());
+}

@@ -54,6 +54,15 @@ struct RawConfig {
     forecourt: Option<RawForecourt>,
     #[serde(default)]
     tank_gauge: Option<RawTankGauge>,
+    #[serde(default)]
+    printer: Option<RawPrinter>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrinter {
+    /// The serial port of the ESC/POS receipt printer (and its cash drawer).
+    port: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -231,6 +240,8 @@ pub struct Config {
     pub forecourt: Option<ForecourtConfig>,
     /// The tank gauge's serial port, when the site has one.
     pub tank_gauge_port: Option<String>,
+    /// The receipt printer's serial port.
+    pub printer_port: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -506,5 +517,6 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         lockout_seconds: raw.security.lockout_seconds,
         forecourt,
         tank_gauge_port: raw.tank_gauge.map(|t| t.port).filter(|p| !p.trim().is_empty()),
+        printer_port: raw.printer.map(|p| p.port).filter(|p| !p.trim().is_empty()),
     })
 }

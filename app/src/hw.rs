@@ -465,3 +465,128 @@ pub fn demo_tanks() -> anyhow::Result<crate::tanks::TankMonitor> {
     })?;
     Ok(crate::tanks::TankMonitor::start(till_end, Duration::from_secs(5)))
 }
+
+/// A simulated ESC/POS printer on a pty: prints decoded receipts to `out` and answers status
+/// requests; `paper` says whether paper is loaded (shared with the operator).
+fn serve_printer(mut port: TTYPort, printer: Arc<Mutex<till_hardware::escpos::SimPrinter>>, echo: bool) {
+    let mut buf = [0u8; 1024];
+    loop {
+        let n = port.read(&mut buf).unwrap_or(0);
+        if n == 0 {
+            continue;
+        }
+        let (answer, printed) = match printer.lock() {
+            Ok(mut p) => {
+                let before = p.out.len();
+                let answer = p.on_bytes(&buf[..n]);
+                let printed: Vec<_> = p.out[before..].to_vec();
+                (answer, printed)
+            }
+            Err(_) => return,
+        };
+        if echo {
+            for e in printed {
+                match e {
+                    till_hardware::escpos::Printed::Line(l) => println!("| {l}"),
+                    other => println!("[{other:?}]"),
+                }
+            }
+        }
+        if !answer.is_empty() && std::io::Write::write_all(&mut port, &answer).is_err() {
+            return;
+        }
+    }
+}
+
+/// Demo mode's receipt printer: a simulated ESC/POS printer on a pty inside the process.
+pub fn demo_printer() -> anyhow::Result<crate::printer::Printer> {
+    let (mut sim_end, mut till_end) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
+    sim_end.set_timeout(Duration::from_millis(5))?;
+    till_end.set_timeout(Duration::from_millis(5))?;
+    let printer = Arc::new(Mutex::new(till_hardware::escpos::SimPrinter::new()));
+    std::thread::Builder::new()
+        .name("till-demo-printer".into())
+        .spawn(move || serve_printer(sim_end, printer, false))?;
+    Ok(crate::printer::Printer::start(till_end))
+}
+
+/// `till sim printer`: a simulated ESC/POS printer on a pty; prints what it receives as text.
+/// Operator commands on stdin: `paper out`, `paper in`, `quit`.
+pub fn sim_printer() -> anyhow::Result<()> {
+    let (mut sim_end, other) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
+    let path = other.name().context("the pseudo-terminal has no name")?;
+    sim_end.set_timeout(Duration::from_millis(5))?;
+    let printer = Arc::new(Mutex::new(till_hardware::escpos::SimPrinter::new()));
+    println!("{path}");
+    eprintln!("simulated ESC/POS printer on {path}. Commands: paper out | paper in | quit");
+    let p = printer.clone();
+    std::thread::spawn(move || {
+        let _keep = other;
+        serve_printer(sim_end, p, true)
+    });
+    for input in std::io::stdin().lock().lines() {
+        let input = input?;
+        match input.trim() {
+            "quit" | "exit" => break,
+            "paper out" => {
+                if let Ok(mut p) = printer.lock() {
+                    p.paper_out = true;
+                }
+                println!("paper out");
+            }
+            "paper in" => {
+                if let Ok(mut p) = printer.lock() {
+                    p.paper_out = false;
+                }
+                println!("paper loaded");
+            }
+            "" => {}
+            _ => println!("commands: paper out | paper in | quit"),
+        }
+    }
+    Ok(())
+}
+
+/// What `till hw printer` can do.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PrinterAction {
+    TestPage,
+    Status,
+    OpenDrawer,
+}
+
+/// `till hw printer --port P test-page|status|open-drawer`.
+pub fn printer(port: &str, action: PrinterAction) -> anyhow::Result<()> {
+    use crate::printer::PrintResult;
+    use till_hardware::escpos::Job;
+    let line = serialport::new(port, 9600)
+        .timeout(Duration::from_millis(5))
+        .open_native()
+        .with_context(|| format!("cannot open serial port {port}"))?;
+    let p = crate::printer::Printer::start(line);
+    let bytes = match action {
+        PrinterAction::TestPage => Job::new()
+            .title("Till test page")
+            .line("ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789")
+            .line("Äöü ß é è ñ € £")
+            .line(&"-".repeat(48))
+            .qr("TILL:TEST")
+            .cut()
+            .bytes()
+            .to_vec(),
+        PrinterAction::Status => Vec::new(),
+        PrinterAction::OpenDrawer => till_hardware::escpos::DRAWER_KICK.to_vec(),
+    };
+    match (p.print(bytes), action) {
+        (PrintResult::Printed, _) => {
+            println!("printer on {port}: ready");
+            Ok(())
+        }
+        // The drawer opens without paper; the printer answered.
+        (PrintResult::Failed(reason), PrinterAction::OpenDrawer) if reason == "paper_out" => {
+            println!("printer on {port}: drawer opened (paper out)");
+            Ok(())
+        }
+        (PrintResult::Failed(reason), _) => bail!("printer on {port}: {reason}"),
+    }
+}

@@ -88,6 +88,13 @@ enum HwCmd {
         #[command(subcommand)]
         action: till::hw::PumpAction,
     },
+    /// An ESC/POS receipt printer: `till hw printer --port /dev/ttyUSB2 test-page`.
+    Printer {
+        #[arg(long)]
+        port: String,
+        #[arg(value_enum)]
+        action: till::hw::PrinterAction,
+    },
     /// A Veeder-Root TLS tank gauge: `till hw tank --port /dev/ttyUSB1 inventory`.
     Tank {
         #[arg(long)]
@@ -113,6 +120,8 @@ enum SimCmd {
         #[arg(long, default_value_t = 8)]
         pumps: u8,
     },
+    /// A simulated ESC/POS printer: prints the pty path, then what it receives as text.
+    Printer,
     /// A simulated TLS tank gauge: prints the pty path, then takes `level T L`, `water T H`.
     Tank {
         #[arg(long, default_value_t = 4)]
@@ -209,8 +218,21 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                 }
                 (None, false) => None,
             };
+            let printer = match (&cfg.printer_port, cfg.demo) {
+                (_, true) => Some(till::hw::demo_printer()?),
+                (Some(port), false) => {
+                    match serialport::new(port, 9600).timeout(std::time::Duration::from_millis(5)).open_native() {
+                        Ok(p) => Some(till::printer::Printer::start(p)),
+                        Err(e) => {
+                            eprintln!("till: cannot open the receipt printer on {port}: {e}");
+                            None
+                        }
+                    }
+                }
+                (None, false) => None,
+            };
             let options = till::gui::Options { fullscreen, exit_after_first_frame: cli.exit_after_first_frame };
-            till::gui::run(session, forecourt, tanks, options, started).map_err(|e| {
+            till::gui::run(session, forecourt, tanks, printer, options, started).map_err(|e| {
                 anyhow::anyhow!("{e:#}\nTill needs a display for its screens (set DISPLAY, or run it under Xvfb); `till console` runs without one.")
             })?;
             Ok(ExitCode::SUCCESS)
@@ -297,6 +319,14 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
         }
         Some(Cmd::Hw { device: HwCmd::Tank { port, json, action: TankAction::Inventory } }) => {
             till::hw::tank_inventory(port, *json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Hw { device: HwCmd::Printer { port, action } }) => {
+            till::hw::printer(port, *action)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Printer }) => {
+            till::hw::sim_printer()?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Sim { device: SimCmd::Tank { tanks } }) => {

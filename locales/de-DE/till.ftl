@@ -10,6 +10,11 @@ status-demo = DEMO
 chip-printer = Drucker
 chip-pumps = Zapfsäulen
 chip-sync = Sync
+printer-not-printed = Beleg { $no } wurde nicht gedruckt ({ $reason }); er liegt in der Nachdruck-Warteschlange
+printer-ready = bereit
+printer-paper_out = Papier leer
+printer-no_answer = antwortet nicht
+printer-queue = { $count } nachzudrucken
 chip-not-configured = nicht eingerichtet
 chip-unsent = { $count } nicht gesendet
 

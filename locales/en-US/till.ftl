@@ -10,6 +10,11 @@ status-demo = DEMO
 chip-printer = Printer
 chip-pumps = Pumps
 chip-sync = Sync
+printer-not-printed = Receipt { $no } did not print ({ $reason }); it is in the reprint queue
+printer-ready = ready
+printer-paper_out = paper out
+printer-no_answer = not answering
+printer-queue = { $count } to reprint
 chip-not-configured = not configured
 chip-unsent = { $count } unsent
 

@@ -10,6 +10,11 @@ status-demo = DEMO
 chip-printer = Impresora
 chip-pumps = Surtidores
 chip-sync = Sincronización
+printer-not-printed = El recibo { $no } no se imprimió ({ $reason }); está en la cola de reimpresión
+printer-ready = listo
+printer-paper_out = sin papel
+printer-no_answer = no responde
+printer-queue = { $count } por reimprimir
 chip-not-configured = sin configurar
 chip-unsent = { $count } sin enviar
 

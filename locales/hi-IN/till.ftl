@@ -10,6 +10,11 @@ status-demo = डेमो
 chip-printer = प्रिंटर
 chip-pumps = पंप
 chip-sync = सिंक
+printer-not-printed = रसीद { $no } नहीं छपी ({ $reason }); यह दोबारा छापने की कतार में है
+printer-ready = तैयार
+printer-paper_out = काग़ज़ ख़त्म
+printer-no_answer = जवाब नहीं
+printer-queue = { $count } दोबारा छापने हैं
 chip-not-configured = सेट नहीं
 chip-unsent = { $count } नहीं भेजे गए
 

@@ -10,6 +10,11 @@ status-demo = DEMO
 chip-printer = Printer
 chip-pumps = Pompa
 chip-sync = Sinkron
+printer-not-printed = Struk { $no } tidak tercetak ({ $reason }); masuk antrean cetak ulang
+printer-ready = siap
+printer-paper_out = kertas habis
+printer-no_answer = tidak menjawab
+printer-queue = { $count } perlu dicetak ulang
 chip-not-configured = belum diatur
 chip-unsent = { $count } belum terkirim
 

@@ -46,6 +46,10 @@ pub enum After {
     Recorded(u8),
     /// A fuel price was changed: send it to the pumps.
     PriceSet,
+    /// The reprint queue came back.
+    Reprints,
+    /// Print the queued receipts.
+    ReprintAll,
 }
 
 type Job = Box<dyn FnOnce(&mut Session) + Send>;
@@ -100,6 +104,10 @@ pub struct Gui {
     totals_timer: slint::Timer,
     tanks: RefCell<Option<crate::tanks::TankMonitor>>,
     tank_timer: slint::Timer,
+    printer: RefCell<Option<crate::printer::Printer>>,
+    /// The printer's last word: "ready", "paper_out", "no_answer", ...
+    printer_state: RefCell<String>,
+    reprint_count: std::cell::Cell<usize>,
     pump_tiles: Rc<VecModel<till_ui::PumpTile>>,
     /// The ticket's lines, updated row by row so that a scan re-creates only what changed.
     lines: Rc<VecModel<till_ui::TicketLine>>,
@@ -126,6 +134,7 @@ pub fn run(
     session: Session,
     forecourt: Option<crate::forecourt::Forecourt>,
     tanks: Option<crate::tanks::TankMonitor>,
+    printer: Option<crate::printer::Printer>,
     options: Options,
     started: std::time::Instant,
 ) -> anyhow::Result<()> {
@@ -135,6 +144,9 @@ pub fn run(
     }
     if let Some(t) = tanks {
         gui.attach_tanks(t);
+    }
+    if let Some(p) = printer {
+        gui.attach_printer(p);
     }
     let window = gui.window.clone_strong();
     if options.fullscreen {
@@ -222,6 +234,9 @@ impl Gui {
             totals_timer: slint::Timer::default(),
             tanks: RefCell::new(None),
             tank_timer: slint::Timer::default(),
+            printer: RefCell::new(None),
+            printer_state: RefCell::new(String::new()),
+            reprint_count: std::cell::Cell::new(0),
             pump_tiles,
             lines,
             config,
@@ -262,6 +277,67 @@ impl Gui {
             }
         });
         self.render_pumps();
+    }
+
+    /// Prints receipts (and opens the drawer on cash) after each sale.
+    pub fn attach_printer(self: &Rc<Self>, printer: crate::printer::Printer) {
+        *self.printer.borrow_mut() = Some(printer);
+        *self.printer_state.borrow_mut() = "ready".into();
+        self.send(Command::Reprints, After::Reprints);
+        self.render_status();
+    }
+
+    /// Prints a stored sale; a receipt that does not print goes to the reprint queue.
+    fn print_sale(&self, sale: &SaleRecord, kick: bool, queue_id: Option<i64>) {
+        let Some(printer) = self.printer.borrow().clone() else { return };
+        let job = crate::printer::receipt_job(
+            sale,
+            &self.config.store,
+            &self.i18n.borrow(),
+            &self.config.pricing.currency,
+            crate::receipt::WIDTH_80MM,
+            kick,
+        );
+        let rx = printer.submit(job.bytes().to_vec());
+        let receipt_no = sale.receipt_no;
+        // The answer comes from the printer thread; the UI never waits for it.
+        std::thread::spawn(move || {
+            let result = rx
+                .recv_timeout(std::time::Duration::from_secs(5))
+                .unwrap_or(crate::printer::PrintResult::Failed("no_answer".into()));
+            let _ = slint::invoke_from_event_loop(move || {
+                GUI.with(|g| {
+                    if let Some(gui) = g.borrow().as_ref() {
+                        gui.printed(receipt_no, queue_id, result);
+                    }
+                })
+            });
+        });
+    }
+
+    fn printed(&self, receipt_no: i64, queue_id: Option<i64>, result: crate::printer::PrintResult) {
+        use crate::printer::PrintResult;
+        match result {
+            PrintResult::Printed => {
+                *self.printer_state.borrow_mut() = "ready".into();
+                if let Some(id) = queue_id {
+                    self.send(Command::Reprinted { id }, After::Reprints);
+                }
+            }
+            PrintResult::Failed(reason) => {
+                *self.printer_state.borrow_mut() = reason.clone();
+                let shown = self.i18n.borrow().tr(&format!("printer-{reason}"));
+                let text = self
+                    .i18n
+                    .borrow()
+                    .tr_args("printer-not-printed", &[("no", receipt_no.into()), ("reason", shown.into())]);
+                self.show_text(text, true);
+                if queue_id.is_none() {
+                    self.send(Command::QueueReprint { receipt_no, reason }, After::Reprints);
+                }
+            }
+        }
+        self.render_status();
     }
 
     /// Shows the tanks on the forecourt screen, refreshed every few seconds.
@@ -1025,10 +1101,14 @@ impl Gui {
     }
 
     fn reprint(&self) {
-        // No printer is configured until the shop-devices work lands: show the receipt again.
-        if self.state.borrow().last_sale.is_some() {
+        let last = self.state.borrow().last_sale.clone();
+        if let Some(sale) = last {
             self.render_receipt();
             self.set_page("receipt");
+            self.print_sale(&sale, false, None);
+        }
+        if self.reprint_count.get() > 0 {
+            self.send(Command::Reprints, After::ReprintAll);
         }
     }
 
@@ -1073,6 +1153,17 @@ impl Gui {
         };
         match after {
             After::Quiet => return,
+            After::Reprints | After::ReprintAll => {
+                let list = out.reprints.clone().unwrap_or_default();
+                self.reprint_count.set(list.len());
+                if after == After::ReprintAll {
+                    for r in list {
+                        self.print_sale(&r.sale, false, Some(r.id));
+                    }
+                }
+                self.render_status();
+                return;
+            }
             After::Recorded(pump) => {
                 self.forecourt_do(crate::forecourt::ForecourtCmd::Reset { pump });
                 return;
@@ -1169,6 +1260,11 @@ impl Gui {
             if after == After::Tender {
                 self.render_tender();
             }
+        }
+        if let Some(sale) = &out.sale {
+            // Durable first (the answer comes after the commit), then the receipt and the drawer.
+            let cash = sale.payments.iter().any(|p| p.method == "cash");
+            self.print_sale(sale, cash && sale.kind == "sale", None);
         }
         if let Some(sale) = out.sale {
             let paid_pumps = {
@@ -1291,8 +1387,27 @@ impl Gui {
         };
         api.set_shift_text(shift.into());
         let not_configured = i18n.tr("chip-not-configured");
-        api.set_printer_chip(not_configured.clone().into());
-        api.set_printer_state(0);
+        let printer_state = self.printer_state.borrow().clone();
+        if printer_state.is_empty() {
+            api.set_printer_chip(not_configured.clone().into());
+            api.set_printer_state(0);
+        } else {
+            let mut text = i18n.tr(&format!("printer-{printer_state}"));
+            if self.reprint_count.get() > 0 {
+                text = format!(
+                    "{text} · {}",
+                    i18n.tr_args("printer-queue", &[("count", self.reprint_count.get().into())])
+                );
+            }
+            api.set_printer_chip(text.into());
+            api.set_printer_state(if printer_state == "ready" && self.reprint_count.get() == 0 {
+                1
+            } else if printer_state == "ready" {
+                2
+            } else {
+                3
+            });
+        }
         if self.forecourt.borrow().is_none() {
             api.set_pumps_chip(not_configured.clone().into());
             api.set_pumps_state(0);
