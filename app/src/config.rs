@@ -56,6 +56,22 @@ struct RawConfig {
     tank_gauge: Option<RawTankGauge>,
     #[serde(default)]
     printer: Option<RawPrinter>,
+    #[serde(default)]
+    display: Option<RawDisplay>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDisplay {
+    /// The serial port of the customer pole display.
+    port: String,
+    /// "epson" or "cd5220".
+    #[serde(default = "default_display_protocol")]
+    protocol: String,
+}
+
+fn default_display_protocol() -> String {
+    "epson".into()
 }
 
 #[derive(Debug, Deserialize)]
@@ -242,6 +258,8 @@ pub struct Config {
     pub tank_gauge_port: Option<String>,
     /// The receipt printer's serial port.
     pub printer_port: Option<String>,
+    /// The customer display's serial port and command set.
+    pub display: Option<(String, till_hardware::display::Protocol)>,
 }
 
 #[derive(Debug, Clone)]
@@ -488,6 +506,14 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         }
     };
 
+    let display = match raw.display {
+        None => None,
+        Some(d) => match d.protocol.parse::<till_hardware::display::Protocol>() {
+            Ok(p) => Some((d.port, p)),
+            Err(e) => return err("display.protocol", e),
+        },
+    };
+
     if raw.security.max_pin_attempts == 0 {
         return err("security.max_pin_attempts", "must be at least 1");
     }
@@ -518,5 +544,6 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         forecourt,
         tank_gauge_port: raw.tank_gauge.map(|t| t.port).filter(|p| !p.trim().is_empty()),
         printer_port: raw.printer.map(|p| p.port).filter(|p| !p.trim().is_empty()),
+        display,
     })
 }

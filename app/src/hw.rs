@@ -590,3 +590,72 @@ pub fn printer(port: &str, action: PrinterAction) -> anyhow::Result<()> {
         (PrintResult::Failed(reason), _) => bail!("printer on {port}: {reason}"),
     }
 }
+
+fn serve_display(mut port: TTYPort, display: Arc<Mutex<till_hardware::display::SimDisplay>>, echo: bool) {
+    let mut buf = [0u8; 256];
+    loop {
+        match port.read(&mut buf) {
+            Ok(n) if n > 0 => {
+                let lines = match display.lock() {
+                    Ok(mut d) => {
+                        d.on_bytes(&buf[..n]);
+                        d.lines.clone()
+                    }
+                    Err(_) => return,
+                };
+                if echo {
+                    println!("+--------------------+\n|{}|\n|{}|\n+--------------------+", lines[0], lines[1]);
+                }
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Demo mode's customer display: a simulated 2x20 display on a pty inside the process.
+pub fn demo_display() -> anyhow::Result<crate::display::CustomerDisplay> {
+    let (mut sim_end, mut till_end) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
+    sim_end.set_timeout(Duration::from_millis(5))?;
+    till_end.set_timeout(Duration::from_millis(5))?;
+    let d = Arc::new(Mutex::new(till_hardware::display::SimDisplay::new()));
+    std::thread::Builder::new().name("till-demo-display".into()).spawn(move || serve_display(sim_end, d, false))?;
+    Ok(crate::display::CustomerDisplay::start(till_end, till_hardware::display::Protocol::Epson))
+}
+
+/// `till sim display`: a simulated 2x20 display on a pty that prints its framebuffer.
+pub fn sim_display() -> anyhow::Result<()> {
+    let (mut sim_end, other) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
+    let path = other.name().context("the pseudo-terminal has no name")?;
+    sim_end.set_timeout(Duration::from_millis(5))?;
+    println!("{path}");
+    eprintln!("simulated 2x20 customer display (Epson and CD5220) on {path}. Ctrl-D ends.");
+    let d = Arc::new(Mutex::new(till_hardware::display::SimDisplay::new()));
+    std::thread::spawn(move || {
+        let _keep = other;
+        serve_display(sim_end, d, true)
+    });
+    for line in std::io::stdin().lock().lines() {
+        if line?.trim() == "quit" {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// `till hw display --port P --protocol epson|cd5220 text "..."`: the text over two lines.
+pub fn display_text(port: &str, protocol: till_hardware::display::Protocol, text: &str) -> anyhow::Result<()> {
+    let mut line = serialport::new(port, 9600)
+        .timeout(Duration::from_millis(50))
+        .open_native()
+        .with_context(|| format!("cannot open serial port {port}"))?;
+    let (upper, lower) = match text.split_once('\n') {
+        Some((u, l)) => (u.to_string(), l.to_string()),
+        None => (text.chars().take(20).collect(), text.chars().skip(20).collect()),
+    };
+    std::io::Write::write_all(&mut line, &till_hardware::display::show(protocol, &upper, &lower))
+        .with_context(|| format!("the display on {port} cannot be written"))?;
+    println!("display on {port}: {}", till_hardware::display::transliterate(text));
+    Ok(())
+}

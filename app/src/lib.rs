@@ -8,6 +8,7 @@
 //! - [`exec`]: the JSON Lines front end of the service.
 
 pub mod config;
+pub mod display;
 pub mod domain;
 pub mod exec;
 pub mod forecourt;

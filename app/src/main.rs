@@ -88,6 +88,15 @@ enum HwCmd {
         #[command(subcommand)]
         action: till::hw::PumpAction,
     },
+    /// A 2x20 customer display: `till hw display --port P --protocol epson text "Hello"`.
+    Display {
+        #[arg(long)]
+        port: String,
+        #[arg(long, default_value = "epson")]
+        protocol: till_hardware::display::Protocol,
+        #[command(subcommand)]
+        action: DisplayAction,
+    },
     /// An ESC/POS receipt printer: `till hw printer --port /dev/ttyUSB2 test-page`.
     Printer {
         #[arg(long)]
@@ -108,6 +117,12 @@ enum HwCmd {
 }
 
 #[derive(Subcommand)]
+enum DisplayAction {
+    /// Shows text (20 characters a line; a "\n" in it starts the second line).
+    Text { text: String },
+}
+
+#[derive(Subcommand)]
 enum TankAction {
     /// Every tank's volume, ullage, water and temperature, with alarms.
     Inventory,
@@ -122,6 +137,8 @@ enum SimCmd {
     },
     /// A simulated ESC/POS printer: prints the pty path, then what it receives as text.
     Printer,
+    /// A simulated 2x20 customer display: prints the pty path, then what it shows.
+    Display,
     /// A simulated TLS tank gauge: prints the pty path, then takes `level T L`, `water T H`.
     Tank {
         #[arg(long, default_value_t = 4)]
@@ -231,8 +248,21 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                 }
                 (None, false) => None,
             };
+            let display = match (&cfg.display, cfg.demo) {
+                (_, true) => Some(till::hw::demo_display()?),
+                (Some((port, protocol)), false) => {
+                    match serialport::new(port, 9600).timeout(std::time::Duration::from_millis(50)).open_native() {
+                        Ok(p) => Some(till::display::CustomerDisplay::start(p, *protocol)),
+                        Err(e) => {
+                            eprintln!("till: cannot open the customer display on {port}: {e}");
+                            None
+                        }
+                    }
+                }
+                (None, false) => None,
+            };
             let options = till::gui::Options { fullscreen, exit_after_first_frame: cli.exit_after_first_frame };
-            till::gui::run(session, forecourt, tanks, printer, options, started).map_err(|e| {
+            till::gui::run(session, forecourt, tanks, printer, display, options, started).map_err(|e| {
                 anyhow::anyhow!("{e:#}\nTill needs a display for its screens (set DISPLAY, or run it under Xvfb); `till console` runs without one.")
             })?;
             Ok(ExitCode::SUCCESS)
@@ -323,6 +353,14 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
         }
         Some(Cmd::Hw { device: HwCmd::Printer { port, action } }) => {
             till::hw::printer(port, *action)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Hw { device: HwCmd::Display { port, protocol, action: DisplayAction::Text { text } } }) => {
+            till::hw::display_text(port, *protocol, text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Display }) => {
+            till::hw::sim_display()?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Sim { device: SimCmd::Printer }) => {

@@ -4,5 +4,6 @@
 
 pub mod bcd;
 pub mod dart;
+pub mod display;
 pub mod escpos;
 pub mod tls;

@@ -120,6 +120,12 @@ prices-send = An die Säulen senden
 prices-set = { $grade }: { $price } je Liter, an jede Säule, sobald sie frei ist
 forecourt-back = Zurück zum Verkauf
 
+## Customer display (2 x 20, plain Latin letters)
+display-total = Summe
+display-paid = Gegeben
+display-change = Rueckgeld
+display-welcome = Willkommen!
+
 ## Tender
 tender-title = Zahlung
 tender-due = Zu zahlen

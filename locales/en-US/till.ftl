@@ -120,6 +120,12 @@ prices-send = Send to pumps
 prices-set = { $grade }: { $price } per litre, sent to each pump when it is idle
 forecourt-back = Back to sale
 
+## Customer display (2 x 20, plain Latin letters)
+display-total = Total
+display-paid = Paid
+display-change = Change
+display-welcome = Welcome!
+
 ## Tender
 tender-title = Payment
 tender-due = Amount due

@@ -120,6 +120,12 @@ prices-send = Enviar a los surtidores
 prices-set = { $grade }: { $price } por litro, enviado a cada surtidor cuando esté libre
 forecourt-back = Volver a la venta
 
+## Customer display (2 x 20, plain Latin letters)
+display-total = Total
+display-paid = Pagado
+display-change = Cambio
+display-welcome = Bienvenido!
+
 ## Tender
 tender-title = Cobro
 tender-due = Importe a pagar

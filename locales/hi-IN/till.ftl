@@ -120,6 +120,12 @@ prices-send = पंपों को भेजें
 prices-set = { $grade }: { $price } प्रति लीटर, हर पंप को खाली होने पर भेजा जाएगा
 forecourt-back = बिक्री पर वापस
 
+## Customer display (2 x 20, plain Latin letters)
+display-total = Total
+display-paid = Paid
+display-change = Change
+display-welcome = Swagat hai!
+
 ## Tender
 tender-title = भुगतान
 tender-due = देय राशि

@@ -120,6 +120,12 @@ prices-send = Kirim ke pompa
 prices-set = { $grade }: { $price } per liter, dikirim ke tiap pompa saat siap
 forecourt-back = Kembali ke penjualan
 
+## Customer display (2 x 20, plain Latin letters)
+display-total = Total
+display-paid = Dibayar
+display-change = Kembali
+display-welcome = Selamat datang!
+
 ## Tender
 tender-title = Pembayaran
 tender-due = Jumlah tagihan

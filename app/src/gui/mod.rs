@@ -105,6 +105,7 @@ pub struct Gui {
     tanks: RefCell<Option<crate::tanks::TankMonitor>>,
     tank_timer: slint::Timer,
     printer: RefCell<Option<crate::printer::Printer>>,
+    display: RefCell<Option<crate::display::CustomerDisplay>>,
     /// The printer's last word: "ready", "paper_out", "no_answer", ...
     printer_state: RefCell<String>,
     reprint_count: std::cell::Cell<usize>,
@@ -135,6 +136,7 @@ pub fn run(
     forecourt: Option<crate::forecourt::Forecourt>,
     tanks: Option<crate::tanks::TankMonitor>,
     printer: Option<crate::printer::Printer>,
+    display: Option<crate::display::CustomerDisplay>,
     options: Options,
     started: std::time::Instant,
 ) -> anyhow::Result<()> {
@@ -147,6 +149,9 @@ pub fn run(
     }
     if let Some(p) = printer {
         gui.attach_printer(p);
+    }
+    if let Some(d) = display {
+        gui.attach_display(d);
     }
     let window = gui.window.clone_strong();
     if options.fullscreen {
@@ -235,6 +240,7 @@ impl Gui {
             tanks: RefCell::new(None),
             tank_timer: slint::Timer::default(),
             printer: RefCell::new(None),
+            display: RefCell::new(None),
             printer_state: RefCell::new(String::new()),
             reprint_count: std::cell::Cell::new(0),
             pump_tiles,
@@ -277,6 +283,18 @@ impl Gui {
             }
         });
         self.render_pumps();
+    }
+
+    /// Shows the customer what happens: items, totals, the change, a welcome.
+    pub fn attach_display(&self, display: crate::display::CustomerDisplay) {
+        display.show(crate::display::welcome_frame(&self.i18n.borrow(), &self.config.store.name));
+        *self.display.borrow_mut() = Some(display);
+    }
+
+    fn customer_sees(&self, frame: crate::display::Frame) {
+        if let Some(d) = self.display.borrow().as_ref() {
+            d.show(frame);
+        }
     }
 
     /// Prints receipts (and opens the drawer on cash) after each sale.
@@ -1246,6 +1264,20 @@ impl Gui {
                 self.set_page("open-shift");
             }
             _ => {}
+        }
+        if let Some(t) = &out.ticket {
+            let i18n = self.i18n.borrow();
+            let frame = if t.lines.is_empty() {
+                crate::display::welcome_frame(&i18n, &self.config.store.name)
+            } else {
+                crate::display::ticket_frame(&i18n, &self.config.pricing.currency, t)
+            };
+            drop(i18n);
+            self.customer_sees(frame);
+        }
+        if let Some(sale) = &out.sale {
+            let frame = crate::display::paid_frame(&self.i18n.borrow(), &self.config.pricing.currency, sale);
+            self.customer_sees(frame);
         }
         if let Some(t) = out.ticket {
             let ask = t.required_age > 0 && !t.age_confirmed;
