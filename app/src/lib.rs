@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod import;
 pub mod printer;
 pub mod receipt;
+pub mod scale;
 pub mod service;
 pub mod store;
 pub mod tanks;

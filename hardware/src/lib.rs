@@ -6,4 +6,5 @@ pub mod bcd;
 pub mod dart;
 pub mod display;
 pub mod escpos;
+pub mod scale;
 pub mod tls;
