@@ -56,6 +56,18 @@ fn render_login_sale_tender_and_receipt() {
     assert!(!api.get_age_dialog());
     assert!(api.get_lines().iter().last().unwrap().voided, "a refused item is voided, not deleted");
 
+    // A weighed item: the scale's stable weight goes on the line; an overload is refused.
+    let bananas = till::import::parse_catalog(till::config::DEMO_CATALOG, &cfg)
+        .unwrap()
+        .into_iter()
+        .find(|p| p.unit == till::domain::catalog::Unit::Kg)
+        .unwrap();
+    gui.weighed(&bananas.sku, Ok("0.755".parse().unwrap()));
+    let last = api.get_lines().iter().last().unwrap();
+    assert!(last.detail.starts_with("0.755 kg ×"), "{}", last.detail);
+    gui.weighed(&bananas.sku, Err(till::scale::WeighError::Overload));
+    assert_eq!(value(&gui, "message"), "The scale is overloaded");
+
     // Search with the on-screen keyboard.
     tap(&gui, "Search products");
     for k in ["C", "O", "L", "A"] {

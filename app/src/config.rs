@@ -58,6 +58,14 @@ struct RawConfig {
     printer: Option<RawPrinter>,
     #[serde(default)]
     display: Option<RawDisplay>,
+    #[serde(default)]
+    scale: Option<RawPort>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPort {
+    port: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -260,6 +268,8 @@ pub struct Config {
     pub printer_port: Option<String>,
     /// The customer display's serial port and command set.
     pub display: Option<(String, till_hardware::display::Protocol)>,
+    /// The scale's serial port (MT-SICS).
+    pub scale_port: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -545,5 +555,6 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         tank_gauge_port: raw.tank_gauge.map(|t| t.port).filter(|p| !p.trim().is_empty()),
         printer_port: raw.printer.map(|p| p.port).filter(|p| !p.trim().is_empty()),
         display,
+        scale_port: raw.scale.map(|p| p.port).filter(|p| !p.trim().is_empty()),
     })
 }

@@ -659,3 +659,84 @@ pub fn display_text(port: &str, protocol: till_hardware::display::Protocol, text
     println!("display on {port}: {}", till_hardware::display::transliterate(text));
     Ok(())
 }
+
+fn serve_scale(mut port: TTYPort, scale: Arc<Mutex<till_hardware::scale::SimScale>>) {
+    let mut buf = [0u8; 64];
+    loop {
+        match port.read(&mut buf) {
+            Ok(n) if n > 0 => {
+                let out = match scale.lock() {
+                    Ok(mut s) => s.on_bytes(&buf[..n]),
+                    Err(_) => return,
+                };
+                if !out.is_empty() && std::io::Write::write_all(&mut port, &out).is_err() {
+                    return;
+                }
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Demo mode's scale: a simulated MT-SICS scale with a load that settles after a moment.
+pub fn demo_scale() -> anyhow::Result<crate::scale::Scale> {
+    use till_hardware::scale::{SimScale, SimState};
+    let (mut sim_end, mut till_end) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
+    sim_end.set_timeout(Duration::from_millis(5))?;
+    till_end.set_timeout(Duration::from_millis(5))?;
+    let s = Arc::new(Mutex::new(SimScale::new(SimState::Moving { reads_left: 3, settles_at: 0.755 })));
+    std::thread::Builder::new().name("till-demo-scale".into()).spawn(move || serve_scale(sim_end, s))?;
+    Ok(crate::scale::Scale::start(till_end))
+}
+
+/// `till sim scale`: a simulated MT-SICS scale on a pty. Operator commands on stdin:
+/// `put KG`, `moving KG`, `over`, `under`, `quit`.
+pub fn sim_scale() -> anyhow::Result<()> {
+    use till_hardware::scale::{SimScale, SimState};
+    let (mut sim_end, other) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
+    let path = other.name().context("the pseudo-terminal has no name")?;
+    sim_end.set_timeout(Duration::from_millis(5))?;
+    println!("{path}");
+    eprintln!("simulated MT-SICS scale on {path}. Commands: put KG | moving KG | over | under | quit");
+    let s = Arc::new(Mutex::new(SimScale::new(SimState::Stable(0.0))));
+    let sc = s.clone();
+    std::thread::spawn(move || {
+        let _keep = other;
+        serve_scale(sim_end, sc)
+    });
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let mut sim = s.lock().map_err(|_| anyhow::anyhow!("simulator state poisoned"))?;
+        match words.as_slice() {
+            ["quit"] | ["exit"] => break,
+            ["put", kg] => match kg.parse() {
+                Ok(w) => sim.state = SimState::Stable(w),
+                Err(_) => println!("put KG"),
+            },
+            ["moving", kg] => match kg.parse() {
+                Ok(w) => sim.state = SimState::Moving { reads_left: 5, settles_at: w },
+                Err(_) => println!("moving KG"),
+            },
+            ["over"] => sim.state = SimState::Overload,
+            ["under"] => sim.state = SimState::Underload,
+            [] => {}
+            _ => println!("commands: put KG | moving KG | over | under | quit"),
+        }
+    }
+    Ok(())
+}
+
+/// `till hw scale --port P weigh`: a stable weight in kilograms.
+pub fn scale_weigh(port: &str) -> anyhow::Result<()> {
+    let mut line = serialport::new(port, 9600)
+        .timeout(Duration::from_millis(5))
+        .open_native()
+        .with_context(|| format!("cannot open serial port {port}"))?;
+    let kg =
+        crate::scale::weigh(&mut line, Duration::from_secs(5)).map_err(|e| anyhow::anyhow!("scale on {port}: {e}"))?;
+    println!("{kg} kg");
+    Ok(())
+}

@@ -97,6 +97,13 @@ enum HwCmd {
         #[command(subcommand)]
         action: DisplayAction,
     },
+    /// An MT-SICS scale: `till hw scale --port P weigh`.
+    Scale {
+        #[arg(long)]
+        port: String,
+        #[command(subcommand)]
+        action: ScaleAction,
+    },
     /// An ESC/POS receipt printer: `till hw printer --port /dev/ttyUSB2 test-page`.
     Printer {
         #[arg(long)]
@@ -114,6 +121,12 @@ enum HwCmd {
         #[command(subcommand)]
         action: TankAction,
     },
+}
+
+#[derive(Subcommand)]
+enum ScaleAction {
+    /// Waits for a stable weight and prints it.
+    Weigh,
 }
 
 #[derive(Subcommand)]
@@ -139,6 +152,8 @@ enum SimCmd {
     Printer,
     /// A simulated 2x20 customer display: prints the pty path, then what it shows.
     Display,
+    /// A simulated MT-SICS scale: prints the pty path, then takes `put KG`, `moving KG`, ...
+    Scale,
     /// A simulated TLS tank gauge: prints the pty path, then takes `level T L`, `water T H`.
     Tank {
         #[arg(long, default_value_t = 4)]
@@ -261,8 +276,22 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                 }
                 (None, false) => None,
             };
+            let scale = match (&cfg.scale_port, cfg.demo) {
+                (_, true) => Some(till::hw::demo_scale()?),
+                (Some(port), false) => {
+                    match serialport::new(port, 9600).timeout(std::time::Duration::from_millis(5)).open_native() {
+                        Ok(p) => Some(till::scale::Scale::start(p)),
+                        Err(e) => {
+                            eprintln!("till: cannot open the scale on {port}: {e}");
+                            None
+                        }
+                    }
+                }
+                (None, false) => None,
+            };
             let options = till::gui::Options { fullscreen, exit_after_first_frame: cli.exit_after_first_frame };
-            till::gui::run(session, forecourt, tanks, printer, display, options, started).map_err(|e| {
+            let devices = till::gui::Devices { forecourt, tanks, printer, display, scale };
+            till::gui::run(session, devices, options, started).map_err(|e| {
                 anyhow::anyhow!("{e:#}\nTill needs a display for its screens (set DISPLAY, or run it under Xvfb); `till console` runs without one.")
             })?;
             Ok(ExitCode::SUCCESS)
@@ -357,6 +386,14 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
         }
         Some(Cmd::Hw { device: HwCmd::Display { port, protocol, action: DisplayAction::Text { text } } }) => {
             till::hw::display_text(port, *protocol, text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Hw { device: HwCmd::Scale { port, action: ScaleAction::Weigh } }) => {
+            till::hw::scale_weigh(port)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Scale }) => {
+            till::hw::sim_scale()?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Sim { device: SimCmd::Display }) => {

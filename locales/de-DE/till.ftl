@@ -126,6 +126,13 @@ display-paid = Gegeben
 display-change = Rueckgeld
 display-welcome = Willkommen!
 
+## Scale
+scale-weighing = { $name } wird gewogen…
+scale-overload = Die Waage ist überlastet
+scale-underload = Nichts auf der Waage
+scale-unstable = Das Gewicht wird nicht ruhig
+scale-no-answer = Die Waage antwortet nicht
+
 ## Tender
 tender-title = Zahlung
 tender-due = Zu zahlen

@@ -126,6 +126,13 @@ display-paid = Paid
 display-change = Change
 display-welcome = Welcome!
 
+## Scale
+scale-weighing = Weighing { $name }…
+scale-overload = The scale is overloaded
+scale-underload = Nothing on the scale
+scale-unstable = The weight does not settle
+scale-no-answer = The scale does not answer
+
 ## Tender
 tender-title = Payment
 tender-due = Amount due

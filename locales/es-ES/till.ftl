@@ -126,6 +126,13 @@ display-paid = Pagado
 display-change = Cambio
 display-welcome = Bienvenido!
 
+## Scale
+scale-weighing = Pesando { $name }…
+scale-overload = La balanza está sobrecargada
+scale-underload = No hay nada en la balanza
+scale-unstable = El peso no se estabiliza
+scale-no-answer = La balanza no responde
+
 ## Tender
 tender-title = Cobro
 tender-due = Importe a pagar

@@ -126,6 +126,13 @@ display-paid = Paid
 display-change = Change
 display-welcome = Swagat hai!
 
+## Scale
+scale-weighing = { $name } तौला जा रहा है…
+scale-overload = तराज़ू पर ज़्यादा भार है
+scale-underload = तराज़ू पर कुछ नहीं है
+scale-unstable = वज़न स्थिर नहीं हो रहा
+scale-no-answer = तराज़ू जवाब नहीं दे रहा
+
 ## Tender
 tender-title = भुगतान
 tender-due = देय राशि

@@ -126,6 +126,13 @@ display-paid = Dibayar
 display-change = Kembali
 display-welcome = Selamat datang!
 
+## Scale
+scale-weighing = Menimbang { $name }…
+scale-overload = Timbangan kelebihan beban
+scale-underload = Tidak ada apa-apa di timbangan
+scale-unstable = Berat tidak stabil
+scale-no-answer = Timbangan tidak menjawab
+
 ## Tender
 tender-title = Pembayaran
 tender-due = Jumlah tagihan

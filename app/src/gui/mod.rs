@@ -106,6 +106,7 @@ pub struct Gui {
     tank_timer: slint::Timer,
     printer: RefCell<Option<crate::printer::Printer>>,
     display: RefCell<Option<crate::display::CustomerDisplay>>,
+    scale: RefCell<Option<crate::scale::Scale>>,
     /// The printer's last word: "ready", "paper_out", "no_answer", ...
     printer_state: RefCell<String>,
     reprint_count: std::cell::Cell<usize>,
@@ -130,28 +131,33 @@ pub struct Options {
     pub exit_after_first_frame: bool,
 }
 
+/// The devices the window works with; any may be missing.
+#[derive(Default)]
+pub struct Devices {
+    pub forecourt: Option<crate::forecourt::Forecourt>,
+    pub tanks: Option<crate::tanks::TankMonitor>,
+    pub printer: Option<crate::printer::Printer>,
+    pub display: Option<crate::display::CustomerDisplay>,
+    pub scale: Option<crate::scale::Scale>,
+}
+
 /// Opens the window on the platform's backend and runs until it is closed.
-pub fn run(
-    session: Session,
-    forecourt: Option<crate::forecourt::Forecourt>,
-    tanks: Option<crate::tanks::TankMonitor>,
-    printer: Option<crate::printer::Printer>,
-    display: Option<crate::display::CustomerDisplay>,
-    options: Options,
-    started: std::time::Instant,
-) -> anyhow::Result<()> {
+pub fn run(session: Session, devices: Devices, options: Options, started: std::time::Instant) -> anyhow::Result<()> {
     let gui = Gui::new(session, true)?;
-    if let Some(f) = forecourt {
+    if let Some(f) = devices.forecourt {
         gui.attach_forecourt(f);
     }
-    if let Some(t) = tanks {
+    if let Some(t) = devices.tanks {
         gui.attach_tanks(t);
     }
-    if let Some(p) = printer {
+    if let Some(p) = devices.printer {
         gui.attach_printer(p);
     }
-    if let Some(d) = display {
+    if let Some(d) = devices.display {
         gui.attach_display(d);
+    }
+    if let Some(s) = devices.scale {
+        gui.attach_scale(s);
     }
     let window = gui.window.clone_strong();
     if options.fullscreen {
@@ -241,6 +247,7 @@ impl Gui {
             tank_timer: slint::Timer::default(),
             printer: RefCell::new(None),
             display: RefCell::new(None),
+            scale: RefCell::new(None),
             printer_state: RefCell::new(String::new()),
             reprint_count: std::cell::Cell::new(0),
             pump_tiles,
@@ -283,6 +290,53 @@ impl Gui {
             }
         });
         self.render_pumps();
+    }
+
+    /// Weighs items sold by the kilogram.
+    pub fn attach_scale(&self, scale: crate::scale::Scale) {
+        *self.scale.borrow_mut() = Some(scale);
+    }
+
+    /// Asks the scale for a stable weight for `sku`; the item is added when it comes.
+    fn weigh_and_add(&self, sku: &str, name: &str, scale: crate::scale::Scale) {
+        let text = self.i18n.borrow().tr_args("scale-weighing", &[("name", name.to_string().into())]);
+        self.show_text(text, false);
+        let rx = scale.weigh();
+        let sku = sku.to_string();
+        std::thread::spawn(move || {
+            let result =
+                rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap_or(Err(crate::scale::WeighError::NoAnswer));
+            let _ = slint::invoke_from_event_loop(move || {
+                GUI.with(|g| {
+                    if let Some(gui) = g.borrow().as_ref() {
+                        gui.weighed(&sku, result);
+                    }
+                })
+            });
+        });
+    }
+
+    /// The scale's answer: the item with its weight, or why there is none.
+    pub fn weighed(&self, sku: &str, result: Result<Decimal, crate::scale::WeighError>) {
+        use crate::scale::WeighError as W;
+        match result {
+            Ok(kg) => {
+                self.clear_message();
+                self.send(
+                    Command::Add { sku: Some(sku.to_string()), plu: None, qty: Some(Dec(kg)) },
+                    After::Ticket { ask_age: true },
+                );
+            }
+            Err(e) => {
+                let key = match e {
+                    W::Overload => "scale-overload",
+                    W::Underload => "scale-underload",
+                    W::NotStable => "scale-unstable",
+                    W::NoAnswer | W::Device(_) => "scale-no-answer",
+                };
+                self.show_message(key, true);
+            }
+        }
     }
 
     /// Shows the customer what happens: items, totals, the change, a welcome.
@@ -1017,6 +1071,20 @@ impl Gui {
     }
 
     fn add_sku(&self, sku: &str) {
+        // Items sold by the kilogram are weighed, unless a quantity was keyed.
+        let weighed = self
+            .state
+            .borrow()
+            .products
+            .iter()
+            .find(|p| p.sku == sku)
+            .filter(|p| p.unit == crate::domain::catalog::Unit::Kg)
+            .map(|p| p.name.clone());
+        let scale = self.scale.borrow().clone();
+        if let (Some(name), Some(scale), None) = (weighed, scale, self.state.borrow().pending_qty) {
+            self.weigh_and_add(sku, &name, scale);
+            return;
+        }
         let qty = self.qty();
         self.send(Command::Add { sku: Some(sku.to_string()), plu: None, qty }, After::Ticket { ask_age: true });
     }
