@@ -60,6 +60,8 @@ struct RawConfig {
     display: Option<RawDisplay>,
     #[serde(default)]
     scale: Option<RawPort>,
+    #[serde(default)]
+    scanner: Option<RawPort>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -270,6 +272,8 @@ pub struct Config {
     pub display: Option<(String, till_hardware::display::Protocol)>,
     /// The scale's serial port (MT-SICS).
     pub scale_port: Option<String>,
+    /// A serial barcode scanner's port (keyboard-wedge scanners need none).
+    pub scanner_port: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -556,5 +560,6 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         printer_port: raw.printer.map(|p| p.port).filter(|p| !p.trim().is_empty()),
         display,
         scale_port: raw.scale.map(|p| p.port).filter(|p| !p.trim().is_empty()),
+        scanner_port: raw.scanner.map(|p| p.port).filter(|p| !p.trim().is_empty()),
     })
 }

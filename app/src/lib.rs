@@ -19,6 +19,7 @@ pub mod import;
 pub mod printer;
 pub mod receipt;
 pub mod scale;
+pub mod scanner;
 pub mod service;
 pub mod store;
 pub mod tanks;

@@ -290,7 +290,19 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                 (None, false) => None,
             };
             let options = till::gui::Options { fullscreen, exit_after_first_frame: cli.exit_after_first_frame };
-            let devices = till::gui::Devices { forecourt, tanks, printer, display, scale };
+            let scanner = match &cfg.scanner_port {
+                Some(port) => {
+                    match serialport::new(port, 9600).timeout(std::time::Duration::from_millis(50)).open_native() {
+                        Ok(p) => Some(p),
+                        Err(e) => {
+                            eprintln!("till: cannot open the scanner on {port}: {e}");
+                            None
+                        }
+                    }
+                }
+                None => None,
+            };
+            let devices = till::gui::Devices { forecourt, tanks, printer, display, scale, scanner };
             till::gui::run(session, devices, options, started).map_err(|e| {
                 anyhow::anyhow!("{e:#}\nTill needs a display for its screens (set DISPLAY, or run it under Xvfb); `till console` runs without one.")
             })?;

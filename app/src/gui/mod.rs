@@ -139,6 +139,7 @@ pub struct Devices {
     pub printer: Option<crate::printer::Printer>,
     pub display: Option<crate::display::CustomerDisplay>,
     pub scale: Option<crate::scale::Scale>,
+    pub scanner: Option<serialport::TTYPort>,
 }
 
 /// Opens the window on the platform's backend and runs until it is closed.
@@ -158,6 +159,9 @@ pub fn run(session: Session, devices: Devices, options: Options, started: std::t
     }
     if let Some(s) = devices.scale {
         gui.attach_scale(s);
+    }
+    if let Some(p) = devices.scanner {
+        gui.attach_scanner(p);
     }
     let window = gui.window.clone_strong();
     if options.fullscreen {
@@ -290,6 +294,19 @@ impl Gui {
             }
         });
         self.render_pumps();
+    }
+
+    /// Codes from a serial scanner go where the keyboard wedge's go.
+    pub fn attach_scanner<P: std::io::Read + Send + 'static>(&self, port: P) {
+        crate::scanner::start(port, |code| {
+            let _ = slint::invoke_from_event_loop(move || {
+                GUI.with(|g| {
+                    if let Some(gui) = g.borrow().as_ref() {
+                        gui.scan(&code);
+                    }
+                })
+            });
+        });
     }
 
     /// Weighs items sold by the kilogram.
