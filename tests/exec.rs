@@ -496,3 +496,16 @@ fn fuel_prices_are_a_managers_and_a_fill_keeps_the_price_the_pump_showed() {
     assert_eq!(ok(&a[7])["ticket"]["lines"][0]["unit_price"], "1.739");
     assert!(err(&a[8]).contains("does not match"));
 }
+
+#[test]
+fn a_no_sale_is_journaled() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmds = login_and_shift("1111");
+    cmds.extend([json!({"cmd":"no_sale"}), json!({"cmd":"add","sku":"BEV-0001"}), json!({"cmd":"no_sale"})]);
+    let a = exec(dir.path(), None, &cmds);
+    ok(&a[2]);
+    assert!(err(&a[4]).contains("finish or cancel"));
+    let n: i64 =
+        db(dir.path()).query_row("SELECT COUNT(*) FROM journal WHERE kind = 'no_sale'", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1);
+}

@@ -112,3 +112,40 @@ fn receipts_print_the_drawer_kicks_and_paper_out_is_queued_then_reprinted_once()
     stop.store(true, Ordering::SeqCst);
     sim.join().unwrap();
 }
+
+#[test]
+fn printers_on_tcp_port_9100_and_files() {
+    use std::io::{Read, Write};
+    // A network printer: a real TCP server on loopback that speaks ESC/POS.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let printed = Arc::new(Mutex::new(SimPrinter::new()));
+    let p = printed.clone();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 512];
+        while let Ok(n) = stream.read(&mut buf) {
+            if n == 0 {
+                return;
+            }
+            let answer = p.lock().unwrap().on_bytes(&buf[..n]);
+            if !answer.is_empty() {
+                stream.write_all(&answer).unwrap();
+            }
+        }
+    });
+    let printer = Printer::open(&format!("tcp://{addr}")).unwrap();
+    let job = till_hardware::escpos::Job::new().line("over TCP").cut();
+    assert_eq!(printer.print(job.bytes().to_vec()), PrintResult::Printed);
+    assert_eq!(printed.lock().unwrap().text(), ["over TCP"]);
+
+    // A file: the bytes are appended; there is nobody to confirm.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("receipts.bin");
+    let printer = Printer::open(&format!("file://{}", path.display())).unwrap();
+    assert_eq!(printer.print(job.bytes().to_vec()), PrintResult::Printed);
+    assert_eq!(printer.print(job.bytes().to_vec()), PrintResult::Printed);
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(bytes.len(), 2 * job.bytes().len());
+    assert!(Printer::open("/dev/nonexistent-printer").is_err());
+}

@@ -43,6 +43,8 @@ type Request = (Vec<u8>, bool, Sender<PrintResult>);
 #[derive(Clone)]
 pub struct Printer {
     tx: Sender<Request>,
+    /// Whether the printer can be asked for its status (not through a file).
+    confirm: bool,
 }
 
 impl Printer {
@@ -58,13 +60,42 @@ impl Printer {
                 }
             })
             .ok();
-        Printer { tx }
+        Printer { tx, confirm: true }
+    }
+
+    /// A printer that cannot answer (a file or a one-way spool): jobs are written, not confirmed.
+    pub fn start_unconfirmed<P: Read + Write + Send + 'static>(port: P) -> Printer {
+        Printer { confirm: false, ..Printer::start(port) }
+    }
+
+    /// Opens a printer by its configured address: a serial port path, `tcp://HOST:PORT` (raw
+    /// port 9100 printers) or `file:///PATH` (the job bytes are appended to the file).
+    pub fn open(spec: &str) -> std::io::Result<Printer> {
+        if let Some(addr) = spec.strip_prefix("tcp://") {
+            use std::net::ToSocketAddrs;
+            let sock = addr
+                .to_socket_addrs()?
+                .next()
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("no address for {addr}")))?;
+            let stream = std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2))?;
+            stream.set_read_timeout(Some(Duration::from_millis(5)))?;
+            return Ok(Printer::start(stream));
+        }
+        if let Some(path) = spec.strip_prefix("file://") {
+            let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+            return Ok(Printer::start_unconfirmed(FileSink(file)));
+        }
+        let port = serialport::new(spec, 9600)
+            .timeout(Duration::from_millis(5))
+            .open_native()
+            .map_err(|e| std::io::Error::other(format!("{spec}: {e}")))?;
+        Ok(Printer::start(port))
     }
 
     /// Sends a job; the answer arrives on the returned channel.
     pub fn submit(&self, bytes: Vec<u8>) -> Receiver<PrintResult> {
         let (reply, rx) = mpsc::channel();
-        if self.tx.send((bytes, true, reply.clone())).is_err() {
+        if self.tx.send((bytes, self.confirm, reply.clone())).is_err() {
             let _ = reply.send(PrintResult::Failed("printer thread stopped".into()));
         }
         rx
@@ -107,4 +138,22 @@ fn print<P: Read + Write>(port: &mut P, bytes: &[u8], confirm: bool) -> PrintRes
         }
     }
     PrintResult::Failed("no_answer".into())
+}
+
+/// A file that takes print jobs; it never answers.
+struct FileSink(std::fs::File);
+
+impl Read for FileSink {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Ok(0)
+    }
+}
+
+impl Write for FileSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }

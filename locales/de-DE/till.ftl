@@ -46,6 +46,7 @@ shift-closed = Schicht abgeschlossen: Soll { $expected }, gezählt { $counted },
 sign-out = Abmelden
 
 ## Sale
+sale-no-sale = Kasse öffnen
 sale-empty = Artikel scannen oder antippen
 sale-subtotal = Zwischensumme
 sale-discount = Rabatt

@@ -46,6 +46,7 @@ shift-closed = Shift closed: expected { $expected }, counted { $counted }, diffe
 sign-out = Sign out
 
 ## Sale
+sale-no-sale = Open drawer
 sale-empty = Scan an item or tap a product
 sale-subtotal = Subtotal
 sale-discount = Discount

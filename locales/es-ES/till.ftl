@@ -46,6 +46,7 @@ shift-closed = Turno cerrado: esperado { $expected }, contado { $counted }, dife
 sign-out = Cerrar sesión
 
 ## Sale
+sale-no-sale = Abrir cajón
 sale-empty = Escanee un artículo o toque un producto
 sale-subtotal = Subtotal
 sale-discount = Descuento

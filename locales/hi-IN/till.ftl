@@ -46,6 +46,7 @@ shift-closed = शिफ़्ट बंद: अपेक्षित { $expecte
 sign-out = साइन आउट
 
 ## Sale
+sale-no-sale = दराज़ खोलें
 sale-empty = सामान स्कैन करें या उत्पाद चुनें
 sale-subtotal = उप-योग
 sale-discount = छूट

@@ -46,6 +46,7 @@ shift-closed = Sif ditutup: seharusnya { $expected }, dihitung { $counted }, sel
 sign-out = Keluar
 
 ## Sale
+sale-no-sale = Buka laci
 sale-empty = Pindai barang atau ketuk produk
 sale-subtotal = Subtotal
 sale-discount = Diskon

@@ -48,6 +48,8 @@ pub enum After {
     PriceSet,
     /// The reprint queue came back.
     Reprints,
+    /// A "no sale" was journaled: open the drawer.
+    NoSale,
     /// Print the queued receipts.
     ReprintAll,
 }
@@ -911,6 +913,8 @@ impl Gui {
         let w = with.clone();
         api.on_pay(move || w(&|g| g.pay()));
         let w = with.clone();
+        api.on_no_sale(move || w(&|g| g.send(Command::NoSale, After::NoSale)));
+        let w = with.clone();
         api.on_pump_tapped(move |n| w(&|g| g.pump_tapped(n.clamp(0, 255) as u8)));
         let w = with.clone();
         api.on_pump_more(move |n| w(&|g| g.pump_more(n.clamp(0, 255) as u8)));
@@ -1256,6 +1260,12 @@ impl Gui {
         };
         match after {
             After::Quiet => return,
+            After::NoSale => {
+                if let Some(p) = self.printer.borrow().as_ref() {
+                    p.kick_drawer();
+                }
+                return;
+            }
             After::Reprints | After::ReprintAll => {
                 let list = out.reprints.clone().unwrap_or_default();
                 self.reprint_count.set(list.len());

@@ -128,6 +128,8 @@ pub enum Command {
         #[serde(default)]
         detail: serde_json::Value,
     },
+    /// Opens the cash drawer without a sale ("no sale"): journaled with the user.
+    NoSale,
     /// A receipt did not print: keep it for a reprint.
     QueueReprint {
         receipt_no: i64,
@@ -337,6 +339,17 @@ impl Session {
                 self.reprints()
             }
             Command::Reprints => self.reprints(),
+            Command::NoSale => {
+                let (user, shift) = self.selling(Permission::Sell, "open the drawer")?;
+                if !self.ticket.lines.is_empty() {
+                    return Err(ServiceError::TicketOpen);
+                }
+                let payload = serde_json::json!({ "user_id": user.id, "shift_id": shift.id });
+                let (at, _) = now();
+                let terminal = self.config.terminal_id.clone();
+                self.store.journal_event("no_sale", &payload, &terminal, &at)?;
+                Ok(Outcome::default())
+            }
             Command::Reprinted { id } => {
                 let (at, _) = now();
                 self.store.reprinted(id, &at)?;
