@@ -69,6 +69,9 @@ pub fn parse_i201(reply: &[u8]) -> Result<Inventory, TlsError> {
     if body.starts_with(b"9999") {
         return Err(TlsError::UnknownCommand);
     }
+    if !body.is_ascii() {
+        return Err(TlsError::Malformed("not ASCII".into()));
+    }
     let text = std::str::from_utf8(body).map_err(|_| TlsError::Malformed("not ASCII".into()))?;
     let amp = text.rfind("&&").ok_or_else(|| TlsError::Malformed("no && before the checksum".into()))?;
     let found =
@@ -203,6 +206,10 @@ mod tests {
         assert!(matches!(parse_i201(&bad), Err(TlsError::BadChecksum { .. })));
         assert_eq!(parse_i201(b"\x019999FF1B\x03"), Err(TlsError::UnknownCommand));
         assert_eq!(parse_i201(b"i201"), Err(TlsError::Framing));
+        assert_eq!(
+            parse_i201("\u{1}i20100ééééééééééééé&&0000\u{3}".as_bytes()),
+            Err(TlsError::Malformed("not ASCII".into()))
+        );
     }
 
     #[test]
