@@ -190,7 +190,9 @@ impl SimPrinter {
                         let (cn, fun) = (b.get(5).copied(), b.get(6).copied());
                         if b[2] == b'k' && cn == Some(49) {
                             match fun {
-                                Some(80) => self.qr = Some(String::from_utf8_lossy(&b[8..5 + len]).to_string()),
+                                Some(80) if len >= 3 => {
+                                    self.qr = Some(String::from_utf8_lossy(&b[8..5 + len]).to_string())
+                                }
                                 Some(81) => {
                                     if let Some(q) = self.qr.take() {
                                         if !self.paper_out {
@@ -264,6 +266,13 @@ mod tests {
         assert!(!fits_code_page("नमस्ते"));
         assert_eq!(cp858('€'), Some(0xD5));
         assert_eq!(cp858('é'), Some(0x82));
+    }
+
+    #[test]
+    fn garbage_never_panics_the_decoder() {
+        let mut p = SimPrinter::new();
+        p.on_bytes(&[GS, b'(', b'k', 1, 0, 49, 80, GS, b'(', b'k', 0, 0, 49, 81, ESC, 0xFF, DLE, 0, 0, 0x99, LF]);
+        assert_eq!(p.text().len(), 1);
     }
 
     #[test]
