@@ -740,3 +740,59 @@ pub fn scale_weigh(port: &str) -> anyhow::Result<()> {
     println!("{kg} kg");
     Ok(())
 }
+
+/// Opens a configured serial device; a port that cannot be opened is reported and left out.
+fn open_serial(port: &str, timeout_ms: u64, what: &str) -> Option<TTYPort> {
+    match serialport::new(port, 9600).timeout(Duration::from_millis(timeout_ms)).open_native() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            eprintln!("till: cannot open the {what} on {port}: {e}");
+            None
+        }
+    }
+}
+
+/// The devices of the window: simulated in demo mode, else those the configuration names. A
+/// device that cannot be opened is reported, and Till runs without it.
+pub fn open_devices(cfg: &crate::config::Config) -> anyhow::Result<crate::gui::Devices> {
+    if cfg.demo {
+        return Ok(crate::gui::Devices {
+            forecourt: Some(demo_forecourt(&cfg.fuel_grades)?),
+            tanks: Some(demo_tanks()?),
+            printer: Some(demo_printer()?),
+            display: Some(demo_display()?),
+            scale: Some(demo_scale()?),
+            scanner: None,
+        });
+    }
+    let forecourt = cfg.forecourt.as_ref().and_then(|f| match site_forecourt(f, &cfg.fuel_grades) {
+        Ok(fc) => Some(fc),
+        Err(e) => {
+            eprintln!("till: {e:#}; the pumps are not available");
+            None
+        }
+    });
+    let printer = cfg.printer_port.as_ref().and_then(|spec| match crate::printer::Printer::open(spec) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            eprintln!("till: cannot open the receipt printer {spec}: {e}");
+            None
+        }
+    });
+    Ok(crate::gui::Devices {
+        forecourt,
+        tanks: cfg
+            .tank_gauge_port
+            .as_deref()
+            .and_then(|p| open_serial(p, 20, "tank gauge"))
+            .map(|p| crate::tanks::TankMonitor::start(p, Duration::from_secs(30))),
+        printer,
+        display: cfg
+            .display
+            .as_ref()
+            .and_then(|(port, protocol)| open_serial(port, 50, "customer display").map(|p| (p, *protocol)))
+            .map(|(p, protocol)| crate::display::CustomerDisplay::start(p, protocol)),
+        scale: cfg.scale_port.as_deref().and_then(|p| open_serial(p, 5, "scale")).map(crate::scale::Scale::start),
+        scanner: cfg.scanner_port.as_deref().and_then(|p| open_serial(p, 50, "scanner")),
+    })
+}

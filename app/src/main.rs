@@ -222,87 +222,8 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
         None => {
             let session = open_session(&cli)?;
             let fullscreen = cli.fullscreen || session.config().fullscreen;
-            // Demo mode simulates its pumps and tanks in-process; a configured site opens its
-            // pump line and tank gauge. A device that cannot be opened is reported, and Till
-            // runs without it.
-            let cfg = session.config();
-            let forecourt = match (&cfg.forecourt, cfg.demo) {
-                (_, true) => Some(till::hw::demo_forecourt(&cfg.fuel_grades)?),
-                (Some(f), false) => match till::hw::site_forecourt(f, &cfg.fuel_grades) {
-                    Ok(fc) => Some(fc),
-                    Err(e) => {
-                        eprintln!("till: {e:#}; the pumps are not available");
-                        None
-                    }
-                },
-                (None, false) => None,
-            };
-            let tanks = match (&cfg.tank_gauge_port, cfg.demo) {
-                (_, true) => Some(till::hw::demo_tanks()?),
-                (Some(port), false) => {
-                    match serialport::new(port, 9600).timeout(std::time::Duration::from_millis(20)).open_native() {
-                        Ok(p) => Some(till::tanks::TankMonitor::start(p, std::time::Duration::from_secs(30))),
-                        Err(e) => {
-                            eprintln!("till: cannot open the tank gauge on {port}: {e}");
-                            None
-                        }
-                    }
-                }
-                (None, false) => None,
-            };
-            let printer = match (&cfg.printer_port, cfg.demo) {
-                (_, true) => Some(till::hw::demo_printer()?),
-                (Some(port), false) => {
-                    match serialport::new(port, 9600).timeout(std::time::Duration::from_millis(5)).open_native() {
-                        Ok(p) => Some(till::printer::Printer::start(p)),
-                        Err(e) => {
-                            eprintln!("till: cannot open the receipt printer on {port}: {e}");
-                            None
-                        }
-                    }
-                }
-                (None, false) => None,
-            };
-            let display = match (&cfg.display, cfg.demo) {
-                (_, true) => Some(till::hw::demo_display()?),
-                (Some((port, protocol)), false) => {
-                    match serialport::new(port, 9600).timeout(std::time::Duration::from_millis(50)).open_native() {
-                        Ok(p) => Some(till::display::CustomerDisplay::start(p, *protocol)),
-                        Err(e) => {
-                            eprintln!("till: cannot open the customer display on {port}: {e}");
-                            None
-                        }
-                    }
-                }
-                (None, false) => None,
-            };
-            let scale = match (&cfg.scale_port, cfg.demo) {
-                (_, true) => Some(till::hw::demo_scale()?),
-                (Some(port), false) => {
-                    match serialport::new(port, 9600).timeout(std::time::Duration::from_millis(5)).open_native() {
-                        Ok(p) => Some(till::scale::Scale::start(p)),
-                        Err(e) => {
-                            eprintln!("till: cannot open the scale on {port}: {e}");
-                            None
-                        }
-                    }
-                }
-                (None, false) => None,
-            };
+            let devices = till::hw::open_devices(session.config())?;
             let options = till::gui::Options { fullscreen, exit_after_first_frame: cli.exit_after_first_frame };
-            let scanner = match &cfg.scanner_port {
-                Some(port) => {
-                    match serialport::new(port, 9600).timeout(std::time::Duration::from_millis(50)).open_native() {
-                        Ok(p) => Some(p),
-                        Err(e) => {
-                            eprintln!("till: cannot open the scanner on {port}: {e}");
-                            None
-                        }
-                    }
-                }
-                None => None,
-            };
-            let devices = till::gui::Devices { forecourt, tanks, printer, display, scale, scanner };
             till::gui::run(session, devices, options, started).map_err(|e| {
                 anyhow::anyhow!("{e:#}\nTill needs a display for its screens (set DISPLAY, or run it under Xvfb); `till console` runs without one.")
             })?;

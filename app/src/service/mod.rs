@@ -603,6 +603,15 @@ impl Session {
             .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{code}'")))
     }
 
+    /// An earlier sale to pay back against; only with no ticket open.
+    fn earlier_sale(&self, receipt_no: i64) -> Result<(i64, SaleRecord), ServiceError> {
+        if !self.ticket.lines.is_empty() {
+            return Err(ServiceError::TicketOpen);
+        }
+        let id = self.store.sale_id(self.terminal(), receipt_no)?.ok_or(ServiceError::NoSuchSale(receipt_no))?;
+        Ok((id, self.store.sale_by_id(id, &self.config.pricing.currency)?))
+    }
+
     /// What of an earlier sale can still be paid back, by card and in cash.
     fn refundable(&self, id: i64, orig: &SaleRecord) -> Result<(Decimal, Decimal), ServiceError> {
         let cur = &self.config.pricing.currency;
@@ -702,12 +711,7 @@ impl Session {
         amount: Decimal,
     ) -> Result<Outcome, ServiceError> {
         self.selling(Permission::Sell, "sell")?;
-        if !self.ticket.lines.is_empty() {
-            return Err(ServiceError::TicketOpen);
-        }
-        let cur = self.config.pricing.currency.clone();
-        let id = self.store.sale_id(self.terminal(), receipt_no)?.ok_or(ServiceError::NoSuchSale(receipt_no))?;
-        let orig = self.store.sale_by_id(id, &cur)?;
+        let (id, orig) = self.earlier_sale(receipt_no)?;
         let prepay = orig
             .lines
             .iter()
@@ -930,12 +934,7 @@ impl Session {
     /// back to the card first and the rest in cash, never more than was paid.
     fn refund(&mut self, receipt_no: i64, lines: Option<Vec<usize>>) -> Result<Outcome, ServiceError> {
         self.selling(Permission::Refund, "give refunds")?;
-        if !self.ticket.lines.is_empty() {
-            return Err(ServiceError::TicketOpen);
-        }
-        let cur = self.config.pricing.currency.clone();
-        let id = self.store.sale_id(self.terminal(), receipt_no)?.ok_or(ServiceError::NoSuchSale(receipt_no))?;
-        let orig = self.store.sale_by_id(id, &cur)?;
+        let (id, orig) = self.earlier_sale(receipt_no)?;
         if orig.kind != "sale" {
             return Err(ServiceError::Invalid(format!("receipt {receipt_no} is a refund; it cannot be refunded")));
         }
