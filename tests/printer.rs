@@ -134,7 +134,7 @@ fn printers_on_tcp_port_9100_and_files() {
             }
         }
     });
-    let printer = Printer::open(&format!("tcp://{addr}")).unwrap();
+    let printer = Printer::open(&format!("tcp://{addr}"));
     let job = till_hardware::escpos::Job::new().line("over TCP").cut();
     assert_eq!(printer.print(job.bytes().to_vec()), PrintResult::Printed);
     assert_eq!(printed.lock().unwrap().text(), ["over TCP"]);
@@ -142,10 +142,72 @@ fn printers_on_tcp_port_9100_and_files() {
     // A file: the bytes are appended; there is nobody to confirm.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("receipts.bin");
-    let printer = Printer::open(&format!("file://{}", path.display())).unwrap();
+    let printer = Printer::open(&format!("file://{}", path.display()));
     assert_eq!(printer.print(job.bytes().to_vec()), PrintResult::Printed);
     assert_eq!(printer.print(job.bytes().to_vec()), PrintResult::Printed);
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(bytes.len(), 2 * job.bytes().len());
-    assert!(Printer::open("/dev/nonexistent-printer").is_err());
+    // A printer that is not there: the job fails as "offline" and the printer shows offline.
+    let missing = Printer::open("/dev/nonexistent-printer");
+    assert_eq!(missing.print(job.bytes().to_vec()), PrintResult::Failed("offline".into()));
+    assert!(!missing.health.get().online);
+}
+
+#[test]
+fn devanagari_receipt_text_prints_as_raster_images_from_the_ui_fonts() {
+    let config = Config::demo().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = Session::open(config.clone(), dir.path()).unwrap();
+    for c in [
+        json!({"cmd":"login","pin":"1111"}),
+        json!({"cmd":"open_shift","float":"0"}),
+        json!({"cmd":"add","sku":"BEV-0001","qty":"2"}),
+    ] {
+        session.execute(cmd(c)).unwrap();
+    }
+    let sale = session.execute(cmd(json!({"cmd":"tender","method":"cash","amount":"10.00"}))).unwrap().sale.unwrap();
+    let mut i18n = I18n::new().unwrap();
+    assert!(i18n.set_language("hi-IN"));
+    let layout = till::receipt::layout(&sale, &config.store, &i18n, &config.pricing.currency, 48);
+    let devanagari = layout
+        .iter()
+        .filter(|l| match l {
+            till::receipt::ReceiptLine::Text(t) | till::receipt::ReceiptLine::Title(t) => {
+                !till_hardware::escpos::fits_code_page(t)
+            }
+            _ => false,
+        })
+        .count();
+    assert!(devanagari > 3, "the hi-IN receipt has Devanagari lines");
+
+    let job = receipt_job(&sale, &config.store, &i18n, &config.pricing.currency, 48, false);
+    // Kept for looking at (`target/screenshots/receipt-hi-IN.escpos`).
+    if std::fs::create_dir_all("../target/screenshots").is_ok() {
+        let _ = std::fs::write("../target/screenshots/receipt-hi-IN.escpos", job.bytes());
+    }
+    let mut p = SimPrinter::new();
+    p.on_bytes(job.bytes());
+    // Nothing comes out as '?': what the code page cannot show is an image, 576 dots wide
+    // (80 mm), with ink in it; what it can show (the item name, the QR payload) is still text.
+    assert!(p.text().iter().all(|l| !l.contains('?')), "{:?}", p.text());
+    let images: Vec<_> = p
+        .out
+        .iter()
+        .filter_map(|e| match e {
+            Printed::Image { width, height, black } => Some((*width, *height, *black)),
+            _ => None,
+        })
+        .collect();
+    assert!(!images.is_empty());
+    assert!(images.iter().all(|(w, h, black)| *w <= 576 && *h > 0 && *black > 0), "{images:?}");
+    assert!(images.iter().any(|(w, _, _)| *w == 576));
+    assert!(p.out.iter().any(|e| matches!(e, Printed::Qr(q) if q.contains(&sale.receipt_no.to_string()))));
+    assert!(p.out.contains(&Printed::Cut));
+
+    // The same sale in English needs no image at all.
+    let en = I18n::new().unwrap();
+    let job = receipt_job(&sale, &config.store, &en, &config.pricing.currency, 48, false);
+    let mut p = SimPrinter::new();
+    p.on_bytes(job.bytes());
+    assert!(!p.out.iter().any(|e| matches!(e, Printed::Image { .. })));
 }

@@ -15,12 +15,13 @@ fn codes_from_a_serial_scanner_are_scanned() {
     scanner_end.set_timeout(Duration::from_millis(2)).unwrap();
     till_end.set_timeout(Duration::from_millis(2)).unwrap();
     let (tx, rx) = mpsc::channel();
-    till::scanner::start(till_end, move |code| {
+    let scanner = till::scanner::Scanner::start(till_end, move |code| {
         let _ = tx.send(code);
     });
     scanner_end.write_all(b"4006381333931\r90162602\r\n4006381333932\r").unwrap();
     let codes: Vec<String> = (0..3).map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap()).collect();
     assert_eq!(codes, ["4006381333931", "90162602", "4006381333932"]);
+    assert!(scanner.health.get().online);
 
     let dir = tempfile::tempdir().unwrap();
     let mut session = Session::open(Config::demo().unwrap(), dir.path()).unwrap();

@@ -563,3 +563,101 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         scanner_port: raw.scanner.map(|p| p.port).filter(|p| !p.trim().is_empty()),
     })
 }
+
+/// Checks a device address as typed on the device settings screen (or in the configuration): a
+/// serial port path (`/dev/ttyUSB0`, `/dev/serial/by-id/...`, `COM3`), and for the printer also
+/// `tcp://HOST:PORT` or `file:///PATH`. An empty address means "not attached".
+pub fn check_device_port(device: &str, port: &str, protocol: Option<&str>) -> Result<(), String> {
+    if !["printer", "display", "scale", "scanner"].contains(&device) {
+        return Err(format!("no device is called '{device}'"));
+    }
+    if port.len() > 256 || port.chars().any(char::is_control) || port.trim() != port {
+        return Err(format!("'{}' is not a port address", port.escape_debug()));
+    }
+    let serial = |p: &str| {
+        p.starts_with('/') && !p.ends_with('/')
+            || p.len() > 3 && p[..3].eq_ignore_ascii_case("COM") && p[3..].chars().all(|c| c.is_ascii_digit())
+    };
+    let ok = port.is_empty()
+        || serial(port)
+        || device == "printer"
+            && (port.strip_prefix("file://").is_some_and(|p| p.starts_with('/') && p.len() > 1)
+                || port.strip_prefix("tcp://").is_some_and(|a| {
+                    a.rsplit_once(':')
+                        .is_some_and(|(host, p)| !host.is_empty() && p.parse::<u16>().is_ok_and(|n| n > 0))
+                }));
+    if !ok {
+        return Err(if device == "printer" {
+            format!("'{port}' is neither a serial port (/dev/..., COMn), tcp://HOST:PORT nor file:///PATH")
+        } else {
+            format!("'{port}' is not a serial port (/dev/..., COMn)")
+        });
+    }
+    match (device, protocol) {
+        ("display", Some(p)) => p.parse::<till_hardware::display::Protocol>().map(|_| ()).map_err(|e| e.to_string()),
+        ("display", None) => Ok(()),
+        (_, None) => Ok(()),
+        (_, Some(p)) => Err(format!("the {device} has no protocol to choose ('{p}')")),
+    }
+}
+
+impl Config {
+    /// Applies the devices assigned on the device settings screen over the configuration's.
+    pub fn apply_device_settings(&mut self, settings: &[crate::store::DeviceSetting]) {
+        for d in settings {
+            if check_device_port(&d.device, &d.port, d.protocol.as_deref()).is_err() {
+                tracing::warn!("ignoring the stored {} setting '{}'", d.device, d.port);
+                continue;
+            }
+            let port = Some(d.port.clone()).filter(|p| !p.is_empty());
+            match d.device.as_str() {
+                "printer" => self.printer_port = port,
+                "display" => {
+                    let protocol = d
+                        .protocol
+                        .as_deref()
+                        .and_then(|p| p.parse().ok())
+                        .or(self.display.as_ref().map(|(_, p)| *p))
+                        .unwrap_or(till_hardware::display::Protocol::Epson);
+                    self.display = port.map(|p| (p, protocol));
+                }
+                "scale" => self.scale_port = port,
+                _ => self.scanner_port = port,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod device_port_tests {
+    use super::check_device_port as check;
+
+    #[test]
+    fn device_addresses() {
+        for (dev, port) in [
+            ("printer", "/dev/ttyUSB0"),
+            ("printer", "tcp://192.168.1.50:9100"),
+            ("printer", "file:///var/spool/till/receipts.bin"),
+            ("scale", "/dev/serial/by-id/usb-Mettler_Toledo-if00"),
+            ("scanner", "COM3"),
+            ("display", ""),
+        ] {
+            assert_eq!(check(dev, port, None), Ok(()), "{dev} {port}");
+        }
+        for (dev, port) in [
+            ("printer", "tcp://host"),
+            ("printer", "tcp://:9100"),
+            ("printer", "tcp://host:99999"),
+            ("scale", "tcp://host:9100"),
+            ("display", "ttyUSB0"),
+            ("scanner", "/dev/tty\n"),
+            ("scanner", " /dev/ttyS0"),
+            ("drawer", "/dev/ttyS0"),
+        ] {
+            assert!(check(dev, port, None).is_err(), "{dev} {port:?}");
+        }
+        assert_eq!(check("display", "/dev/ttyS1", Some("cd5220")), Ok(()));
+        assert!(check("display", "/dev/ttyS1", Some("vfd")).is_err());
+        assert!(check("scale", "/dev/ttyS1", Some("epson")).is_err());
+    }
+}

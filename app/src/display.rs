@@ -5,9 +5,11 @@
 use crate::domain::money::Currency;
 use crate::domain::record::{SaleRecord, TicketRecord};
 use crate::i18n::I18n;
+use crate::link::{Health, Link};
 use rust_decimal::Decimal;
-use std::io::Write;
-use std::sync::mpsc::{self, Sender};
+use std::io::{Read, Write};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::time::Duration;
 use till_hardware::display::{self, Protocol, WIDTH};
 
 /// Two lines of text.
@@ -49,22 +51,58 @@ pub fn welcome_frame(i18n: &I18n, store_name: &str) -> Frame {
 #[derive(Clone)]
 pub struct CustomerDisplay {
     tx: Sender<Frame>,
+    pub health: Health,
 }
 
 impl CustomerDisplay {
-    pub fn start<P: Write + Send + 'static>(mut port: P, protocol: Protocol) -> CustomerDisplay {
+    /// A display on a port that is already open (demo mode, tests).
+    pub fn start<P: Read + Write + Send + 'static>(port: P, protocol: Protocol) -> CustomerDisplay {
+        CustomerDisplay::on_link(Link::fixed(port, "customer display"), protocol)
+    }
+
+    /// A display on a configured serial port; shown offline while the port is gone, and given
+    /// the current text again when it comes back.
+    pub fn open(spec: &str, protocol: Protocol) -> CustomerDisplay {
+        CustomerDisplay::on_link(Link::new(spec, 9600, Duration::from_millis(50)), protocol)
+    }
+
+    fn on_link(mut link: Link, protocol: Protocol) -> CustomerDisplay {
         let (tx, rx) = mpsc::channel::<Frame>();
+        let health = Health::default();
+        let h = health.clone();
         std::thread::Builder::new()
             .name("till-display".into())
             .spawn(move || {
-                while let Ok((upper, lower)) = rx.recv() {
-                    if let Err(e) = port.write_all(&display::show(protocol, &upper, &lower)) {
-                        tracing::warn!("customer display: {e}");
+                let mut shown: Option<Frame> = None;
+                let mut stale = true;
+                loop {
+                    match rx.recv_timeout(Duration::from_millis(500)) {
+                        Ok(frame) => {
+                            shown = Some(frame);
+                            stale = true;
+                        }
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Err(RecvTimeoutError::Disconnected) => return,
                     }
+                    link.check_vanished();
+                    let reopened = !link.is_open();
+                    let Some(port) = link.port() else {
+                        h.offline();
+                        continue;
+                    };
+                    if let (true, Some((upper, lower))) = (stale || reopened, &shown) {
+                        if let Err(e) = port.write_all(&display::show(protocol, upper, lower)) {
+                            link.lost(e.to_string());
+                            h.offline();
+                            continue;
+                        }
+                        stale = false;
+                    }
+                    h.online("ready");
                 }
             })
             .ok();
-        CustomerDisplay { tx }
+        CustomerDisplay { tx, health }
     }
 
     pub fn show(&self, frame: Frame) {

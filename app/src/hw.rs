@@ -466,6 +466,42 @@ pub fn demo_tanks() -> anyhow::Result<crate::tanks::TankMonitor> {
     Ok(crate::tanks::TankMonitor::start(till_end, Duration::from_secs(5)))
 }
 
+/// A simulator's pseudo-terminal: the simulator's end, the end Till opens (kept open so the pty
+/// lives) and its path; with `link`, the path is also reachable as that symbolic link, which is
+/// removed when the simulator ends.
+struct SimPty {
+    sim_end: TTYPort,
+    _other: TTYPort,
+    path: String,
+    link: Option<std::path::PathBuf>,
+}
+
+impl SimPty {
+    fn new(link: Option<&std::path::Path>) -> anyhow::Result<SimPty> {
+        let (mut sim_end, other) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
+        let path = other.name().context("the pseudo-terminal has no name")?;
+        sim_end.set_timeout(Duration::from_millis(5))?;
+        if let Some(l) = link {
+            let _ = std::fs::remove_file(l);
+            std::os::unix::fs::symlink(&path, l).with_context(|| format!("cannot create the link {}", l.display()))?;
+        }
+        Ok(SimPty { sim_end, _other: other, path, link: link.map(|l| l.to_path_buf()) })
+    }
+
+    /// The simulator's end, a second handle on the same pty.
+    fn sim_end(&self) -> anyhow::Result<TTYPort> {
+        Ok(self.sim_end.try_clone_native()?)
+    }
+}
+
+impl Drop for SimPty {
+    fn drop(&mut self) {
+        if let Some(l) = &self.link {
+            let _ = std::fs::remove_file(l);
+        }
+    }
+}
+
 /// A simulated ESC/POS printer on a pty: prints decoded receipts to `out` and answers status
 /// requests; `paper` says whether paper is loaded (shared with the operator).
 fn serve_printer(mut port: TTYPort, printer: Arc<Mutex<till_hardware::escpos::SimPrinter>>, echo: bool) {
@@ -511,38 +547,41 @@ pub fn demo_printer() -> anyhow::Result<crate::printer::Printer> {
 }
 
 /// `till sim printer`: a simulated ESC/POS printer on a pty; prints what it receives as text.
-/// Operator commands on stdin: `paper out`, `paper in`, `quit`.
-pub fn sim_printer() -> anyhow::Result<()> {
-    let (mut sim_end, other) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
-    let path = other.name().context("the pseudo-terminal has no name")?;
-    sim_end.set_timeout(Duration::from_millis(5))?;
+/// Operator commands on stdin: `paper out`, `paper in`, `cover open`, `cover close`,
+/// `drawer close`, `quit`.
+pub fn sim_printer(link: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let pty = SimPty::new(link)?;
     let printer = Arc::new(Mutex::new(till_hardware::escpos::SimPrinter::new()));
-    println!("{path}");
-    eprintln!("simulated ESC/POS printer on {path}. Commands: paper out | paper in | quit");
+    println!("{}", pty.path);
+    eprintln!(
+        "simulated ESC/POS printer on {}. Commands: paper out | paper in | cover open | cover close | drawer close | quit",
+        pty.path
+    );
     let p = printer.clone();
-    std::thread::spawn(move || {
-        let _keep = other;
-        serve_printer(sim_end, p, true)
-    });
+    let sim_end = pty.sim_end()?;
+    std::thread::spawn(move || serve_printer(sim_end, p, true));
     for input in std::io::stdin().lock().lines() {
         let input = input?;
+        let mut p = printer.lock().map_err(|_| anyhow::anyhow!("simulator state poisoned"))?;
         match input.trim() {
             "quit" | "exit" => break,
-            "paper out" => {
-                if let Ok(mut p) = printer.lock() {
-                    p.paper_out = true;
-                }
-                println!("paper out");
+            "paper out" => p.paper_out = true,
+            "paper in" => p.paper_out = false,
+            "cover open" => p.cover_open = true,
+            "cover close" => p.cover_open = false,
+            "drawer close" => p.drawer_open = false,
+            "" => continue,
+            _ => {
+                println!("commands: paper out | paper in | cover open | cover close | drawer close | quit");
+                continue;
             }
-            "paper in" => {
-                if let Ok(mut p) = printer.lock() {
-                    p.paper_out = false;
-                }
-                println!("paper loaded");
-            }
-            "" => {}
-            _ => println!("commands: paper out | paper in | quit"),
         }
+        println!(
+            "paper {}, cover {}, drawer {}",
+            if p.paper_out { "out" } else { "in" },
+            if p.cover_open { "open" } else { "closed" },
+            if p.drawer_open { "open" } else { "closed" }
+        );
     }
     Ok(())
 }
@@ -625,21 +664,48 @@ pub fn demo_display() -> anyhow::Result<crate::display::CustomerDisplay> {
 }
 
 /// `till sim display`: a simulated 2x20 display on a pty that prints its framebuffer.
-pub fn sim_display() -> anyhow::Result<()> {
-    let (mut sim_end, other) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
-    let path = other.name().context("the pseudo-terminal has no name")?;
-    sim_end.set_timeout(Duration::from_millis(5))?;
-    println!("{path}");
-    eprintln!("simulated 2x20 customer display (Epson and CD5220) on {path}. Ctrl-D ends.");
+pub fn sim_display(link: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let pty = SimPty::new(link)?;
+    println!("{}", pty.path);
+    eprintln!("simulated 2x20 customer display (Epson and CD5220) on {}. Ctrl-D ends.", pty.path);
     let d = Arc::new(Mutex::new(till_hardware::display::SimDisplay::new()));
-    std::thread::spawn(move || {
-        let _keep = other;
-        serve_display(sim_end, d, true)
-    });
+    let sim_end = pty.sim_end()?;
+    std::thread::spawn(move || serve_display(sim_end, d, true));
     for line in std::io::stdin().lock().lines() {
         if line?.trim() == "quit" {
             break;
         }
+    }
+    Ok(())
+}
+
+/// `till sim scanner`: a simulated serial scanner on a pty; each code typed on stdin is sent
+/// with CR. `valid` and `invalid` send demo codes with a right and a wrong check digit.
+pub fn sim_scanner(link: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let pty = SimPty::new(link)?;
+    println!("{}", pty.path);
+    eprintln!("simulated barcode scanner on {}. Type a code, or valid | invalid | quit", pty.path);
+    let mut port = pty.sim_end()?;
+    // Codes with a right check digit (from the demo catalog) and the same with a wrong one.
+    let valid = ["4006381333931", "4385425550344", "90162602"];
+    let mut n = 0usize;
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        let code = match line.trim() {
+            "quit" | "exit" => break,
+            "" => continue,
+            "valid" => valid[n % valid.len()].to_string(),
+            "invalid" => {
+                let v = valid[n % valid.len()];
+                let last = v.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(0);
+                format!("{}{}", &v[..v.len() - 1], (last + 1) % 10)
+            }
+            other => other.to_string(),
+        };
+        n += 1;
+        std::io::Write::write_all(&mut port, format!("{code}\r").as_bytes())
+            .context("the scanner's pseudo-terminal is closed")?;
+        println!("sent {code}");
     }
     Ok(())
 }
@@ -693,19 +759,15 @@ pub fn demo_scale() -> anyhow::Result<crate::scale::Scale> {
 
 /// `till sim scale`: a simulated MT-SICS scale on a pty. Operator commands on stdin:
 /// `put KG`, `moving KG`, `over`, `under`, `quit`.
-pub fn sim_scale() -> anyhow::Result<()> {
+pub fn sim_scale(link: Option<&std::path::Path>) -> anyhow::Result<()> {
     use till_hardware::scale::{SimScale, SimState};
-    let (mut sim_end, other) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
-    let path = other.name().context("the pseudo-terminal has no name")?;
-    sim_end.set_timeout(Duration::from_millis(5))?;
-    println!("{path}");
-    eprintln!("simulated MT-SICS scale on {path}. Commands: put KG | moving KG | over | under | quit");
+    let pty = SimPty::new(link)?;
+    println!("{}", pty.path);
+    eprintln!("simulated MT-SICS scale on {}. Commands: put KG | moving KG | over | under | quit", pty.path);
     let s = Arc::new(Mutex::new(SimScale::new(SimState::Stable(0.0))));
     let sc = s.clone();
-    std::thread::spawn(move || {
-        let _keep = other;
-        serve_scale(sim_end, sc)
-    });
+    let sim_end = pty.sim_end()?;
+    std::thread::spawn(move || serve_scale(sim_end, sc));
     for line in std::io::stdin().lock().lines() {
         let line = line?;
         let words: Vec<&str> = line.split_whitespace().collect();
@@ -759,23 +821,26 @@ pub fn open_devices(cfg: &crate::config::Config) -> anyhow::Result<crate::gui::D
         return Ok(crate::gui::Devices {
             forecourt: Some(demo_forecourt(&cfg.fuel_grades)?),
             tanks: Some(demo_tanks()?),
-            printer: Some(demo_printer()?),
-            display: Some(demo_display()?),
-            scale: Some(demo_scale()?),
-            scanner: None,
+            // A device assigned on the settings screen replaces its simulator.
+            printer: Some(match cfg.printer_port.as_deref() {
+                Some(p) => crate::printer::Printer::open(p),
+                None => demo_printer()?,
+            }),
+            display: Some(match &cfg.display {
+                Some((port, protocol)) => crate::display::CustomerDisplay::open(port, *protocol),
+                None => demo_display()?,
+            }),
+            scale: Some(match cfg.scale_port.as_deref() {
+                Some(p) => crate::scale::Scale::open(p),
+                None => demo_scale()?,
+            }),
+            scanner: cfg.scanner_port.as_deref().map(|p| crate::scanner::Scanner::open(p, crate::gui::scanned)),
         });
     }
     let forecourt = cfg.forecourt.as_ref().and_then(|f| match site_forecourt(f, &cfg.fuel_grades) {
         Ok(fc) => Some(fc),
         Err(e) => {
             eprintln!("till: {e:#}; the pumps are not available");
-            None
-        }
-    });
-    let printer = cfg.printer_port.as_ref().and_then(|spec| match crate::printer::Printer::open(spec) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            eprintln!("till: cannot open the receipt printer {spec}: {e}");
             None
         }
     });
@@ -786,13 +851,9 @@ pub fn open_devices(cfg: &crate::config::Config) -> anyhow::Result<crate::gui::D
             .as_deref()
             .and_then(|p| open_serial(p, 20, "tank gauge"))
             .map(|p| crate::tanks::TankMonitor::start(p, Duration::from_secs(30))),
-        printer,
-        display: cfg
-            .display
-            .as_ref()
-            .and_then(|(port, protocol)| open_serial(port, 50, "customer display").map(|p| (p, *protocol)))
-            .map(|(p, protocol)| crate::display::CustomerDisplay::start(p, protocol)),
-        scale: cfg.scale_port.as_deref().and_then(|p| open_serial(p, 5, "scale")).map(crate::scale::Scale::start),
-        scanner: cfg.scanner_port.as_deref().and_then(|p| open_serial(p, 50, "scanner")),
+        printer: cfg.printer_port.as_deref().map(crate::printer::Printer::open),
+        display: cfg.display.as_ref().map(|(port, protocol)| crate::display::CustomerDisplay::open(port, *protocol)),
+        scale: cfg.scale_port.as_deref().map(crate::scale::Scale::open),
+        scanner: cfg.scanner_port.as_deref().map(|p| crate::scanner::Scanner::open(p, crate::gui::scanned)),
     })
 }

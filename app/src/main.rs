@@ -148,12 +148,30 @@ enum SimCmd {
         #[arg(long, default_value_t = 8)]
         pumps: u8,
     },
-    /// A simulated ESC/POS printer: prints the pty path, then what it receives as text.
-    Printer,
+    /// A simulated ESC/POS printer: prints the pty path, then what it receives as text; takes
+    /// `paper out`, `paper in`, `cover open`, `cover close`, `drawer close`.
+    Printer {
+        /// Also make PATH a symbolic link to the pty (a stable address across restarts).
+        #[arg(long, value_name = "PATH")]
+        link: Option<std::path::PathBuf>,
+    },
     /// A simulated 2x20 customer display: prints the pty path, then what it shows.
-    Display,
+    Display {
+        #[arg(long, value_name = "PATH")]
+        link: Option<std::path::PathBuf>,
+    },
     /// A simulated MT-SICS scale: prints the pty path, then takes `put KG`, `moving KG`, ...
-    Scale,
+    Scale {
+        #[arg(long, value_name = "PATH")]
+        link: Option<std::path::PathBuf>,
+    },
+    /// A simulated serial barcode scanner: prints the pty path, then sends each code typed on
+    /// stdin (followed by CR); `valid` and `invalid` send a demo code with a right or wrong
+    /// check digit.
+    Scanner {
+        #[arg(long, value_name = "PATH")]
+        link: Option<std::path::PathBuf>,
+    },
     /// A simulated TLS tank gauge: prints the pty path, then takes `level T L`, `water T H`.
     Tank {
         #[arg(long, default_value_t = 4)]
@@ -325,16 +343,20 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
             till::hw::scale_weigh(port)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Cmd::Sim { device: SimCmd::Scale }) => {
-            till::hw::sim_scale()?;
+        Some(Cmd::Sim { device: SimCmd::Scale { link } }) => {
+            till::hw::sim_scale(link.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Cmd::Sim { device: SimCmd::Display }) => {
-            till::hw::sim_display()?;
+        Some(Cmd::Sim { device: SimCmd::Display { link } }) => {
+            till::hw::sim_display(link.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Cmd::Sim { device: SimCmd::Printer }) => {
-            till::hw::sim_printer()?;
+        Some(Cmd::Sim { device: SimCmd::Printer { link } }) => {
+            till::hw::sim_printer(link.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Scanner { link } }) => {
+            till::hw::sim_scanner(link.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Sim { device: SimCmd::Tank { tanks } }) => {

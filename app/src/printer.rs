@@ -1,14 +1,16 @@
 //! The receipt printer: a thread that owns the printer's port, prints jobs and then asks the
-//! printer whether it really printed (`DLE EOT 4`). A receipt that did not print goes to the
+//! printer whether it really printed (`DLE EOT 4`); between jobs it asks how the printer is
+//! (online, paper, cover, drawer), and reconnects a printer that went away. A receipt that did not print goes to the
 //! reprint queue in the store; the sale itself is already durable.
 
 use crate::config::StoreInfo;
 use crate::domain::money::Currency;
 use crate::domain::record::SaleRecord;
 use crate::i18n::I18n;
+use crate::link::{self, Health, Link, Port, Status};
 use crate::receipt::{self, ReceiptLine};
 use std::io::{Read, Write};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 use till_hardware::escpos::{self, Job};
 
@@ -20,10 +22,29 @@ pub enum PrintResult {
     Failed(String),
 }
 
-/// The ESC/POS job for a receipt; `kick` opens the cash drawer after the cut.
+/// The ESC/POS job for a receipt; `kick` opens the cash drawer after the cut. Text the printer's
+/// code page cannot show (Devanagari, say) is printed as a raster image rendered from the UI's
+/// fonts; consecutive such lines share one image.
 pub fn receipt_job(rec: &SaleRecord, store: &StoreInfo, i18n: &I18n, cur: &Currency, width: usize, kick: bool) -> Job {
     let mut job = Job::new();
+    let mut pending: Vec<String> = Vec::new();
     for l in receipt::layout(rec, store, i18n, cur, width) {
+        let text = match &l {
+            ReceiptLine::Title(t) | ReceiptLine::Text(t) => Some(t),
+            _ => None,
+        };
+        if let Some(t) = text.filter(|t| !escpos::fits_code_page(t)) {
+            if matches!(l, ReceiptLine::Title(_)) {
+                job = image(job, &pending, width, false);
+                pending.clear();
+                job = image(job, std::slice::from_ref(t), width, true);
+            } else {
+                pending.push(t.clone());
+            }
+            continue;
+        }
+        job = image(job, &pending, width, false);
+        pending.clear();
         job = match l {
             ReceiptLine::Title(t) => job.title(&t),
             ReceiptLine::Text(t) => job.line(&t),
@@ -31,6 +52,7 @@ pub fn receipt_job(rec: &SaleRecord, store: &StoreInfo, i18n: &I18n, cur: &Curre
             ReceiptLine::Qr(payload) => job.qr(&payload),
         };
     }
+    job = image(job, &pending, width, false);
     job = job.cut();
     if kick {
         job = job.kick_drawer();
@@ -38,65 +60,112 @@ pub fn receipt_job(rec: &SaleRecord, store: &StoreInfo, i18n: &I18n, cur: &Curre
     job
 }
 
+/// Dots across the paper for a receipt of `columns` characters (12 dots each: 576 on 80 mm
+/// paper, 384 on 58 mm), and the pixel size that gives a monospaced character those 12 dots.
+const DOTS_PER_COLUMN: usize = 12;
+const TEXT_PX: f32 = 20.0;
+const TITLE_PX: f32 = 30.0;
+
+thread_local! {
+    /// Parsing the fonts takes a few milliseconds: once per thread.
+    static RENDERER: std::cell::RefCell<Option<crate::raster::TextRenderer>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The UI's fonts, for receipts.
+fn fonts() -> [&'static [u8]; 5] {
+    [
+        include_bytes!("../../assets/fonts/DejaVuSansMono.ttf"),
+        include_bytes!("../../assets/fonts/NotoSans-Regular.ttf"),
+        include_bytes!("../../assets/fonts/NotoSans-Bold.ttf"),
+        include_bytes!("../../assets/fonts/NotoSansDevanagari-Regular.ttf"),
+        include_bytes!("../../assets/fonts/NotoSansDevanagari-Bold.ttf"),
+    ]
+}
+
+/// Appends `lines` as a raster image (nothing when there are none); a title is larger and centred.
+fn image(job: Job, lines: &[String], columns: usize, title: bool) -> Job {
+    if lines.is_empty() {
+        return job;
+    }
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let dots = (columns * DOTS_PER_COLUMN) as u32;
+    let bitmap = RENDERER.with(|r| {
+        let mut r = r.borrow_mut();
+        let renderer = r.get_or_insert_with(|| crate::raster::TextRenderer::new(&fonts()));
+        if title {
+            renderer.render(&refs, dots, TITLE_PX, "Noto Sans")
+        } else {
+            renderer.render(&refs, dots, TEXT_PX, "DejaVu Sans Mono")
+        }
+    });
+    let bitmap = if title { bitmap.cropped() } else { bitmap };
+    let job = if title { job.raw(&[escpos::ESC, b'a', 1]) } else { job };
+    let job = job.image(bitmap.width_bytes(), bitmap.height as usize, &bitmap.bits);
+    if title {
+        job.raw(&[escpos::ESC, b'a', 0])
+    } else {
+        job
+    }
+}
+
 type Request = (Vec<u8>, bool, Sender<PrintResult>);
+
+/// How often an idle printer is asked for its status.
+const POLL: Duration = Duration::from_millis(500);
+/// How long the printer has to answer a status request.
+const ANSWER: Duration = Duration::from_millis(400);
 
 #[derive(Clone)]
 pub struct Printer {
     tx: Sender<Request>,
-    /// Whether the printer can be asked for its status (not through a file).
-    confirm: bool,
+    /// What the printer last said about itself (online, paper, cover, drawer).
+    pub health: Health,
 }
 
 impl Printer {
-    /// Starts the printer thread on an open port (which must return from `read` quickly when
-    /// nothing arrives).
-    pub fn start<P: Read + Write + Send + 'static>(mut port: P) -> Printer {
+    /// Starts the printer thread on a port that is already open (demo mode, tests).
+    pub fn start<P: Read + Write + Send + 'static>(port: P) -> Printer {
+        Printer::on_link(Link::fixed(port, "printer"))
+    }
+
+    /// Starts the printer thread for a configured address: a serial port path, `tcp://HOST:PORT`
+    /// (raw port 9100 printers) or `file:///PATH` (the job bytes are appended to the file, and
+    /// not confirmed). The printer need not be there yet: it is shown offline until it answers,
+    /// and reconnected whenever it comes back.
+    pub fn open(spec: &str) -> Printer {
+        Printer::on_link(Link::new(spec, 9600, Duration::from_millis(5)))
+    }
+
+    fn on_link(mut link: Link) -> Printer {
         let (tx, rx) = mpsc::channel::<Request>();
+        let health = Health::default();
+        let h = health.clone();
         std::thread::Builder::new()
             .name("till-printer".into())
             .spawn(move || {
-                while let Ok((bytes, confirm, reply)) = rx.recv() {
-                    let _ = reply.send(print(&mut port, &bytes, confirm));
+                probe(&mut link, &h);
+                loop {
+                    match rx.recv_timeout(POLL) {
+                        Ok((bytes, confirm, reply)) => {
+                            let confirm = confirm && link.two_way();
+                            let result = print(&mut link, &bytes, confirm);
+                            let _ = reply.send(result);
+                            probe(&mut link, &h);
+                        }
+                        Err(RecvTimeoutError::Timeout) => probe(&mut link, &h),
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
                 }
             })
             .ok();
-        Printer { tx, confirm: true }
-    }
-
-    /// A printer that cannot answer (a file or a one-way spool): jobs are written, not confirmed.
-    pub fn start_unconfirmed<P: Read + Write + Send + 'static>(port: P) -> Printer {
-        Printer { confirm: false, ..Printer::start(port) }
-    }
-
-    /// Opens a printer by its configured address: a serial port path, `tcp://HOST:PORT` (raw
-    /// port 9100 printers) or `file:///PATH` (the job bytes are appended to the file).
-    pub fn open(spec: &str) -> std::io::Result<Printer> {
-        if let Some(addr) = spec.strip_prefix("tcp://") {
-            use std::net::ToSocketAddrs;
-            let sock = addr
-                .to_socket_addrs()?
-                .next()
-                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, format!("no address for {addr}")))?;
-            let stream = std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2))?;
-            stream.set_read_timeout(Some(Duration::from_millis(5)))?;
-            return Ok(Printer::start(stream));
-        }
-        if let Some(path) = spec.strip_prefix("file://") {
-            let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-            return Ok(Printer::start_unconfirmed(FileSink(file)));
-        }
-        let port = serialport::new(spec, 9600)
-            .timeout(Duration::from_millis(5))
-            .open_native()
-            .map_err(|e| std::io::Error::other(format!("{spec}: {e}")))?;
-        Ok(Printer::start(port))
+        Printer { tx, health }
     }
 
     /// Sends a job; the answer arrives on the returned channel.
     pub fn submit(&self, bytes: Vec<u8>) -> Receiver<PrintResult> {
         let (reply, rx) = mpsc::channel();
-        if self.tx.send((bytes, self.confirm, reply.clone())).is_err() {
-            let _ = reply.send(PrintResult::Failed("printer thread stopped".into()));
+        if self.tx.send((bytes, true, reply.clone())).is_err() {
+            let _ = reply.send(PrintResult::Failed("offline".into()));
         }
         rx
     }
@@ -111,49 +180,94 @@ impl Printer {
         let (reply, _rx) = mpsc::channel();
         let _ = self.tx.send((escpos::DRAWER_KICK.to_vec(), false, reply));
     }
+
+    /// Sounds the printer's buzzer (a rejected scan).
+    pub fn beep(&self) {
+        let (reply, _rx) = mpsc::channel();
+        let _ = self.tx.send((escpos::BEEP.to_vec(), false, reply));
+    }
 }
 
-/// Writes a job, then asks for the paper status and waits up to 500 ms for the answer.
-fn print<P: Read + Write>(port: &mut P, bytes: &[u8], confirm: bool) -> PrintResult {
-    let mut junk = [0u8; 64];
-    while port.read(&mut junk).unwrap_or(0) > 0 {}
-    if let Err(e) = port.write_all(bytes).and_then(|_| port.flush()) {
-        return PrintResult::Failed(format!("write: {e}"));
+/// Sends a real-time status request and reads the one byte it answers.
+fn ask(port: &mut Box<dyn Port>, request: &[u8]) -> std::io::Result<Option<u8>> {
+    link::drain(port.as_mut())?;
+    port.write_all(request)?;
+    let deadline = Instant::now() + ANSWER;
+    let mut b = [0u8; 1];
+    while Instant::now() < deadline {
+        match port.read(&mut b) {
+            Ok(1) => return Ok(Some(b[0])),
+            // A serial port that reads nothing without timing out has hung up.
+            Ok(_) => return Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the device hung up")),
+            Err(e) if link::fatal(&e) => return Err(e),
+            Err(_) => {}
+        }
+    }
+    Ok(None)
+}
+
+/// Asks the printer how it is (`DLE EOT 1` drawer, `DLE EOT 2` cover, `DLE EOT 4` paper) and
+/// publishes it. A printer that does not answer, or whose port failed, is offline.
+fn probe(link: &mut Link, health: &Health) {
+    link.check_vanished();
+    let two_way = link.two_way();
+    let Some(port) = link.port() else {
+        health.offline();
+        return;
+    };
+    if !two_way {
+        health.online("ready");
+        return;
+    }
+    let answers = (|| -> std::io::Result<Option<(u8, u8, u8)>> {
+        let Some(printer) = ask(port, &escpos::STATUS_PRINTER)? else { return Ok(None) };
+        let Some(cover) = ask(port, &escpos::STATUS_OFFLINE)? else { return Ok(None) };
+        let Some(paper) = ask(port, &escpos::STATUS_PAPER)? else { return Ok(None) };
+        Ok(Some((printer, cover, paper)))
+    })();
+    match answers {
+        Ok(Some((printer, cover, paper))) => {
+            let detail = if escpos::cover_open(cover) {
+                "cover_open"
+            } else if escpos::paper_out(paper) {
+                "paper_out"
+            } else {
+                "ready"
+            };
+            health.set(Status { online: true, detail: detail.into(), drawer_open: escpos::drawer_open(printer) });
+        }
+        Ok(None) => {
+            // Still connected, but silent (switched off, or not a printer).
+            health.set(Status { online: false, detail: "no_answer".into(), drawer_open: false });
+        }
+        Err(e) => {
+            link.lost(e.to_string());
+            health.offline();
+        }
+    }
+}
+
+/// Writes a job, then asks for the paper status and waits for the answer.
+fn print(link: &mut Link, bytes: &[u8], confirm: bool) -> PrintResult {
+    link.check_vanished();
+    let Some(port) = link.port() else { return PrintResult::Failed("offline".into()) };
+    let written = link::drain(port.as_mut()).and_then(|_| port.write_all(bytes)).and_then(|_| port.flush());
+    if let Err(e) = written {
+        link.lost(e.to_string());
+        return PrintResult::Failed("offline".into());
     }
     if !confirm {
         return PrintResult::Printed;
     }
-    if let Err(e) = port.write_all(&escpos::STATUS_PAPER) {
-        return PrintResult::Failed(format!("write: {e}"));
-    }
-    let deadline = Instant::now() + Duration::from_millis(500);
-    let mut b = [0u8; 1];
-    while Instant::now() < deadline {
-        if let Ok(1) = port.read(&mut b) {
-            return if escpos::paper_out(b[0]) {
-                PrintResult::Failed("paper_out".into())
-            } else {
-                PrintResult::Printed
-            };
+    let answers = ask(port, &escpos::STATUS_OFFLINE).and_then(|cover| Ok(cover.zip(ask(port, &escpos::STATUS_PAPER)?)));
+    match answers {
+        Ok(Some((cover, _))) if escpos::cover_open(cover) => PrintResult::Failed("cover_open".into()),
+        Ok(Some((_, paper))) if escpos::paper_out(paper) => PrintResult::Failed("paper_out".into()),
+        Ok(Some(_)) => PrintResult::Printed,
+        Ok(None) => PrintResult::Failed("no_answer".into()),
+        Err(e) => {
+            link.lost(e.to_string());
+            PrintResult::Failed("offline".into())
         }
-    }
-    PrintResult::Failed("no_answer".into())
-}
-
-/// A file that takes print jobs; it never answers.
-struct FileSink(std::fs::File);
-
-impl Read for FileSink {
-    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
-        Ok(0)
-    }
-}
-
-impl Write for FileSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
     }
 }

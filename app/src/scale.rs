@@ -1,10 +1,11 @@
 //! The scale: asks an MT-SICS scale for a stable weight, waiting while it moves, refusing over-
 //! and underload. Runs on its own thread; the answer comes back through a channel.
 
+use crate::link::{Health, Link};
 use rust_decimal::Decimal;
 use std::io::{Read, Write};
 use std::str::FromStr;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 use till_hardware::scale::{self, Reading};
 
@@ -67,26 +68,65 @@ pub fn ask<P: Read + Write>(port: &mut P, cmd: &str) -> Result<String, WeighErro
     Err(WeighError::NoAnswer)
 }
 
-/// The scale's thread.
+/// The scale's thread. Between weighings it asks the scale for its serial number (`I4`) once a
+/// second: a scale that does not answer is shown offline, and its port is opened again until it
+/// comes back.
 #[derive(Clone)]
 pub struct Scale {
     tx: Sender<Sender<Result<Decimal, WeighError>>>,
+    pub health: Health,
 }
 
 impl Scale {
-    pub fn start<P: Read + Write + Send + 'static>(mut port: P) -> Scale {
+    /// A scale on a port that is already open (demo mode, tests).
+    pub fn start<P: Read + Write + Send + 'static>(port: P) -> Scale {
+        Scale::on_link(Link::fixed(port, "scale"))
+    }
+
+    /// A scale on a configured serial port.
+    pub fn open(spec: &str) -> Scale {
+        Scale::on_link(Link::new(spec, 9600, Duration::from_millis(5)))
+    }
+
+    fn on_link(mut link: Link) -> Scale {
         let (tx, rx) = mpsc::channel::<Sender<Result<Decimal, WeighError>>>();
+        let health = Health::default();
+        let h = health.clone();
         std::thread::Builder::new()
             .name("till-scale".into())
-            .spawn(move || {
-                while let Ok(reply) = rx.recv() {
-                    let _ = reply.send(weigh(&mut port, Duration::from_secs(5)));
+            .spawn(move || loop {
+                let request = match rx.recv_timeout(Duration::from_millis(700)) {
+                    Ok(reply) => Some(reply),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                };
+                link.check_vanished();
+                let Some(port) = link.port() else {
+                    h.offline();
+                    if let Some(reply) = request {
+                        let _ = reply.send(Err(WeighError::NoAnswer));
+                    }
+                    continue;
+                };
+                let answered = match request {
+                    Some(reply) => {
+                        let result = weigh(port, Duration::from_secs(5));
+                        let answered = result != Err(WeighError::NoAnswer);
+                        let _ = reply.send(result);
+                        answered
+                    }
+                    None => ask(port, "I4").is_ok(),
+                };
+                if answered {
+                    h.online("ready");
+                } else {
+                    link.lost("no answer");
+                    h.offline();
                 }
             })
             .ok();
-        Scale { tx }
+        Scale { tx, health }
     }
-
     /// Starts a weighing; the stable weight (or why there is none) arrives on the channel.
     pub fn weigh(&self) -> Receiver<Result<Decimal, WeighError>> {
         let (reply, rx) = mpsc::channel();

@@ -1,42 +1,82 @@
 //! A serial barcode scanner (or USB-CDC): each code arrives followed by CR (or CR LF). The codes go
-//! to the same scan as the keyboard wedge, which validates them.
+//! to the same scan as the keyboard wedge, which validates them. A scanner that is unplugged is
+//! shown offline and read again when it comes back.
 
+use crate::link::{self, Health, Link};
 use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Starts reading codes from `port`; `on_code` is called on the scanner's thread for each one.
-pub fn start<P: Read + Send + 'static>(mut port: P, on_code: impl Fn(String) + Send + 'static) {
-    std::thread::Builder::new()
-        .name("till-scanner".into())
-        .spawn(move || {
-            let mut line = Vec::new();
-            let mut buf = [0u8; 64];
-            loop {
-                match port.read(&mut buf) {
-                    Ok(n) => {
-                        for &b in &buf[..n] {
-                            match b {
-                                b'\r' | b'\n' => {
-                                    if !line.is_empty() {
+/// The scanner's thread; it stops when the last handle is dropped.
+#[derive(Clone)]
+pub struct Scanner {
+    pub health: Health,
+    /// The thread runs while a handle holds this.
+    _alive: Arc<()>,
+}
+
+impl Scanner {
+    /// A scanner on a port that is already open (tests).
+    pub fn start<P: Read + std::io::Write + Send + 'static>(
+        port: P,
+        on_code: impl Fn(String) + Send + 'static,
+    ) -> Scanner {
+        Scanner::on_link(Link::fixed(port, "scanner"), on_code)
+    }
+
+    /// A scanner on a configured serial port.
+    pub fn open(spec: &str, on_code: impl Fn(String) + Send + 'static) -> Scanner {
+        Scanner::on_link(Link::new(spec, 9600, Duration::from_millis(100)), on_code)
+    }
+
+    fn on_link(mut link: Link, on_code: impl Fn(String) + Send + 'static) -> Scanner {
+        let health = Health::default();
+        let alive = Arc::new(());
+        let (h, flag) = (health.clone(), Arc::downgrade(&alive));
+        std::thread::Builder::new()
+            .name("till-scanner".into())
+            .spawn(move || {
+                let mut line = Vec::new();
+                let mut buf = [0u8; 64];
+                while flag.strong_count() > 0 {
+                    link.check_vanished();
+                    let Some(port) = link.port() else {
+                        h.offline();
+                        std::thread::sleep(link::RETRY);
+                        continue;
+                    };
+                    h.online("ready");
+                    match port.read(&mut buf) {
+                        // A serial port that reads nothing without timing out has hung up.
+                        Ok(0) => {
+                            link.lost("the scanner hung up");
+                            h.offline();
+                        }
+                        Ok(n) => {
+                            for &b in &buf[..n] {
+                                match b {
+                                    b'\r' | b'\n' => {
                                         let code = String::from_utf8_lossy(&line).trim().to_string();
                                         line.clear();
                                         if !code.is_empty() {
                                             on_code(code);
                                         }
                                     }
+                                    // A runaway line without CR is not a barcode.
+                                    b if line.len() < 64 => line.push(b),
+                                    _ => line.clear(),
                                 }
-                                // A runaway line without CR is not a barcode.
-                                b if line.len() < 64 => line.push(b),
-                                _ => line.clear(),
                             }
                         }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
-                    Err(e) => {
-                        tracing::warn!("scanner: {e}");
-                        return;
+                        Err(e) if link::fatal(&e) => {
+                            link.lost(e.to_string());
+                            h.offline();
+                        }
+                        Err(_) => {}
                     }
                 }
-            }
-        })
-        .ok();
+            })
+            .ok();
+        Scanner { health, _alive: alive }
+    }
 }

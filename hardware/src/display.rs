@@ -20,6 +20,15 @@ impl std::str::FromStr for Protocol {
     }
 }
 
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Protocol::Epson => "epson",
+            Protocol::Cd5220 => "cd5220",
+        })
+    }
+}
+
 /// What a 7-bit display can show: accents dropped or spelled out, the euro as EUR, anything
 /// else as `?`.
 pub fn transliterate(text: &str) -> String {

@@ -14,8 +14,14 @@ pub const LF: u8 = 0x0A;
 
 /// The drawer kick: pin 2, 50 ms on, 500 ms off.
 pub const DRAWER_KICK: [u8; 5] = [ESC, b'p', 0x00, 0x19, 0xFA];
+/// Real-time status request for the printer (`DLE EOT 1`): offline, drawer connector.
+pub const STATUS_PRINTER: [u8; 3] = [DLE, EOT, 1];
+/// Real-time status request for the cause of being offline (`DLE EOT 2`): cover open, paper end.
+pub const STATUS_OFFLINE: [u8; 3] = [DLE, EOT, 2];
 /// Real-time status request for the printer's paper sensors (`DLE EOT 4`).
 pub const STATUS_PAPER: [u8; 3] = [DLE, EOT, 4];
+/// The buzzer: `ESC B n t`, two beeps of 100 ms (printers without a buzzer ignore it).
+pub const BEEP: [u8; 4] = [ESC, b'B', 2, 2];
 
 /// Code page 858 (Latin 1 with the euro sign), selected with `ESC t 19`.
 pub const CP858: u8 = 19;
@@ -87,6 +93,23 @@ impl Job {
         self
     }
 
+    /// A raster image (text the code page cannot show, rendered from the UI's fonts); see [`raster`].
+    pub fn image(mut self, width_bytes: usize, height: usize, data: &[u8]) -> Job {
+        // Printers take at most a few hundred rows per command: send bands of 256.
+        let w = width_bytes.max(1);
+        let rows = data.get(..w * height).unwrap_or(data).chunks(w * 256);
+        for band in rows {
+            self.bytes.extend(raster(width_bytes, band.len() / width_bytes.max(1), band));
+        }
+        self
+    }
+
+    /// Bytes as they are (alignment and the like).
+    pub fn raw(mut self, bytes: &[u8]) -> Job {
+        self.bytes.extend(bytes);
+        self
+    }
+
     pub fn kick_drawer(mut self) -> Job {
         self.bytes.extend(DRAWER_KICK);
         self
@@ -107,13 +130,44 @@ pub fn paper_out(status: u8) -> bool {
     status & 0x60 == 0x60
 }
 
+/// What `DLE EOT 2` answers: bit 2 set when the cover is open.
+pub fn cover_open(status: u8) -> bool {
+    status & 0x04 != 0
+}
+
+/// What `DLE EOT 1` answers: bit 2 is the drawer connector's pin 3, high when the drawer is open
+/// (for the common drawers whose switch closes when the drawer shuts).
+pub fn drawer_open(status: u8) -> bool {
+    status & 0x04 != 0
+}
+
+/// A raster image, `GS v 0 m xL xH yL yH data`: `width_bytes` bytes per row, 1 = black, MSB left.
+pub fn raster(width_bytes: usize, height: usize, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 8);
+    out.extend([GS, b'v', b'0', 0]);
+    out.extend([(width_bytes % 256) as u8, (width_bytes / 256) as u8, (height % 256) as u8, (height / 256) as u8]);
+    out.extend(data);
+    out
+}
+
 /// What the simulated printer saw.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Printed {
     Line(String),
     Cut,
-    DrawerKick { pin: u8, on_ms: u32, off_ms: u32 },
+    DrawerKick {
+        pin: u8,
+        on_ms: u32,
+        off_ms: u32,
+    },
     Qr(String),
+    /// A raster image: its size in dots and how many of them are black.
+    Image {
+        width: usize,
+        height: usize,
+        black: usize,
+    },
+    Beep,
 }
 
 /// A simulated ESC/POS printer: decodes jobs into lines and events; paper can run out.
@@ -121,6 +175,9 @@ pub enum Printed {
 pub struct SimPrinter {
     pub out: Vec<Printed>,
     pub paper_out: bool,
+    pub cover_open: bool,
+    /// Set by a drawer kick; the operator (or `drawer_closes`) shuts it.
+    pub drawer_open: bool,
     buf: Vec<u8>,
     line: String,
     qr: Option<String>,
@@ -150,7 +207,11 @@ impl SimPrinter {
             DLE => {
                 let n = need(3)?;
                 if b[1] == EOT {
-                    answer.push(if self.paper_out { 0x72 } else { 0x12 });
+                    answer.push(match b[2] {
+                        1 => 0x12 | if self.drawer_open { 0x04 } else { 0 } | if self.stopped() { 0x08 } else { 0 },
+                        2 => 0x12 | if self.cover_open { 0x04 } else { 0 } | if self.paper_out { 0x20 } else { 0 },
+                        _ => 0x12 | if self.paper_out { 0x60 } else { 0 },
+                    });
                 }
                 Some(n)
             }
@@ -161,11 +222,17 @@ impl SimPrinter {
                     b'p' => {
                         let n = need(5)?;
                         // The drawer opens with or without paper.
+                        self.drawer_open = true;
                         self.out.push(Printed::DrawerKick {
                             pin: b[2],
                             on_ms: u32::from(b[3]) * 2,
                             off_ms: u32::from(b[4]) * 2,
                         });
+                        Some(n)
+                    }
+                    b'B' => {
+                        let n = need(4)?;
+                        self.out.push(Printed::Beep);
                         Some(n)
                     }
                     b't' | b'a' | b'E' | b'd' | b'!' => need(3),
@@ -176,9 +243,20 @@ impl SimPrinter {
                 let cmd = *b.get(1)?;
                 match cmd {
                     b'!' => need(3),
+                    b'v' => {
+                        let head = need(8)?;
+                        let (w, h) =
+                            (usize::from(b[4]) + 256 * usize::from(b[5]), usize::from(b[6]) + 256 * usize::from(b[7]));
+                        let total = need(head + w * h)?;
+                        if !self.stopped() {
+                            let black = b[head..total].iter().map(|x| x.count_ones() as usize).sum();
+                            self.out.push(Printed::Image { width: w * 8, height: h, black });
+                        }
+                        Some(total)
+                    }
                     b'V' => {
                         let n = need(4)?;
-                        if !self.paper_out {
+                        if !self.stopped() {
                             self.out.push(Printed::Cut);
                         }
                         Some(n)
@@ -195,7 +273,7 @@ impl SimPrinter {
                                 }
                                 Some(81) => {
                                     if let Some(q) = self.qr.take() {
-                                        if !self.paper_out {
+                                        if !self.stopped() {
                                             self.out.push(Printed::Qr(q));
                                         }
                                     }
@@ -210,7 +288,7 @@ impl SimPrinter {
             }
             LF => {
                 let line = std::mem::take(&mut self.line);
-                if !self.paper_out {
+                if !self.stopped() {
                     self.out.push(Printed::Line(line));
                 }
                 Some(1)
@@ -220,6 +298,11 @@ impl SimPrinter {
                 Some(1)
             }
         }
+    }
+
+    /// Nothing prints without paper or with the cover open.
+    fn stopped(&self) -> bool {
+        self.paper_out || self.cover_open
     }
 
     /// The printed text, one line per entry.
@@ -258,6 +341,29 @@ mod tests {
         assert!(paper_out(p.on_bytes(&STATUS_PAPER)[0]));
         p.on_bytes(Job::new().line("lost").cut().bytes());
         assert!(p.text().is_empty());
+    }
+
+    #[test]
+    fn status_reports_cover_and_drawer_and_images_decode() {
+        let mut p = SimPrinter::new();
+        assert!(!drawer_open(p.on_bytes(&STATUS_PRINTER)[0]));
+        p.on_bytes(&DRAWER_KICK);
+        assert!(drawer_open(p.on_bytes(&STATUS_PRINTER)[0]));
+        assert!(!cover_open(p.on_bytes(&STATUS_OFFLINE)[0]));
+        p.cover_open = true;
+        assert!(cover_open(p.on_bytes(&STATUS_OFFLINE)[0]));
+        p.on_bytes(Job::new().line("lost").bytes());
+        assert!(p.text().is_empty());
+        p.cover_open = false;
+        // 600 rows go out in three bands and come back as three images.
+        let data = vec![0x81u8; 2 * 600];
+        p.on_bytes(Job::new().image(2, 600, &data).bytes());
+        p.on_bytes(&BEEP);
+        let images: Vec<_> = p.out.iter().filter(|e| matches!(e, Printed::Image { .. })).collect();
+        assert_eq!(images.len(), 3);
+        assert_eq!(images[0], &Printed::Image { width: 16, height: 256, black: 2 * 2 * 256 });
+        assert_eq!(images[2], &Printed::Image { width: 16, height: 88, black: 2 * 2 * 88 });
+        assert_eq!(p.out.last(), Some(&Printed::Beep));
     }
 
     #[test]

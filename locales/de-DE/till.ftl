@@ -191,3 +191,39 @@ error-bad-discount = Dieser Rabatt ist hier nicht möglich.
 error-nothing = Nichts zu tun.
 error-save = Der Verkauf konnte nicht gespeichert werden. Nichts wurde gebucht; bitte erneut versuchen.
 error-generic = { $detail }
+
+# Device health
+chip-devices = Geräte
+printer-offline = nicht verbunden
+printer-connecting = verbindet
+printer-cover_open = Deckel offen
+printer-drawer-open = Lade offen
+device-display = Kundenanzeige
+device-scale = Waage
+device-scanner = Scanner
+device-offline = nicht verbunden
+device-connecting = verbindet
+device-all-ready = alle bereit
+
+# Device settings
+devices-title = Geräte
+devices-back = Zurück
+devices-apply = Übernehmen
+devices-not-attached = nicht angeschlossen
+devices-simulated = simuliert
+devices-saved = { $device }: gespeichert und verbunden
+devices-testing = Test läuft…
+devices-test-page = Testseite
+devices-open-drawer = Lade öffnen
+devices-show-text = Text zeigen
+devices-read-weight = Gewicht lesen
+devices-drawer-kicked = Lade-Impuls gesendet
+devices-test-text = Anzeigetest 1234
+devices-text-shown = Text an die Anzeige gesendet
+devices-code-valid = gültig
+devices-scanned = Gescannt { $code }: { $verdict }
+device-printer = Bondrucker
+device-ready = bereit
+device-no_answer = antwortet nicht
+device-paper_out = Papier leer
+device-cover_open = Deckel offen

@@ -191,3 +191,39 @@ error-bad-discount = That discount is not possible here.
 error-nothing = Nothing to do.
 error-save = The sale could not be saved. Nothing was recorded; try again.
 error-generic = { $detail }
+
+# Device health
+chip-devices = Devices
+printer-offline = offline
+printer-connecting = connecting
+printer-cover_open = cover open
+printer-drawer-open = drawer open
+device-display = Display
+device-scale = Scale
+device-scanner = Scanner
+device-offline = offline
+device-connecting = connecting
+device-all-ready = all ready
+
+# Device settings
+devices-title = Devices
+devices-back = Back
+devices-apply = Apply
+devices-not-attached = not attached
+devices-simulated = simulated
+devices-saved = { $device }: saved and connected
+devices-testing = Testing…
+devices-test-page = Test page
+devices-open-drawer = Open drawer
+devices-show-text = Show text
+devices-read-weight = Read weight
+devices-drawer-kicked = Drawer kick sent
+devices-test-text = Display test 1234
+devices-text-shown = Text sent to the display
+devices-code-valid = valid
+devices-scanned = Scanned { $code }: { $verdict }
+device-printer = Receipt printer
+device-ready = ready
+device-no_answer = not answering
+device-paper_out = paper out
+device-cover_open = cover open

@@ -191,3 +191,39 @@ error-bad-discount = Ese descuento no es posible aquí.
 error-nothing = No hay nada que hacer.
 error-save = No se pudo guardar la venta. No se ha registrado nada; inténtelo de nuevo.
 error-generic = { $detail }
+
+# Device health
+chip-devices = Dispositivos
+printer-offline = desconectada
+printer-connecting = conectando
+printer-cover_open = tapa abierta
+printer-drawer-open = cajón abierto
+device-display = Visor
+device-scale = Báscula
+device-scanner = Escáner
+device-offline = desconectado
+device-connecting = conectando
+device-all-ready = todos listos
+
+# Device settings
+devices-title = Dispositivos
+devices-back = Volver
+devices-apply = Aplicar
+devices-not-attached = no conectado
+devices-simulated = simulado
+devices-saved = { $device }: guardado y conectado
+devices-testing = Probando…
+devices-test-page = Página de prueba
+devices-open-drawer = Abrir cajón
+devices-show-text = Mostrar texto
+devices-read-weight = Leer peso
+devices-drawer-kicked = Impulso de cajón enviado
+devices-test-text = Prueba de visor 1234
+devices-text-shown = Texto enviado al visor
+devices-code-valid = válido
+devices-scanned = Escaneado { $code }: { $verdict }
+device-printer = Impresora de recibos
+device-ready = listo
+device-no_answer = no responde
+device-paper_out = sin papel
+device-cover_open = tapa abierta

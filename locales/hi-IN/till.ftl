@@ -191,3 +191,39 @@ error-bad-discount = यहाँ यह छूट संभव नहीं ह
 error-nothing = करने को कुछ नहीं है।
 error-save = बिक्री सहेजी नहीं जा सकी। कुछ दर्ज नहीं हुआ; फिर से कोशिश करें।
 error-generic = { $detail }
+
+# Device health
+chip-devices = उपकरण
+printer-offline = ऑफ़लाइन
+printer-connecting = जुड़ रहा है
+printer-cover_open = कवर खुला है
+printer-drawer-open = दराज़ खुली है
+device-display = ग्राहक डिस्प्ले
+device-scale = तराज़ू
+device-scanner = स्कैनर
+device-offline = ऑफ़लाइन
+device-connecting = जुड़ रहा है
+device-all-ready = सब तैयार
+
+# Device settings
+devices-title = उपकरण
+devices-back = वापस
+devices-apply = लागू करें
+devices-not-attached = जुड़ा नहीं
+devices-simulated = सिम्युलेटेड
+devices-saved = { $device }: सहेजा और जोड़ा गया
+devices-testing = जाँच हो रही है…
+devices-test-page = परीक्षण पृष्ठ
+devices-open-drawer = दराज़ खोलें
+devices-show-text = पाठ दिखाएँ
+devices-read-weight = वज़न पढ़ें
+devices-drawer-kicked = दराज़ संकेत भेजा गया
+devices-test-text = Display test 1234
+devices-text-shown = पाठ डिस्प्ले को भेजा गया
+devices-code-valid = मान्य
+devices-scanned = स्कैन किया { $code }: { $verdict }
+device-printer = रसीद प्रिंटर
+device-ready = तैयार
+device-no_answer = जवाब नहीं दे रहा
+device-paper_out = कागज़ ख़त्म
+device-cover_open = कवर खुला है

@@ -191,3 +191,39 @@ error-bad-discount = Diskon itu tidak bisa diberikan di sini.
 error-nothing = Tidak ada yang perlu dilakukan.
 error-save = Penjualan tidak dapat disimpan. Tidak ada yang tercatat; coba lagi.
 error-generic = { $detail }
+
+# Device health
+chip-devices = Perangkat
+printer-offline = terputus
+printer-connecting = menghubungkan
+printer-cover_open = tutup terbuka
+printer-drawer-open = laci terbuka
+device-display = Layar pelanggan
+device-scale = Timbangan
+device-scanner = Pemindai
+device-offline = terputus
+device-connecting = menghubungkan
+device-all-ready = semua siap
+
+# Device settings
+devices-title = Perangkat
+devices-back = Kembali
+devices-apply = Terapkan
+devices-not-attached = tidak terpasang
+devices-simulated = simulasi
+devices-saved = { $device }: disimpan dan terhubung
+devices-testing = Menguji…
+devices-test-page = Halaman uji
+devices-open-drawer = Buka laci
+devices-show-text = Tampilkan teks
+devices-read-weight = Baca berat
+devices-drawer-kicked = Sinyal laci dikirim
+devices-test-text = Uji layar 1234
+devices-text-shown = Teks dikirim ke layar
+devices-code-valid = valid
+devices-scanned = Dipindai { $code }: { $verdict }
+device-printer = Printer struk
+device-ready = siap
+device-no_answer = tidak menjawab
+device-paper_out = kertas habis
+device-cover_open = tutup terbuka

@@ -57,6 +57,8 @@ pub enum Permission {
     CloseShift,
     ManageCatalog,
     ManageUsers,
+    /// Assign and test the shop devices (printer, display, scale, scanner).
+    ManageDevices,
 }
 
 /// What a role may do, and how far.
@@ -80,7 +82,18 @@ impl RolePolicy {
         let (perms, max): (&[Permission], i64) = match role {
             Role::Cashier => (&[Sell, VoidLine, CancelTicket, Discount, OpenShift, CloseShift], 10),
             Role::Manager => (
-                &[Sell, VoidLine, CancelTicket, Discount, Refund, OpenShift, CloseShift, ManageCatalog, ManageUsers],
+                &[
+                    Sell,
+                    VoidLine,
+                    CancelTicket,
+                    Discount,
+                    Refund,
+                    OpenShift,
+                    CloseShift,
+                    ManageCatalog,
+                    ManageUsers,
+                    ManageDevices,
+                ],
                 100,
             ),
             Role::Kiosk => (&[Sell, VoidLine, CancelTicket], 0),

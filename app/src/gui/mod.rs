@@ -5,6 +5,7 @@
 //! [`After`] that says what to do with it. Tests run the same controller with the session
 //! executed inline on the UI thread.
 
+mod devices;
 mod view;
 
 use crate::config::Config;
@@ -52,6 +53,14 @@ pub enum After {
     NoSale,
     /// Print the queued receipts.
     ReprintAll,
+    /// A code was scanned: like `Ticket { ask_age: true }`, and a refused code beeps.
+    Scanned,
+    /// The device list came back: show the device settings screen.
+    Devices,
+    /// A device's port was stored: reopen it.
+    DeviceSet,
+    /// A device test was journaled: run it.
+    DeviceTest,
 }
 
 type Job = Box<dyn FnOnce(&mut Session) + Send>;
@@ -95,6 +104,11 @@ struct State {
     grades: Vec<(String, String, Decimal)>,
     /// The banner: a message id and its arguments are re-rendered on a language change.
     message: Option<(String, bool)>,
+    /// Device settings: the ports, the page to go back to, an Apply and a test on their way.
+    devices: Vec<crate::store::DeviceSetting>,
+    devices_return: String,
+    pending_device: Option<crate::store::DeviceSetting>,
+    pending_test: Option<(String, String)>,
 }
 
 pub struct Gui {
@@ -109,8 +123,10 @@ pub struct Gui {
     printer: RefCell<Option<crate::printer::Printer>>,
     display: RefCell<Option<crate::display::CustomerDisplay>>,
     scale: RefCell<Option<crate::scale::Scale>>,
-    /// The printer's last word: "ready", "paper_out", "no_answer", ...
-    printer_state: RefCell<String>,
+    scanner: RefCell<Option<crate::scanner::Scanner>>,
+    /// Reads the devices' health twice a second and redraws the chips when it changed.
+    device_timer: slint::Timer,
+    device_seen: RefCell<Vec<Option<crate::link::Status>>>,
     reprint_count: std::cell::Cell<usize>,
     pump_tiles: Rc<VecModel<till_ui::PumpTile>>,
     /// The ticket's lines, updated row by row so that a scan re-creates only what changed.
@@ -123,6 +139,18 @@ pub struct Gui {
 
 thread_local! {
     static GUI: RefCell<Option<Rc<Gui>>> = const { RefCell::new(None) };
+}
+
+/// A code from a serial scanner (called on the scanner's thread): scanned on the UI thread, like
+/// the keyboard wedge's.
+pub fn scanned(code: String) {
+    let _ = slint::invoke_from_event_loop(move || {
+        GUI.with(|g| {
+            if let Some(gui) = g.borrow().as_ref() {
+                gui.scan(&code);
+            }
+        })
+    });
 }
 
 /// How `till` shows its window.
@@ -141,7 +169,7 @@ pub struct Devices {
     pub printer: Option<crate::printer::Printer>,
     pub display: Option<crate::display::CustomerDisplay>,
     pub scale: Option<crate::scale::Scale>,
-    pub scanner: Option<serialport::TTYPort>,
+    pub scanner: Option<crate::scanner::Scanner>,
 }
 
 /// Opens the window on the platform's backend and runs until it is closed.
@@ -254,7 +282,9 @@ impl Gui {
             printer: RefCell::new(None),
             display: RefCell::new(None),
             scale: RefCell::new(None),
-            printer_state: RefCell::new(String::new()),
+            scanner: RefCell::new(None),
+            device_timer: slint::Timer::default(),
+            device_seen: RefCell::new(Vec::new()),
             reprint_count: std::cell::Cell::new(0),
             pump_tiles,
             lines,
@@ -298,22 +328,50 @@ impl Gui {
         self.render_pumps();
     }
 
-    /// Codes from a serial scanner go where the keyboard wedge's go.
-    pub fn attach_scanner<P: std::io::Read + Send + 'static>(&self, port: P) {
-        crate::scanner::start(port, |code| {
-            let _ = slint::invoke_from_event_loop(move || {
-                GUI.with(|g| {
-                    if let Some(gui) = g.borrow().as_ref() {
-                        gui.scan(&code);
-                    }
-                })
-            });
+    /// A serial scanner (made with [`scanned`] as its callback): its codes go where the keyboard
+    /// wedge's go.
+    pub fn attach_scanner(self: &Rc<Self>, scanner: crate::scanner::Scanner) {
+        *self.scanner.borrow_mut() = Some(scanner);
+        self.watch_devices();
+    }
+
+    /// Starts reading the devices' health (idempotent).
+    fn watch_devices(self: &Rc<Self>) {
+        if self.device_timer.running() {
+            return;
+        }
+        let weak = Rc::downgrade(self);
+        self.device_timer.start(slint::TimerMode::Repeated, std::time::Duration::from_millis(500), move || {
+            if let Some(g) = weak.upgrade() {
+                g.check_devices();
+            }
         });
     }
 
+    /// The health of printer, display, scale and scanner, in that order (`None`: not attached).
+    fn device_health(&self) -> Vec<Option<crate::link::Status>> {
+        vec![
+            self.printer.borrow().as_ref().map(|p| p.health.get()),
+            self.display.borrow().as_ref().map(|d| d.health.get()),
+            self.scale.borrow().as_ref().map(|s| s.health.get()),
+            self.scanner.borrow().as_ref().map(|s| s.health.get()),
+        ]
+    }
+
+    /// Redraws the chips when a device's health changed.
+    pub fn check_devices(&self) {
+        let now = self.device_health();
+        if *self.device_seen.borrow() != now {
+            *self.device_seen.borrow_mut() = now;
+            self.render_status();
+            self.render_devices();
+        }
+    }
+
     /// Weighs items sold by the kilogram.
-    pub fn attach_scale(&self, scale: crate::scale::Scale) {
+    pub fn attach_scale(self: &Rc<Self>, scale: crate::scale::Scale) {
         *self.scale.borrow_mut() = Some(scale);
+        self.watch_devices();
     }
 
     /// Asks the scale for a stable weight for `sku`; the item is added when it comes.
@@ -359,9 +417,10 @@ impl Gui {
     }
 
     /// Shows the customer what happens: items, totals, the change, a welcome.
-    pub fn attach_display(&self, display: crate::display::CustomerDisplay) {
+    pub fn attach_display(self: &Rc<Self>, display: crate::display::CustomerDisplay) {
         display.show(crate::display::welcome_frame(&self.i18n.borrow(), &self.config.store.name));
         *self.display.borrow_mut() = Some(display);
+        self.watch_devices();
     }
 
     fn customer_sees(&self, frame: crate::display::Frame) {
@@ -373,7 +432,7 @@ impl Gui {
     /// Prints receipts (and opens the drawer on cash) after each sale.
     pub fn attach_printer(self: &Rc<Self>, printer: crate::printer::Printer) {
         *self.printer.borrow_mut() = Some(printer);
-        *self.printer_state.borrow_mut() = "ready".into();
+        self.watch_devices();
         self.send(Command::Reprints, After::Reprints);
         self.render_status();
     }
@@ -410,13 +469,11 @@ impl Gui {
         use crate::printer::PrintResult;
         match result {
             PrintResult::Printed => {
-                *self.printer_state.borrow_mut() = "ready".into();
                 if let Some(id) = queue_id {
                     self.send(Command::Reprinted { id }, After::Reprints);
                 }
             }
             PrintResult::Failed(reason) => {
-                *self.printer_state.borrow_mut() = reason.clone();
                 let shown = self.i18n.borrow().tr(&format!("printer-{reason}"));
                 let text = self
                     .i18n
@@ -915,6 +972,14 @@ impl Gui {
         let w = with.clone();
         api.on_no_sale(move || w(&|g| g.send(Command::NoSale, After::NoSale)));
         let w = with.clone();
+        api.on_open_devices(move || w(&|g| g.open_devices()));
+        let w = with.clone();
+        api.on_close_devices(move || w(&|g| g.close_devices()));
+        let w = with.clone();
+        api.on_device_apply(move |d, port, protocol| w(&|g| g.apply_device(&d, &port, &protocol)));
+        let w = with.clone();
+        api.on_device_test(move |d, action| w(&|g| g.test_device(&d, &action)));
+        let w = with.clone();
         api.on_pump_tapped(move |n| w(&|g| g.pump_tapped(n.clamp(0, 255) as u8)));
         let w = with.clone();
         api.on_pump_more(move |n| w(&|g| g.pump_more(n.clamp(0, 255) as u8)));
@@ -1113,11 +1178,12 @@ impl Gui {
     fn scan(&self, code: &str) {
         match self.api().get_page().as_str() {
             "sale" => {}
+            "devices" => return self.scanned_on_devices(code),
             // Scanning the next customer's first item ends the change display.
             "receipt" => self.set_page("sale"),
             _ => return,
         }
-        self.send(Command::Scan { code: code.to_string() }, After::Ticket { ask_age: true });
+        self.send(Command::Scan { code: code.to_string() }, After::Scanned);
     }
 
     fn line_command(&self, f: impl FnOnce(usize) -> Command) {
@@ -1240,6 +1306,18 @@ impl Gui {
         if let Some(n) = unsent {
             self.state.borrow_mut().unsent = n;
         }
+        let after = match after {
+            After::Scanned => {
+                if reply.is_err() {
+                    // The cashier hears a refused scan: the printer's buzzer.
+                    if let Some(p) = self.printer.borrow().as_ref() {
+                        p.beep();
+                    }
+                }
+                After::Ticket { ask_age: true }
+            }
+            other => other,
+        };
         let out = match reply {
             Ok(out) => out,
             Err(e) => {
@@ -1264,6 +1342,17 @@ impl Gui {
                 if let Some(p) = self.printer.borrow().as_ref() {
                     p.kick_drawer();
                 }
+                return;
+            }
+            After::Devices | After::DeviceSet => {
+                let list = out.devices.clone().unwrap_or_default();
+                if let Some(me) = GUI.with(|g| g.borrow().clone()) {
+                    me.devices_listed(list, after);
+                }
+                return;
+            }
+            After::DeviceTest => {
+                self.run_device_test();
                 return;
             }
             After::Reprints | After::ReprintAll => {
@@ -1514,26 +1603,47 @@ impl Gui {
         };
         api.set_shift_text(shift.into());
         let not_configured = i18n.tr("chip-not-configured");
-        let printer_state = self.printer_state.borrow().clone();
-        if printer_state.is_empty() {
-            api.set_printer_chip(not_configured.clone().into());
-            api.set_printer_state(0);
-        } else {
-            let mut text = i18n.tr(&format!("printer-{printer_state}"));
-            if self.reprint_count.get() > 0 {
-                text = format!(
-                    "{text} · {}",
-                    i18n.tr_args("printer-queue", &[("count", self.reprint_count.get().into())])
-                );
+        let health = self.device_health();
+        match &health[0] {
+            None => {
+                api.set_printer_chip(not_configured.clone().into());
+                api.set_printer_state(0);
             }
-            api.set_printer_chip(text.into());
-            api.set_printer_state(if printer_state == "ready" && self.reprint_count.get() == 0 {
-                1
-            } else if printer_state == "ready" {
-                2
-            } else {
-                3
-            });
+            Some(st) => {
+                let mut text = i18n.tr(&format!("printer-{}", st.detail));
+                if st.drawer_open {
+                    text = format!("{text} · {}", i18n.tr("printer-drawer-open"));
+                }
+                if self.reprint_count.get() > 0 {
+                    text = format!(
+                        "{text} · {}",
+                        i18n.tr_args("printer-queue", &[("count", self.reprint_count.get().into())])
+                    );
+                }
+                api.set_printer_chip(text.into());
+                api.set_printer_state(if !st.online || st.detail != "ready" {
+                    3
+                } else if st.drawer_open || self.reprint_count.get() > 0 {
+                    2
+                } else {
+                    1
+                });
+            }
+        }
+        // The other shop devices share one chip: the first that is not well, or all ready.
+        let names = ["", "device-display", "device-scale", "device-scanner"];
+        let attached: Vec<_> =
+            health.iter().zip(names).skip(1).filter_map(|(h, n)| h.as_ref().map(|h| (h, n))).collect();
+        if attached.is_empty() {
+            api.set_devices_chip(not_configured.clone().into());
+            api.set_devices_state(0);
+        } else if let Some((st, name)) = attached.iter().find(|(h, _)| !h.online) {
+            let what = if st.detail == "connecting" { "device-connecting" } else { "device-offline" };
+            api.set_devices_chip(format!("{} {}", i18n.tr(name), i18n.tr(what)).into());
+            api.set_devices_state(3);
+        } else {
+            api.set_devices_chip(i18n.tr("device-all-ready").into());
+            api.set_devices_state(1);
         }
         if self.forecourt.borrow().is_none() {
             api.set_pumps_chip(not_configured.clone().into());

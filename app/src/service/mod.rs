@@ -17,7 +17,7 @@ use crate::domain::shift::ShiftCount;
 use crate::domain::ticket::{self, Discount, Line, LineKind, Method, Settlement, TenderOutcome, Ticket, TicketError};
 use crate::domain::users::{validate_pin, Permission, Role, User};
 use crate::import;
-use crate::store::{OpenShift, ShiftClosing, Store, StoreError};
+use crate::store::{DeviceSetting, OpenShift, ShiftClosing, Store, StoreError};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -163,6 +163,20 @@ pub enum Command {
         receipt_no: i64,
     },
     Ticket,
+    /// The shop devices' ports as they are now (managers).
+    Devices,
+    /// Assigns a device its port ("" = not attached) and, for the display, its command set.
+    SetDevice {
+        device: String,
+        port: String,
+        #[serde(default)]
+        protocol: Option<String>,
+    },
+    /// Journals a test of a device from the settings screen (test page, drawer, text, weight).
+    DeviceTest {
+        device: String,
+        action: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -228,6 +242,9 @@ pub struct Outcome {
     /// Receipts waiting to be printed again (queue id, reason, the sale).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reprints: Option<Vec<Reprint>>,
+    /// The shop devices' ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub devices: Option<Vec<DeviceSetting>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -267,6 +284,9 @@ impl Session {
         }
         let catalog = Catalog::new(store.load_products()?, config.variable_measure.clone());
         let shift = store.open_shift_of(&config.terminal_id)?;
+        // Devices assigned on the settings screen win over the configuration file.
+        let mut config = config;
+        config.apply_device_settings(&store.device_settings()?);
         Ok(Session { store, config, catalog, user: None, shift, ticket: Ticket::default(), held: Vec::new() })
     }
 
@@ -339,6 +359,32 @@ impl Session {
                 self.reprints()
             }
             Command::Reprints => self.reprints(),
+            Command::Devices => {
+                self.require(Permission::ManageDevices, "change the devices")?;
+                Ok(self.devices())
+            }
+            Command::SetDevice { device, port, protocol } => {
+                let user = self.require(Permission::ManageDevices, "change the devices")?.id;
+                crate::config::check_device_port(&device, &port, protocol.as_deref()).map_err(ServiceError::Invalid)?;
+                let setting = DeviceSetting { device, port, protocol };
+                let (at, _) = now();
+                let terminal = self.config.terminal_id.clone();
+                self.store.set_device(&setting, user, &terminal, &at)?;
+                self.config.apply_device_settings(&[setting]);
+                Ok(self.devices())
+            }
+            Command::DeviceTest { device, action } => {
+                let user = self.require(Permission::ManageDevices, "test the devices")?.id;
+                crate::config::check_device_port(&device, "", None).map_err(ServiceError::Invalid)?;
+                if !["test-page", "open-drawer", "show-text", "read-weight"].contains(&action.as_str()) {
+                    return Err(ServiceError::Invalid(format!("no device test is called '{action}'")));
+                }
+                let payload = serde_json::json!({ "device": device, "action": action, "user_id": user });
+                let (at, _) = now();
+                let terminal = self.config.terminal_id.clone();
+                self.store.journal_event("device_test", &payload, &terminal, &at)?;
+                Ok(Outcome::default())
+            }
             Command::NoSale => {
                 let (user, shift) = self.selling(Permission::Sell, "open the drawer")?;
                 if !self.ticket.lines.is_empty() {
@@ -821,6 +867,27 @@ impl Session {
         }
         self.ticket = self.held.remove(i);
         Ok(Outcome { held: Some(self.held.len()), ..self.ticket_outcome()? })
+    }
+
+    /// The devices' ports as they are now: the configuration with the settings screen's changes.
+    fn devices(&self) -> Outcome {
+        let c = &self.config;
+        let setting = |device: &str, port: &Option<String>, protocol: Option<String>| DeviceSetting {
+            device: device.into(),
+            port: port.clone().unwrap_or_default(),
+            protocol,
+        };
+        let list = vec![
+            setting("printer", &c.printer_port, None),
+            setting(
+                "display",
+                &c.display.as_ref().map(|(p, _)| p.clone()),
+                Some(c.display.as_ref().map(|(_, p)| p.to_string()).unwrap_or_else(|| "epson".into())),
+            ),
+            setting("scale", &c.scale_port, None),
+            setting("scanner", &c.scanner_port, None),
+        ];
+        Outcome { devices: Some(list), ..Outcome::default() }
     }
 
     fn reprints(&self) -> Result<Outcome, ServiceError> {

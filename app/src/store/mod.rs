@@ -37,6 +37,15 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// A device's port as assigned on the device settings screen ("" = not attached).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceSetting {
+    pub device: String,
+    pub port: String,
+    #[serde(default)]
+    pub protocol: Option<String>,
+}
+
 /// The writer's handle on the store.
 pub struct Store {
     conn: Connection,
@@ -657,6 +666,28 @@ impl Store {
         let payload = serde_json::json!({ "receipt_no": receipt_no, "reason": reason });
         journal::append(&tx, terminal_id, at, "receipt_not_printed", &payload.to_string())?;
         commit(tx, &mut self.commits)
+    }
+
+    /// Assigns a device its port (and protocol) and journals who did it, in one transaction.
+    pub fn set_device(&mut self, d: &DeviceSetting, user_id: i64, terminal_id: &str, at: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO device_settings (device, port, protocol, changed_by, changed_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(device) DO UPDATE SET port = ?2, protocol = ?3, changed_by = ?4, changed_at = ?5",
+            params![d.device, d.port, d.protocol, user_id, at],
+        )?;
+        let payload =
+            serde_json::json!({ "device": d.device, "port": d.port, "protocol": d.protocol, "user_id": user_id });
+        journal::append(&tx, terminal_id, at, "device_set", &payload.to_string())?;
+        commit(tx, &mut self.commits)
+    }
+
+    /// The devices assigned on the settings screen.
+    pub fn device_settings(&self) -> Result<Vec<DeviceSetting>> {
+        let mut stmt = self.conn.prepare("SELECT device, port, protocol FROM device_settings ORDER BY device")?;
+        let rows =
+            stmt.query_map([], |r| Ok(DeviceSetting { device: r.get(0)?, port: r.get(1)?, protocol: r.get(2)? }))?;
+        Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
     }
 
     /// Receipts waiting to be printed again, oldest first: (queue id, receipt number, reason).

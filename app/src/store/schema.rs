@@ -160,6 +160,19 @@ CREATE TABLE reprint_queue (
 CREATE INDEX reprint_pending ON reprint_queue(printed_at) WHERE printed_at IS NULL;
 "#,
         ),
+        // 3: devices assigned on the device settings screen; they override the configuration.
+        // An empty port means "not attached".
+        M::up(
+            r#"
+CREATE TABLE device_settings (
+    device     TEXT PRIMARY KEY CHECK (device IN ('printer', 'display', 'scale', 'scanner')),
+    port       TEXT NOT NULL,
+    protocol   TEXT,
+    changed_by INTEGER NOT NULL REFERENCES users(id),
+    changed_at TEXT NOT NULL
+);
+"#,
+        ),
     ])
 }
 

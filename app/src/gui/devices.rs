@@ -1,0 +1,272 @@
+//! The device settings screen (managers): each shop device's state and port, Apply (stored,
+//! journaled, and the device reopened at once), and the tests: test page, open drawer, show
+//! text, read weight. A code read by a scanner while the screen is open is shown, not sold.
+
+use super::{After, Gui, GUI};
+use crate::service::Command;
+use crate::store::DeviceSetting;
+use slint::{ModelRc, SharedString, VecModel};
+use std::rc::Rc;
+use till_hardware::display::Protocol;
+use till_ui::{DeviceRow, DeviceTest};
+
+/// Serial ports found on this machine, for picking instead of typing.
+fn found_ports() -> Vec<String> {
+    let mut ports: Vec<String> =
+        serialport::available_ports().map(|ps| ps.into_iter().map(|p| p.port_name).collect()).unwrap_or_default();
+    // Stable names survive a re-plug in another USB socket: offer them first.
+    if let Ok(dir) = std::fs::read_dir("/dev/serial/by-id") {
+        let mut ids: Vec<String> = dir.flatten().map(|e| e.path().display().to_string()).collect();
+        ids.sort();
+        ports.splice(0..0, ids);
+    }
+    ports.dedup();
+    ports.truncate(4);
+    ports
+}
+
+impl Gui {
+    pub(super) fn open_devices(&self) {
+        self.send(Command::Devices, After::Devices);
+    }
+
+    pub(super) fn close_devices(&self) {
+        let back = std::mem::take(&mut self.state.borrow_mut().devices_return);
+        self.set_page(if back.is_empty() { "login" } else { &back });
+    }
+
+    /// The answer to `Devices` or `SetDevice`: the list, and the screen.
+    pub(super) fn devices_listed(self: &Rc<Self>, list: Vec<DeviceSetting>, after: After) {
+        if after == After::DeviceSet {
+            let applied = self.state.borrow_mut().pending_device.take();
+            if let Some(d) = applied {
+                self.reattach(&d);
+                let name = self.i18n.borrow().tr(&format!("device-{}", d.device));
+                let text = self.i18n.borrow().tr_args("devices-saved", &[("device", name.into())]);
+                self.api().set_device_result(text.into());
+            }
+        }
+        self.state.borrow_mut().devices = list;
+        let page = self.api().get_page().to_string();
+        if page != "devices" {
+            self.state.borrow_mut().devices_return = page;
+            self.api().set_device_result(SharedString::new());
+            self.set_page("devices");
+        }
+        self.render_devices();
+    }
+
+    /// Opens the device on its new port (or drops it), replacing the one in use.
+    fn reattach(self: &Rc<Self>, d: &DeviceSetting) {
+        let port = Some(d.port.as_str()).filter(|p| !p.is_empty());
+        match d.device.as_str() {
+            "printer" => match port {
+                Some(p) => self.attach_printer(crate::printer::Printer::open(p)),
+                None => *self.printer.borrow_mut() = None,
+            },
+            "display" => match port {
+                Some(p) => {
+                    let protocol = d.protocol.as_deref().and_then(|p| p.parse().ok()).unwrap_or(Protocol::Epson);
+                    self.attach_display(crate::display::CustomerDisplay::open(p, protocol));
+                }
+                None => *self.display.borrow_mut() = None,
+            },
+            "scale" => match port {
+                Some(p) => self.attach_scale(crate::scale::Scale::open(p)),
+                None => *self.scale.borrow_mut() = None,
+            },
+            _ => match port {
+                Some(p) => self.attach_scanner(crate::scanner::Scanner::open(p, super::scanned)),
+                None => *self.scanner.borrow_mut() = None,
+            },
+        }
+        self.check_devices();
+        self.render_status();
+    }
+
+    pub(super) fn apply_device(&self, device: &str, port: &str, protocol: &str) {
+        let protocol = (device == "display").then(|| protocol.to_string());
+        let setting = DeviceSetting { device: device.into(), port: port.trim().into(), protocol };
+        self.state.borrow_mut().pending_device = Some(setting.clone());
+        self.send(
+            Command::SetDevice { device: setting.device, port: setting.port, protocol: setting.protocol },
+            After::DeviceSet,
+        );
+    }
+
+    pub(super) fn test_device(&self, device: &str, action: &str) {
+        self.state.borrow_mut().pending_test = Some((device.into(), action.into()));
+        self.send(Command::DeviceTest { device: device.into(), action: action.into() }, After::DeviceTest);
+    }
+
+    /// The test was journaled: run it. Answers from the device come back on the UI thread.
+    pub(super) fn run_device_test(&self) {
+        let Some((device, action)) = self.state.borrow_mut().pending_test.take() else { return };
+        let i18n = self.i18n.borrow();
+        let working = i18n.tr("devices-testing");
+        self.api().set_device_result(working.into());
+        match (device.as_str(), action.as_str()) {
+            ("printer", "test-page") => {
+                let Some(printer) = self.printer.borrow().clone() else { return };
+                let job = till_hardware::escpos::Job::new()
+                    .title(&self.config.store.name)
+                    .line(&i18n.tr("devices-test-page"))
+                    .line("ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789")
+                    .line("ÄÖÜ äöü ß é è ñ € £")
+                    .line(&"-".repeat(crate::receipt::WIDTH_80MM))
+                    .qr(&format!("TILL:{}:TEST", self.config.terminal_id))
+                    .cut();
+                let rx = printer.submit(job.bytes().to_vec());
+                std::thread::spawn(move || {
+                    let result = rx
+                        .recv_timeout(std::time::Duration::from_secs(5))
+                        .unwrap_or(crate::printer::PrintResult::Failed("no_answer".into()));
+                    let key = match result {
+                        crate::printer::PrintResult::Printed => "printer-ready".to_string(),
+                        crate::printer::PrintResult::Failed(r) => format!("printer-{r}"),
+                    };
+                    tested(move |g| g.i18n.borrow().tr(&key));
+                });
+            }
+            ("printer", "open-drawer") => {
+                if let Some(p) = self.printer.borrow().as_ref() {
+                    p.kick_drawer();
+                }
+                self.api().set_device_result(i18n.tr("devices-drawer-kicked").into());
+            }
+            ("display", "show-text") => {
+                if let Some(d) = self.display.borrow().as_ref() {
+                    d.show((self.config.store.name.clone(), i18n.tr("devices-test-text")));
+                }
+                self.api().set_device_result(i18n.tr("devices-text-shown").into());
+            }
+            ("scale", "read-weight") => {
+                let Some(scale) = self.scale.borrow().clone() else { return };
+                let rx = scale.weigh();
+                std::thread::spawn(move || {
+                    let result = rx
+                        .recv_timeout(std::time::Duration::from_secs(10))
+                        .unwrap_or(Err(crate::scale::WeighError::NoAnswer));
+                    tested(move |g| {
+                        use crate::scale::WeighError as W;
+                        let i18n = g.i18n.borrow();
+                        match &result {
+                            Ok(kg) => format!("{} kg", i18n.format().number(*kg, 3)),
+                            Err(W::Overload) => i18n.tr("scale-overload"),
+                            Err(W::Underload) => i18n.tr("scale-underload"),
+                            Err(W::NotStable) => i18n.tr("scale-unstable"),
+                            Err(_) => i18n.tr("scale-no-answer"),
+                        }
+                    });
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// A code from a scanner while the settings screen is open.
+    pub(super) fn scanned_on_devices(&self, code: &str) {
+        let i18n = self.i18n.borrow();
+        let verdict = match crate::domain::barcode::parse(code) {
+            Ok(_) => i18n.tr("devices-code-valid"),
+            Err(e) => e.to_string(),
+        };
+        let text = i18n.tr_args("devices-scanned", &[("code", code.to_string().into()), ("verdict", verdict.into())]);
+        self.api().set_device_result(text.into());
+    }
+
+    /// The rows: port, state and tests of each device.
+    pub(super) fn render_devices(&self) {
+        if self.api().get_page() != "devices" {
+            return;
+        }
+        let i18n = self.i18n.borrow();
+        let health = self.device_health();
+        let found = found_ports();
+        let rows: Vec<DeviceRow> = self
+            .state
+            .borrow()
+            .devices
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let h = match d.device.as_str() {
+                    "printer" => &health[0],
+                    "display" => &health[1],
+                    "scale" => &health[2],
+                    _ => &health[3],
+                };
+                let (state, status) = match h {
+                    None => (0, i18n.tr("devices-not-attached")),
+                    Some(s) if !s.online => (3, i18n.tr(&format!("device-{}", s.detail))),
+                    Some(s) if d.device == "printer" => {
+                        let mut text = i18n.tr(&format!("printer-{}", s.detail));
+                        if s.drawer_open {
+                            text = format!("{text} · {}", i18n.tr("printer-drawer-open"));
+                        }
+                        (
+                            if s.detail != "ready" {
+                                3
+                            } else if s.drawer_open {
+                                2
+                            } else {
+                                1
+                            },
+                            text,
+                        )
+                    }
+                    Some(_) => (1, i18n.tr("device-ready")),
+                };
+                let status = if d.port.is_empty() && h.is_some() {
+                    format!("{status} · {}", i18n.tr("devices-simulated"))
+                } else {
+                    status
+                };
+                let tests: Vec<(&str, &str)> = match d.device.as_str() {
+                    "printer" => vec![("test-page", "devices-test-page"), ("open-drawer", "devices-open-drawer")],
+                    "display" => vec![("show-text", "devices-show-text")],
+                    "scale" => vec![("read-weight", "devices-read-weight")],
+                    _ => vec![],
+                };
+                let mut candidates: Vec<SharedString> =
+                    found.iter().filter(|p| **p != d.port).map(|p| p.as_str().into()).collect();
+                if i == 0 && !d.port.starts_with("tcp://") {
+                    candidates.push("tcp://192.168.1.100:9100".into());
+                }
+                DeviceRow {
+                    id: d.device.as_str().into(),
+                    name: i18n.tr(&format!("device-{}", d.device)).into(),
+                    state,
+                    status: status.into(),
+                    port: d.port.as_str().into(),
+                    protocol: d.protocol.clone().unwrap_or_default().into(),
+                    protocols: ModelRc::new(VecModel::from(if d.device == "display" {
+                        vec![SharedString::from("epson"), SharedString::from("cd5220")]
+                    } else {
+                        vec![]
+                    })),
+                    candidates: ModelRc::new(VecModel::from(candidates)),
+                    tests: ModelRc::new(VecModel::from(
+                        tests
+                            .into_iter()
+                            .map(|(id, key)| DeviceTest { id: id.into(), label: i18n.tr(key).into() })
+                            .collect::<Vec<_>>(),
+                    )),
+                }
+            })
+            .collect();
+        self.api().set_devices(ModelRc::new(VecModel::from(rows)));
+    }
+}
+
+/// Shows a test's outcome, computed on the UI thread from the device's answer.
+fn tested(text: impl FnOnce(&Gui) -> String + Send + 'static) {
+    let _ = slint::invoke_from_event_loop(move || {
+        GUI.with(|g| {
+            if let Some(gui) = g.borrow().as_ref() {
+                let t = text(gui);
+                gui.api().set_device_result(t.into());
+            }
+        })
+    });
+}
