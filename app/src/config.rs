@@ -62,6 +62,52 @@ struct RawConfig {
     scale: Option<RawPort>,
     #[serde(default)]
     scanner: Option<RawPort>,
+    #[serde(default)]
+    sync: Option<RawSync>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSync {
+    /// The central endpoint's base address, `https://...` (or `http://` on a local network).
+    url: String,
+    /// This terminal's token (`Authorization: Bearer ...`).
+    token: String,
+    #[serde(default = "default_sync_interval")]
+    interval_seconds: u64,
+    #[serde(default = "default_sync_batch")]
+    batch_size: usize,
+    #[serde(default = "default_sync_timeout")]
+    timeout_seconds: u64,
+    /// The first wait after a failure; it doubles with each failure in a row (up to 300 s).
+    #[serde(default = "default_retry_base")]
+    retry_base_ms: u64,
+}
+
+fn default_retry_base() -> u64 {
+    1000
+}
+
+fn default_sync_interval() -> u64 {
+    15
+}
+fn default_sync_batch() -> usize {
+    200
+}
+fn default_sync_timeout() -> u64 {
+    10
+}
+
+/// Where and how the terminal pushes its events and pulls its price book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncConfig {
+    /// Base address without a trailing slash.
+    pub url: String,
+    pub token: String,
+    pub interval: std::time::Duration,
+    pub batch_size: usize,
+    pub timeout: std::time::Duration,
+    pub retry_base: std::time::Duration,
 }
 
 #[derive(Debug, Deserialize)]
@@ -274,6 +320,8 @@ pub struct Config {
     pub scale_port: Option<String>,
     /// A serial barcode scanner's port (keyboard-wedge scanners need none).
     pub scanner_port: Option<String>,
+    /// The central endpoint, when the terminal reports to one.
+    pub sync: Option<SyncConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -520,6 +568,40 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         }
     };
 
+    let sync = match raw.sync {
+        None => None,
+        Some(s) => {
+            let url = s.url.trim_end_matches('/').to_string();
+            let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+            if !host.is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace)) {
+                return err("sync.url", format!("'{}' is not an http:// or https:// address", s.url));
+            }
+            if s.token.trim().is_empty() || s.token.chars().any(|c| c.is_control() || c == ' ') {
+                return err("sync.token", "the token must be a non-empty word");
+            }
+            if !(1..=3600).contains(&s.interval_seconds) {
+                return err("sync.interval_seconds", "must be between 1 and 3600");
+            }
+            if !(1..=500).contains(&s.batch_size) {
+                return err("sync.batch_size", "must be between 1 and 500");
+            }
+            if !(1..=120).contains(&s.timeout_seconds) {
+                return err("sync.timeout_seconds", "must be between 1 and 120");
+            }
+            if !(10..=60_000).contains(&s.retry_base_ms) {
+                return err("sync.retry_base_ms", "must be between 10 and 60000");
+            }
+            Some(SyncConfig {
+                url,
+                token: s.token,
+                interval: std::time::Duration::from_secs(s.interval_seconds),
+                batch_size: s.batch_size,
+                timeout: std::time::Duration::from_secs(s.timeout_seconds),
+                retry_base: std::time::Duration::from_millis(s.retry_base_ms),
+            })
+        }
+    };
+
     let display = match raw.display {
         None => None,
         Some(d) => match d.protocol.parse::<till_hardware::display::Protocol>() {
@@ -561,6 +643,7 @@ fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         display,
         scale_port: raw.scale.map(|p| p.port).filter(|p| !p.trim().is_empty()),
         scanner_port: raw.scanner.map(|p| p.port).filter(|p| !p.trim().is_empty()),
+        sync,
     })
 }
 

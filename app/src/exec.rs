@@ -29,13 +29,24 @@ pub fn answer(session: &mut Session, line: &str) -> Option<Value> {
 }
 
 /// Runs a whole script. Returns an error only when the input or output itself fails.
-pub fn run(session: &mut Session, input: impl BufRead, mut out: impl Write) -> std::io::Result<()> {
+pub fn run(session: &mut Session, input: impl BufRead, out: impl Write) -> std::io::Result<()> {
+    run_with(session, input, out, || {})
+}
+
+/// Runs a session; `after` is called once each answer is out (the sync task's nudge).
+pub fn run_with(
+    session: &mut Session,
+    input: impl BufRead,
+    mut out: impl Write,
+    mut after: impl FnMut(),
+) -> std::io::Result<()> {
     for line in input.lines() {
         let line = line?;
         if let Some(v) = answer(session, &line) {
             writeln!(out, "{v}")?;
             out.flush()?;
             session.idle();
+            after();
         }
     }
     Ok(())

@@ -835,6 +835,7 @@ pub fn open_devices(cfg: &crate::config::Config) -> anyhow::Result<crate::gui::D
                 None => demo_scale()?,
             }),
             scanner: cfg.scanner_port.as_deref().map(|p| crate::scanner::Scanner::open(p, crate::gui::scanned)),
+            sync: None,
         });
     }
     let forecourt = cfg.forecourt.as_ref().and_then(|f| match site_forecourt(f, &cfg.fuel_grades) {
@@ -855,5 +856,29 @@ pub fn open_devices(cfg: &crate::config::Config) -> anyhow::Result<crate::gui::D
         display: cfg.display.as_ref().map(|(port, protocol)| crate::display::CustomerDisplay::open(port, *protocol)),
         scale: cfg.scale_port.as_deref().map(crate::scale::Scale::open),
         scanner: cfg.scanner_port.as_deref().map(|p| crate::scanner::Scanner::open(p, crate::gui::scanned)),
+        sync: None,
+    })
+}
+
+/// Demo mode's head office: the reference receiver on a loopback port inside the process, so
+/// that the sync chip shows real uploads. Its events are kept beside the demo store.
+pub fn demo_central(
+    data_dir: &std::path::Path,
+    cfg: &crate::config::Config,
+) -> anyhow::Result<crate::config::SyncConfig> {
+    std::fs::create_dir_all(data_dir)?;
+    let token = "till-demo-token".to_string();
+    let central = crate::central::Central::open(
+        &data_dir.join("demo-central.sqlite"),
+        std::collections::HashMap::from([(cfg.terminal_id.clone(), token.clone())]),
+    )?;
+    let addr = central.spawn("127.0.0.1:0")?;
+    Ok(crate::config::SyncConfig {
+        url: format!("http://{addr}"),
+        token,
+        interval: Duration::from_secs(15),
+        batch_size: 200,
+        timeout: Duration::from_secs(10),
+        retry_base: Duration::from_secs(1),
     })
 }

@@ -7,6 +7,7 @@
 //! - [`service`]: the session that runs commands for the screens and for `till exec`.
 //! - [`exec`]: the JSON Lines front end of the service.
 
+pub mod central;
 pub mod config;
 pub mod display;
 pub mod domain;
@@ -24,4 +25,5 @@ pub mod scale;
 pub mod scanner;
 pub mod service;
 pub mod store;
+pub mod sync;
 pub mod tanks;

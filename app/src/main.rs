@@ -172,6 +172,24 @@ enum SimCmd {
         #[arg(long, value_name = "PATH")]
         link: Option<std::path::PathBuf>,
     },
+    /// The reference central receiver (docs/sync-api.md) on HTTP: stores events once by id,
+    /// serves price books. Prints its address.
+    Central {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// A terminal and its token, `TERMINAL=TOKEN` (repeatable); default `DEMO-01=till-demo-token`.
+        #[arg(long = "token", value_name = "TERMINAL=TOKEN")]
+        tokens: Vec<String>,
+        /// The receiver's SQLite file.
+        #[arg(long, default_value = "central.sqlite")]
+        db: std::path::PathBuf,
+        /// A price book (JSON) to serve to every terminal given with --token.
+        #[arg(long, value_name = "FILE")]
+        pricebook: Option<std::path::PathBuf>,
+    },
     /// A simulated TLS tank gauge: prints the pty path, then takes `level T L`, `water T H`.
     Tank {
         #[arg(long, default_value_t = 4)]
@@ -238,9 +256,18 @@ fn open_session(cli: &Cli) -> anyhow::Result<Session> {
 fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
     match &cli.command {
         None => {
-            let session = open_session(&cli)?;
+            let mut cfg = load_config(&cli)?;
+            let dir = data_dir(&cli, &cfg)?;
+            if cfg.demo && cfg.sync.is_none() {
+                match till::hw::demo_central(&dir, &cfg) {
+                    Ok(s) => cfg.sync = Some(s),
+                    Err(e) => eprintln!("till: the demo head office did not start: {e:#}"),
+                }
+            }
+            let session = Session::open(cfg, &dir)?;
             let fullscreen = cli.fullscreen || session.config().fullscreen;
-            let devices = till::hw::open_devices(session.config())?;
+            let mut devices = till::hw::open_devices(session.config())?;
+            devices.sync = till::sync::start_for(&session);
             let options = till::gui::Options { fullscreen, exit_after_first_frame: cli.exit_after_first_frame };
             till::gui::run(session, devices, options, started).map_err(|e| {
                 anyhow::anyhow!("{e:#}\nTill needs a display for its screens (set DISPLAY, or run it under Xvfb); `till console` runs without one.")
@@ -259,7 +286,13 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                     cfg.terminal_id
                 );
             }
-            till::exec::run(&mut session, std::io::stdin().lock(), std::io::stdout().lock())?;
+            // A console terminal reports to the central endpoint too, when one is configured.
+            let sync = till::sync::start_for(&session);
+            till::exec::run_with(&mut session, std::io::stdin().lock(), std::io::stdout().lock(), || {
+                if let Some(s) = &sync {
+                    s.nudge();
+                }
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Exec { script }) => {
@@ -353,6 +386,37 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
         }
         Some(Cmd::Sim { device: SimCmd::Printer { link } }) => {
             till::hw::sim_printer(link.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Central { port, bind, tokens, db, pricebook } }) => {
+            let mut map = std::collections::HashMap::new();
+            for t in tokens {
+                let (terminal, token) =
+                    t.split_once('=').ok_or_else(|| anyhow::anyhow!("--token takes TERMINAL=TOKEN, not '{t}'"))?;
+                map.insert(terminal.to_string(), token.to_string());
+            }
+            if map.is_empty() {
+                map.insert("DEMO-01".to_string(), "till-demo-token".to_string());
+            }
+            let central = till::central::Central::open(db, map.clone())?;
+            if let Some(file) = pricebook {
+                let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+                let body: serde_json::Value =
+                    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+                for terminal in map.keys() {
+                    central.set_pricebook(terminal, &body)?;
+                }
+            }
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind((bind.as_str(), *port))
+                    .await
+                    .with_context(|| format!("cannot listen on {bind}:{port}"))?;
+                println!("http://{}", listener.local_addr()?);
+                eprintln!("central receiver; events in {}. Ctrl-C ends.", db.display());
+                central.serve(listener).await?;
+                anyhow::Ok(())
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Sim { device: SimCmd::Scanner { link } }) => {

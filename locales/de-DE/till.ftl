@@ -227,3 +227,26 @@ device-ready = bereit
 device-no_answer = antwortet nicht
 device-paper_out = Papier leer
 device-cover_open = Deckel offen
+
+# Central sync
+sync-title = Abgleich mit der Zentrale
+sync-never = nie
+sync-auth-failed = Token abgelehnt
+sync-failing = gestört
+sync-ok-at = gesendet { $time }
+sync-parked-count = { $count } abgelehnt
+sync-last-success = Letzter erfolgreicher Abgleich: { $time }
+sync-last-error = Letzter Fehler: { $error }
+sync-pricebook = Preisliste: { $version }
+sync-pricebook-unknown = Dieser Kasse unbekannt: { $list }
+sync-parked-title = Von der Zentrale abgelehnt
+sync-none-parked = Nichts wurde abgelehnt.
+sync-retry = Erneut senden
+sync-retry-all = Alle erneut senden
+event-sale = Verkauf
+event-refund = Erstattung
+event-shift_open = Schicht geöffnet
+event-shift_close = Schicht geschlossen
+event-drive_off = Tankbetrug
+event-pump_test = Zapfsäulentest
+event-fuel_price = Kraftstoffpreis

@@ -227,3 +227,26 @@ device-ready = ready
 device-no_answer = not answering
 device-paper_out = paper out
 device-cover_open = cover open
+
+# Central sync
+sync-title = Sync with head office
+sync-never = never
+sync-auth-failed = token refused
+sync-failing = failing
+sync-ok-at = sent { $time }
+sync-parked-count = { $count } refused
+sync-last-success = Last successful sync: { $time }
+sync-last-error = Last error: { $error }
+sync-pricebook = Price book: { $version }
+sync-pricebook-unknown = Unknown to this terminal: { $list }
+sync-parked-title = Refused by head office
+sync-none-parked = Nothing was refused.
+sync-retry = Send again
+sync-retry-all = Send all again
+event-sale = Sale
+event-refund = Refund
+event-shift_open = Shift opened
+event-shift_close = Shift closed
+event-drive_off = Drive-off
+event-pump_test = Pump test
+event-fuel_price = Fuel price

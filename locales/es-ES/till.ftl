@@ -227,3 +227,26 @@ device-ready = listo
 device-no_answer = no responde
 device-paper_out = sin papel
 device-cover_open = tapa abierta
+
+# Central sync
+sync-title = Sincronización con la central
+sync-never = nunca
+sync-auth-failed = token rechazado
+sync-failing = con errores
+sync-ok-at = enviado { $time }
+sync-parked-count = { $count } rechazados
+sync-last-success = Última sincronización correcta: { $time }
+sync-last-error = Último error: { $error }
+sync-pricebook = Lista de precios: { $version }
+sync-pricebook-unknown = Desconocidos en este terminal: { $list }
+sync-parked-title = Rechazados por la central
+sync-none-parked = No se ha rechazado nada.
+sync-retry = Enviar de nuevo
+sync-retry-all = Enviar todo de nuevo
+event-sale = Venta
+event-refund = Devolución
+event-shift_open = Turno abierto
+event-shift_close = Turno cerrado
+event-drive_off = Fuga sin pagar
+event-pump_test = Prueba de surtidor
+event-fuel_price = Precio de combustible

@@ -227,3 +227,26 @@ device-ready = तैयार
 device-no_answer = जवाब नहीं दे रहा
 device-paper_out = कागज़ ख़त्म
 device-cover_open = कवर खुला है
+
+# Central sync
+sync-title = मुख्यालय से सिंक
+sync-never = कभी नहीं
+sync-auth-failed = टोकन अस्वीकृत
+sync-failing = विफल
+sync-ok-at = भेजा { $time }
+sync-parked-count = { $count } अस्वीकृत
+sync-last-success = पिछला सफल सिंक: { $time }
+sync-last-error = पिछली त्रुटि: { $error }
+sync-pricebook = मूल्य सूची: { $version }
+sync-pricebook-unknown = इस टर्मिनल के लिए अज्ञात: { $list }
+sync-parked-title = मुख्यालय द्वारा अस्वीकृत
+sync-none-parked = कुछ भी अस्वीकृत नहीं हुआ।
+sync-retry = फिर से भेजें
+sync-retry-all = सब फिर से भेजें
+event-sale = बिक्री
+event-refund = धनवापसी
+event-shift_open = शिफ़्ट खुली
+event-shift_close = शिफ़्ट बंद
+event-drive_off = बिना भुगतान भागना
+event-pump_test = पंप परीक्षण
+event-fuel_price = ईंधन मूल्य

@@ -227,3 +227,26 @@ device-ready = siap
 device-no_answer = tidak menjawab
 device-paper_out = kertas habis
 device-cover_open = tutup terbuka
+
+# Central sync
+sync-title = Sinkronisasi dengan kantor pusat
+sync-never = belum pernah
+sync-auth-failed = token ditolak
+sync-failing = gagal
+sync-ok-at = terkirim { $time }
+sync-parked-count = { $count } ditolak
+sync-last-success = Sinkronisasi berhasil terakhir: { $time }
+sync-last-error = Kesalahan terakhir: { $error }
+sync-pricebook = Daftar harga: { $version }
+sync-pricebook-unknown = Tidak dikenal terminal ini: { $list }
+sync-parked-title = Ditolak kantor pusat
+sync-none-parked = Tidak ada yang ditolak.
+sync-retry = Kirim lagi
+sync-retry-all = Kirim semua lagi
+event-sale = Penjualan
+event-refund = Pengembalian
+event-shift_open = Shift dibuka
+event-shift_close = Shift ditutup
+event-drive_off = Kabur tanpa bayar
+event-pump_test = Uji pompa
+event-fuel_price = Harga BBM

@@ -59,6 +59,8 @@ pub enum Permission {
     ManageUsers,
     /// Assign and test the shop devices (printer, display, scale, scanner).
     ManageDevices,
+    /// See the events the central endpoint refused, and send them again.
+    ManageSync,
 }
 
 /// What a role may do, and how far.
@@ -93,6 +95,7 @@ impl RolePolicy {
                     ManageCatalog,
                     ManageUsers,
                     ManageDevices,
+                    ManageSync,
                 ],
                 100,
             ),

@@ -6,6 +6,7 @@
 //! executed inline on the UI thread.
 
 mod devices;
+mod syncscreen;
 mod view;
 
 use crate::config::Config;
@@ -61,6 +62,10 @@ pub enum After {
     DeviceSet,
     /// A device test was journaled: run it.
     DeviceTest,
+    /// Prices came into force: show them, send fuel prices to the pumps.
+    Prices,
+    /// The parked events came back: show the sync screen.
+    Parked,
 }
 
 type Job = Box<dyn FnOnce(&mut Session) + Send>;
@@ -124,6 +129,10 @@ pub struct Gui {
     display: RefCell<Option<crate::display::CustomerDisplay>>,
     scale: RefCell<Option<crate::scale::Scale>>,
     scanner: RefCell<Option<crate::scanner::Scanner>>,
+    /// The push to the central endpoint, when one is configured; its last status seen.
+    sync: RefCell<Option<crate::sync::SyncTask>>,
+    sync_seen: RefCell<Option<crate::sync::SyncStatus>>,
+    ticks: std::cell::Cell<u32>,
     /// Reads the devices' health twice a second and redraws the chips when it changed.
     device_timer: slint::Timer,
     device_seen: RefCell<Vec<Option<crate::link::Status>>>,
@@ -170,6 +179,7 @@ pub struct Devices {
     pub display: Option<crate::display::CustomerDisplay>,
     pub scale: Option<crate::scale::Scale>,
     pub scanner: Option<crate::scanner::Scanner>,
+    pub sync: Option<crate::sync::SyncTask>,
 }
 
 /// Opens the window on the platform's backend and runs until it is closed.
@@ -192,6 +202,9 @@ pub fn run(session: Session, devices: Devices, options: Options, started: std::t
     }
     if let Some(p) = devices.scanner {
         gui.attach_scanner(p);
+    }
+    if let Some(s) = devices.sync {
+        gui.attach_sync(s);
     }
     let window = gui.window.clone_strong();
     if options.fullscreen {
@@ -283,6 +296,9 @@ impl Gui {
             display: RefCell::new(None),
             scale: RefCell::new(None),
             scanner: RefCell::new(None),
+            sync: RefCell::new(None),
+            sync_seen: RefCell::new(None),
+            ticks: std::cell::Cell::new(0),
             device_timer: slint::Timer::default(),
             device_seen: RefCell::new(Vec::new()),
             reprint_count: std::cell::Cell::new(0),
@@ -358,8 +374,38 @@ impl Gui {
         ]
     }
 
+    /// Pushes to the central endpoint in the background; the chip shows how it goes.
+    pub fn attach_sync(self: &Rc<Self>, sync: crate::sync::SyncTask) {
+        *self.sync.borrow_mut() = Some(sync);
+        self.watch_devices();
+        self.send(Command::ApplyPrices, After::Prices);
+    }
+
+    /// Reads the sync's status: redraws the chip when it changed, applies a new price book.
+    pub fn check_sync(&self) {
+        let Some(now) = self.sync.borrow().as_ref().map(|s| s.status()) else { return };
+        let before = self.sync_seen.borrow().clone();
+        if before.as_ref() != Some(&now) {
+            let new_book = before.as_ref().map(|b| b.pricebooks) != Some(now.pricebooks) && now.pricebooks > 0;
+            *self.sync_seen.borrow_mut() = Some(now);
+            self.render_status();
+            if self.api().get_page() == "sync" {
+                self.send(Command::Parked, After::Parked);
+            }
+            if new_book {
+                self.send(Command::ApplyPrices, After::Prices);
+            }
+        }
+        // Scheduled prices come into force by the clock: look every 30 s.
+        self.ticks.set(self.ticks.get().wrapping_add(1));
+        if self.ticks.get().is_multiple_of(60) {
+            self.send(Command::ApplyPrices, After::Prices);
+        }
+    }
+
     /// Redraws the chips when a device's health changed.
     pub fn check_devices(&self) {
+        self.check_sync();
         let now = self.device_health();
         if *self.device_seen.borrow() != now {
             *self.device_seen.borrow_mut() = now;
@@ -972,6 +1018,12 @@ impl Gui {
         let w = with.clone();
         api.on_no_sale(move || w(&|g| g.send(Command::NoSale, After::NoSale)));
         let w = with.clone();
+        api.on_open_sync(move || w(&|g| g.open_sync()));
+        let w = with.clone();
+        api.on_close_sync(move || w(&|g| g.close_sync()));
+        let w = with.clone();
+        api.on_retry_parked(move |seq| w(&|g| g.retry_parked(seq)));
+        let w = with.clone();
         api.on_open_devices(move || w(&|g| g.open_devices()));
         let w = with.clone();
         api.on_close_devices(move || w(&|g| g.close_devices()));
@@ -1304,7 +1356,13 @@ impl Gui {
 
     fn apply(&self, after: After, reply: Result<Outcome, ServiceError>, unsent: Option<i64>) {
         if let Some(n) = unsent {
-            self.state.borrow_mut().unsent = n;
+            let before = std::mem::replace(&mut self.state.borrow_mut().unsent, n);
+            // Something new in the outbox: send it now rather than at the next interval.
+            if n > before {
+                if let Some(s) = self.sync.borrow().as_ref() {
+                    s.nudge();
+                }
+            }
         }
         let after = match after {
             After::Scanned => {
@@ -1353,6 +1411,14 @@ impl Gui {
             }
             After::DeviceTest => {
                 self.run_device_test();
+                return;
+            }
+            After::Prices => {
+                self.prices_applied(&out);
+                return;
+            }
+            After::Parked => {
+                self.parked_listed(out.parked.clone().unwrap_or_default());
                 return;
             }
             After::Reprints | After::ReprintAll => {
@@ -1649,9 +1715,12 @@ impl Gui {
             api.set_pumps_chip(not_configured.clone().into());
             api.set_pumps_state(0);
         }
-        let unsent = i18n.tr_args("chip-unsent", &[("count", st.unsent.into())]);
-        api.set_sync_chip(format!("{not_configured} · {unsent}").into());
-        api.set_sync_state(0);
+        drop(st);
+        drop(i18n);
+        let (text, state) = self.sync_chip();
+        api.set_sync_chip(text.into());
+        api.set_sync_state(state);
+        let st = self.state.borrow();
         api.set_held_count(st.held as i32);
     }
 

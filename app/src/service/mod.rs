@@ -177,6 +177,16 @@ pub enum Command {
         device: String,
         action: String,
     },
+    /// Events the central endpoint refused, with the reasons (managers).
+    Parked,
+    /// Queues parked events again (all when `seqs` is empty); journaled with the manager.
+    RetryParked {
+        #[serde(default)]
+        seqs: Vec<i64>,
+    },
+    /// Applies the price book's prices whose time has come: item prices to the catalog, fuel
+    /// prices to the grades (answered in `fuel_prices`, for the pumps).
+    ApplyPrices,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -245,6 +255,14 @@ pub struct Outcome {
     /// The shop devices' ports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub devices: Option<Vec<DeviceSetting>>,
+    /// Events the central endpoint refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parked: Option<Vec<crate::store::ParkedEvent>>,
+    /// Prices that came into force: how many items changed, and the fuel grades' new prices.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items_repriced: Option<Vec<(String, Decimal)>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fuel_prices: Option<Vec<(String, Decimal)>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -292,6 +310,11 @@ impl Session {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The store's database file (the sync task opens its own connection to it).
+    pub fn db_path(&self) -> &Path {
+        self.store.path()
     }
 
     pub fn store(&self) -> &Store {
@@ -359,6 +382,18 @@ impl Session {
                 self.reprints()
             }
             Command::Reprints => self.reprints(),
+            Command::Parked => {
+                self.require(Permission::ManageSync, "see the sync")?;
+                Ok(Outcome { parked: Some(self.store.parked_events()?), ..Outcome::default() })
+            }
+            Command::RetryParked { seqs } => {
+                let user = self.require(Permission::ManageSync, "retry sync events")?.id;
+                let (at, _) = now();
+                let terminal = self.config.terminal_id.clone();
+                self.store.retry_parked(&seqs, user, &terminal, &at)?;
+                Ok(Outcome { parked: Some(self.store.parked_events()?), ..Outcome::default() })
+            }
+            Command::ApplyPrices => self.apply_prices(),
             Command::Devices => {
                 self.require(Permission::ManageDevices, "change the devices")?;
                 Ok(self.devices())
@@ -867,6 +902,41 @@ impl Session {
         }
         self.ticket = self.held.remove(i);
         Ok(Outcome { held: Some(self.held.len()), ..self.ticket_outcome()? })
+    }
+
+    /// Prices from the price book whose time has come. Item prices change in the catalog in one
+    /// transaction; a fuel grade takes its latest due price, recorded as a `fuel_price` event.
+    fn apply_prices(&mut self) -> Result<Outcome, ServiceError> {
+        let due_by = crate::sync::format_utc(chrono::Utc::now());
+        let (at, _) = now();
+        let terminal = self.config.terminal_id.clone();
+        let items = self.store.due_prices("item", &due_by)?;
+        self.store.apply_item_prices(&items, &terminal, &at)?;
+        let repriced: Vec<(String, Decimal)> =
+            items.iter().filter_map(|p| Decimal::from_str(&p.price).ok().map(|d| (p.key.clone(), d))).collect();
+        if !items.is_empty() {
+            self.catalog = Catalog::new(self.store.load_products()?, self.config.variable_measure.clone());
+        }
+        let mut fuel = Vec::new();
+        for p in self.store.due_prices("fuel", &due_by)? {
+            let price =
+                Decimal::from_str(&p.price).map_err(|_| ServiceError::Invalid(format!("bad price {}", p.price)))?;
+            if let Some(g) = self.config.fuel_grades.iter_mut().find(|g| g.code == p.key) {
+                let old = g.price_per_litre;
+                if old != price {
+                    g.price_per_litre = price;
+                    let event = serde_json::json!({
+                        "event_id": uuid::Uuid::new_v4().to_string(), "kind": "fuel_price", "terminal_id": terminal,
+                        "at": at, "user": "pricebook", "grade": p.key, "old": old.to_string(), "new": price.to_string(),
+                    });
+                    self.store.record_event("fuel_price", &event, &terminal, &at)?;
+                }
+                fuel.retain(|(k, _): &(String, Decimal)| *k != p.key);
+                fuel.push((p.key.clone(), price));
+            }
+            self.store.fuel_price_applied(p.id, &at)?;
+        }
+        Ok(Outcome { items_repriced: Some(repriced), fuel_prices: Some(fuel), ..Outcome::default() })
     }
 
     /// The devices' ports as they are now: the configuration with the settings screen's changes.

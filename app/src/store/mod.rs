@@ -6,6 +6,9 @@
 
 mod journal;
 mod schema;
+mod sync;
+
+pub use sync::{OutboxRow, ParkedEvent, PriceChange, SyncRecord};
 
 pub use journal::{JournalFault, JournalReport, GENESIS_HASH};
 
@@ -705,8 +708,10 @@ impl Store {
         commit(tx, &mut self.commits)
     }
 
+    /// Events not yet delivered to the central endpoint (parked ones included: they are not
+    /// delivered either).
     pub fn outbox_count(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM outbox WHERE state != 'sent'", [], |r| r.get(0))?)
     }
 
     // -- journal ---------------------------------------------------------------------------

@@ -173,6 +173,42 @@ CREATE TABLE device_settings (
 );
 "#,
         ),
+        // 4: central sync. Each outbox event is pending, sent or parked (refused by the server,
+        // with its reason); the sync state and the price book's schedule survive restarts.
+        M::up(
+            r#"
+ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'parked'));
+ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN last_error TEXT;
+ALTER TABLE outbox ADD COLUMN sent_at TEXT;
+CREATE UNIQUE INDEX outbox_event ON outbox(event_id);
+CREATE INDEX outbox_pending ON outbox(id) WHERE state = 'pending';
+CREATE INDEX outbox_parked ON outbox(id) WHERE state = 'parked';
+
+CREATE TABLE sync_status (
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    last_success_at TEXT,
+    last_error      TEXT,
+    last_error_at   TEXT,
+    pricebook_etag  TEXT,
+    pricebook_version TEXT
+);
+INSERT INTO sync_status (id) VALUES (1);
+
+-- Prices from the central price book, applied when their time comes.
+CREATE TABLE price_schedule (
+    id           INTEGER PRIMARY KEY,
+    kind         TEXT NOT NULL CHECK (kind IN ('item', 'fuel')),
+    key          TEXT NOT NULL,
+    price        TEXT NOT NULL,
+    effective_at TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    applied_at   TEXT,
+    UNIQUE (kind, key, effective_at)
+);
+CREATE INDEX price_schedule_due ON price_schedule(effective_at) WHERE applied_at IS NULL;
+"#,
+        ),
     ])
 }
 

@@ -1,0 +1,463 @@
+//! The reference receiver of the central sync API (`docs/sync-api.md`): a small axum server over
+//! SQLite that stores each terminal's events once, by event id, keeps idempotency keys, and
+//! serves a price book with an ETag. `till sim central` runs it; the sync tests run it on
+//! loopback, with faults injected (error statuses, slow answers, connections cut after the batch
+//! was stored, hostile bodies) to check that the terminal delivers every event exactly once.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Most events in one batch, and most bytes in one body.
+pub const MAX_EVENTS: usize = 500;
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// What the server does to the next upload instead of (or besides) answering it properly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this status and an error body; store nothing.
+    Status(u16),
+    /// Answer 429 or 503 with this `Retry-After` (seconds); store nothing.
+    RetryAfter(u16, u64),
+    /// Wait this long, then handle the upload normally (a slow answer, or a timeout).
+    Delay(Duration),
+    /// Store the batch, then cut the connection in the middle of the answer (a lost
+    /// acknowledgement).
+    CutAfterStoring,
+    /// Answer 200 with this body, storing nothing (a malformed or hostile answer).
+    Body(Vec<u8>),
+}
+
+/// The receiver's state: its database, the terminals' tokens and the faults to inject.
+#[derive(Clone)]
+pub struct Central {
+    db: Arc<Mutex<Connection>>,
+    tokens: Arc<HashMap<String, String>>,
+    faults: Arc<Mutex<VecDeque<Fault>>>,
+    /// Event ids whose events are rejected (`invalid_payload`), and those whose presence makes a
+    /// whole batch a 400 (`invalid_batch`).
+    reject: Arc<Mutex<HashSet<String>>>,
+    poison: Arc<Mutex<HashSet<String>>>,
+    /// Uploads seen (including refused and faulted ones).
+    uploads: Arc<Mutex<u64>>,
+}
+
+/// One stored event, as the receiver keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub event_id: String,
+    pub seq: i64,
+    pub kind: String,
+    pub payload: Value,
+}
+
+impl Central {
+    /// Opens (or creates) the receiver's database; `tokens` maps terminal ids to their tokens.
+    pub fn open(db_path: &std::path::Path, tokens: HashMap<String, String>) -> anyhow::Result<Central> {
+        let conn = Connection::open(db_path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS events (
+                 terminal    TEXT NOT NULL,
+                 event_id    TEXT NOT NULL,
+                 seq         INTEGER NOT NULL,
+                 kind        TEXT NOT NULL,
+                 created_at  TEXT NOT NULL,
+                 payload     TEXT NOT NULL,
+                 PRIMARY KEY (terminal, event_id)
+             );
+             CREATE TABLE IF NOT EXISTS idempotency (
+                 terminal TEXT NOT NULL,
+                 key      TEXT NOT NULL,
+                 body_sha TEXT NOT NULL,
+                 answer   TEXT NOT NULL,
+                 PRIMARY KEY (terminal, key)
+             );
+             CREATE TABLE IF NOT EXISTS pricebooks (
+                 terminal TEXT PRIMARY KEY,
+                 body     TEXT NOT NULL
+             );",
+        )?;
+        Ok(Central {
+            db: Arc::new(Mutex::new(conn)),
+            tokens: Arc::new(tokens),
+            faults: Arc::default(),
+            reject: Arc::default(),
+            poison: Arc::default(),
+            uploads: Arc::default(),
+        })
+    }
+
+    /// Queues faults for the next uploads, one per upload.
+    pub fn inject(&self, faults: impl IntoIterator<Item = Fault>) {
+        if let Ok(mut f) = self.faults.lock() {
+            f.extend(faults);
+        }
+    }
+
+    /// Rejects this event (in a batch's `rejected` list) whenever it is sent.
+    pub fn reject_event(&self, event_id: &str) {
+        if let Ok(mut r) = self.reject.lock() {
+            r.insert(event_id.to_string());
+        }
+    }
+
+    /// Rejects every event of this kind (until `clear_rejections`).
+    pub fn reject_kind(&self, kind: &str) {
+        self.reject_event(&format!("kind:{kind}"));
+    }
+
+    pub fn clear_rejections(&self) {
+        if let Ok(mut r) = self.reject.lock() {
+            r.clear();
+        }
+    }
+
+    /// Answers 400 to any batch holding this event.
+    pub fn poison_event(&self, event_id: &str) {
+        if let Ok(mut r) = self.poison.lock() {
+            r.insert(event_id.to_string());
+        }
+    }
+
+    pub fn uploads(&self) -> u64 {
+        self.uploads.lock().map(|u| *u).unwrap_or(0)
+    }
+
+    /// Sets a terminal's price book (the JSON body served as is).
+    pub fn set_pricebook(&self, terminal: &str, body: &Value) -> anyhow::Result<()> {
+        let db = self.db.lock().map_err(|_| anyhow::anyhow!("receiver database poisoned"))?;
+        db.execute(
+            "INSERT INTO pricebooks (terminal, body) VALUES (?1, ?2) ON CONFLICT (terminal) DO UPDATE SET body = ?2",
+            params![terminal, body.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// A terminal's events in the order they were stored.
+    pub fn events(&self, terminal: &str) -> anyhow::Result<Vec<Stored>> {
+        let db = self.db.lock().map_err(|_| anyhow::anyhow!("receiver database poisoned"))?;
+        let mut stmt =
+            db.prepare("SELECT event_id, seq, kind, payload FROM events WHERE terminal = ?1 ORDER BY rowid")?;
+        let rows = stmt.query_map([terminal], |r| {
+            let payload: String = r.get(3)?;
+            Ok(Stored {
+                event_id: r.get(0)?,
+                seq: r.get(1)?,
+                kind: r.get(2)?,
+                payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/v1/health", get(health))
+            .route("/v1/terminals/{terminal_id}/events", post(upload))
+            .route("/v1/terminals/{terminal_id}/pricebook", get(pricebook))
+            .layer(DefaultBodyLimit::max(MAX_BODY + 1024))
+            .with_state(self)
+    }
+
+    /// Serves on a listener until the process ends.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        axum::serve(listener, self.router()).await
+    }
+
+    /// Runs the receiver on its own thread (tests, demo mode); returns its address.
+    pub fn spawn(self, addr: &str) -> anyhow::Result<std::net::SocketAddr> {
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let local = listener.local_addr()?;
+        std::thread::Builder::new().name("till-central".into()).spawn(move || {
+            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => return tracing::error!("central receiver: {e}"),
+            };
+            rt.block_on(async move {
+                match tokio::net::TcpListener::from_std(listener) {
+                    Ok(l) => {
+                        if let Err(e) = self.serve(l).await {
+                            tracing::error!("central receiver: {e}");
+                        }
+                    }
+                    Err(e) => tracing::error!("central receiver: {e}"),
+                }
+            });
+        })?;
+        Ok(local)
+    }
+
+    fn next_fault(&self) -> Option<Fault> {
+        self.faults.lock().ok().and_then(|mut f| f.pop_front())
+    }
+
+    /// Checks the bearer token against the terminal in the URL.
+    // The refusal is the HTTP answer itself, handed straight back to axum.
+    #[allow(clippy::result_large_err)]
+    fn authorize(&self, terminal: &str, headers: &HeaderMap) -> Result<(), Response> {
+        let token = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let Some(token) = token else {
+            return Err(error(StatusCode::UNAUTHORIZED, "unauthorized", "a bearer token is needed"));
+        };
+        match self.tokens.get(terminal) {
+            Some(t) if t == token => Ok(()),
+            _ if self.tokens.values().any(|t| t == token) => {
+                Err(error(StatusCode::FORBIDDEN, "forbidden", "this token belongs to another terminal"))
+            }
+            _ => Err(error(StatusCode::UNAUTHORIZED, "unauthorized", "unknown token")),
+        }
+    }
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, axum::Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+}
+
+async fn health() -> Response {
+    axum::Json(json!({ "status": "ok" })).into_response()
+}
+
+/// Is this a UUID (any version, hyphenated)?
+fn is_uuid(s: &str) -> bool {
+    uuid::Uuid::try_parse(s).is_ok() && s.len() == 36
+}
+
+async fn upload(State(c): State<Central>, Path(terminal): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Ok(mut u) = c.uploads.lock() {
+        *u += 1;
+    }
+    if let Err(r) = c.authorize(&terminal, &headers) {
+        return r;
+    }
+    let fault = c.next_fault();
+    match &fault {
+        Some(Fault::Status(s)) => {
+            let status = StatusCode::from_u16(*s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return error(status, "injected", "an injected failure");
+        }
+        Some(Fault::RetryAfter(s, secs)) => {
+            let status = StatusCode::from_u16(*s).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let mut r = error(status, "unavailable", "come back later");
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return r;
+        }
+        Some(Fault::Delay(d)) => tokio::time::sleep(*d).await,
+        Some(Fault::Body(b)) => {
+            return Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.clone()))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+        _ => {}
+    }
+    let (status, answer) = match store_batch(&c, &terminal, &headers, &body) {
+        Ok(a) => (StatusCode::OK, a),
+        Err(r) => return r,
+    };
+    if fault == Some(Fault::CutAfterStoring) {
+        // The batch is stored; the answer starts and the connection breaks before it ends.
+        let half = answer.len() / 2;
+        let first = Bytes::copy_from_slice(&answer.as_bytes()[..half]);
+        let stream = futures_stream(first);
+        return Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from_stream(stream))
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    }
+    (status, [(header::CONTENT_TYPE, "application/json")], answer).into_response()
+}
+
+/// A body that yields `first` and then fails: hyper aborts the connection mid-answer.
+fn futures_stream(first: Bytes) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    struct Cut(Option<Bytes>, bool);
+    impl futures_core::Stream for Cut {
+        type Item = Result<Bytes, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            if let Some(b) = self.0.take() {
+                return std::task::Poll::Ready(Some(Ok(b)));
+            }
+            if !self.1 {
+                self.1 = true;
+                return std::task::Poll::Ready(Some(Err(std::io::Error::other("connection cut"))));
+            }
+            std::task::Poll::Ready(None)
+        }
+    }
+    Cut(Some(first), false)
+}
+
+/// Validates a batch, stores its new events and the idempotency record in one transaction, and
+/// returns the answer's JSON text.
+#[allow(clippy::result_large_err)]
+fn store_batch(c: &Central, terminal: &str, headers: &HeaderMap, body: &[u8]) -> Result<String, Response> {
+    let bad = |code: &str, msg: &str| error(StatusCode::BAD_REQUEST, code, msg);
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !is_uuid(key) {
+        return Err(bad("invalid_request", "Idempotency-Key must be a UUID"));
+    }
+    let json_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json_type {
+        return Err(bad("invalid_request", "Content-Type must be application/json"));
+    }
+    if body.len() > MAX_BODY {
+        return Err(error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "over 4 MiB"));
+    }
+    let sha = hex::encode(Sha256::digest(body));
+    let parsed: Value = serde_json::from_slice(body).map_err(|e| bad("invalid_json", &e.to_string()))?;
+    let events =
+        parsed.get("events").and_then(Value::as_array).ok_or_else(|| bad("invalid_batch", "no events list"))?;
+    if events.len() > MAX_EVENTS {
+        return Err(error(StatusCode::PAYLOAD_TOO_LARGE, "too_many_events", "over 500 events"));
+    }
+    let mut batch = Vec::with_capacity(events.len());
+    for e in events {
+        let id = e.get("event_id").and_then(Value::as_str).filter(|s| is_uuid(s));
+        let seq = e.get("seq").and_then(Value::as_i64);
+        let kind = e.get("kind").and_then(Value::as_str);
+        let created = e.get("created_at").and_then(Value::as_str).unwrap_or("");
+        let payload = e.get("payload").filter(|p| p.is_object());
+        match (id, seq, kind, payload) {
+            (Some(id), Some(seq), Some(kind), Some(p)) => batch.push((id, seq, kind, created, p)),
+            _ => return Err(bad("invalid_batch", "an event lacks event_id, seq, kind or an object payload")),
+        }
+    }
+    if batch.windows(2).any(|w| w[1].1 <= w[0].1) {
+        return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "seq_not_increasing", "seq must rise within a batch"));
+    }
+    let mut seen = HashSet::new();
+    if !batch.iter().all(|b| seen.insert(b.0)) {
+        return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "duplicate_event_in_batch", "an event id appears twice"));
+    }
+    if let Ok(poison) = c.poison.lock() {
+        if let Some(b) = batch.iter().find(|b| poison.contains(b.0)) {
+            return Err(bad("invalid_batch", &format!("event {} cannot be read", b.0)));
+        }
+    }
+    let reject = c.reject.lock().map(|r| r.clone()).unwrap_or_default();
+
+    let internal = |e: rusqlite::Error| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string());
+    let mut db = c.db.lock().map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "poisoned"))?;
+    let tx = db.transaction().map_err(internal)?;
+    let earlier: Option<(String, String)> = tx
+        .query_row(
+            "SELECT body_sha, answer FROM idempotency WHERE terminal = ?1 AND key = ?2",
+            params![terminal, key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(internal)?;
+    if let Some((earlier_sha, answer)) = earlier {
+        return if earlier_sha == sha {
+            Ok(answer)
+        } else {
+            Err(error(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "this key came with another body"))
+        };
+    }
+    let (mut accepted, mut duplicates, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
+    for (id, seq, kind, created, payload) in batch {
+        if let Some(reason) = event_problem(terminal, id, kind, payload, &reject) {
+            rejected.push(json!({ "event_id": id, "code": reason.0, "reason": reason.1 }));
+            continue;
+        }
+        let n = tx
+            .execute(
+                "INSERT INTO events (terminal, event_id, seq, kind, created_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (terminal, event_id) DO NOTHING",
+                params![terminal, id, seq, kind, created, payload.to_string()],
+            )
+            .map_err(internal)?;
+        if n == 1 {
+            accepted.push(id);
+        } else {
+            duplicates.push(id);
+        }
+    }
+    let answer = json!({ "accepted": accepted, "duplicates": duplicates, "rejected": rejected }).to_string();
+    tx.execute(
+        "INSERT INTO idempotency (terminal, key, body_sha, answer) VALUES (?1, ?2, ?3, ?4)",
+        params![terminal, key, sha, answer],
+    )
+    .map_err(internal)?;
+    tx.commit().map_err(internal)?;
+    Ok(answer)
+}
+
+/// Why one event cannot be stored, if it cannot.
+fn event_problem(
+    terminal: &str,
+    id: &str,
+    kind: &str,
+    payload: &Value,
+    reject: &HashSet<String>,
+) -> Option<(&'static str, String)> {
+    if reject.contains(id) || reject.contains(&format!("kind:{kind}")) {
+        return Some(("invalid_payload", format!("event {id} was refused by the receiver")));
+    }
+    if payload.get("event_id").and_then(Value::as_str).is_some_and(|p| p != id)
+        || payload.get("kind").and_then(Value::as_str).is_some_and(|k| k != kind)
+    {
+        return Some(("envelope_mismatch", "the payload's event_id or kind differs from the envelope's".into()));
+    }
+    if let Some(t) = payload.get("terminal_id").and_then(Value::as_str) {
+        if t != terminal {
+            return Some(("terminal_mismatch", format!("payload.terminal_id is {t}, the URL names {terminal}")));
+        }
+    }
+    if matches!(kind, "sale" | "refund") {
+        let rec = payload.get(kind)?;
+        for f in ["total", "paid", "change", "subtotal"] {
+            if !rec.get(f).is_some_and(Value::is_string) {
+                return Some(("invalid_amount", format!("{kind}.{f} must be a decimal string")));
+            }
+        }
+    }
+    None
+}
+
+async fn pricebook(State(c): State<Central>, Path(terminal): Path<String>, headers: HeaderMap) -> Response {
+    if let Err(r) = c.authorize(&terminal, &headers) {
+        return r;
+    }
+    let body: Option<String> = match c.db.lock() {
+        Ok(db) => db
+            .query_row("SELECT body FROM pricebooks WHERE terminal = ?1", [&terminal], |r| r.get(0))
+            .optional()
+            .unwrap_or(None),
+        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "poisoned"),
+    };
+    let Some(body) = body else {
+        return error(StatusCode::NOT_FOUND, "no_pricebook", "no price book for this terminal");
+    };
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..16]);
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    (StatusCode::OK, [(header::ETAG, etag), (header::CONTENT_TYPE, "application/json".to_string())], body)
+        .into_response()
+}

@@ -1,0 +1,145 @@
+//! Central sync on the screen: the status bar's sync chip (unsent count, last successful sync,
+//! errors), the manager's screen of parked events with their reasons (retry one or all), and
+//! the price book's prices as they come into force.
+
+use super::{After, Gui};
+use crate::service::{Command, Outcome};
+use crate::store::ParkedEvent;
+use slint::{ModelRc, VecModel};
+use till_ui::ParkedRow;
+
+impl Gui {
+    /// The sync chip: (text, state 0 not configured / 1 all sent / 2 waiting / 3 failing).
+    pub(super) fn sync_chip(&self) -> (String, i32) {
+        let i18n = self.i18n.borrow();
+        let unsent = self.state.borrow().unsent;
+        let Some(st) = self.sync_seen.borrow().clone() else {
+            let text = format!(
+                "{} · {}",
+                i18n.tr("chip-not-configured"),
+                i18n.tr_args("chip-unsent", &[("count", unsent.into())])
+            );
+            return (text, 0);
+        };
+        let when = st
+            .last_success
+            .as_deref()
+            .and_then(super::view::local_time)
+            .map(|t| i18n.format().time(&t))
+            .unwrap_or_else(|| i18n.tr("sync-never"));
+        let mut parts = Vec::new();
+        let state = if st.auth_failed {
+            parts.push(i18n.tr("sync-auth-failed"));
+            3
+        } else if st.error.is_some() {
+            parts.push(i18n.tr("sync-failing"));
+            3
+        } else if st.pending > 0 {
+            2
+        } else {
+            parts.push(i18n.tr_args("sync-ok-at", &[("time", when.into())]));
+            1
+        };
+        if st.pending > 0 {
+            parts.push(i18n.tr_args("chip-unsent", &[("count", st.pending.into())]));
+        }
+        if st.parked > 0 {
+            // Refused events matter most to the manager: first, so they are not cut off.
+            parts.insert(0, i18n.tr_args("sync-parked-count", &[("count", st.parked.into())]));
+        }
+        (parts.join(" · "), if st.parked > 0 && state == 1 { 2 } else { state })
+    }
+
+    pub(super) fn open_sync(&self) {
+        self.send(Command::Parked, After::Parked);
+    }
+
+    pub(super) fn close_sync(&self) {
+        let back = std::mem::take(&mut self.state.borrow_mut().devices_return);
+        self.set_page(if back.is_empty() { "login" } else { &back });
+    }
+
+    pub(super) fn retry_parked(&self, seq: i32) {
+        let seqs = if seq > 0 { vec![i64::from(seq)] } else { vec![] };
+        self.send(Command::RetryParked { seqs }, After::Parked);
+        if let Some(s) = self.sync.borrow().as_ref() {
+            s.nudge();
+        }
+    }
+
+    /// The parked events came back: the sync screen shows them with the sync's state.
+    pub(super) fn parked_listed(&self, parked: Vec<ParkedEvent>) {
+        let page = self.api().get_page().to_string();
+        if page != "sync" {
+            self.state.borrow_mut().devices_return = page;
+            self.set_page("sync");
+        }
+        let i18n = self.i18n.borrow();
+        let f = i18n.format();
+        let rows: Vec<ParkedRow> = parked
+            .iter()
+            .map(|p| ParkedRow {
+                seq: p.seq as i32,
+                kind: i18n.tr(&format!("event-{}", p.kind)).into(),
+                when: super::view::local_time(&p.created_at)
+                    .map(|t| format!("{} {}", f.date(&t), f.time(&t)))
+                    .unwrap_or_else(|| p.created_at.clone())
+                    .into(),
+                reason: p.reason.clone().into(),
+            })
+            .collect();
+        self.api().set_parked(ModelRc::new(VecModel::from(rows)));
+        let st = self.sync_seen.borrow().clone();
+        let mut lines = Vec::new();
+        match &st {
+            None => lines.push(i18n.tr("chip-not-configured")),
+            Some(st) => {
+                let when = st
+                    .last_success
+                    .as_deref()
+                    .and_then(super::view::local_time)
+                    .map(|t| format!("{} {}", f.date(&t), f.time(&t)))
+                    .unwrap_or_else(|| i18n.tr("sync-never"));
+                lines.push(i18n.tr_args("sync-last-success", &[("time", when.into())]));
+                lines.push(i18n.tr_args("chip-unsent", &[("count", st.pending.into())]));
+                if let Some(e) = &st.error {
+                    lines.push(i18n.tr_args("sync-last-error", &[("error", e.clone().into())]));
+                }
+                if let Some(v) = &st.pricebook_version {
+                    lines.push(i18n.tr_args("sync-pricebook", &[("version", v.clone().into())]));
+                }
+                if !st.pricebook_unknown.is_empty() {
+                    let list = st.pricebook_unknown.join(", ");
+                    lines.push(i18n.tr_args("sync-pricebook-unknown", &[("list", list.into())]));
+                }
+            }
+        }
+        self.api().set_sync_summary(lines.join("\n").into());
+    }
+
+    /// Prices that came into force: tiles show them; fuel prices go to the pumps (each pump takes
+    /// its new price when it is idle).
+    pub(super) fn prices_applied(&self, out: &Outcome) {
+        let items = out.items_repriced.clone().unwrap_or_default();
+        let fuel = out.fuel_prices.clone().unwrap_or_default();
+        {
+            let mut st = self.state.borrow_mut();
+            for (sku, price) in &items {
+                if let Some(p) = st.products.iter_mut().find(|p| &p.sku == sku) {
+                    p.price = *price;
+                }
+            }
+            for (code, price) in &fuel {
+                if let Some(g) = st.grades.iter_mut().find(|g| &g.0 == code) {
+                    g.2 = *price;
+                }
+            }
+        }
+        if !items.is_empty() {
+            self.render_products();
+        }
+        if !fuel.is_empty() {
+            self.forecourt_do(crate::forecourt::ForecourtCmd::SetPrices(fuel));
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! The store's side of central sync: the outbox's send state (pending, sent, parked), the sync
+//! status, and the price book's schedule. The push task works on its own connection to the same
+//! file; every change here is one short transaction.
+
+use super::{commit, journal, Result, Store, StoreError};
+use rusqlite::{params, OptionalExtension};
+
+/// An event waiting to be sent, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    /// The outbox sequence number (`seq` on the wire).
+    pub seq: i64,
+    pub event_id: String,
+    pub kind: String,
+    pub payload: String,
+    pub created_at: String,
+}
+
+/// An event the server refused, with why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ParkedEvent {
+    pub seq: i64,
+    pub event_id: String,
+    pub kind: String,
+    pub created_at: String,
+    pub reason: String,
+    pub attempts: i64,
+}
+
+/// The sync's state as stored: last success, last error, the price book's tag and version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncRecord {
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
+    pub pricebook_etag: Option<String>,
+    pub pricebook_version: Option<String>,
+}
+
+/// A price to apply: an item's (by SKU) or a fuel grade's (by code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceChange {
+    pub id: i64,
+    pub kind: String,
+    pub key: String,
+    pub price: String,
+    pub effective_at: String,
+}
+
+impl Store {
+    /// The oldest pending events, in outbox order, at most `limit` of them.
+    pub fn pending_events(&self, limit: usize) -> Result<Vec<OutboxRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, event_id, kind, payload, created_at FROM outbox WHERE state = 'pending' ORDER BY id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(OutboxRow {
+                seq: r.get(0)?,
+                event_id: r.get(1)?,
+                kind: r.get(2)?,
+                payload: r.get(3)?,
+                created_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+    }
+
+    /// Counts of pending and parked events.
+    pub fn outbox_states(&self) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'parked'), 0) FROM outbox",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// The server took these events (accepted or already had them): sent, and the sync succeeded.
+    pub fn mark_sent(&mut self, seqs: &[i64], at: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'",
+            )?;
+            for s in seqs {
+                stmt.execute(params![s, at])?;
+            }
+        }
+        tx.execute("UPDATE sync_status SET last_success_at = ?1, last_error = NULL WHERE id = 1", [at])?;
+        commit(tx, &mut self.commits)
+    }
+
+    /// The server refused an event: it is kept with the reason, for the manager.
+    pub fn park(&mut self, seq: i64, reason: &str, at: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE outbox SET state = 'parked', last_error = ?2, attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'",
+            params![seq, reason],
+        )?;
+        tx.execute("UPDATE sync_status SET last_success_at = ?1 WHERE id = 1", [at])?;
+        commit(tx, &mut self.commits)
+    }
+
+    /// A send of these events failed as a whole (network, 5xx, a bad answer): counted, kept.
+    pub fn note_failure(&mut self, seqs: &[i64], error: &str, at: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1 AND state = 'pending'",
+            )?;
+            for s in seqs {
+                stmt.execute(params![s, error])?;
+            }
+        }
+        tx.execute("UPDATE sync_status SET last_error = ?1, last_error_at = ?2 WHERE id = 1", params![error, at])?;
+        commit(tx, &mut self.commits)
+    }
+
+    pub fn sync_record(&self) -> Result<SyncRecord> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT last_success_at, last_error, last_error_at, pricebook_etag, pricebook_version FROM sync_status WHERE id = 1",
+                [],
+                |r| {
+                    Ok(SyncRecord {
+                        last_success_at: r.get(0)?,
+                        last_error: r.get(1)?,
+                        last_error_at: r.get(2)?,
+                        pricebook_etag: r.get(3)?,
+                        pricebook_version: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    /// Events the server refused, oldest first.
+    pub fn parked_events(&self) -> Result<Vec<ParkedEvent>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, event_id, kind, created_at, COALESCE(last_error, ''), attempts FROM outbox WHERE state = 'parked' ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ParkedEvent {
+                seq: r.get(0)?,
+                event_id: r.get(1)?,
+                kind: r.get(2)?,
+                created_at: r.get(3)?,
+                reason: r.get(4)?,
+                attempts: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+    }
+
+    /// A manager sends parked events again (all when `seqs` is empty); journaled with the user.
+    pub fn retry_parked(&mut self, seqs: &[i64], user_id: i64, terminal_id: &str, at: &str) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let n = if seqs.is_empty() {
+            tx.execute("UPDATE outbox SET state = 'pending' WHERE state = 'parked'", [])?
+        } else {
+            let mut n = 0;
+            for s in seqs {
+                n += tx.execute("UPDATE outbox SET state = 'pending' WHERE id = ?1 AND state = 'parked'", [s])?;
+            }
+            n
+        };
+        let payload = serde_json::json!({ "seqs": seqs, "count": n, "user_id": user_id });
+        journal::append(&tx, terminal_id, at, "sync_retry", &payload.to_string())?;
+        commit(tx, &mut self.commits)?;
+        Ok(n)
+    }
+
+    /// Stores a validated price book in one transaction: its entries are scheduled (an entry
+    /// already scheduled for the same time is replaced), its tag and version remembered.
+    pub fn schedule_prices(
+        &mut self,
+        version: &str,
+        etag: Option<&str>,
+        entries: &[(String, String, String, String)],
+        terminal_id: &str,
+        at: &str,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO price_schedule (kind, key, price, effective_at, version) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (kind, key, effective_at) DO UPDATE SET price = ?3, version = ?5, applied_at = NULL",
+            )?;
+            for (kind, key, price, at) in entries {
+                stmt.execute(params![kind, key, price, at, version])?;
+            }
+        }
+        tx.execute(
+            "UPDATE sync_status SET pricebook_etag = ?1, pricebook_version = ?2 WHERE id = 1",
+            params![etag, version],
+        )?;
+        let payload = serde_json::json!({ "version": version, "entries": entries.len() });
+        journal::append(&tx, terminal_id, at, "pricebook_received", &payload.to_string())?;
+        commit(tx, &mut self.commits)
+    }
+
+    /// How an item is sold (`each`, `kg`, `litre`), if the catalog has it.
+    pub fn product_unit(&self, sku: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT unit FROM products WHERE sku = ?1", [sku], |r| r.get(0)).optional()?)
+    }
+
+    /// Scheduled prices whose time has come (`now` as RFC 3339 UTC), oldest first; only the
+    /// latest due entry per item or grade matters, earlier ones are marked applied with it.
+    pub fn due_prices(&self, kind: &str, now: &str) -> Result<Vec<PriceChange>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, kind, key, price, effective_at FROM price_schedule
+             WHERE applied_at IS NULL AND kind = ?1 AND effective_at <= ?2 ORDER BY effective_at, id",
+        )?;
+        let rows = stmt.query_map(params![kind, now], |r| {
+            Ok(PriceChange {
+                id: r.get(0)?,
+                kind: r.get(1)?,
+                key: r.get(2)?,
+                price: r.get(3)?,
+                effective_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+    }
+
+    /// Applies due item prices to the catalog in one transaction; returns how many changed.
+    pub fn apply_item_prices(&mut self, due: &[PriceChange], terminal_id: &str, at: &str) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut changed = 0;
+        for p in due {
+            if p.kind != "item" {
+                return Err(StoreError::Corrupt(format!("price {} is not an item price", p.id)));
+            }
+            changed +=
+                tx.execute("UPDATE products SET price = ?2 WHERE sku = ?1 AND price != ?2", params![p.key, p.price])?;
+            tx.execute("UPDATE price_schedule SET applied_at = ?2 WHERE id = ?1", params![p.id, at])?;
+        }
+        if !due.is_empty() {
+            let payload = serde_json::json!({ "items": due.len(), "changed": changed });
+            journal::append(&tx, terminal_id, at, "pricebook_applied", &payload.to_string())?;
+        }
+        commit(tx, &mut self.commits)?;
+        Ok(changed)
+    }
+
+    /// A scheduled fuel price has reached the pumps (or was superseded).
+    pub fn fuel_price_applied(&mut self, id: i64, at: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("UPDATE price_schedule SET applied_at = ?2 WHERE id = ?1", params![id, at])?;
+        commit(tx, &mut self.commits)
+    }
+}

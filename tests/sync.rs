@@ -1,0 +1,256 @@
+//! Central sync against the reference receiver on loopback (a real axum server over SQLite):
+//! every event arrives exactly once and in order, whatever the network and the server do.
+
+mod common;
+
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use till::central::{Central, Fault};
+use till::config::{Config, SyncConfig};
+use till::service::{Command, Session};
+use till::sync::{SyncTask, Terminal};
+
+const TERMINAL: &str = "DEMO-01";
+const TOKEN: &str = "till-demo-token";
+
+fn cmd(v: serde_json::Value) -> Command {
+    serde_json::from_value(v).unwrap()
+}
+
+fn central(dir: &Path) -> Central {
+    Central::open(&dir.join("central.sqlite"), HashMap::from([(TERMINAL.to_string(), TOKEN.to_string())])).unwrap()
+}
+
+fn sync_config(url: &str) -> SyncConfig {
+    SyncConfig {
+        url: url.to_string(),
+        token: TOKEN.into(),
+        interval: Duration::from_millis(100),
+        batch_size: 50,
+        timeout: Duration::from_millis(800),
+        retry_base: Duration::from_millis(20),
+    }
+}
+
+fn session(dir: &Path) -> Session {
+    let mut s = Session::open(Config::demo().unwrap(), &dir.join("till")).unwrap();
+    s.execute(cmd(json!({"cmd":"login","pin":"1111"}))).unwrap();
+    s.execute(cmd(json!({"cmd":"open_shift","float":"100.00"}))).unwrap();
+    s
+}
+
+fn start(session: &Session, url: &str) -> SyncTask {
+    let c = session.config();
+    let terminal = Terminal {
+        id: c.terminal_id.clone(),
+        currency: c.pricing.currency.code.clone(),
+        minor_units: c.pricing.currency.minor_units,
+        grades: c.fuel_grades.iter().map(|g| g.code.clone()).collect(),
+    };
+    SyncTask::start(sync_config(url), terminal, session.db_path().to_path_buf())
+}
+
+fn sell(session: &mut Session, n: usize) {
+    for i in 0..n {
+        let sku = ["BEV-0001", "BEV-0002", "SNK-0001"][i % 3];
+        session.execute(cmd(json!({"cmd":"add","sku":sku}))).unwrap();
+        session.execute(cmd(json!({"cmd":"tender","method":"cash"}))).unwrap();
+    }
+}
+
+/// The terminal's outbox: (seq, event id), in order.
+fn outbox(dir: &Path) -> Vec<(i64, String)> {
+    let db = rusqlite::Connection::open(dir.join("till/till.sqlite")).unwrap();
+    let mut stmt = db.prepare("SELECT id, event_id FROM outbox ORDER BY id").unwrap();
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+/// Waits until nothing is pending, then checks the receiver holds each delivered event exactly
+/// once, in outbox order.
+fn delivered_exactly_once(dir: &Path, central: &Central, sync: &SyncTask, parked: usize) {
+    let t = Instant::now();
+    loop {
+        let s = sync.status();
+        if s.pending == 0
+            && s.parked as usize == parked
+            && central.events(TERMINAL).unwrap().len() + parked == outbox(dir).len()
+        {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(60), "not delivered: {s:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let stored = central.events(TERMINAL).unwrap();
+    let ids: Vec<&str> = stored.iter().map(|e| e.event_id.as_str()).collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "an event was stored twice");
+    let seqs: Vec<i64> = stored.iter().map(|e| e.seq).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "events arrived out of order: {seqs:?}");
+    let ours = outbox(dir);
+    for e in &stored {
+        assert!(ours.iter().any(|(s, id)| *s == e.seq && *id == e.event_id), "unknown event {e:?}");
+    }
+}
+
+#[test]
+fn sales_made_while_the_endpoint_is_down_arrive_exactly_once_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut s = session(dir.path());
+    let sync = start(&s, &format!("http://127.0.0.1:{port}"));
+    sell(&mut s, 500);
+    sync.nudge();
+    std::thread::sleep(Duration::from_millis(300));
+    let st = sync.status();
+    assert!(st.pending >= 500 && st.error.is_some(), "{st:?}");
+    // Every sale is stored locally; nothing has been marked sent.
+    assert_eq!(s.unsent().unwrap() as usize, outbox(dir.path()).len());
+
+    let central = central(dir.path());
+    central.clone().spawn(&format!("127.0.0.1:{port}")).unwrap();
+    delivered_exactly_once(dir.path(), &central, &sync, 0);
+    assert!(outbox(dir.path()).len() >= 501, "500 sales and the shift");
+    assert_eq!(s.unsent().unwrap(), 0);
+    let st = sync.status();
+    assert!(st.last_success.is_some() && st.error.is_none(), "{st:?}");
+    // The sales arrived whole: lines, taxes and payments.
+    let first_sale = central.events(TERMINAL).unwrap().into_iter().find(|e| e.kind == "sale").unwrap();
+    let sale = &first_sale.payload["sale"];
+    assert!(sale["lines"].as_array().is_some_and(|l| !l.is_empty()), "{sale}");
+    assert!(sale["tax"].as_array().is_some_and(|t| !t.is_empty()));
+    assert_eq!(sale["payments"][0]["method"], "cash");
+    assert!(sale["total"].is_string(), "money is a decimal string");
+}
+
+#[test]
+fn errors_timeouts_slow_answers_cut_connections_and_lost_acks_still_give_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = central(dir.path());
+    let addr = central.clone().spawn("127.0.0.1:0").unwrap();
+    central.inject([
+        Fault::Status(500),
+        Fault::Status(503),
+        Fault::Delay(Duration::from_millis(1500)), // longer than the 800 ms timeout: stored, unseen
+        Fault::Delay(Duration::from_millis(300)),  // slow but in time
+        Fault::CutAfterStoring,                    // reset mid-answer after the batch was stored
+        Fault::RetryAfter(429, 0),
+        Fault::CutAfterStoring,
+        Fault::Status(502),
+    ]);
+    let mut s = session(dir.path());
+    let sync = start(&s, &format!("http://{addr}"));
+    for _ in 0..6 {
+        sell(&mut s, 40);
+        sync.nudge();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    delivered_exactly_once(dir.path(), &central, &sync, 0);
+    assert!(central.uploads() > 8, "the faults were all met");
+}
+
+#[test]
+fn a_refused_event_is_parked_with_its_reason_and_the_rest_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = central(dir.path());
+    let addr = central.clone().spawn("127.0.0.1:0").unwrap();
+    let mut s = session(dir.path());
+    sell(&mut s, 30);
+    let ids = outbox(dir.path());
+    // One event is refused in the answer; another makes its whole batch a 400.
+    central.reject_event(&ids[5].1);
+    central.poison_event(&ids[12].1);
+    let sync = start(&s, &format!("http://{addr}"));
+    delivered_exactly_once(dir.path(), &central, &sync, 2);
+    let stored: Vec<String> = central.events(TERMINAL).unwrap().into_iter().map(|e| e.event_id).collect();
+    assert!(!stored.contains(&ids[5].1) && !stored.contains(&ids[12].1));
+    assert_eq!(stored.len(), ids.len() - 2);
+
+    // The manager sees them with the server's reasons, and can send them again.
+    s.execute(cmd(json!({"cmd":"logout"}))).unwrap();
+    s.execute(cmd(json!({"cmd":"login","pin":"9999"}))).unwrap();
+    let parked = s.execute(cmd(json!({"cmd":"parked"}))).unwrap().parked.unwrap();
+    assert_eq!(parked.iter().map(|p| p.seq).collect::<Vec<_>>(), [ids[5].0, ids[12].0]);
+    assert!(parked[0].reason.starts_with("invalid_payload"), "{}", parked[0].reason);
+    assert!(parked[1].reason.contains("invalid_batch"), "{}", parked[1].reason);
+    let after = s.execute(cmd(json!({"cmd":"retry_parked","seqs":[ids[5].0]}))).unwrap().parked.unwrap();
+    assert_eq!(after.len(), 1);
+    sync.nudge();
+    // Still refused by this server: parked again, never stored.
+    let t = Instant::now();
+    while sync.status().parked != 2 || sync.status().pending != 0 {
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", sync.status());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(central.events(TERMINAL).unwrap().len(), ids.len() - 2);
+    // A cashier may not see or retry them.
+    s.execute(cmd(json!({"cmd":"logout"}))).unwrap();
+    s.execute(cmd(json!({"cmd":"login","pin":"1111"}))).unwrap();
+    assert!(s.execute(cmd(json!({"cmd":"parked"}))).is_err());
+}
+
+#[test]
+fn malformed_or_hostile_answers_change_nothing_and_are_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = central(dir.path());
+    let addr = central.clone().spawn("127.0.0.1:0").unwrap();
+    let mut s = session(dir.path());
+    sell(&mut s, 10);
+    let ids = outbox(dir.path());
+    let huge = format!("{{\"accepted\":[\"{}\"],\"pad\":\"{}\"}}", ids[0].1, "x".repeat(2 * 1024 * 1024));
+    central.inject([
+        Fault::Body(b"<html>proxy error</html>".to_vec()),
+        Fault::Body(huge.into_bytes()),
+        Fault::Body(
+            json!({"accepted":[uuid::Uuid::new_v4().to_string()],"duplicates":[],"rejected":[]})
+                .to_string()
+                .into_bytes(),
+        ),
+        Fault::Body(json!({"accepted":[ids[0].1],"duplicates":[],"rejected":[]}).to_string().into_bytes()),
+        Fault::Body(json!({"accepted":"all","duplicates":[],"rejected":[]}).to_string().into_bytes()),
+    ]);
+    let sync = start(&s, &format!("http://{addr}"));
+    // While the hostile answers come, nothing is marked sent.
+    let db = rusqlite::Connection::open(dir.path().join("till/till.sqlite")).unwrap();
+    let sent =
+        || -> i64 { db.query_row("SELECT count(*) FROM outbox WHERE state = 'sent'", [], |r| r.get(0)).unwrap() };
+    let t = Instant::now();
+    while central.uploads() < 5 {
+        assert!(t.elapsed() < Duration::from_secs(20));
+        assert_eq!(sent(), 0, "an event was marked sent on a hostile answer");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    delivered_exactly_once(dir.path(), &central, &sync, 0);
+    // Each rejected answer was noted on the events it concerned.
+    let (attempts, error): (i64, String) = db
+        .query_row("SELECT attempts, last_error FROM outbox WHERE id = ?1", [ids[0].0], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert!(attempts >= 6, "{attempts}");
+    assert!(error.contains("unusable answer") || error.contains("over"), "{error}");
+}
+
+#[test]
+fn a_wrong_token_stops_uploads_and_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = central(dir.path());
+    let addr = central.clone().spawn("127.0.0.1:0").unwrap();
+    let mut s = session(dir.path());
+    sell(&mut s, 5);
+    let c = s.config();
+    let terminal = Terminal { id: c.terminal_id.clone(), currency: "EUR".into(), minor_units: 2, grades: vec![] };
+    let mut cfg = sync_config(&format!("http://{addr}"));
+    cfg.token = "stolen".into();
+    let sync = SyncTask::start(cfg, terminal, s.db_path().to_path_buf());
+    let t = Instant::now();
+    while !sync.status().auth_failed {
+        assert!(t.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(central.events(TERMINAL).unwrap().is_empty());
+    assert_eq!(sync.status().pending as usize, outbox(dir.path()).len());
+    assert_eq!(sync.status().parked, 0);
+}
