@@ -254,3 +254,72 @@ fn a_wrong_token_stops_uploads_and_keeps_everything() {
     assert_eq!(sync.status().pending as usize, outbox(dir.path()).len());
     assert_eq!(sync.status().parked, 0);
 }
+
+#[test]
+fn a_price_book_is_taken_whole_once_and_a_bad_one_is_refused_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = central(dir.path());
+    let addr = central.clone().spawn("127.0.0.1:0").unwrap();
+    let s = session(dir.path());
+    let book = |version: &str, items: serde_json::Value| {
+        json!({"version": version, "currency": "EUR", "items": items,
+               "fuel_prices": [{"grade": "E10", "price": "1.799", "effective_at": "2026-01-01T00:00:00Z"}]})
+    };
+    central
+        .set_pricebook(TERMINAL, &book("v1", json!([{"sku":"BEV-0001","price":"2.49","effective_at":"2026-01-01T00:00:00+01:00"}])))
+        .unwrap();
+    let sync = start(&s, &format!("http://{addr}"));
+    let db = rusqlite::Connection::open(dir.path().join("till/till.sqlite")).unwrap();
+    let scheduled = || -> Vec<(String, String, String)> {
+        let mut q = db.prepare("SELECT key, price, effective_at FROM price_schedule ORDER BY id").unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let t = Instant::now();
+    while sync.status().pricebooks == 0 {
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", sync.status());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Times are kept in UTC; the fuel grade and the item both scheduled, in one transaction.
+    assert_eq!(
+        scheduled(),
+        [
+            ("BEV-0001".to_string(), "2.49".to_string(), "2025-12-31T23:00:00Z".to_string()),
+            ("E10".into(), "1.799".into(), "2026-01-01T00:00:00Z".into())
+        ]
+    );
+    // Unchanged: answered 304 and not taken again.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(sync.status().pricebooks, 1);
+
+    // A book with one bad entry (three decimals on an item sold by the piece) is refused whole.
+    central
+        .set_pricebook(
+            TERMINAL,
+            &book(
+                "v2",
+                json!([{"sku":"BEV-0002","price":"1.00","effective_at":"2026-02-01T00:00:00Z"},
+                       {"sku":"BEV-0001","price":"2.499","effective_at":"2026-02-01T00:00:00Z"}]),
+            ),
+        )
+        .unwrap();
+    let t = Instant::now();
+    while !sync.status().error.as_deref().is_some_and(|e| e.contains("price book refused")) {
+        assert!(t.elapsed() < Duration::from_secs(10), "{:?}", sync.status());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(sync.status().error.unwrap().contains("2.499"));
+    assert_eq!(scheduled().len(), 2, "nothing of the bad book was taken");
+    assert_eq!(sync.status().pricebook_version.as_deref(), Some("v1"));
+
+    // Other currencies and float prices are refused too.
+    for bad in [
+        json!({"version":"v3","currency":"USD","items":[]}),
+        json!({"version":"v3","currency":"EUR","items":[{"sku":"BEV-0001","price":2.49,"effective_at":"2026-02-01T00:00:00Z"}]}),
+        json!({"version":"","currency":"EUR"}),
+    ] {
+        central.set_pricebook(TERMINAL, &bad).unwrap();
+        std::thread::sleep(Duration::from_millis(400));
+        assert_eq!(scheduled().len(), 2, "{bad}");
+        assert_eq!(sync.status().pricebook_version.as_deref(), Some("v1"));
+    }
+}

@@ -1,0 +1,97 @@
+//! Draining a backlog of sales to the reference receiver on loopback: the time to deliver every
+//! event, and the memory it takes. Each backlog size runs in a fresh child process, so its peak
+//! resident memory (VmHWM) is its own: the drain holds one batch at a time, so the peak should
+//! not grow with the backlog.
+//!
+//! `cargo bench -p till --bench sync_drain` (targets: 10,000 sales in under 10 s; flat memory).
+
+use serde_json::json;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use till::central::Central;
+use till::config::{Config, SyncConfig};
+use till::service::{Command, Session};
+use till::sync::{SyncTask, Terminal};
+
+fn kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn cmd(v: serde_json::Value) -> Command {
+    serde_json::from_value(v).expect("command")
+}
+
+/// One run: builds a backlog of `n` sales with the endpoint away, then drains it.
+fn run(n: usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = Session::open(Config::demo().expect("demo"), &dir.path().join("till")).expect("session");
+    s.execute(cmd(json!({"cmd":"login","pin":"1111"}))).expect("login");
+    s.execute(cmd(json!({"cmd":"open_shift","float":"100.00"}))).expect("shift");
+    for i in 0..n {
+        let sku = ["BEV-0001", "BEV-0002", "SNK-0001"][i % 3];
+        s.execute(cmd(json!({"cmd":"add","sku":sku}))).expect("add");
+        s.execute(cmd(json!({"cmd":"add","sku":"BEV-0003"}))).expect("add");
+        s.execute(cmd(json!({"cmd":"tender","method":"cash"}))).expect("tender");
+    }
+    let events = s.unsent().expect("unsent");
+    let central = Central::open(&dir.path().join("central.sqlite"), HashMap::from([("DEMO-01".into(), "t".into())]))
+        .expect("central");
+    let addr = central.clone().spawn("127.0.0.1:0").expect("spawn");
+    let rss_before = kib("VmRSS:");
+    let c = s.config();
+    let terminal = Terminal {
+        id: c.terminal_id.clone(),
+        currency: c.pricing.currency.code.clone(),
+        minor_units: c.pricing.currency.minor_units,
+        grades: vec![],
+    };
+    let cfg = SyncConfig {
+        url: format!("http://{addr}"),
+        token: "t".into(),
+        interval: Duration::from_secs(15),
+        batch_size: 200,
+        timeout: Duration::from_secs(10),
+        retry_base: Duration::from_secs(1),
+    };
+    let t = Instant::now();
+    let sync = SyncTask::start(cfg, terminal, s.db_path().to_path_buf());
+    let mut peak_rss = rss_before;
+    loop {
+        peak_rss = peak_rss.max(kib("VmRSS:"));
+        let st = sync.status();
+        if st.pending == 0 && st.last_success.is_some() && s.unsent().unwrap_or(1) == 0 {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(120), "{st:?}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let took = t.elapsed();
+    let stored = central.events("DEMO-01").expect("events").len();
+    assert_eq!(stored as i64, events, "every event once");
+    println!(
+        "backlog {n:>6} sales ({events} events): drained in {:>6.2} s ({:>6.0} events/s); RSS {} MiB before, peak {} MiB during (+{} MiB)",
+        took.as_secs_f64(),
+        events as f64 / took.as_secs_f64(),
+        rss_before / 1024,
+        peak_rss / 1024,
+        peak_rss.saturating_sub(rss_before) / 1024
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(n) = args.iter().position(|a| a == "--backlog").and_then(|i| args.get(i + 1)) {
+        run(n.parse().expect("a number"));
+        return;
+    }
+    // `cargo bench` passes `--bench`; each size runs in its own process.
+    let exe = std::env::current_exe().expect("exe");
+    for n in [1_000, 10_000] {
+        let status = std::process::Command::new(&exe).args(["--backlog", &n.to_string()]).status().expect("child");
+        assert!(status.success());
+    }
+}
