@@ -266,7 +266,10 @@ fn a_price_book_is_taken_whole_once_and_a_bad_one_is_refused_whole() {
                "fuel_prices": [{"grade": "E10", "price": "1.799", "effective_at": "2026-01-01T00:00:00Z"}]})
     };
     central
-        .set_pricebook(TERMINAL, &book("v1", json!([{"sku":"BEV-0001","price":"2.49","effective_at":"2026-01-01T00:00:00+01:00"}])))
+        .set_pricebook(
+            TERMINAL,
+            &book("v1", json!([{"sku":"BEV-0001","price":"2.49","effective_at":"2026-01-01T00:00:00+01:00"}])),
+        )
         .unwrap();
     let sync = start(&s, &format!("http://{addr}"));
     let db = rusqlite::Connection::open(dir.path().join("till/till.sqlite")).unwrap();

@@ -93,7 +93,7 @@ fn the_sync_chip_the_parked_events_and_the_price_book() {
     let unsent =
         || -> i64 { db.query_row("SELECT count(*) FROM outbox WHERE state != 'sent'", [], |r| r.get(0)).unwrap() };
     wait(&gui, "all sent", || unsent() == 0 && central.events("DEMO-01").unwrap().iter().any(|e| e.kind == "sale"));
-    wait(&gui, "the chip shows it", || api().get_sync_chip().starts_with("sent ") && api().get_sync_state() == 1);
+    wait(&gui, "the chip shows it", || api().get_sync_chip().starts_with("synced ") && api().get_sync_state() == 1);
 
     // A refused event is parked and shown to the manager with the reason.
     central.reject_kind("sale");

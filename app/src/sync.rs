@@ -400,6 +400,11 @@ impl Engine {
         };
         let status = response.status().as_u16();
         let tag = response.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
+        if matches!(status, 200 | 304 | 404) && self.status().error.is_none() {
+            if let Err(e) = self.store.sync_reached(&Self::now()) {
+                tracing::warn!("sync: {e}");
+            }
+        }
         match status {
             304 | 404 => {}
             200 => {

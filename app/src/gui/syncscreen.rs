@@ -36,6 +36,9 @@ impl Gui {
             3
         } else if st.pending > 0 {
             2
+        } else if st.last_success.is_none() {
+            parts.push(i18n.tr("sync-starting"));
+            2
         } else {
             parts.push(i18n.tr_args("sync-ok-at", &[("time", when.into())]));
             1

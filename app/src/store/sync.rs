@@ -115,6 +115,13 @@ impl Store {
         commit(tx, &mut self.commits)
     }
 
+    /// The endpoint answered (a price book, or "unchanged"): the sync is working.
+    pub fn sync_reached(&mut self, at: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("UPDATE sync_status SET last_success_at = ?1 WHERE id = 1", [at])?;
+        commit(tx, &mut self.commits)
+    }
+
     pub fn sync_record(&self) -> Result<SyncRecord> {
         Ok(self
             .conn
