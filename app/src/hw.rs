@@ -540,6 +540,19 @@ pub fn demo_printer() -> anyhow::Result<crate::printer::Printer> {
     sim_end.set_timeout(Duration::from_millis(5))?;
     till_end.set_timeout(Duration::from_millis(5))?;
     let printer = Arc::new(Mutex::new(till_hardware::escpos::SimPrinter::new()));
+    // The demo cashier shuts the drawer about three seconds after it opened.
+    let drawer = Arc::downgrade(&printer);
+    std::thread::Builder::new().name("till-demo-drawer".into()).spawn(move || {
+        let mut open_for = 0;
+        while let Some(p) = drawer.upgrade() {
+            std::thread::sleep(Duration::from_millis(500));
+            let Ok(mut p) = p.lock() else { return };
+            open_for = if p.drawer_open { open_for + 1 } else { 0 };
+            if open_for >= 6 {
+                p.drawer_open = false;
+            }
+        }
+    })?;
     std::thread::Builder::new()
         .name("till-demo-printer".into())
         .spawn(move || serve_printer(sim_end, printer, false))?;
