@@ -136,3 +136,70 @@ fn the_sync_chip_the_parked_events_and_the_price_book() {
     tap(&gui, "Back");
     assert_eq!(api().get_page(), "receipt");
 }
+
+/// A fuel price from the price book comes into force at its time: the counter sells at it, and
+/// each pump takes it when idle; a pump that is filling keeps the old price until it is done.
+#[test]
+fn a_fuel_price_from_the_price_book_reaches_idle_pumps() {
+    use till::forecourt::{Forecourt, PumpSetup, PumpState};
+    use till_hardware::dart::sim::SimPump;
+    let (sim, till_end) = common::sim_line((0..2).map(|i| SimPump::new(0x50 + i, 1)).collect());
+    let bus = sim.bus.clone();
+    let config = till::config::Config::demo().unwrap();
+    let setup = (0..2u8).map(|i| PumpSetup { number: i + 1, address: 0x50 + i, grades: vec!["E10".into()] }).collect();
+    let forecourt = Forecourt::start(till_end, setup, config.fuel_grades.clone());
+    let price = |addr: u8| bus.lock().unwrap().pump_mut(addr).unwrap().prices[0];
+    let t = Instant::now();
+    while price(0x50) == 0 || price(0x51) == 0 || forecourt.pump(2).map(|p| p.state) != Some(PumpState::Idle) {
+        assert!(t.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let before = price(0x50);
+
+    let dir = tempfile::tempdir().unwrap();
+    let gui = open(dir.path());
+    gui.attach_forecourt(forecourt.clone());
+    // Pump 1 is filling when the new price comes.
+    bus.lock().unwrap().pump_mut(0x50).unwrap().lift(1);
+    forecourt.send(till::forecourt::ForecourtCmd::Authorize { pump: 1, preset: None });
+    let t = Instant::now();
+    while forecourt.pump(1).map(|p| p.state) != Some(PumpState::Filling) {
+        assert!(t.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
+    let central =
+        Central::open(&dir.path().join("central.sqlite"), HashMap::from([("DEMO-01".into(), "tok".into())])).unwrap();
+    let addr = central.clone().spawn("127.0.0.1:0").unwrap();
+    let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    central
+        .set_pricebook(
+            "DEMO-01",
+            &json!({"version":"f1","currency":"EUR","fuel_prices":[{"grade":"E10","price":"1.899","effective_at":past}]}),
+        )
+        .unwrap();
+    let sync = SyncTask::start(
+        SyncConfig {
+            url: format!("http://{addr}"),
+            token: "tok".into(),
+            interval: Duration::from_millis(100),
+            batch_size: 50,
+            timeout: Duration::from_secs(2),
+            retry_base: Duration::from_millis(20),
+        },
+        Terminal { id: "DEMO-01".into(), currency: "EUR".into(), minor_units: 2, grades: vec!["E10".into()] },
+        dir.path().join("till.sqlite"),
+    );
+    gui.attach_sync(sync);
+    wait(&gui, "the idle pump takes the new price", || price(0x51) == 1899);
+    assert_eq!(price(0x50), before, "the filling pump keeps its price");
+    bus.lock().unwrap().pump_mut(0x50).unwrap().hang();
+    let t = Instant::now();
+    while forecourt.pump(1).map(|p| p.state) != Some(PumpState::Completed) {
+        assert!(t.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    forecourt.send(till::forecourt::ForecourtCmd::Reset { pump: 1 });
+    wait(&gui, "pump 1 takes it once idle", || price(0x50) == 1899);
+    drop(sim);
+}
