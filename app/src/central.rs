@@ -28,13 +28,16 @@ pub enum Fault {
     Status(u16),
     /// Answer 429 or 503 with this `Retry-After` (seconds); store nothing.
     RetryAfter(u16, u64),
-    /// Wait this long, then handle the upload normally (a slow answer, or a timeout).
+    /// Store the batch, then wait this long before answering (a slow answer; or, longer than the
+    /// client's timeout, a batch stored but never acknowledged).
     Delay(Duration),
     /// Store the batch, then cut the connection in the middle of the answer (a lost
     /// acknowledgement).
     CutAfterStoring,
     /// Answer 200 with this body, storing nothing (a malformed or hostile answer).
     Body(Vec<u8>),
+    /// Answer with this status and an HTML page (a proxy in the way), storing nothing.
+    Html(u16),
 }
 
 /// The receiver's state: its database, the terminals' tokens and the faults to inject.
@@ -212,15 +215,20 @@ impl Central {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
+        let unauthorized = |msg: &str| {
+            let mut r = error(StatusCode::UNAUTHORIZED, "unauthorized", msg);
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            r
+        };
         let Some(token) = token else {
-            return Err(error(StatusCode::UNAUTHORIZED, "unauthorized", "a bearer token is needed"));
+            return Err(unauthorized("a bearer token is needed"));
         };
         match self.tokens.get(terminal) {
             Some(t) if t == token => Ok(()),
             _ if self.tokens.values().any(|t| t == token) => {
                 Err(error(StatusCode::FORBIDDEN, "forbidden", "this token belongs to another terminal"))
             }
-            _ => Err(error(StatusCode::UNAUTHORIZED, "unauthorized", "unknown token")),
+            _ => Err(unauthorized("unknown token")),
         }
     }
 }
@@ -259,7 +267,11 @@ async fn upload(State(c): State<Central>, Path(terminal): Path<String>, headers:
             }
             return r;
         }
-        Some(Fault::Delay(d)) => tokio::time::sleep(*d).await,
+        Some(Fault::Html(code)) => {
+            let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::BAD_GATEWAY);
+            return (status, [(header::CONTENT_TYPE, "text/html")], "<html><body>Bad Request</body></html>")
+                .into_response();
+        }
         Some(Fault::Body(b)) => {
             return Response::builder()
                 .status(StatusCode::OK)
@@ -273,6 +285,9 @@ async fn upload(State(c): State<Central>, Path(terminal): Path<String>, headers:
         Ok(a) => (StatusCode::OK, a),
         Err(r) => return r,
     };
+    if let Some(Fault::Delay(d)) = &fault {
+        tokio::time::sleep(*d).await;
+    }
     if fault == Some(Fault::CutAfterStoring) {
         // The batch is stored; the answer starts and the connection breaks before it ends.
         let half = answer.len() / 2;
@@ -329,41 +344,11 @@ fn store_batch(c: &Central, terminal: &str, headers: &HeaderMap, body: &[u8]) ->
         return Err(error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "over 4 MiB"));
     }
     let sha = hex::encode(Sha256::digest(body));
-    let parsed: Value = serde_json::from_slice(body).map_err(|e| bad("invalid_json", &e.to_string()))?;
-    let events =
-        parsed.get("events").and_then(Value::as_array).ok_or_else(|| bad("invalid_batch", "no events list"))?;
-    if events.len() > MAX_EVENTS {
-        return Err(error(StatusCode::PAYLOAD_TOO_LARGE, "too_many_events", "over 500 events"));
-    }
-    let mut batch = Vec::with_capacity(events.len());
-    for e in events {
-        let id = e.get("event_id").and_then(Value::as_str).filter(|s| is_uuid(s));
-        let seq = e.get("seq").and_then(Value::as_i64);
-        let kind = e.get("kind").and_then(Value::as_str);
-        let created = e.get("created_at").and_then(Value::as_str).unwrap_or("");
-        let payload = e.get("payload").filter(|p| p.is_object());
-        match (id, seq, kind, payload) {
-            (Some(id), Some(seq), Some(kind), Some(p)) => batch.push((id, seq, kind, created, p)),
-            _ => return Err(bad("invalid_batch", "an event lacks event_id, seq, kind or an object payload")),
-        }
-    }
-    if batch.windows(2).any(|w| w[1].1 <= w[0].1) {
-        return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "seq_not_increasing", "seq must rise within a batch"));
-    }
-    let mut seen = HashSet::new();
-    if !batch.iter().all(|b| seen.insert(b.0)) {
-        return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "duplicate_event_in_batch", "an event id appears twice"));
-    }
-    if let Ok(poison) = c.poison.lock() {
-        if let Some(b) = batch.iter().find(|b| poison.contains(b.0)) {
-            return Err(bad("invalid_batch", &format!("event {} cannot be read", b.0)));
-        }
-    }
-    let reject = c.reject.lock().map(|r| r.clone()).unwrap_or_default();
-
     let internal = |e: rusqlite::Error| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string());
     let mut db = c.db.lock().map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "poisoned"))?;
-    let tx = db.transaction().map_err(internal)?;
+    let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(internal)?;
+    // A key seen before: the same answer again (even if the events would now be refused), or 422.
+    let key = key.to_ascii_lowercase();
     let earlier: Option<(String, String)> = tx
         .query_row(
             "SELECT body_sha, answer FROM idempotency WHERE terminal = ?1 AND key = ?2",
@@ -379,24 +364,59 @@ fn store_batch(c: &Central, terminal: &str, headers: &HeaderMap, body: &[u8]) ->
             Err(error(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "this key came with another body"))
         };
     }
+    let parsed: Value = serde_json::from_slice(body).map_err(|e| bad("invalid_json", &e.to_string()))?;
+    let events =
+        parsed.get("events").and_then(Value::as_array).ok_or_else(|| bad("invalid_batch", "no events list"))?;
+    if events.len() > MAX_EVENTS {
+        return Err(error(StatusCode::PAYLOAD_TOO_LARGE, "too_many_events", "over 500 events"));
+    }
+    let mut batch = Vec::with_capacity(events.len());
+    for e in events {
+        let id = e.get("event_id").and_then(Value::as_str).filter(|s| is_uuid(s)).map(str::to_ascii_lowercase);
+        let seq = e.get("seq").and_then(Value::as_i64);
+        let kind = e.get("kind").and_then(Value::as_str);
+        let created = e.get("created_at").and_then(Value::as_str).unwrap_or("");
+        let payload = e.get("payload").filter(|p| p.is_object());
+        match (id, seq, kind, payload) {
+            (Some(id), Some(seq), Some(kind), Some(p)) => batch.push((id, seq, kind, created, p)),
+            _ => return Err(bad("invalid_batch", "an event lacks event_id, seq, kind or an object payload")),
+        }
+    }
+    if batch.windows(2).any(|w| w[1].1 <= w[0].1) {
+        return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "seq_not_increasing", "seq must rise within a batch"));
+    }
+    let mut seen = HashSet::new();
+    if !batch.iter().all(|b| seen.insert(b.0.clone())) {
+        return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "duplicate_event_in_batch", "an event id appears twice"));
+    }
+    if let Ok(poison) = c.poison.lock() {
+        if let Some(b) = batch.iter().find(|b| poison.contains(&b.0)) {
+            return Err(bad("invalid_batch", &format!("event {} cannot be read", b.0)));
+        }
+    }
+    let reject = c.reject.lock().map(|r| r.clone()).unwrap_or_default();
     let (mut accepted, mut duplicates, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
     for (id, seq, kind, created, payload) in batch {
-        if let Some(reason) = event_problem(terminal, id, kind, payload, &reject) {
+        // Known already: a duplicate, whatever it looks like now (the first stored copy wins).
+        let known: bool = tx
+            .query_row("SELECT 1 FROM events WHERE terminal = ?1 AND event_id = ?2", params![terminal, id], |_| Ok(()))
+            .optional()
+            .map_err(internal)?
+            .is_some();
+        if known {
+            duplicates.push(id);
+            continue;
+        }
+        if let Some(reason) = event_problem(terminal, &id, kind, payload, &reject) {
             rejected.push(json!({ "event_id": id, "code": reason.0, "reason": reason.1 }));
             continue;
         }
-        let n = tx
-            .execute(
-                "INSERT INTO events (terminal, event_id, seq, kind, created_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (terminal, event_id) DO NOTHING",
-                params![terminal, id, seq, kind, created, payload.to_string()],
-            )
-            .map_err(internal)?;
-        if n == 1 {
-            accepted.push(id);
-        } else {
-            duplicates.push(id);
-        }
+        tx.execute(
+            "INSERT INTO events (terminal, event_id, seq, kind, created_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![terminal, id, seq, kind, created, payload.to_string()],
+        )
+        .map_err(internal)?;
+        accepted.push(id);
     }
     let answer = json!({ "accepted": accepted, "duplicates": duplicates, "rejected": rejected }).to_string();
     tx.execute(
@@ -430,7 +450,9 @@ fn event_problem(
         }
     }
     if matches!(kind, "sale" | "refund") {
-        let rec = payload.get(kind)?;
+        let Some(rec) = payload.get(kind).filter(|r| r.is_object()) else {
+            return Some(("invalid_payload", format!("a {kind} event needs payload.{kind}")));
+        };
         for f in ["total", "paid", "change", "subtotal"] {
             if !rec.get(f).is_some_and(Value::is_string) {
                 return Some(("invalid_amount", format!("{kind}.{f} must be a decimal string")));

@@ -170,9 +170,10 @@ impl Printer {
         rx
     }
 
-    /// Prints and waits for the outcome (for the CLI and tests).
+    /// Prints and waits for the outcome (for the CLI and tests). The printer thread answers
+    /// every job (a job is bounded by its write deadline and the status wait).
     pub fn print(&self, bytes: Vec<u8>) -> PrintResult {
-        self.submit(bytes).recv_timeout(Duration::from_secs(5)).unwrap_or(PrintResult::Failed("no_answer".into()))
+        self.submit(bytes).recv().unwrap_or(PrintResult::Failed("offline".into()))
     }
 
     /// Opens the cash drawer (a "no sale" or a cash tender).
@@ -186,6 +187,26 @@ impl Printer {
         let (reply, _rx) = mpsc::channel();
         let _ = self.tx.send((escpos::BEEP.to_vec(), false, reply));
     }
+}
+
+/// Writes everything, waiting while the device's buffer is full, until `deadline`.
+fn write_patiently(port: &mut dyn Port, bytes: &[u8], deadline: Instant) -> std::io::Result<()> {
+    use std::io::ErrorKind as K;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match port.write(rest) {
+            Ok(0) => return Err(std::io::Error::new(K::WriteZero, "the printer takes nothing")),
+            Ok(n) => rest = &rest[n..],
+            Err(e) if matches!(e.kind(), K::TimedOut | K::WouldBlock | K::Interrupted) => {
+                if Instant::now() > deadline {
+                    return Err(std::io::Error::new(K::TimedOut, "the printer takes too long"));
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    port.flush()
 }
 
 /// Sends a real-time status request and reads the one byte it answers.
@@ -251,7 +272,9 @@ fn probe(link: &mut Link, health: &Health) {
 fn print(link: &mut Link, bytes: &[u8], confirm: bool) -> PrintResult {
     link.check_vanished();
     let Some(port) = link.port() else { return PrintResult::Failed("offline".into()) };
-    let written = link::drain(port.as_mut()).and_then(|_| port.write_all(bytes)).and_then(|_| port.flush());
+    // A long raster job on a 9600-baud line takes seconds: short write timeouts are waited out.
+    let deadline = Instant::now() + Duration::from_secs(10) + Duration::from_millis(bytes.len() as u64 * 2);
+    let written = link::drain(port.as_mut()).and_then(|_| write_patiently(port.as_mut(), bytes, deadline));
     if let Err(e) = written {
         link.lost(e.to_string());
         return PrintResult::Failed("offline".into());

@@ -50,19 +50,35 @@ pub fn weigh<P: Read + Write>(port: &mut P, patience: Duration) -> Result<Decima
     Err(if moving { WeighError::NotStable } else { WeighError::NoAnswer })
 }
 
-/// Sends a command and reads one answer line (up to 1 s).
+/// Sends a command and reads one answer line (up to 1 s). A port that hung up or failed is
+/// `NoAnswer` at once, not a second of spinning.
 pub fn ask<P: Read + Write>(port: &mut P, cmd: &str) -> Result<String, WeighError> {
     let mut junk = [0u8; 64];
-    while port.read(&mut junk).unwrap_or(0) > 0 {}
+    // What a scale in continuous mode keeps sending is skipped, but only so much of it.
+    for _ in 0..64 {
+        match port.read(&mut junk) {
+            Ok(n) if n > 0 => {}
+            Ok(_) => return Err(WeighError::NoAnswer),
+            Err(e) if crate::link::fatal(&e) => return Err(WeighError::NoAnswer),
+            Err(_) => break,
+        }
+    }
     port.write_all(format!("{cmd}{}", scale::CRLF).as_bytes()).map_err(|_| WeighError::NoAnswer)?;
     let deadline = Instant::now() + Duration::from_secs(1);
     let mut got = Vec::new();
     let mut b = [0u8; 64];
     while Instant::now() < deadline {
-        let n = port.read(&mut b).unwrap_or(0);
-        got.extend_from_slice(&b[..n]);
+        match port.read(&mut b) {
+            Ok(0) => return Err(WeighError::NoAnswer),
+            Ok(n) => got.extend_from_slice(&b[..n]),
+            Err(e) if crate::link::fatal(&e) => return Err(WeighError::NoAnswer),
+            Err(_) => {}
+        }
         if let Some(end) = got.windows(2).position(|w| w == b"\r\n") {
             return Ok(String::from_utf8_lossy(&got[..end]).to_string());
+        }
+        if got.len() > 4096 {
+            return Err(WeighError::Device("an answer without an end".into()));
         }
     }
     Err(WeighError::NoAnswer)

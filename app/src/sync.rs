@@ -119,6 +119,13 @@ enum Wait {
     Backoff(Duration),
 }
 
+/// How a price book request went.
+enum Pull {
+    Reached,
+    Refused,
+    Failed,
+}
+
 /// A batch on its way: sent again with the same key and the same bytes until it is answered.
 struct InFlight {
     key: String,
@@ -128,7 +135,6 @@ struct InFlight {
 
 /// The server's answer to an upload.
 #[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Answer {
     accepted: Vec<String>,
     duplicates: Vec<String>,
@@ -138,18 +144,22 @@ struct Answer {
 #[derive(Debug, serde::Deserialize)]
 struct Rejected {
     event_id: String,
-    code: String,
-    reason: String,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 /// How an upload went.
 enum Sent {
     Answer(Answer),
-    /// Transport failure, timeout, 408, 429, 5xx, an unusable answer, an unexpected status.
+    /// Transport failure, timeout, 408, 429, 5xx, an unexpected status.
     Retry {
         error: String,
         after: Option<Duration>,
     },
+    /// A 200 that cannot be used (not the answer's shape, wrong ids, too large).
+    Unusable(String),
     Auth(String),
     /// 400 or 422 for the whole batch, with the server's code and message.
     BadBatch {
@@ -171,6 +181,8 @@ struct Engine {
     single: usize,
     /// The batch size in use (halved after a 413).
     cap: usize,
+    /// Unusable answers in a row to the batch in flight.
+    unusable: u32,
 }
 
 impl Engine {
@@ -191,18 +203,33 @@ impl Engine {
             .map_err(|e| format!("cannot set up HTTP: {e}"))?;
         let store = Store::open_file(db).map_err(|e| format!("cannot open the store: {e}"))?;
         let cap = cfg.batch_size;
-        let engine = Engine { cfg, terminal, client, store, status, failures: 0, in_flight: None, single: 0, cap };
+        let engine =
+            Engine { cfg, terminal, client, store, status, failures: 0, in_flight: None, single: 0, cap, unusable: 0 };
         engine.publish();
         Ok(engine)
     }
 
-    /// Pushes what is pending, then pulls the price book; says how long to wait.
+    /// Pushes what is pending, then pulls the price book; says how long to wait. While the
+    /// token is refused, a round is tried every 5 minutes, with or without events to send.
     async fn round(&mut self) -> Wait {
-        let wait = self.push().await;
-        if !self.status().auth_failed {
-            self.pull().await;
+        let pushed_auth_ok = !self.status().auth_failed;
+        let wait =
+            if pushed_auth_ok || self.status().pending > 0 { self.push().await } else { Wait::Idle(self.cfg.interval) };
+        let pulled = self.pull().await;
+        match pulled {
+            Pull::Refused => {
+                self.update(|s| {
+                    s.auth_failed = true;
+                    s.error = Some("the endpoint refused this terminal's token".into());
+                });
+            }
+            Pull::Reached if !matches!(wait, Wait::Backoff(_)) => self.update(|s| s.auth_failed = false),
+            _ => {}
         }
         self.publish();
+        if self.status().auth_failed {
+            return Wait::Backoff(MAX_BACKOFF);
+        }
         wait
     }
 
@@ -264,9 +291,21 @@ impl Engine {
                     if rows.is_empty() {
                         return Wait::Idle(self.cfg.interval);
                     }
-                    match encode(&rows) {
+                    match encode(&rows, MAX_BODY) {
                         Ok(b) => b,
-                        Err(e) => return self.failed(e, None),
+                        Err(Unsendable::Corrupt(seq, e)) => {
+                            // A row that is not JSON cannot be sent as it is: parked, not retried.
+                            if let Err(e) = self.park(seq, &format!("corrupt_event: {e}")) {
+                                return self.failed(e, None);
+                            }
+                            continue;
+                        }
+                        Err(Unsendable::TooLarge(seq)) => {
+                            if let Err(e) = self.park(seq, "body_too_large: the event alone is over 4 MiB") {
+                                return self.failed(e, None);
+                            }
+                            continue;
+                        }
                     }
                 }
             };
@@ -279,6 +318,7 @@ impl Engine {
                     }
                     self.in_flight = None;
                     self.failures = 0;
+                    self.unusable = 0;
                     self.single = self.single.saturating_sub(1);
                     self.cap = (self.cap * 2).min(self.cfg.batch_size);
                     self.update(|s| {
@@ -288,6 +328,19 @@ impl Engine {
                     self.publish();
                 }
                 Sent::Retry { error, after } => return self.failed(error, after),
+                Sent::Unusable(error) => {
+                    // The same bytes keep getting the same unusable (replayed) answer: after three,
+                    // a new key, one event at a time. Deduplication by event id keeps it safe.
+                    self.unusable += 1;
+                    let wait = self.failed(error, None);
+                    if self.unusable >= 3 {
+                        self.unusable = 0;
+                        if let Some(b) = self.in_flight.take() {
+                            self.single = self.single.max(b.events.len());
+                        }
+                    }
+                    return wait;
+                }
                 Sent::Auth(error) => {
                     self.update(|s| s.auth_failed = true);
                     let _ = self.failed(error, None);
@@ -300,7 +353,9 @@ impl Engine {
                 Sent::BadBatch { code, message } => {
                     let Some(batch) = self.in_flight.take() else { continue };
                     if let [(seq, _)] = batch.events.as_slice() {
-                        self.park(*seq, &format!("{code}: {message}"));
+                        if let Err(e) = self.park(*seq, &format!("{code}: {message}")) {
+                            return self.failed(e, None);
+                        }
                         self.single = self.single.saturating_sub(1);
                     } else {
                         // Find the broken event: one at a time, then batches again.
@@ -311,7 +366,9 @@ impl Engine {
                 Sent::TooLarge => {
                     let Some(batch) = self.in_flight.take() else { continue };
                     if let [(seq, _)] = batch.events.as_slice() {
-                        self.park(*seq, "body_too_large: the event is larger than the server takes");
+                        if let Err(e) = self.park(*seq, "body_too_large: the event is larger than the server takes") {
+                            return self.failed(e, None);
+                        }
                     } else {
                         self.cap = (batch.events.len() / 2).max(1);
                     }
@@ -320,22 +377,24 @@ impl Engine {
         }
     }
 
-    fn park(&mut self, seq: i64, reason: &str) {
+    fn park(&mut self, seq: i64, reason: &str) -> Result<(), String> {
         tracing::warn!("sync: event {seq} parked: {reason}");
-        if let Err(e) = self.store.park(seq, reason, &Self::now()) {
-            tracing::error!("sync: cannot park event {seq}: {e}");
-        }
+        self.store.park(seq, reason, &Self::now()).map_err(|e| format!("cannot park event {seq}: {e}"))
     }
 
     /// Marks what the server took as sent and parks what it refused.
     fn apply(&mut self, a: Answer) -> Result<(), crate::store::StoreError> {
         let Some(batch) = &self.in_flight else { return Ok(()) };
-        let seq_of = |id: &str| batch.events.iter().find(|e| e.1 == id).map(|e| e.0);
+        let seq_of = |id: &str| batch.events.iter().find(|e| e.1.eq_ignore_ascii_case(id)).map(|e| e.0);
         let sent: Vec<i64> = a.accepted.iter().chain(&a.duplicates).filter_map(|id| seq_of(id)).collect();
         let parked: Vec<(i64, String)> = a
             .rejected
             .iter()
-            .filter_map(|r| seq_of(&r.event_id).map(|s| (s, format!("{}: {}", r.code, truncate(&r.reason, 500)))))
+            .filter_map(|r| {
+                let code = r.code.as_deref().unwrap_or("rejected");
+                let reason = r.reason.as_deref().unwrap_or("no reason given");
+                seq_of(&r.event_id).map(|s| (s, format!("{}: {}", truncate(code, 64), truncate(reason, 500))))
+            })
             .collect();
         let at = Self::now();
         self.store.mark_sent(&sent, &at)?;
@@ -370,16 +429,20 @@ impl Engine {
                     Ok(a) => Sent::Answer(a),
                     Err(e) => {
                         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).to_string();
-                        Sent::Retry { error: format!("unusable answer ({e}): {head}"), after: None }
+                        Sent::Unusable(format!("unusable answer ({e}): {head}"))
                     }
                 },
+                Err(e) if e.contains("over") => Sent::Unusable(format!("unusable answer: {e}")),
                 Err(e) => Sent::Retry { error: e, after: None },
             },
             401 | 403 => Sent::Auth(format!("the endpoint refused this terminal's token (HTTP {status})")),
-            400 | 422 => {
-                let (code, message) = error_body(body.as_deref().unwrap_or_default());
-                Sent::BadBatch { code, message: format!("HTTP {status}: {message}") }
-            }
+            400 | 422 => match error_body(body.as_deref().unwrap_or_default()) {
+                Some((code, message)) => Sent::BadBatch { code, message: format!("HTTP {status}: {message}") },
+                // Not the API's error (a proxy's page, say): nothing is parked for it.
+                None => {
+                    Sent::Retry { error: format!("HTTP {status} without the API's error body from {url}"), after: None }
+                }
+            },
             413 => Sent::TooLarge,
             408 | 429 | 500..=599 => Sent::Retry { error: format!("the endpoint answered HTTP {status}"), after },
             other => Sent::Retry { error: format!("unexpected answer HTTP {other} from {url}"), after: None },
@@ -387,7 +450,7 @@ impl Engine {
     }
 
     /// Fetches the price book; a new one is validated whole and scheduled in one transaction.
-    async fn pull(&mut self) {
+    async fn pull(&mut self) -> Pull {
         let url = format!("{}/v1/terminals/{}/pricebook", self.cfg.url, self.terminal.id);
         let etag = self.store.sync_record().ok().and_then(|r| r.pricebook_etag);
         let mut req = self.client.get(&url).bearer_auth(&self.cfg.token);
@@ -396,7 +459,10 @@ impl Engine {
         }
         let response = match req.send().await {
             Ok(r) => r,
-            Err(e) => return tracing::debug!("sync: price book: {}", describe(&e)),
+            Err(e) => {
+                tracing::debug!("sync: price book: {}", describe(&e));
+                return Pull::Failed;
+            }
         };
         let status = response.status().as_u16();
         let tag = response.headers().get("etag").and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -406,11 +472,14 @@ impl Engine {
             }
         }
         match status {
-            304 | 404 => {}
+            304 | 404 => Pull::Reached,
             200 => {
                 let body = match read_limited(response, MAX_PRICEBOOK).await {
                     Ok(b) => b,
-                    Err(e) => return self.update(|s| s.error = Some(format!("price book: {e}"))),
+                    Err(e) => {
+                        self.update(|s| s.error = Some(format!("price book: {e}")));
+                        return Pull::Failed;
+                    }
                 };
                 match self.check_pricebook(&body) {
                     Ok((version, entries, unknown)) => {
@@ -434,9 +503,13 @@ impl Engine {
                         self.update(|s| s.error = Some(format!("price book refused: {e}")));
                     }
                 }
+                Pull::Reached
             }
-            401 | 403 => self.update(|s| s.auth_failed = true),
-            other => tracing::warn!("sync: price book: HTTP {other}"),
+            401 | 403 => Pull::Refused,
+            other => {
+                tracing::warn!("sync: price book: HTTP {other}");
+                Pull::Failed
+            }
         }
     }
 
@@ -489,8 +562,8 @@ impl Engine {
                         return Err(at("a fuel price must be above 0"));
                     }
                     if !self.terminal.grades.iter().any(|g| g == key) {
+                        // Kept: it applies once the grade exists here.
                         unknown.push(format!("grade {key}"));
-                        continue;
                     }
                     3
                 } else {
@@ -498,8 +571,9 @@ impl Engine {
                         Ok(Some(unit)) if unit == "each" => self.terminal.minor_units,
                         Ok(Some(_)) => self.terminal.minor_units.max(3),
                         Ok(None) => {
+                            // Kept: a catalog import may add the item later.
                             unknown.push(key.to_string());
-                            continue;
+                            self.terminal.minor_units.max(3)
                         }
                         Err(e) => return Err(format!("cannot read the catalog: {e}")),
                     }
@@ -514,9 +588,10 @@ impl Engine {
     }
 }
 
-/// RFC 3339 UTC to the second: `2026-11-25T04:00:00Z` (comparable as text).
+/// RFC 3339 UTC with nanoseconds: `2026-11-25T04:00:00.000000000Z` (comparable as text).
 pub fn format_utc(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    // A fixed-width fraction keeps the text in time order.
+    t.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
 }
 
 fn valid_key(k: &str) -> bool {
@@ -527,22 +602,39 @@ fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
-/// The request body for a batch, and its key.
-fn encode(rows: &[OutboxRow]) -> Result<InFlight, String> {
+/// Why an outbox row cannot be sent.
+enum Unsendable {
+    Corrupt(i64, String),
+    TooLarge(i64),
+}
+
+/// The largest request body the API takes.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// The request body for a batch (as many of `rows` as fit in `max_body` bytes), and its key.
+fn encode(rows: &[OutboxRow], max_body: usize) -> Result<InFlight, Unsendable> {
+    let mut body = b"{\"events\":[".to_vec();
     let mut events = Vec::with_capacity(rows.len());
     for r in rows {
-        let payload: Value =
-            serde_json::from_str(&r.payload).map_err(|e| format!("outbox event {} is not JSON: {e}", r.seq))?;
-        events.push(serde_json::json!({
+        let payload: Value = serde_json::from_str(&r.payload).map_err(|e| Unsendable::Corrupt(r.seq, e.to_string()))?;
+        let one = serde_json::to_vec(&serde_json::json!({
             "event_id": r.event_id, "seq": r.seq, "kind": r.kind, "created_at": r.created_at, "payload": payload,
-        }));
+        }))
+        .map_err(|e| Unsendable::Corrupt(r.seq, e.to_string()))?;
+        if body.len() + one.len() + 3 > max_body {
+            if events.is_empty() {
+                return Err(Unsendable::TooLarge(r.seq));
+            }
+            break;
+        }
+        if !events.is_empty() {
+            body.push(b',');
+        }
+        body.extend_from_slice(&one);
+        events.push((r.seq, r.event_id.clone()));
     }
-    let body = serde_json::to_vec(&serde_json::json!({ "events": events })).map_err(|e| e.to_string())?;
-    Ok(InFlight {
-        key: uuid::Uuid::new_v4().to_string(),
-        body,
-        events: rows.iter().map(|r| (r.seq, r.event_id.clone())).collect(),
-    })
+    body.extend_from_slice(b"]}");
+    Ok(InFlight { key: uuid::Uuid::new_v4().to_string(), body, events })
 }
 
 /// An answer is usable only if it names every event of the batch exactly once and nothing else.
@@ -550,11 +642,11 @@ fn check_answer(bytes: &[u8], batch: &InFlight) -> Result<Answer, String> {
     let a: Answer = serde_json::from_slice(bytes).map_err(|e| format!("not the answer's shape: {e}"))?;
     let mut named = HashSet::new();
     for id in a.accepted.iter().chain(&a.duplicates).chain(a.rejected.iter().map(|r| &r.event_id)) {
-        if !batch.events.iter().any(|e| &e.1 == id) {
+        if !batch.events.iter().any(|e| e.1.eq_ignore_ascii_case(id)) {
             return Err(format!("it names {} which was not sent", truncate(id, 60)));
         }
-        if !named.insert(id.as_str()) {
-            return Err(format!("it names {id} twice"));
+        if !named.insert(id.to_ascii_lowercase()) {
+            return Err(format!("it names {} twice", truncate(id, 60)));
         }
     }
     if named.len() != batch.events.len() {
@@ -583,15 +675,13 @@ async fn read_limited(mut r: reqwest::Response, limit: usize) -> Result<Vec<u8>,
     }
 }
 
-/// The `code` and `message` of an error body, as far as it has them.
-fn error_body(bytes: &[u8]) -> (String, String) {
-    let v: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
-    let e = v.get("error");
-    let field = |f: &str| e.and_then(|e| e.get(f)).and_then(Value::as_str).map(|s| truncate(s, 500));
-    (
-        field("code").unwrap_or_else(|| "invalid_batch".into()),
-        field("message").unwrap_or_else(|| "no reason given".into()),
-    )
+/// The `code` and `message` of the API's error body; `None` when it is not one.
+fn error_body(bytes: &[u8]) -> Option<(String, String)> {
+    let v: Value = serde_json::from_slice(bytes).ok()?;
+    let e = v.get("error")?;
+    let code = e.get("code").and_then(Value::as_str).map(|s| truncate(s, 64))?;
+    let message = e.get("message").and_then(Value::as_str).map(|s| truncate(s, 500)).unwrap_or_default();
+    Some((code, message))
 }
 
 fn describe(e: &reqwest::Error) -> String {
@@ -676,5 +766,31 @@ mod tests {
         ] {
             assert!(check_answer(bad, &batch).is_err(), "{}", String::from_utf8_lossy(bad));
         }
+        // Fields added by a newer server, ids in upper case, a rejection without a reason: usable.
+        let a = check_answer(
+            br#"{"accepted":["A"],"duplicates":[],"rejected":[{"event_id":"b","code":"x"}],"warnings":[]}"#,
+            &batch,
+        );
+        assert!(a.is_ok(), "{a:?}");
+    }
+
+    #[test]
+    fn a_batch_stops_before_the_body_limit_and_a_corrupt_row_is_named() {
+        let row = |seq: i64, payload: String| OutboxRow {
+            seq,
+            event_id: format!("id-{seq}"),
+            kind: "sale".into(),
+            payload,
+            created_at: "2026-01-01T00:00:00Z".into(),
+        };
+        let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(1000));
+        let rows: Vec<OutboxRow> = (1..=10).map(|i| row(i, big.clone())).collect();
+        let b = encode(&rows, 4000).ok().unwrap_or_else(|| panic!("encodes"));
+        assert_eq!(b.events.len(), 3, "three 1 KB events fit in 4000 bytes");
+        assert!(b.body.len() <= 4000);
+        let v: Value = serde_json::from_slice(&b.body).unwrap_or(Value::Null);
+        assert_eq!(v["events"].as_array().map(Vec::len), Some(3));
+        assert!(matches!(encode(&rows, 500), Err(Unsendable::TooLarge(1))));
+        assert!(matches!(encode(&[row(7, "{not json".into())], 4000), Err(Unsendable::Corrupt(7, _))));
     }
 }

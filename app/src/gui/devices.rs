@@ -118,9 +118,7 @@ impl Gui {
                     .cut();
                 let rx = printer.submit(job.bytes().to_vec());
                 std::thread::spawn(move || {
-                    let result = rx
-                        .recv_timeout(std::time::Duration::from_secs(5))
-                        .unwrap_or(crate::printer::PrintResult::Failed("no_answer".into()));
+                    let result = rx.recv().unwrap_or(crate::printer::PrintResult::Failed("offline".into()));
                     let key = match result {
                         crate::printer::PrintResult::Printed => "printer-ready".to_string(),
                         crate::printer::PrintResult::Failed(r) => format!("printer-{r}"),

@@ -66,6 +66,10 @@ pub enum After {
     Prices,
     /// The parked events came back: show the sync screen.
     Parked,
+    /// The parked events came back for a screen that may have been left meanwhile.
+    ParkedRefresh,
+    /// Parked events were queued again: list them, and send at once.
+    Retried,
 }
 
 type Job = Box<dyn FnOnce(&mut Session) + Send>;
@@ -390,7 +394,7 @@ impl Gui {
             *self.sync_seen.borrow_mut() = Some(now);
             self.render_status();
             if self.api().get_page() == "sync" {
-                self.send(Command::Parked, After::Parked);
+                self.send(Command::Parked, After::ParkedRefresh);
             }
             if new_book {
                 self.send(Command::ApplyPrices, After::Prices);
@@ -498,9 +502,8 @@ impl Gui {
         let receipt_no = sale.receipt_no;
         // The answer comes from the printer thread; the UI never waits for it.
         std::thread::spawn(move || {
-            let result = rx
-                .recv_timeout(std::time::Duration::from_secs(5))
-                .unwrap_or(crate::printer::PrintResult::Failed("no_answer".into()));
+            // Not a timeout of our own: a receipt that is still printing must not be queued too.
+            let result = rx.recv().unwrap_or(crate::printer::PrintResult::Failed("offline".into()));
             let _ = slint::invoke_from_event_loop(move || {
                 GUI.with(|g| {
                     if let Some(gui) = g.borrow().as_ref() {
@@ -1419,6 +1422,17 @@ impl Gui {
             }
             After::Parked => {
                 self.parked_listed(out.parked.clone().unwrap_or_default());
+                return;
+            }
+            After::ParkedRefresh | After::Retried => {
+                if self.api().get_page() == "sync" {
+                    self.parked_listed(out.parked.clone().unwrap_or_default());
+                }
+                if after == After::Retried {
+                    if let Some(s) = self.sync.borrow().as_ref() {
+                        s.nudge();
+                    }
+                }
                 return;
             }
             After::Reprints | After::ReprintAll => {

@@ -64,10 +64,7 @@ impl Gui {
 
     pub(super) fn retry_parked(&self, seq: i32) {
         let seqs = if seq > 0 { vec![i64::from(seq)] } else { vec![] };
-        self.send(Command::RetryParked { seqs }, After::Parked);
-        if let Some(s) = self.sync.borrow().as_ref() {
-            s.nudge();
-        }
+        self.send(Command::RetryParked { seqs }, After::Retried);
     }
 
     /// The parked events came back: the sync screen shows them with the sync's state.

@@ -302,9 +302,17 @@ impl Session {
         }
         let catalog = Catalog::new(store.load_products()?, config.variable_measure.clone());
         let shift = store.open_shift_of(&config.terminal_id)?;
-        // Devices assigned on the settings screen win over the configuration file.
+        // Devices assigned on the settings screen, and fuel prices set since, win over the
+        // configuration file.
         let mut config = config;
         config.apply_device_settings(&store.device_settings()?);
+        for (grade, price) in store.fuel_prices()? {
+            if let (Some(g), Ok(p)) =
+                (config.fuel_grades.iter_mut().find(|g| g.code == grade), Decimal::from_str(&price))
+            {
+                g.price_per_litre = p;
+            }
+        }
         Ok(Session { store, config, catalog, user: None, shift, ticket: Ticket::default(), held: Vec::new() })
     }
 
@@ -713,19 +721,16 @@ impl Session {
             .find(|g| g.code == grade)
             .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
         let old = g.price_per_litre;
-        g.price_per_litre = price;
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
         let event = serde_json::json!({
             "event_id": uuid::Uuid::new_v4().to_string(), "kind": "fuel_price", "terminal_id": terminal, "at": at,
             "user": user.name, "grade": grade, "old": old.to_string(), "new": price.to_string(),
         });
-        if let Err(e) = self.store.record_event("fuel_price", &event, &terminal, &at) {
-            // Nothing changes when it cannot be recorded.
-            if let Some(g) = self.config.fuel_grades.iter_mut().find(|g| g.code == grade) {
-                g.price_per_litre = old;
-            }
-            return Err(e.into());
+        // Nothing changes when it cannot be recorded.
+        self.store.record_fuel_price(grade, &price.to_string(), "manager", None, &event, &terminal, &at)?;
+        if let Some(g) = self.config.fuel_grades.iter_mut().find(|g| g.code == grade) {
+            g.price_per_litre = price;
         }
         Ok(Outcome::default())
     }
@@ -907,34 +912,39 @@ impl Session {
     /// Prices from the price book whose time has come. Item prices change in the catalog in one
     /// transaction; a fuel grade takes its latest due price, recorded as a `fuel_price` event.
     fn apply_prices(&mut self) -> Result<Outcome, ServiceError> {
-        let due_by = crate::sync::format_utc(chrono::Utc::now());
+        let in_force_at = crate::sync::format_utc(chrono::Utc::now());
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
-        let items = self.store.due_prices("item", &due_by)?;
-        self.store.apply_item_prices(&items, &terminal, &at)?;
-        let repriced: Vec<(String, Decimal)> =
-            items.iter().filter_map(|p| Decimal::from_str(&p.price).ok().map(|d| (p.key.clone(), d))).collect();
-        if !items.is_empty() {
+        // Item prices: the book's price in force, always (a catalog import does not undo it).
+        let items = self.store.prices_in_force("item", &in_force_at)?;
+        let changed = self.store.apply_item_prices(&items, &terminal, &at)?;
+        if !changed.is_empty() {
             self.catalog = Catalog::new(self.store.load_products()?, self.config.variable_measure.clone());
         }
+        let repriced: Vec<(String, Decimal)> =
+            changed.iter().filter_map(|(k, p)| Decimal::from_str(p).ok().map(|d| (k.clone(), d))).collect();
+        // Fuel prices: a book's price once, when its time comes (a manager may change it later).
         let mut fuel = Vec::new();
-        for p in self.store.due_prices("fuel", &due_by)? {
+        for p in self.store.prices_in_force("fuel", &in_force_at)?.into_iter().filter(|p| !p.applied) {
             let price =
                 Decimal::from_str(&p.price).map_err(|_| ServiceError::Invalid(format!("bad price {}", p.price)))?;
-            if let Some(g) = self.config.fuel_grades.iter_mut().find(|g| g.code == p.key) {
-                let old = g.price_per_litre;
-                if old != price {
-                    g.price_per_litre = price;
-                    let event = serde_json::json!({
-                        "event_id": uuid::Uuid::new_v4().to_string(), "kind": "fuel_price", "terminal_id": terminal,
-                        "at": at, "user": "pricebook", "grade": p.key, "old": old.to_string(), "new": price.to_string(),
-                    });
-                    self.store.record_event("fuel_price", &event, &terminal, &at)?;
-                }
-                fuel.retain(|(k, _): &(String, Decimal)| *k != p.key);
-                fuel.push((p.key.clone(), price));
+            let Some(old) = self.config.fuel_grades.iter().find(|g| g.code == p.key).map(|g| g.price_per_litre) else {
+                self.store.price_applied(p.id, &at)?;
+                continue;
+            };
+            if old == price {
+                self.store.price_applied(p.id, &at)?;
+                continue;
             }
-            self.store.fuel_price_applied(p.id, &at)?;
+            let event = serde_json::json!({
+                "event_id": uuid::Uuid::new_v4().to_string(), "kind": "fuel_price", "terminal_id": terminal,
+                "at": at, "user": "pricebook", "grade": p.key, "old": old.to_string(), "new": price.to_string(),
+            });
+            self.store.record_fuel_price(&p.key, &p.price, "pricebook", Some(p.id), &event, &terminal, &at)?;
+            if let Some(g) = self.config.fuel_grades.iter_mut().find(|g| g.code == p.key) {
+                g.price_per_litre = price;
+            }
+            fuel.push((p.key.clone(), price));
         }
         Ok(Outcome { items_repriced: Some(repriced), fuel_prices: Some(fuel), ..Outcome::default() })
     }

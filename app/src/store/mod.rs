@@ -180,7 +180,7 @@ impl Store {
 
     /// Replaces the whole catalog in one transaction, with a journal entry.
     pub fn replace_catalog(&mut self, products: &[Product], terminal_id: &str, at: &str, source: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM barcodes", [])?;
         tx.execute("DELETE FROM products", [])?;
         {
@@ -250,7 +250,7 @@ impl Store {
     }
 
     pub fn add_user(&mut self, name: &str, role: Role, pin_hash: &str, terminal_id: &str, at: &str) -> Result<i64> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO users (name, role, pin_hash) VALUES (?1, ?2, ?3)",
             params![name, role.as_str(), pin_hash],
@@ -295,7 +295,7 @@ impl Store {
         terminal_id: &str,
         at: &str,
     ) -> Result<u32> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let attempts: u32 = tx.query_row(
             "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = ?1 RETURNING failed_attempts",
             [user_id],
@@ -322,7 +322,7 @@ impl Store {
         terminal_id: &str,
         at: &str,
     ) -> Result<i64> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let seq = journal::append(&tx, terminal_id, at, kind, &payload.to_string())?;
         commit(tx, &mut self.commits)?;
         Ok(seq)
@@ -330,7 +330,7 @@ impl Store {
 
     /// Journals an event and queues it for the central endpoint, in one transaction.
     pub fn record_event(&mut self, kind: &str, event: &serde_json::Value, terminal_id: &str, at: &str) -> Result<i64> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let event_id = event_id_of(event)?;
         let body = event.to_string();
         let seq = journal::append(&tx, terminal_id, at, kind, &body)?;
@@ -340,7 +340,7 @@ impl Store {
     }
 
     pub fn record_login(&mut self, user_id: i64, terminal_id: &str, at: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?1", [user_id])?;
         journal::append(&tx, terminal_id, at, "login", &serde_json::json!({ "user_id": user_id }).to_string())?;
         commit(tx, &mut self.commits)?;
@@ -369,7 +369,7 @@ impl Store {
         event: &serde_json::Value,
         at: &str,
     ) -> Result<i64> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let event_id = event_id_of(event)?;
         tx.execute(
             "INSERT INTO shifts (event_id, terminal_id, opened_by, opened_at, float_minor) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -405,7 +405,7 @@ impl Store {
         at: &str,
     ) -> Result<()> {
         let ShiftClosing { shift_id, counted_minor, expected_minor } = count;
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let event_id = event_id_of(event)?;
         let n = tx.execute(
             "UPDATE shifts SET closed_by = ?2, closed_at = ?3, counted_minor = ?4, expected_minor = ?5 WHERE id = ?1 AND closed_at IS NULL",
@@ -436,7 +436,7 @@ impl Store {
         refund_of_id: Option<i64>,
         build: impl FnOnce(i64) -> SaleRecord,
     ) -> Result<SaleRecord> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let receipt_no: i64 = tx
             .prepare_cached(
                 "INSERT INTO receipt_counters (terminal_id, last_no) VALUES (?1, 1)
@@ -661,7 +661,7 @@ impl Store {
 
     /// Puts a receipt in the reprint queue (it did not print), with a journal entry.
     pub fn queue_reprint(&mut self, receipt_no: i64, reason: &str, terminal_id: &str, at: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO reprint_queue (receipt_no, reason, queued_at) VALUES (?1, ?2, ?3)",
             params![receipt_no, reason, at],
@@ -673,7 +673,7 @@ impl Store {
 
     /// Assigns a device its port (and protocol) and journals who did it, in one transaction.
     pub fn set_device(&mut self, d: &DeviceSetting, user_id: i64, terminal_id: &str, at: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO device_settings (device, port, protocol, changed_by, changed_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(device) DO UPDATE SET port = ?2, protocol = ?3, changed_by = ?4, changed_at = ?5",
@@ -703,7 +703,7 @@ impl Store {
     }
 
     pub fn reprinted(&mut self, id: i64, at: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute("UPDATE reprint_queue SET printed_at = ?2 WHERE id = ?1 AND printed_at IS NULL", params![id, at])?;
         commit(tx, &mut self.commits)
     }
@@ -711,7 +711,9 @@ impl Store {
     /// Events not yet delivered to the central endpoint (parked ones included: they are not
     /// delivered either).
     pub fn outbox_count(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT COUNT(*) FROM outbox WHERE state != 'sent'", [], |r| r.get(0))?)
+        // Two counts that the partial indexes answer, not a scan of every event ever sent.
+        let (pending, parked) = self.outbox_states()?;
+        Ok(pending + parked)
     }
 
     // -- journal ---------------------------------------------------------------------------

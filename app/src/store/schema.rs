@@ -209,6 +209,18 @@ CREATE TABLE price_schedule (
 CREATE INDEX price_schedule_due ON price_schedule(effective_at) WHERE applied_at IS NULL;
 "#,
         ),
+        // 5: fuel prices in force (changed by a manager or by the price book) survive restarts;
+        // they override the configuration file's.
+        M::up(
+            r#"
+CREATE TABLE fuel_prices (
+    grade      TEXT PRIMARY KEY,
+    price      TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    source     TEXT NOT NULL CHECK (source IN ('manager', 'pricebook'))
+);
+"#,
+        ),
     ])
 }
 

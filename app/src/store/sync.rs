@@ -45,6 +45,8 @@ pub struct PriceChange {
     pub key: String,
     pub price: String,
     pub effective_at: String,
+    /// Whether it was applied before.
+    pub applied: bool,
 }
 
 impl Store {
@@ -68,7 +70,7 @@ impl Store {
     /// Counts of pending and parked events.
     pub fn outbox_states(&self) -> Result<(i64, i64)> {
         Ok(self.conn.query_row(
-            "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'parked'), 0) FROM outbox",
+            "SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending'), (SELECT COUNT(*) FROM outbox WHERE state = 'parked')",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?)
@@ -76,7 +78,7 @@ impl Store {
 
     /// The server took these events (accepted or already had them): sent, and the sync succeeded.
     pub fn mark_sent(&mut self, seqs: &[i64], at: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut stmt = tx.prepare_cached(
                 "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'",
@@ -91,7 +93,7 @@ impl Store {
 
     /// The server refused an event: it is kept with the reason, for the manager.
     pub fn park(&mut self, seq: i64, reason: &str, at: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE outbox SET state = 'parked', last_error = ?2, attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'",
             params![seq, reason],
@@ -102,7 +104,7 @@ impl Store {
 
     /// A send of these events failed as a whole (network, 5xx, a bad answer): counted, kept.
     pub fn note_failure(&mut self, seqs: &[i64], error: &str, at: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         {
             let mut stmt = tx.prepare_cached(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1 AND state = 'pending'",
@@ -117,7 +119,7 @@ impl Store {
 
     /// The endpoint answered (a price book, or "unchanged"): the sync is working.
     pub fn sync_reached(&mut self, at: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute("UPDATE sync_status SET last_success_at = ?1 WHERE id = 1", [at])?;
         commit(tx, &mut self.commits)
     }
@@ -162,7 +164,7 @@ impl Store {
 
     /// A manager sends parked events again (all when `seqs` is empty); journaled with the user.
     pub fn retry_parked(&mut self, seqs: &[i64], user_id: i64, terminal_id: &str, at: &str) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let n = if seqs.is_empty() {
             tx.execute("UPDATE outbox SET state = 'pending' WHERE state = 'parked'", [])?
         } else {
@@ -178,8 +180,9 @@ impl Store {
         Ok(n)
     }
 
-    /// Stores a validated price book in one transaction: its entries are scheduled (an entry
-    /// already scheduled for the same time is replaced), its tag and version remembered.
+    /// Stores a validated price book in one transaction: it replaces the previous book's
+    /// entries (an entry already applied keeps that mark when the new book has it unchanged, so
+    /// nothing is applied twice), and its tag and version are remembered.
     pub fn schedule_prices(
         &mut self,
         version: &str,
@@ -188,36 +191,46 @@ impl Store {
         terminal_id: &str,
         at: &str,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let applied: std::collections::HashMap<(String, String, String, String), String> = {
+            let mut stmt = tx.prepare(
+                "SELECT kind, key, price, effective_at, applied_at FROM price_schedule WHERE applied_at IS NOT NULL",
+            )?;
+            let rows = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), r.get(4)?)))?;
+            rows.collect::<std::result::Result<_, _>>()?
+        };
+        let previous: Option<String> = tx
+            .query_row("SELECT pricebook_version FROM sync_status WHERE id = 1", [], |r| r.get(0))
+            .optional()?
+            .flatten();
+        tx.execute("DELETE FROM price_schedule", [])?;
         {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO price_schedule (kind, key, price, effective_at, version) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (kind, key, effective_at) DO UPDATE SET price = ?3, version = ?5, applied_at = NULL",
+                "INSERT INTO price_schedule (kind, key, price, effective_at, version, applied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
-            for (kind, key, price, at) in entries {
-                stmt.execute(params![kind, key, price, at, version])?;
+            for e in entries {
+                stmt.execute(params![e.0, e.1, e.2, e.3, version, applied.get(e)])?;
             }
         }
         tx.execute(
             "UPDATE sync_status SET pricebook_etag = ?1, pricebook_version = ?2 WHERE id = 1",
             params![etag, version],
         )?;
-        let payload = serde_json::json!({ "version": version, "entries": entries.len() });
-        journal::append(&tx, terminal_id, at, "pricebook_received", &payload.to_string())?;
+        if previous.as_deref() != Some(version) {
+            let payload = serde_json::json!({ "version": version, "entries": entries.len() });
+            journal::append(&tx, terminal_id, at, "pricebook_received", &payload.to_string())?;
+        }
         commit(tx, &mut self.commits)
     }
 
-    /// How an item is sold (`each`, `kg`, `litre`), if the catalog has it.
-    pub fn product_unit(&self, sku: &str) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT unit FROM products WHERE sku = ?1", [sku], |r| r.get(0)).optional()?)
-    }
-
-    /// Scheduled prices whose time has come (`now` as RFC 3339 UTC), oldest first; only the
-    /// latest due entry per item or grade matters, earlier ones are marked applied with it.
-    pub fn due_prices(&self, kind: &str, now: &str) -> Result<Vec<PriceChange>> {
+    /// The price in force for each item or grade of `kind` at `now`: its latest entry that is not
+    /// in the future (whether or not it was applied before: applying it again changes nothing).
+    pub fn prices_in_force(&self, kind: &str, now: &str) -> Result<Vec<PriceChange>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, kind, key, price, effective_at FROM price_schedule
-             WHERE applied_at IS NULL AND kind = ?1 AND effective_at <= ?2 ORDER BY effective_at, id",
+            "SELECT p.id, p.kind, p.key, p.price, p.effective_at, p.applied_at FROM price_schedule p
+             WHERE p.kind = ?1 AND p.effective_at <= ?2 AND p.effective_at =
+                   (SELECT MAX(q.effective_at) FROM price_schedule q WHERE q.kind = p.kind AND q.key = p.key AND q.effective_at <= ?2)
+             ORDER BY p.key",
         )?;
         let rows = stmt.query_map(params![kind, now], |r| {
             Ok(PriceChange {
@@ -226,35 +239,88 @@ impl Store {
                 key: r.get(2)?,
                 price: r.get(3)?,
                 effective_at: r.get(4)?,
+                applied: r.get::<_, Option<String>>(5)?.is_some(),
             })
         })?;
         Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
     }
 
-    /// Applies due item prices to the catalog in one transaction; returns how many changed.
-    pub fn apply_item_prices(&mut self, due: &[PriceChange], terminal_id: &str, at: &str) -> Result<usize> {
-        let tx = self.conn.transaction()?;
-        let mut changed = 0;
-        for p in due {
+    /// Sets the catalog prices in force in one transaction; returns the items whose price
+    /// changed (an SKU the catalog does not have is skipped).
+    pub fn apply_item_prices(
+        &mut self,
+        prices: &[PriceChange],
+        terminal_id: &str,
+        at: &str,
+    ) -> Result<Vec<(String, String)>> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut changed = Vec::new();
+        for p in prices {
             if p.kind != "item" {
                 return Err(StoreError::Corrupt(format!("price {} is not an item price", p.id)));
             }
-            changed +=
-                tx.execute("UPDATE products SET price = ?2 WHERE sku = ?1 AND price != ?2", params![p.key, p.price])?;
-            tx.execute("UPDATE price_schedule SET applied_at = ?2 WHERE id = ?1", params![p.id, at])?;
+            if tx.execute("UPDATE products SET price = ?2 WHERE sku = ?1 AND price != ?2", params![p.key, p.price])? > 0
+            {
+                changed.push((p.key.clone(), p.price.clone()));
+            }
+            if !p.applied {
+                tx.execute("UPDATE price_schedule SET applied_at = ?2 WHERE id = ?1", params![p.id, at])?;
+            }
         }
-        if !due.is_empty() {
-            let payload = serde_json::json!({ "items": due.len(), "changed": changed });
+        if !changed.is_empty() {
+            let payload = serde_json::json!({ "changed": changed.len(), "items": changed });
             journal::append(&tx, terminal_id, at, "pricebook_applied", &payload.to_string())?;
         }
         commit(tx, &mut self.commits)?;
         Ok(changed)
     }
 
-    /// A scheduled fuel price has reached the pumps (or was superseded).
-    pub fn fuel_price_applied(&mut self, id: i64, at: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+    /// A fuel price is set (by a manager, or by the price book when its time came): kept, journaled
+    /// and queued for the central endpoint in one transaction; `schedule_id` marks the price
+    /// book's entry as applied.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_fuel_price(
+        &mut self,
+        grade: &str,
+        price: &str,
+        source: &str,
+        schedule_id: Option<i64>,
+        event: &serde_json::Value,
+        terminal_id: &str,
+        at: &str,
+    ) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO fuel_prices (grade, price, changed_at, source) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (grade) DO UPDATE SET price = ?2, changed_at = ?3, source = ?4",
+            params![grade, price, at, source],
+        )?;
+        if let Some(id) = schedule_id {
+            tx.execute("UPDATE price_schedule SET applied_at = ?2 WHERE id = ?1", params![id, at])?;
+        }
+        let event_id = super::event_id_of(event)?;
+        let body = event.to_string();
+        journal::append(&tx, terminal_id, at, "fuel_price", &body)?;
+        super::outbox(&tx, &event_id, "fuel_price", &body, at)?;
+        commit(tx, &mut self.commits)
+    }
+
+    /// Marks a price book entry as applied (a fuel price that was already in force).
+    pub fn price_applied(&mut self, id: i64, at: &str) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute("UPDATE price_schedule SET applied_at = ?2 WHERE id = ?1", params![id, at])?;
         commit(tx, &mut self.commits)
+    }
+
+    /// The fuel prices set since the configuration was written: (grade, price).
+    pub fn fuel_prices(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare("SELECT grade, price FROM fuel_prices ORDER BY grade")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+    }
+
+    /// How an item is sold (`each`, `kg`, `litre`), if the catalog has it.
+    pub fn product_unit(&self, sku: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT unit FROM products WHERE sku = ?1", [sku], |r| r.get(0)).optional()?)
     }
 }
