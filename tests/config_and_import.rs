@@ -67,6 +67,22 @@ fn config_errors_name_the_file_and_the_key() {
         &GOOD.replace("[currency]\ncode = \"KWD\"", "[currency]\ncode = \"EUR\"\ncash_increment = \"0.003\""),
     );
     assert!(e.contains("currency.cash_increment"), "{e}");
+    // The central endpoint and the devices.
+    let sync = |body: &str| format!("{GOOD}\n[sync]\n{body}\n");
+    let ok = Config::parse(&sync("url = \"https://hq.example.com/\"\ntoken = \"abc\""), "x.toml").unwrap();
+    let s = ok.sync.unwrap();
+    assert_eq!((s.url.as_str(), s.interval.as_secs(), s.batch_size), ("https://hq.example.com", 15, 200));
+    for (body, key) in [
+        ("url = \"ftp://hq\"\ntoken = \"abc\"", "sync.url"),
+        ("url = \"https://hq\"\ntoken = \"\"", "sync.token"),
+        ("url = \"https://hq\"\ntoken = \"a\"\nbatch_size = 501", "sync.batch_size"),
+        ("url = \"https://hq\"\ntoken = \"a\"\ninterval_seconds = 0", "sync.interval_seconds"),
+        ("url = \"https://hq\"\ntoken = \"a\"\nretry_base_ms = 1", "sync.retry_base_ms"),
+        ("url = \"https://hq\"\ntoken = \"a\"\npassword = \"x\"", "sync.password"),
+    ] {
+        let e = parse_err(&sync(body));
+        assert!(e.contains(&format!("key `{key}`")), "names `{key}`: {e}");
+    }
     let e = parse_err("[terminal\nid = 1");
     assert!(e.contains("/etc/till/config.toml") && e.contains("line 1"), "a syntax error gives the line: {e}");
 }

@@ -463,6 +463,24 @@ fn print_config(cfg: &Config, dir: &Path) {
         "fuel grades: {}",
         cfg.fuel_grades.iter().map(|g| format!("{} {}", g.code, g.price_per_litre)).collect::<Vec<_>>().join(", ")
     );
+    let port = |p: &Option<String>| p.clone().unwrap_or_else(|| "not attached".into());
+    println!(
+        "devices: printer {}; display {}; scale {}; scanner {}",
+        port(&cfg.printer_port),
+        cfg.display.as_ref().map(|(p, proto)| format!("{p} ({proto})")).unwrap_or_else(|| "not attached".into()),
+        port(&cfg.scale_port),
+        port(&cfg.scanner_port)
+    );
+    match &cfg.sync {
+        Some(s) => println!(
+            "sync: {} every {} s, batches of {}, timeout {} s",
+            s.url,
+            s.interval.as_secs(),
+            s.batch_size,
+            s.timeout.as_secs()
+        ),
+        None => println!("sync: not configured{}", if cfg.demo { " (demo mode runs its own head office)" } else { "" }),
+    }
 }
 
 fn main() -> ExitCode {
