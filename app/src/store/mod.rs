@@ -97,8 +97,19 @@ fn apply_pragmas(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_handler(Some(wait_for_writer))?;
     Ok(())
+}
+
+/// When the other connection (the push task's) is writing: look again every 200 us, for up to
+/// about 5 s. SQLite's own busy timeout sleeps 1, 2, 5, 10 ms..., which a sale would feel; the
+/// other writer's transactions take about a millisecond.
+fn wait_for_writer(attempt: i32) -> bool {
+    if attempt >= 25_000 {
+        return false;
+    }
+    std::thread::sleep(std::time::Duration::from_micros(200));
+    true
 }
 
 impl Store {
