@@ -124,5 +124,16 @@ fn a_manager_assigns_and_tests_devices_a_cashier_cannot() {
 
     tap(&gui, "Back");
     assert_eq!(api().get_page(), back_to);
+
+    // The same screen in Hindi, in high contrast, for looking at.
+    tap(&gui, "Sign out");
+    tap(&gui, "hi-IN");
+    api().invoke_set_theme(2);
+    tap(&gui, "Demo Manager");
+    tap_digits(&gui, "9999");
+    tap(&gui, "साइन इन करें");
+    tap(&gui, "उपकरण");
+    assert_eq!(api().get_page(), "devices");
+    screenshot(&gui, "9b-devices-hi-IN");
     stop.store(true, Ordering::SeqCst);
 }

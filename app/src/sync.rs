@@ -76,15 +76,27 @@ impl SyncTask {
                     Ok(e) => e,
                     Err(e) => return set_error(&s, e),
                 };
+                // The task ends within a second of its last handle being dropped.
+                let gone = || async {
+                    while a.strong_count() > 0 {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                };
                 while a.strong_count() > 0 {
                     let wait = engine.round().await;
                     match wait {
                         // After a failure the backoff is kept: a sale does not cut it short.
-                        Wait::Backoff(d) => tokio::time::sleep(d).await,
+                        Wait::Backoff(d) => {
+                            tokio::select! {
+                                _ = tokio::time::sleep(d) => {}
+                                _ = gone() => {}
+                            }
+                        }
                         Wait::Idle(d) => {
                             tokio::select! {
                                 _ = tokio::time::sleep(d) => {}
                                 _ = n.notified() => {}
+                                _ = gone() => {}
                             }
                         }
                     }
