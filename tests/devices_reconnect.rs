@@ -95,6 +95,16 @@ fn wait_health(health: &Health, online: bool, within: Duration) -> Duration {
     t.elapsed()
 }
 
+/// Waits up to 2 s for the printer to report what `f` looks for.
+#[track_caller]
+fn wait_printer(health: &Health, f: impl Fn(&till::link::Status) -> bool) {
+    let t = Instant::now();
+    while !f(&health.get()) {
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", health.get());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn a_printer_that_goes_away_is_offline_in_two_seconds_and_prints_again_when_back() {
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -122,26 +132,14 @@ fn a_printer_that_goes_away_is_offline_in_two_seconds_and_prints_again_when_back
     // Cover and drawer, as the printer reports them.
     sim.say("cover open");
     sim.expect("cover open");
-    let t = Instant::now();
-    while printer.health.get().detail != "cover_open" {
-        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", printer.health.get());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_printer(&printer.health, |s| s.detail == "cover_open");
     // With the cover open nothing prints, and the job says so.
     assert_eq!(printer.print(job.bytes().to_vec()), PrintResult::Failed("cover_open".into()));
     sim.say("cover close");
     printer.kick_drawer();
-    let t = Instant::now();
-    while !printer.health.get().drawer_open {
-        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", printer.health.get());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_printer(&printer.health, |s| s.drawer_open);
     sim.say("drawer close");
-    let t = Instant::now();
-    while printer.health.get().drawer_open {
-        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", printer.health.get());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_printer(&printer.health, |s| !s.drawer_open);
     sim.say("quit");
 }
 

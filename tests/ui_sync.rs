@@ -23,6 +23,22 @@ fn wait(gui: &till::gui::Gui, what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// A push task from the GUI's store to the receiver at `addr`, quick to retry.
+fn sync_to(addr: std::net::SocketAddr, dir: &std::path::Path, grades: Vec<String>) -> SyncTask {
+    SyncTask::start(
+        SyncConfig {
+            url: format!("http://{addr}"),
+            token: "tok".into(),
+            interval: Duration::from_millis(100),
+            batch_size: 50,
+            timeout: Duration::from_secs(2),
+            retry_base: Duration::from_millis(20),
+        },
+        Terminal { id: "DEMO-01".into(), currency: "EUR".into(), minor_units: 2, grades },
+        dir.join("till.sqlite"),
+    )
+}
+
 #[test]
 fn the_sync_chip_the_parked_events_and_the_price_book() {
     let dir = tempfile::tempdir().unwrap();
@@ -45,23 +61,7 @@ fn the_sync_chip_the_parked_events_and_the_price_book() {
                 "fuel_prices":[{"grade":"E10","price":"1.799","effective_at":past}]}),
         )
         .unwrap();
-    let sync = SyncTask::start(
-        SyncConfig {
-            url: format!("http://{addr}"),
-            token: "tok".into(),
-            interval: Duration::from_millis(100),
-            batch_size: 50,
-            timeout: Duration::from_secs(2),
-            retry_base: Duration::from_millis(20),
-        },
-        Terminal {
-            id: "DEMO-01".into(),
-            currency: "EUR".into(),
-            minor_units: 2,
-            grades: vec!["E5".into(), "E10".into()],
-        },
-        dir.path().join("till.sqlite"),
-    );
+    let sync = sync_to(addr, dir.path(), vec!["E5".into(), "E10".into()]);
     gui.attach_sync(sync.clone());
 
     tap(&gui, "Demo Manager");
@@ -178,18 +178,7 @@ fn a_fuel_price_from_the_price_book_reaches_idle_pumps() {
             &json!({"version":"f1","currency":"EUR","fuel_prices":[{"grade":"E10","price":"1.899","effective_at":past}]}),
         )
         .unwrap();
-    let sync = SyncTask::start(
-        SyncConfig {
-            url: format!("http://{addr}"),
-            token: "tok".into(),
-            interval: Duration::from_millis(100),
-            batch_size: 50,
-            timeout: Duration::from_secs(2),
-            retry_base: Duration::from_millis(20),
-        },
-        Terminal { id: "DEMO-01".into(), currency: "EUR".into(), minor_units: 2, grades: vec!["E10".into()] },
-        dir.path().join("till.sqlite"),
-    );
+    let sync = sync_to(addr, dir.path(), vec!["E10".into()]);
     gui.attach_sync(sync);
     wait(&gui, "the idle pump takes the new price", || price(0x51) == 1899);
     assert_eq!(price(0x50), before, "the filling pump keeps its price");
