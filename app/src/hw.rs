@@ -480,7 +480,7 @@ impl SimPty {
     fn new(link: Option<&std::path::Path>) -> anyhow::Result<SimPty> {
         let (mut sim_end, other) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
         let path = other.name().context("the pseudo-terminal has no name")?;
-        sim_end.set_timeout(Duration::from_millis(5))?;
+        sim_end.set_timeout(Duration::from_millis(50))?;
         if let Some(l) = link {
             let _ = std::fs::remove_file(l);
             std::os::unix::fs::symlink(&path, l).with_context(|| format!("cannot create the link {}", l.display()))?;
@@ -537,7 +537,7 @@ fn serve_printer(mut port: TTYPort, printer: Arc<Mutex<till_hardware::escpos::Si
 /// Demo mode's receipt printer: a simulated ESC/POS printer on a pty inside the process.
 pub fn demo_printer() -> anyhow::Result<crate::printer::Printer> {
     let (mut sim_end, mut till_end) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
-    sim_end.set_timeout(Duration::from_millis(5))?;
+    sim_end.set_timeout(Duration::from_millis(50))?;
     till_end.set_timeout(Duration::from_millis(5))?;
     let printer = Arc::new(Mutex::new(till_hardware::escpos::SimPrinter::new()));
     // The demo cashier shuts the drawer about three seconds after it opened.
@@ -669,7 +669,7 @@ fn serve_display(mut port: TTYPort, display: Arc<Mutex<till_hardware::display::S
 /// Demo mode's customer display: a simulated 2x20 display on a pty inside the process.
 pub fn demo_display() -> anyhow::Result<crate::display::CustomerDisplay> {
     let (mut sim_end, mut till_end) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
-    sim_end.set_timeout(Duration::from_millis(5))?;
+    sim_end.set_timeout(Duration::from_millis(50))?;
     till_end.set_timeout(Duration::from_millis(5))?;
     let d = Arc::new(Mutex::new(till_hardware::display::SimDisplay::new()));
     std::thread::Builder::new().name("till-demo-display".into()).spawn(move || serve_display(sim_end, d, false))?;
@@ -763,7 +763,7 @@ fn serve_scale(mut port: TTYPort, scale: Arc<Mutex<till_hardware::scale::SimScal
 pub fn demo_scale() -> anyhow::Result<crate::scale::Scale> {
     use till_hardware::scale::{SimScale, SimState};
     let (mut sim_end, mut till_end) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
-    sim_end.set_timeout(Duration::from_millis(5))?;
+    sim_end.set_timeout(Duration::from_millis(50))?;
     till_end.set_timeout(Duration::from_millis(5))?;
     let s = Arc::new(Mutex::new(SimScale::new(SimState::Moving { reads_left: 3, settles_at: 0.755 })));
     std::thread::Builder::new().name("till-demo-scale".into()).spawn(move || serve_scale(sim_end, s))?;
