@@ -296,26 +296,18 @@ pub fn tank_alarms(t: &till_hardware::tls::TankReading) -> Vec<&'static str> {
 
 /// `till hw tank --port P inventory`: asks the gauge for every tank's inventory.
 pub fn tank_inventory(port: &str, json: bool) -> anyhow::Result<()> {
-    use till_hardware::tls;
     let mut line = serialport::new(port, 9600)
         .timeout(Duration::from_millis(20))
         .open_native()
         .with_context(|| format!("cannot open serial port {port}"))?;
-    let mut junk = [0u8; 256];
-    while line.read(&mut junk).unwrap_or(0) > 0 {}
-    std::io::Write::write_all(&mut line, &tls::request_i201(0))?;
-    let deadline = Instant::now() + Duration::from_secs(3);
-    let mut reply = Vec::new();
-    let mut buf = [0u8; 512];
-    while Instant::now() < deadline && reply.last() != Some(&tls::ETX) {
-        let n = line.read(&mut buf).unwrap_or(0);
-        reply.extend_from_slice(&buf[..n]);
-    }
-    if reply.is_empty() {
-        bail!("the tank gauge on {port} did not answer within 3 s");
-    }
-    let inv =
-        tls::parse_i201(&reply).with_context(|| format!("the tank gauge on {port} answered something unusable"))?;
+    let inv = match crate::tanks::read_inventory(&mut line) {
+        Ok(inv) => inv,
+        Err(crate::tanks::GaugeError::NoAnswer) => bail!("the tank gauge on {port} did not answer within 3 s"),
+        Err(crate::tanks::GaugeError::Unusable(e)) => {
+            bail!("the tank gauge on {port} answered something unusable: {e}")
+        }
+        Err(crate::tanks::GaugeError::Io(e)) => bail!("the tank gauge on {port}: {e}"),
+    };
     if json {
         let tanks: Vec<serde_json::Value> = inv
             .tanks

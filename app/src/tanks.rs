@@ -32,7 +32,7 @@ impl TankMonitor {
         std::thread::Builder::new()
             .name("till-tanks".into())
             .spawn(move || loop {
-                let result = read_inventory(&mut port);
+                let result = read_inventory(&mut port).map(|i| i.tanks).map_err(|e| e.to_string());
                 if let Ok(mut s) = shared.lock() {
                     match result {
                         Ok(tanks) => {
@@ -56,19 +56,40 @@ impl TankMonitor {
     }
 }
 
-fn read_inventory<P: Read + Write>(port: &mut P) -> Result<Vec<TankReading>, String> {
+/// Why the gauge gave no inventory.
+#[derive(Debug, thiserror::Error)]
+pub enum GaugeError {
+    #[error("the tank gauge does not answer")]
+    NoAnswer,
+    #[error("tank gauge: {0}")]
+    Unusable(String),
+    #[error("tank gauge: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Asks the gauge for its inventory (`i201`, all tanks) and waits up to 3 s for the reply.
+pub fn read_inventory<P: Read + Write>(port: &mut P) -> Result<tls::Inventory, GaugeError> {
     let mut junk = [0u8; 256];
-    while port.read(&mut junk).unwrap_or(0) > 0 {}
-    port.write_all(&tls::request_i201(0)).map_err(|e| format!("tank gauge: {e}"))?;
+    // Whatever the gauge sent unasked is skipped, but only so much of it.
+    for _ in 0..64 {
+        match port.read(&mut junk) {
+            Ok(n) if n > 0 => {}
+            _ => break,
+        }
+    }
+    port.write_all(&tls::request_i201(0))?;
     let deadline = Instant::now() + Duration::from_secs(3);
     let mut reply = Vec::new();
     let mut buf = [0u8; 512];
     while Instant::now() < deadline && reply.last() != Some(&tls::ETX) {
-        let n = port.read(&mut buf).unwrap_or(0);
-        reply.extend_from_slice(&buf[..n]);
+        match port.read(&mut buf) {
+            Ok(n) => reply.extend_from_slice(&buf[..n]),
+            Err(e) if crate::link::fatal(&e) => return Err(e.into()),
+            Err(_) => {}
+        }
     }
     if reply.is_empty() {
-        return Err("the tank gauge does not answer".into());
+        return Err(GaugeError::NoAnswer);
     }
-    tls::parse_i201(&reply).map(|i| i.tanks).map_err(|e| format!("tank gauge: {e}"))
+    tls::parse_i201(&reply).map_err(|e| GaugeError::Unusable(e.to_string()))
 }

@@ -2,7 +2,7 @@
 //! journaled, and the device reopened at once), and the tests: test page, open drawer, show
 //! text, read weight. A code read by a scanner while the screen is open is shown, not sold.
 
-use super::{After, Gui, GUI};
+use super::{After, Gui, DEVICES};
 use crate::service::Command;
 use crate::store::DeviceSetting;
 use slint::{ModelRc, SharedString, VecModel};
@@ -30,13 +30,14 @@ impl Gui {
         self.send(Command::Devices, After::Devices);
     }
 
-    pub(super) fn close_devices(&self) {
-        let back = std::mem::take(&mut self.state.borrow_mut().devices_return);
-        self.set_page(if back.is_empty() { "login" } else { &back });
-    }
-
     /// The answer to `Devices` or `SetDevice`: the list, and the screen.
     pub(super) fn devices_listed(self: &Rc<Self>, list: Vec<DeviceSetting>, after: After) {
+        {
+            let mut st = self.state.borrow_mut();
+            st.devices = list;
+            // The ports on this machine, looked up when the screen opens or a device is applied.
+            st.ports = found_ports();
+        }
         if after == After::DeviceSet {
             let applied = self.state.borrow_mut().pending_device.take();
             if let Some(d) = applied {
@@ -46,12 +47,8 @@ impl Gui {
                 self.api().set_device_result(text.into());
             }
         }
-        self.state.borrow_mut().devices = list;
-        let page = self.api().get_page().to_string();
-        if page != "devices" {
-            self.state.borrow_mut().devices_return = page;
+        if self.enter_screen("devices") {
             self.api().set_device_result(SharedString::new());
-            self.set_page("devices");
         }
         self.render_devices();
     }
@@ -80,8 +77,8 @@ impl Gui {
                 None => *self.scanner.borrow_mut() = None,
             },
         }
+        // Redraws the chips (and this screen) when the device's health changed.
         self.check_devices();
-        self.render_status();
     }
 
     pub(super) fn apply_device(&self, device: &str, port: &str, protocol: &str) {
@@ -118,8 +115,7 @@ impl Gui {
                     .cut();
                 let rx = printer.submit(job.bytes().to_vec());
                 std::thread::spawn(move || {
-                    let result = rx.recv().unwrap_or(crate::printer::PrintResult::Failed("offline".into()));
-                    let key = match result {
+                    let key = match super::print_outcome(rx) {
                         crate::printer::PrintResult::Printed => "printer-ready".to_string(),
                         crate::printer::PrintResult::Failed(r) => format!("printer-{r}"),
                     };
@@ -142,18 +138,12 @@ impl Gui {
                 let Some(scale) = self.scale.borrow().clone() else { return };
                 let rx = scale.weigh();
                 std::thread::spawn(move || {
-                    let result = rx
-                        .recv_timeout(std::time::Duration::from_secs(10))
-                        .unwrap_or(Err(crate::scale::WeighError::NoAnswer));
+                    let result = super::weigh_outcome(rx);
                     tested(move |g| {
-                        use crate::scale::WeighError as W;
                         let i18n = g.i18n.borrow();
                         match &result {
                             Ok(kg) => format!("{} kg", i18n.format().number(*kg, 3)),
-                            Err(W::Overload) => i18n.tr("scale-overload"),
-                            Err(W::Underload) => i18n.tr("scale-underload"),
-                            Err(W::NotStable) => i18n.tr("scale-unstable"),
-                            Err(_) => i18n.tr("scale-no-answer"),
+                            Err(e) => i18n.tr(super::view::weigh_error_key(e)),
                         }
                     });
                 });
@@ -180,38 +170,19 @@ impl Gui {
         }
         let i18n = self.i18n.borrow();
         let health = self.device_health();
-        let found = found_ports();
-        let rows: Vec<DeviceRow> = self
-            .state
-            .borrow()
+        let st = self.state.borrow();
+        let rows: Vec<DeviceRow> = st
             .devices
             .iter()
             .enumerate()
             .map(|(i, d)| {
-                let h = match d.device.as_str() {
-                    "printer" => &health[0],
-                    "display" => &health[1],
-                    "scale" => &health[2],
-                    _ => &health[3],
-                };
+                let h = &health[DEVICES.iter().position(|n| *n == d.device).unwrap_or(3)];
                 let (state, status) = match h {
                     None => (0, i18n.tr("devices-not-attached")),
                     Some(s) if !s.online => (3, i18n.tr(&format!("device-{}", s.detail))),
                     Some(s) if d.device == "printer" => {
-                        let mut text = i18n.tr(&format!("printer-{}", s.detail));
-                        if s.drawer_open {
-                            text = format!("{text} · {}", i18n.tr("printer-drawer-open"));
-                        }
-                        (
-                            if s.detail != "ready" {
-                                3
-                            } else if s.drawer_open {
-                                2
-                            } else {
-                                1
-                            },
-                            text,
-                        )
+                        let (text, state) = super::view::printer_status(&i18n, s);
+                        (state, text)
                     }
                     Some(_) => (1, i18n.tr("device-ready")),
                 };
@@ -227,7 +198,7 @@ impl Gui {
                     _ => vec![],
                 };
                 let mut candidates: Vec<SharedString> =
-                    found.iter().filter(|p| **p != d.port).map(|p| p.as_str().into()).collect();
+                    st.ports.iter().filter(|p| **p != d.port).map(|p| p.as_str().into()).collect();
                 if i == 0 && !d.port.starts_with("tcp://") {
                     candidates.push("tcp://192.168.1.100:9100".into());
                 }
@@ -259,12 +230,8 @@ impl Gui {
 
 /// Shows a test's outcome, computed on the UI thread from the device's answer.
 fn tested(text: impl FnOnce(&Gui) -> String + Send + 'static) {
-    let _ = slint::invoke_from_event_loop(move || {
-        GUI.with(|g| {
-            if let Some(gui) = g.borrow().as_ref() {
-                let t = text(gui);
-                gui.api().set_device_result(t.into());
-            }
-        })
+    super::on_ui(move |gui| {
+        let t = text(gui);
+        gui.api().set_device_result(t.into());
     });
 }

@@ -84,6 +84,9 @@ enum Exec {
 struct ProductInfo {
     sku: String,
     name: String,
+    /// Name and SKU in lower case, for the search (made once, not per key).
+    name_lc: String,
+    sku_lc: String,
     category: String,
     price: Decimal,
     unit: crate::domain::catalog::Unit,
@@ -111,11 +114,11 @@ struct State {
     prepaid: Vec<(u8, i64)>,
     /// Fuel grades with their current prices (code, name, price per litre).
     grades: Vec<(String, String, Decimal)>,
-    /// The banner: a message id and its arguments are re-rendered on a language change.
-    message: Option<(String, bool)>,
-    /// Device settings: the ports, the page to go back to, an Apply and a test on their way.
+    /// Device settings: the ports, the serial ports found here, an Apply and a test on their way.
     devices: Vec<crate::store::DeviceSetting>,
-    devices_return: String,
+    ports: Vec<String>,
+    /// The page a manager's screen (devices, sync) goes back to.
+    return_page: String,
     pending_device: Option<crate::store::DeviceSetting>,
     pending_test: Option<(String, String)>,
 }
@@ -154,16 +157,38 @@ thread_local! {
     static GUI: RefCell<Option<Rc<Gui>>> = const { RefCell::new(None) };
 }
 
-/// A code from a serial scanner (called on the scanner's thread): scanned on the UI thread, like
-/// the keyboard wedge's.
-pub fn scanned(code: String) {
+/// The shop devices, in the order `device_health` reports them.
+const DEVICES: [&str; 4] = ["printer", "display", "scale", "scanner"];
+
+/// Runs `f` with the window's controller on the UI thread (from a device's or the service's
+/// thread).
+pub(crate) fn on_ui(f: impl FnOnce(&Rc<Gui>) + Send + 'static) {
     let _ = slint::invoke_from_event_loop(move || {
         GUI.with(|g| {
             if let Some(gui) = g.borrow().as_ref() {
-                gui.scan(&code);
+                f(gui);
             }
         })
     });
+}
+
+/// A code from a serial scanner (called on the scanner's thread): scanned on the UI thread, like
+/// the keyboard wedge's.
+pub fn scanned(code: String) {
+    on_ui(move |gui| gui.scan(&code));
+}
+
+/// Waits (off the UI thread) for the printer's real answer to a job: no timeout of our own, so
+/// a receipt that is still printing is never queued for a reprint as well.
+fn print_outcome(rx: mpsc::Receiver<crate::printer::PrintResult>) -> crate::printer::PrintResult {
+    rx.recv().unwrap_or(crate::printer::PrintResult::Failed("offline".into()))
+}
+
+/// Waits (off the UI thread) for the scale's stable weight, at most 10 s.
+fn weigh_outcome(
+    rx: mpsc::Receiver<Result<Decimal, crate::scale::WeighError>>,
+) -> Result<Decimal, crate::scale::WeighError> {
+    rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap_or(Err(crate::scale::WeighError::NoAnswer))
 }
 
 /// How `till` shows its window.
@@ -255,6 +280,8 @@ impl Gui {
             .map(|p| ProductInfo {
                 sku: p.sku.clone(),
                 name: p.name.clone(),
+                name_lc: p.name.to_lowercase(),
+                sku_lc: p.sku.to_lowercase(),
                 category: p.category.clone(),
                 price: p.price,
                 unit: p.unit,
@@ -328,15 +355,7 @@ impl Gui {
     /// thread).
     pub fn attach_forecourt(self: &Rc<Self>, forecourt: crate::forecourt::Forecourt) {
         // A change at a pump is drawn on the next turn of the event loop, not at the next tick.
-        forecourt.on_change(|| {
-            let _ = slint::invoke_from_event_loop(|| {
-                GUI.with(|g| {
-                    if let Some(gui) = g.borrow().as_ref() {
-                        gui.render_pumps();
-                    }
-                })
-            });
-        });
+        forecourt.on_change(|| on_ui(|gui| gui.render_pumps()));
         *self.forecourt.borrow_mut() = Some(forecourt);
         let weak = Rc::downgrade(self);
         // A slow safety net besides the change notifications.
@@ -368,7 +387,24 @@ impl Gui {
         });
     }
 
-    /// The health of printer, display, scale and scanner, in that order (`None`: not attached).
+    /// Shows a manager's screen, remembering the page to go back to; false if it was showing.
+    fn enter_screen(&self, page: &str) -> bool {
+        let current = self.api().get_page().to_string();
+        if current == page {
+            return false;
+        }
+        self.state.borrow_mut().return_page = current;
+        self.set_page(page);
+        true
+    }
+
+    /// Back from a manager's screen to where it was opened.
+    fn leave_screen(&self) {
+        let back = std::mem::take(&mut self.state.borrow_mut().return_page);
+        self.set_page(if back.is_empty() { "login" } else { &back });
+    }
+
+    /// The health of the devices in `DEVICES` order (`None`: not attached).
     fn device_health(&self) -> Vec<Option<crate::link::Status>> {
         vec![
             self.printer.borrow().as_ref().map(|p| p.health.get()),
@@ -431,21 +467,13 @@ impl Gui {
         let rx = scale.weigh();
         let sku = sku.to_string();
         std::thread::spawn(move || {
-            let result =
-                rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap_or(Err(crate::scale::WeighError::NoAnswer));
-            let _ = slint::invoke_from_event_loop(move || {
-                GUI.with(|g| {
-                    if let Some(gui) = g.borrow().as_ref() {
-                        gui.weighed(&sku, result);
-                    }
-                })
-            });
+            let result = weigh_outcome(rx);
+            on_ui(move |gui| gui.weighed(&sku, result));
         });
     }
 
     /// The scale's answer: the item with its weight, or why there is none.
     pub fn weighed(&self, sku: &str, result: Result<Decimal, crate::scale::WeighError>) {
-        use crate::scale::WeighError as W;
         match result {
             Ok(kg) => {
                 self.clear_message();
@@ -454,15 +482,7 @@ impl Gui {
                     After::Ticket { ask_age: true },
                 );
             }
-            Err(e) => {
-                let key = match e {
-                    W::Overload => "scale-overload",
-                    W::Underload => "scale-underload",
-                    W::NotStable => "scale-unstable",
-                    W::NoAnswer | W::Device(_) => "scale-no-answer",
-                };
-                self.show_message(key, true);
-            }
+            Err(e) => self.show_message(view::weigh_error_key(&e), true),
         }
     }
 
@@ -502,15 +522,8 @@ impl Gui {
         let receipt_no = sale.receipt_no;
         // The answer comes from the printer thread; the UI never waits for it.
         std::thread::spawn(move || {
-            // Not a timeout of our own: a receipt that is still printing must not be queued too.
-            let result = rx.recv().unwrap_or(crate::printer::PrintResult::Failed("offline".into()));
-            let _ = slint::invoke_from_event_loop(move || {
-                GUI.with(|g| {
-                    if let Some(gui) = g.borrow().as_ref() {
-                        gui.printed(receipt_no, queue_id, result);
-                    }
-                })
-            });
+            let result = print_outcome(rx);
+            on_ui(move |gui| gui.printed(receipt_no, queue_id, result));
         });
     }
 
@@ -911,13 +924,9 @@ impl Gui {
                 let job: Job = Box::new(move |session: &mut Session| {
                     let reply = session.execute(cmd);
                     let unsent = session.unsent().ok();
-                    let _ = slint::invoke_from_event_loop(move || {
-                        GUI.with(|g| {
-                            if let Some(gui) = g.borrow().as_ref() {
-                                gui.api().set_busy(false);
-                                gui.apply(after, reply, unsent);
-                            }
-                        })
+                    on_ui(move |gui| {
+                        gui.api().set_busy(false);
+                        gui.apply(after, reply, unsent);
                     });
                 });
                 if tx.send(job).is_err() {
@@ -1023,13 +1032,13 @@ impl Gui {
         let w = with.clone();
         api.on_open_sync(move || w(&|g| g.open_sync()));
         let w = with.clone();
-        api.on_close_sync(move || w(&|g| g.close_sync()));
+        api.on_close_sync(move || w(&|g| g.leave_screen()));
         let w = with.clone();
         api.on_retry_parked(move |seq| w(&|g| g.retry_parked(seq)));
         let w = with.clone();
         api.on_open_devices(move || w(&|g| g.open_devices()));
         let w = with.clone();
-        api.on_close_devices(move || w(&|g| g.close_devices()));
+        api.on_close_devices(move || w(&|g| g.leave_screen()));
         let w = with.clone();
         api.on_device_apply(move |d, port, protocol| w(&|g| g.apply_device(&d, &port, &protocol)));
         let w = with.clone();
@@ -1454,10 +1463,7 @@ impl Gui {
                 let api = self.api();
                 let grade = api.get_price_grade().to_string();
                 if let Some(price) = self.keyed_price() {
-                    if let Some(g) = self.state.borrow_mut().grades.iter_mut().find(|g| g.0 == grade) {
-                        g.2 = price;
-                    }
-                    self.forecourt_do(crate::forecourt::ForecourtCmd::SetPrices(vec![(grade.clone(), price)]));
+                    self.set_fuel_prices(vec![(grade.clone(), price)]);
                     let f = self.i18n.borrow().format();
                     let text = self
                         .i18n
@@ -1626,14 +1632,12 @@ impl Gui {
     }
 
     fn show_text(&self, text: String, error: bool) {
-        self.api().set_message(text.clone().into());
+        self.api().set_message(text.into());
         self.api().set_message_error(error);
-        self.state.borrow_mut().message = Some((text, error));
     }
 
     fn clear_message(&self) {
         self.api().set_message("".into());
-        self.state.borrow_mut().message = None;
     }
 
     // -- rendering -------------------------------------------------------------------------
@@ -1649,8 +1653,10 @@ impl Gui {
             .iter()
             .map(|u| UserTile { id: u.id as i32, name: u.name.clone().into(), role: u.role.as_str().into() })
             .collect();
+        let categories: Vec<SharedString> = st.categories.iter().map(|c| SharedString::from(c.as_str())).collect();
         drop(st);
         api.set_users(ModelRc::new(VecModel::from(users)));
+        api.set_categories(ModelRc::new(VecModel::from(categories)));
         api.set_store_name(
             if self.config.store.name.is_empty() {
                 self.config.terminal_name.clone()
@@ -1690,24 +1696,16 @@ impl Gui {
                 api.set_printer_state(0);
             }
             Some(st) => {
-                let mut text = i18n.tr(&format!("printer-{}", st.detail));
-                if st.drawer_open {
-                    text = format!("{text} · {}", i18n.tr("printer-drawer-open"));
-                }
+                let (mut text, mut state) = view::printer_status(&i18n, st);
                 if self.reprint_count.get() > 0 {
                     text = format!(
                         "{text} · {}",
                         i18n.tr_args("printer-queue", &[("count", self.reprint_count.get().into())])
                     );
+                    state = state.max(2);
                 }
                 api.set_printer_chip(text.into());
-                api.set_printer_state(if !st.online || st.detail != "ready" {
-                    3
-                } else if st.drawer_open || self.reprint_count.get() > 0 {
-                    2
-                } else {
-                    1
-                });
+                api.set_printer_state(state);
             }
         }
         // The other shop devices share one chip: the first that is not well, or all ready.
@@ -1751,9 +1749,6 @@ impl Gui {
         let api = self.api();
         let i18n = self.i18n.borrow();
         let f = i18n.format();
-        api.set_categories(ModelRc::new(VecModel::from(
-            st.categories.iter().map(|c| SharedString::from(c.as_str())).collect::<Vec<_>>(),
-        )));
         let search = api.get_search().to_lowercase();
         let category = st.categories.get(api.get_category().max(0) as usize).cloned().unwrap_or_default();
         let tiles: Vec<till_ui::ProductTile> = st
@@ -1763,9 +1758,7 @@ impl Gui {
                 if search.is_empty() {
                     p.category == category
                 } else {
-                    p.name.to_lowercase().contains(&search)
-                        || p.sku.to_lowercase().contains(&search)
-                        || p.codes.iter().any(|c| c == &search)
+                    p.name_lc.contains(&search) || p.sku_lc.contains(&search) || p.codes.iter().any(|c| c == &search)
                 }
             })
             .take(120)

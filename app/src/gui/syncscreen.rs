@@ -57,11 +57,6 @@ impl Gui {
         self.send(Command::Parked, After::Parked);
     }
 
-    pub(super) fn close_sync(&self) {
-        let back = std::mem::take(&mut self.state.borrow_mut().devices_return);
-        self.set_page(if back.is_empty() { "login" } else { &back });
-    }
-
     pub(super) fn retry_parked(&self, seq: i32) {
         let seqs = if seq > 0 { vec![i64::from(seq)] } else { vec![] };
         self.send(Command::RetryParked { seqs }, After::Retried);
@@ -69,11 +64,7 @@ impl Gui {
 
     /// The parked events came back: the sync screen shows them with the sync's state.
     pub(super) fn parked_listed(&self, parked: Vec<ParkedEvent>) {
-        let page = self.api().get_page().to_string();
-        if page != "sync" {
-            self.state.borrow_mut().devices_return = page;
-            self.set_page("sync");
-        }
+        self.enter_screen("sync");
         let i18n = self.i18n.borrow();
         let f = i18n.format();
         let rows: Vec<ParkedRow> = parked
@@ -122,24 +113,28 @@ impl Gui {
     pub(super) fn prices_applied(&self, out: &Outcome) {
         let items = out.items_repriced.clone().unwrap_or_default();
         let fuel = out.fuel_prices.clone().unwrap_or_default();
-        {
-            let mut st = self.state.borrow_mut();
-            for (sku, price) in &items {
-                if let Some(p) = st.products.iter_mut().find(|p| &p.sku == sku) {
-                    p.price = *price;
-                }
-            }
-            for (code, price) in &fuel {
-                if let Some(g) = st.grades.iter_mut().find(|g| &g.0 == code) {
-                    g.2 = *price;
-                }
+        for (sku, price) in &items {
+            if let Some(p) = self.state.borrow_mut().products.iter_mut().find(|p| &p.sku == sku) {
+                p.price = *price;
             }
         }
         if !items.is_empty() {
             self.render_products();
         }
-        if !fuel.is_empty() {
-            self.forecourt_do(crate::forecourt::ForecourtCmd::SetPrices(fuel));
+        self.set_fuel_prices(fuel);
+    }
+
+    /// New fuel prices: the counter sells at them, and the forecourt sends them to each pump
+    /// when it is idle.
+    pub(super) fn set_fuel_prices(&self, prices: Vec<(String, rust_decimal::Decimal)>) {
+        if prices.is_empty() {
+            return;
         }
+        for (code, price) in &prices {
+            if let Some(g) = self.state.borrow_mut().grades.iter_mut().find(|g| &g.0 == code) {
+                g.2 = *price;
+            }
+        }
+        self.forecourt_do(crate::forecourt::ForecourtCmd::SetPrices(prices));
     }
 }

@@ -827,15 +827,7 @@ impl Session {
         if !amount.is_zero() {
             t.lines.push(Line::pump_fill(g, pump, litres, amount, &pricing)?);
         }
-        let totals = t.totals(&pricing)?;
-        let (card_left, cash_left) = self.refundable(id, &orig)?;
-        let (payments, _) = ticket::refund_payments(-totals.total, card_left, cash_left, &pricing);
-        let paid: Decimal = payments.iter().map(|p| p.amount).sum();
-        let settlement =
-            Settlement { cash_rounding: paid - totals.total, totals, payments, paid, change: Decimal::ZERO };
-        t.payments = settlement.payments.clone();
-        let sale = self.store_sale(&t, &settlement, Some((id, receipt_no)))?;
-        Ok(Outcome { sale: Some(sale), ..Outcome::default() })
+        self.store_refund(t, (id, receipt_no), &orig, |total, _left| -total)
     }
 
     fn discount(
@@ -1128,17 +1120,33 @@ impl Session {
                 voided: false,
             });
         }
+        self.store_refund(
+            t,
+            (id, receipt_no),
+            &orig,
+            |total, left| if everything_left { left } else { (-total).min(left) },
+        )
+    }
+
+    /// Pays back what `amount(total, left)` says (the refund ticket's total is negative; `left` is
+    /// what the earlier sale can still give back), card first as it was paid, and stores it.
+    fn store_refund(
+        &mut self,
+        mut t: Ticket,
+        of: (i64, i64),
+        orig: &SaleRecord,
+        amount: impl FnOnce(Decimal, Decimal) -> Decimal,
+    ) -> Result<Outcome, ServiceError> {
         let pricing = &self.config.pricing;
         let totals = t.totals(pricing)?;
-        let (card_left, cash_left) = self.refundable(id, &orig)?;
-        let left = card_left + cash_left;
-        let amount = if everything_left { left } else { (-totals.total).min(left) };
-        let (payments, _) = ticket::refund_payments(amount, card_left, cash_left, pricing);
+        let (card_left, cash_left) = self.refundable(of.0, orig)?;
+        let (payments, _) =
+            ticket::refund_payments(amount(totals.total, card_left + cash_left), card_left, cash_left, pricing);
         let paid: Decimal = payments.iter().map(|p| p.amount).sum();
         let settlement =
             Settlement { cash_rounding: paid - totals.total, totals, payments, paid, change: Decimal::ZERO };
         t.payments = settlement.payments.clone();
-        let sale = self.store_sale(&t, &settlement, Some((id, receipt_no)))?;
+        let sale = self.store_sale(&t, &settlement, Some(of))?;
         Ok(Outcome { sale: Some(sale), ..Outcome::default() })
     }
 }
