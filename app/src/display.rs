@@ -84,16 +84,11 @@ impl CustomerDisplay {
                         Err(RecvTimeoutError::Timeout) => {}
                         Err(RecvTimeoutError::Disconnected) => return,
                     }
-                    link.check_vanished();
                     let reopened = !link.is_open();
-                    let Some(port) = link.port() else {
-                        h.offline();
-                        continue;
-                    };
+                    let Some(port) = link.ready(&h) else { continue };
                     if let (true, Some((upper, lower))) = (stale || reopened, &shown) {
                         if let Err(e) = port.write_all(&display::show(protocol, upper, lower)) {
-                            link.lost(e.to_string());
-                            h.offline();
+                            link.fail(e.to_string(), &h);
                             continue;
                         }
                         stale = false;

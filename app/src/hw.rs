@@ -13,9 +13,7 @@ use till_hardware::dart::app::{Dcc, PosCommand, PumpReply, PumpStatus};
 use till_hardware::dart::master::Master;
 use till_hardware::dart::sim::{serve, SimBus, SimPump};
 
-pub const VOLUME_DP: u32 = 2;
-pub const AMOUNT_DP: u32 = 2;
-pub const PRICE_DP: u32 = 3;
+use crate::forecourt::{AMOUNT_DP, PRICE_DP, VOLUME_DP};
 
 /// What `till hw pump` can do.
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -74,14 +72,9 @@ pub fn pump(port: &str, address: u8, action: PumpAction, json: bool) -> anyhow::
     if !(0x50..=0x6F).contains(&address) {
         bail!("DART pump addresses are 0x50 to 0x6F, not {address:#04X}");
     }
-    let mut line = serialport::new(port, 9600)
-        .parity(serialport::Parity::Odd)
-        .timeout(Duration::from_millis(2))
-        .open_native()
-        .with_context(|| format!("cannot open serial port {port}"))?;
-    // Drop whatever was waiting on the line.
-    let mut junk = [0u8; 256];
-    while line.read(&mut junk).unwrap_or(0) > 0 {}
+    let mut line = open_pump_line(port, 9600).with_context(|| format!("cannot open serial port {port}"))?;
+    // Drop whatever was waiting on the line (but not forever, on a line that keeps talking).
+    let _ = crate::link::drain(&mut line);
     let mut m = Master::new(line);
     let cmds: Vec<PosCommand> = match &action {
         PumpAction::Status => vec![PosCommand::Command(Dcc::ReturnStatus), PosCommand::Command(Dcc::FillingInfo)],
@@ -277,21 +270,9 @@ fn demo_customers(bus: &Mutex<SimBus>) {
     }
 }
 
-/// Alarms Till raises from a tank reading: low level under 10 % of capacity, high water over
-/// 30 (the gauge's height unit).
-pub fn tank_alarms(t: &till_hardware::tls::TankReading) -> Vec<&'static str> {
-    let mut a = Vec::new();
-    let capacity = t.volume + t.ullage;
-    if capacity > 0.0 && t.volume < capacity * 0.10 {
-        a.push("low_level");
-    }
-    if t.water > 30.0 {
-        a.push("high_water");
-    }
-    if t.status != 0 {
-        a.push("gauge_alarm");
-    }
-    a
+/// A DART pump line: odd parity, reads that return within 2 ms.
+fn open_pump_line(port: &str, baud: u32) -> serialport::Result<TTYPort> {
+    serialport::new(port, baud).parity(serialport::Parity::Odd).timeout(Duration::from_millis(2)).open_native()
 }
 
 /// `till hw tank --port P inventory`: asks the gauge for every tank's inventory.
@@ -316,7 +297,7 @@ pub fn tank_inventory(port: &str, json: bool) -> anyhow::Result<()> {
                 serde_json::json!({
                     "tank": t.tank, "product": t.product.to_string(), "volume": t.volume, "tc_volume": t.tc_volume,
                     "ullage": t.ullage, "height": t.height, "water": t.water, "temperature": t.temperature,
-                    "alarms": tank_alarms(t),
+                    "alarms": crate::tanks::tank_alarms(t),
                 })
             })
             .collect();
@@ -331,7 +312,7 @@ pub fn tank_inventory(port: &str, json: bool) -> anyhow::Result<()> {
                 t.ullage,
                 t.water,
                 t.temperature,
-                tank_alarms(t).join(" ")
+                crate::tanks::tank_alarms(t).join(" ")
             );
         }
     }
@@ -345,26 +326,18 @@ pub fn sim_tank(tanks: u8) -> anyhow::Result<()> {
     if !(1..=16).contains(&tanks) {
         bail!("--tanks must be 1 to 16");
     }
-    let (mut sim_end, other) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
-    let path = other.name().context("the pseudo-terminal has no name")?;
-    sim_end.set_timeout(Duration::from_millis(5))?;
+    let pty = SimPty::new(None)?;
     let gauge = Arc::new(Mutex::new(SimGauge::new(sim_tanks(tanks))));
-    println!("{path}");
-    eprintln!("simulated TLS gauge with {tanks} tanks on {path}. Commands: level T LITRES | water T HEIGHT | quit");
+    println!("{}", pty.path);
+    eprintln!(
+        "simulated TLS gauge with {tanks} tanks on {}. Commands: level T LITRES | water T HEIGHT | quit",
+        pty.path
+    );
     let stop = Arc::new(AtomicBool::new(false));
-    let (g, s) = (gauge.clone(), stop.clone());
-    let serving = std::thread::spawn(move || {
-        let _keep = other;
-        let mut buf = [0u8; 64];
-        while !s.load(Ordering::SeqCst) {
-            let n = sim_end.read(&mut buf).unwrap_or(0);
-            if n > 0 {
-                let out = g.lock().map(|mut g| g.on_bytes(&buf[..n])).unwrap_or_default();
-                if !out.is_empty() && std::io::Write::write_all(&mut sim_end, &out).is_err() {
-                    return;
-                }
-            }
-        }
+    let (g, sim_end) = (gauge.clone(), pty.sim_end()?);
+    let serving = std::thread::spawn({
+        let stop = stop.clone();
+        move || serve_pty(sim_end, Some(stop), |bytes| g.lock().ok().map(|mut g| g.on_bytes(bytes)))
     });
     for input in std::io::stdin().lock().lines() {
         let input = input?;
@@ -409,11 +382,7 @@ pub fn site_forecourt(
     f: &crate::config::ForecourtConfig,
     grades: &[crate::domain::catalog::FuelGrade],
 ) -> anyhow::Result<crate::forecourt::Forecourt> {
-    let line = serialport::new(&f.port, f.baud)
-        .parity(serialport::Parity::Odd)
-        .timeout(Duration::from_millis(2))
-        .open_native()
-        .with_context(|| format!("cannot open the pump line {}", f.port))?;
+    let line = open_pump_line(&f.port, f.baud).with_context(|| format!("cannot open the pump line {}", f.port))?;
     Ok(crate::forecourt::Forecourt::start(line, f.pumps.clone(), grades.to_vec()))
 }
 
@@ -439,22 +408,11 @@ pub fn sim_tanks(tanks: u8) -> Vec<till_hardware::tls::TankReading> {
 /// monitor reading it.
 pub fn demo_tanks() -> anyhow::Result<crate::tanks::TankMonitor> {
     use till_hardware::tls::SimGauge;
-    let (mut sim_end, mut till_end) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
-    sim_end.set_timeout(Duration::from_millis(5))?;
-    till_end.set_timeout(Duration::from_millis(20))?;
+    let (sim_end, till_end) = demo_pty(Duration::from_millis(20))?;
     let mut gauge = SimGauge::new(sim_tanks(4));
-    std::thread::Builder::new().name("till-demo-gauge".into()).spawn(move || {
-        let mut buf = [0u8; 64];
-        loop {
-            let n = sim_end.read(&mut buf).unwrap_or(0);
-            if n > 0 {
-                let out = gauge.on_bytes(&buf[..n]);
-                if !out.is_empty() && std::io::Write::write_all(&mut sim_end, &out).is_err() {
-                    return;
-                }
-            }
-        }
-    })?;
+    std::thread::Builder::new()
+        .name("till-demo-gauge".into())
+        .spawn(move || serve_pty(sim_end, None, |bytes| Some(gauge.on_bytes(bytes))))?;
     Ok(crate::tanks::TankMonitor::start(till_end, Duration::from_secs(5)))
 }
 
@@ -494,23 +452,45 @@ impl Drop for SimPty {
     }
 }
 
-/// A simulated ESC/POS printer on a pty: prints decoded receipts to `out` and answers status
-/// requests; `paper` says whether paper is loaded (shared with the operator).
-fn serve_printer(mut port: TTYPort, printer: Arc<Mutex<till_hardware::escpos::SimPrinter>>, echo: bool) {
+/// A pty pair for a device simulated inside the process: the simulator's end (which waits 50 ms
+/// per read when idle) and Till's end (`till_timeout` per read).
+fn demo_pty(till_timeout: Duration) -> anyhow::Result<(TTYPort, TTYPort)> {
+    let (mut sim_end, mut till_end) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
+    sim_end.set_timeout(Duration::from_millis(50))?;
+    till_end.set_timeout(till_timeout)?;
+    Ok((sim_end, till_end))
+}
+
+/// Serves a simulator on its end of a pty: what is read goes to `on_bytes`, whose answer is
+/// written back. Ends when `on_bytes` gives up (`None`), when `stop` is set, or when the line is
+/// gone (any read error but a timeout: the other end hung up).
+fn serve_pty(mut port: TTYPort, stop: Option<Arc<AtomicBool>>, mut on_bytes: impl FnMut(&[u8]) -> Option<Vec<u8>>) {
     let mut buf = [0u8; 1024];
-    loop {
-        let n = port.read(&mut buf).unwrap_or(0);
+    while !stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
+        let n = match port.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
+            Err(_) => return,
+        };
         if n == 0 {
             continue;
         }
-        let (answer, printed) = match printer.lock() {
-            Ok(mut p) => {
-                let before = p.out.len();
-                let answer = p.on_bytes(&buf[..n]);
-                let printed: Vec<_> = p.out[before..].to_vec();
-                (answer, printed)
-            }
-            Err(_) => return,
+        let Some(answer) = on_bytes(&buf[..n]) else { return };
+        if !answer.is_empty() && std::io::Write::write_all(&mut port, &answer).is_err() {
+            return;
+        }
+    }
+}
+
+/// A simulated ESC/POS printer on a pty: prints decoded receipts to `out` and answers status
+/// requests; `paper` says whether paper is loaded (shared with the operator).
+fn serve_printer(port: TTYPort, printer: Arc<Mutex<till_hardware::escpos::SimPrinter>>, echo: bool) {
+    serve_pty(port, None, |bytes| {
+        let (answer, printed) = {
+            let mut p = printer.lock().ok()?;
+            let before = p.out.len();
+            let answer = p.on_bytes(bytes);
+            (answer, p.out[before..].to_vec())
         };
         if echo {
             for e in printed {
@@ -520,17 +500,13 @@ fn serve_printer(mut port: TTYPort, printer: Arc<Mutex<till_hardware::escpos::Si
                 }
             }
         }
-        if !answer.is_empty() && std::io::Write::write_all(&mut port, &answer).is_err() {
-            return;
-        }
-    }
+        Some(answer)
+    });
 }
 
 /// Demo mode's receipt printer: a simulated ESC/POS printer on a pty inside the process.
 pub fn demo_printer() -> anyhow::Result<crate::printer::Printer> {
-    let (mut sim_end, mut till_end) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
-    sim_end.set_timeout(Duration::from_millis(50))?;
-    till_end.set_timeout(Duration::from_millis(5))?;
+    let (sim_end, till_end) = demo_pty(Duration::from_millis(5))?;
     let printer = Arc::new(Mutex::new(till_hardware::escpos::SimPrinter::new()));
     // The demo cashier shuts the drawer about three seconds after it opened.
     let drawer = Arc::downgrade(&printer);
@@ -635,34 +611,23 @@ pub fn printer(port: &str, action: PrinterAction) -> anyhow::Result<()> {
     }
 }
 
-fn serve_display(mut port: TTYPort, display: Arc<Mutex<till_hardware::display::SimDisplay>>, echo: bool) {
-    let mut buf = [0u8; 256];
-    loop {
-        match port.read(&mut buf) {
-            Ok(n) if n > 0 => {
-                let lines = match display.lock() {
-                    Ok(mut d) => {
-                        d.on_bytes(&buf[..n]);
-                        d.lines.clone()
-                    }
-                    Err(_) => return,
-                };
-                if echo {
-                    println!("+--------------------+\n|{}|\n|{}|\n+--------------------+", lines[0], lines[1]);
-                }
-            }
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
-            Err(_) => return,
+fn serve_display(port: TTYPort, display: Arc<Mutex<till_hardware::display::SimDisplay>>, echo: bool) {
+    serve_pty(port, None, |bytes| {
+        let lines = {
+            let mut d = display.lock().ok()?;
+            d.on_bytes(bytes);
+            d.lines.clone()
+        };
+        if echo {
+            println!("+--------------------+\n|{}|\n|{}|\n+--------------------+", lines[0], lines[1]);
         }
-    }
+        Some(Vec::new())
+    });
 }
 
 /// Demo mode's customer display: a simulated 2x20 display on a pty inside the process.
 pub fn demo_display() -> anyhow::Result<crate::display::CustomerDisplay> {
-    let (mut sim_end, mut till_end) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
-    sim_end.set_timeout(Duration::from_millis(50))?;
-    till_end.set_timeout(Duration::from_millis(5))?;
+    let (sim_end, till_end) = demo_pty(Duration::from_millis(5))?;
     let d = Arc::new(Mutex::new(till_hardware::display::SimDisplay::new()));
     std::thread::Builder::new().name("till-demo-display".into()).spawn(move || serve_display(sim_end, d, false))?;
     Ok(crate::display::CustomerDisplay::start(till_end, till_hardware::display::Protocol::Epson))
@@ -731,32 +696,14 @@ pub fn display_text(port: &str, protocol: till_hardware::display::Protocol, text
     Ok(())
 }
 
-fn serve_scale(mut port: TTYPort, scale: Arc<Mutex<till_hardware::scale::SimScale>>) {
-    let mut buf = [0u8; 64];
-    loop {
-        match port.read(&mut buf) {
-            Ok(n) if n > 0 => {
-                let out = match scale.lock() {
-                    Ok(mut s) => s.on_bytes(&buf[..n]),
-                    Err(_) => return,
-                };
-                if !out.is_empty() && std::io::Write::write_all(&mut port, &out).is_err() {
-                    return;
-                }
-            }
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
-            Err(_) => return,
-        }
-    }
+fn serve_scale(port: TTYPort, scale: Arc<Mutex<till_hardware::scale::SimScale>>) {
+    serve_pty(port, None, |bytes| scale.lock().ok().map(|mut s| s.on_bytes(bytes)));
 }
 
 /// Demo mode's scale: a simulated MT-SICS scale with a load that settles after a moment.
 pub fn demo_scale() -> anyhow::Result<crate::scale::Scale> {
     use till_hardware::scale::{SimScale, SimState};
-    let (mut sim_end, mut till_end) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
-    sim_end.set_timeout(Duration::from_millis(50))?;
-    till_end.set_timeout(Duration::from_millis(5))?;
+    let (sim_end, till_end) = demo_pty(Duration::from_millis(5))?;
     let s = Arc::new(Mutex::new(SimScale::new(SimState::Moving { reads_left: 3, settles_at: 0.755 })));
     std::thread::Builder::new().name("till-demo-scale".into()).spawn(move || serve_scale(sim_end, s))?;
     Ok(crate::scale::Scale::start(till_end))

@@ -117,6 +117,22 @@ impl Link {
         false
     }
 
+    /// The port if the device is there (a vanished device file is closed first); without one,
+    /// `health` says offline.
+    pub fn ready(&mut self, health: &Health) -> Option<&mut Box<dyn Port>> {
+        self.check_vanished();
+        if self.port().is_none() {
+            health.offline();
+        }
+        self.port.as_mut()
+    }
+
+    /// Closes the port after a failure, and says so in `health`.
+    pub fn fail(&mut self, why: impl Into<String>, health: &Health) {
+        self.lost(why);
+        health.offline();
+    }
+
     fn open(&self) -> Result<Box<dyn Port>, String> {
         match &self.address {
             Address::Serial { path, baud } => {
@@ -213,15 +229,13 @@ impl Health {
 }
 
 /// Empties what a device sent that nobody asked for.
-pub fn drain(port: &mut dyn Port) -> std::io::Result<()> {
+pub fn drain<P: Read + ?Sized>(port: &mut P) -> std::io::Result<()> {
     let mut junk = [0u8; 64];
     for _ in 0..64 {
         match port.read(&mut junk) {
             Ok(0) => return Ok(()),
             Ok(_) => {}
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => {
-                return Ok(())
-            }
+            Err(e) if !fatal(&e) => return Ok(()),
             Err(e) => return Err(e),
         }
     }

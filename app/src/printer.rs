@@ -230,12 +230,8 @@ fn ask(port: &mut Box<dyn Port>, request: &[u8]) -> std::io::Result<Option<u8>> 
 /// Asks the printer how it is (`DLE EOT 1` drawer, `DLE EOT 2` cover, `DLE EOT 4` paper) and
 /// publishes it. A printer that does not answer, or whose port failed, is offline.
 fn probe(link: &mut Link, health: &Health) {
-    link.check_vanished();
     let two_way = link.two_way();
-    let Some(port) = link.port() else {
-        health.offline();
-        return;
-    };
+    let Some(port) = link.ready(health) else { return };
     if !two_way {
         health.online("ready");
         return;
@@ -261,10 +257,7 @@ fn probe(link: &mut Link, health: &Health) {
             // Still connected, but silent (switched off, or not a printer).
             health.set(Status { online: false, detail: "no_answer".into(), drawer_open: false });
         }
-        Err(e) => {
-            link.lost(e.to_string());
-            health.offline();
-        }
+        Err(e) => link.fail(e.to_string(), health),
     }
 }
 

@@ -116,9 +116,7 @@ impl Scale {
                     Err(RecvTimeoutError::Timeout) => None,
                     Err(RecvTimeoutError::Disconnected) => return,
                 };
-                link.check_vanished();
-                let Some(port) = link.port() else {
-                    h.offline();
+                let Some(port) = link.ready(&h) else {
                     if let Some(reply) = request {
                         let _ = reply.send(Err(WeighError::NoAnswer));
                     }
@@ -136,8 +134,7 @@ impl Scale {
                 if answered {
                     h.online("ready");
                 } else {
-                    link.lost("no answer");
-                    h.offline();
+                    link.fail("no answer", &h);
                 }
             })
             .ok();

@@ -39,19 +39,14 @@ impl Scanner {
                 let mut line = Vec::new();
                 let mut buf = [0u8; 64];
                 while flag.strong_count() > 0 {
-                    link.check_vanished();
-                    let Some(port) = link.port() else {
-                        h.offline();
+                    let Some(port) = link.ready(&h) else {
                         std::thread::sleep(link::RETRY);
                         continue;
                     };
                     h.online("ready");
                     match port.read(&mut buf) {
                         // A serial port that reads nothing without timing out has hung up.
-                        Ok(0) => {
-                            link.lost("the scanner hung up");
-                            h.offline();
-                        }
+                        Ok(0) => link.fail("the scanner hung up", &h),
                         Ok(n) => {
                             for &b in &buf[..n] {
                                 match b {
@@ -68,10 +63,7 @@ impl Scanner {
                                 }
                             }
                         }
-                        Err(e) if link::fatal(&e) => {
-                            link.lost(e.to_string());
-                            h.offline();
-                        }
+                        Err(e) if link::fatal(&e) => link.fail(e.to_string(), &h),
                         Err(_) => {}
                     }
                 }

@@ -36,10 +36,8 @@ impl TankMonitor {
                 if let Ok(mut s) = shared.lock() {
                     match result {
                         Ok(tanks) => {
-                            s.tanks = tanks
-                                .into_iter()
-                                .map(|r| TankView { alarms: crate::hw::tank_alarms(&r), reading: r })
-                                .collect();
+                            s.tanks =
+                                tanks.into_iter().map(|r| TankView { alarms: tank_alarms(&r), reading: r }).collect();
                             s.error = None;
                         }
                         Err(e) => s.error = Some(e),
@@ -56,6 +54,23 @@ impl TankMonitor {
     }
 }
 
+/// Alarms Till raises from a tank reading: low level under 10 % of capacity, high water over
+/// 30 (the gauge's height unit).
+pub fn tank_alarms(t: &till_hardware::tls::TankReading) -> Vec<&'static str> {
+    let mut a = Vec::new();
+    let capacity = t.volume + t.ullage;
+    if capacity > 0.0 && t.volume < capacity * 0.10 {
+        a.push("low_level");
+    }
+    if t.water > 30.0 {
+        a.push("high_water");
+    }
+    if t.status != 0 {
+        a.push("gauge_alarm");
+    }
+    a
+}
+
 /// Why the gauge gave no inventory.
 #[derive(Debug, thiserror::Error)]
 pub enum GaugeError {
@@ -69,14 +84,8 @@ pub enum GaugeError {
 
 /// Asks the gauge for its inventory (`i201`, all tanks) and waits up to 3 s for the reply.
 pub fn read_inventory<P: Read + Write>(port: &mut P) -> Result<tls::Inventory, GaugeError> {
-    let mut junk = [0u8; 256];
     // Whatever the gauge sent unasked is skipped, but only so much of it.
-    for _ in 0..64 {
-        match port.read(&mut junk) {
-            Ok(n) if n > 0 => {}
-            _ => break,
-        }
-    }
+    let _ = crate::link::drain(port);
     port.write_all(&tls::request_i201(0))?;
     let deadline = Instant::now() + Duration::from_secs(3);
     let mut reply = Vec::new();

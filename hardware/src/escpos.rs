@@ -26,21 +26,22 @@ pub const BEEP: [u8; 4] = [ESC, b'B', 2, 2];
 /// Code page 858 (Latin 1 with the euro sign), selected with `ESC t 19`.
 pub const CP858: u8 = 19;
 
+/// Code page 858's characters 0x80 to 0xFF, in order.
+const CP858_HIGH: &str = "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈ€ÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u{AD}±‗¾¶§÷¸°¨·¹³²■\u{A0}";
+
 /// Maps a character to code page 858; `None` when the page cannot show it.
 pub fn cp858(c: char) -> Option<u8> {
     if c.is_ascii() {
         return Some(c as u8);
     }
-    const HIGH: &str = "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈ€ÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u{AD}±‗¾¶§÷¸°¨·¹³²■\u{A0}";
-    HIGH.chars().position(|h| h == c).map(|i| 0x80 + i as u8)
+    CP858_HIGH.chars().position(|h| h == c).map(|i| 0x80 + i as u8)
 }
 
 fn cp858_char(b: u8) -> char {
-    const HIGH: &str = "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈ€ÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u{AD}±‗¾¶§÷¸°¨·¹³²■\u{A0}";
     if b < 0x80 {
         b as char
     } else {
-        HIGH.chars().nth(usize::from(b - 0x80)).unwrap_or('?')
+        CP858_HIGH.chars().nth(usize::from(b - 0x80)).unwrap_or('?')
     }
 }
 

@@ -221,8 +221,6 @@ pub struct SimBus {
     tx: Vec<u8>,
     sent_data: u32,
     acks_seen: u32,
-    /// Commands received intact, for tests and the operator.
-    pub received: Vec<(u8, PosCommand)>,
 }
 
 impl SimBus {
@@ -236,7 +234,6 @@ impl SimBus {
             tx: vec![0; n],
             sent_data: 0,
             acks_seen: 0,
-            received: Vec::new(),
         }
     }
 
@@ -299,7 +296,6 @@ impl SimBus {
                 Ok(cmds) => {
                     for c in &cmds {
                         self.pumps[i].handle(c);
-                        self.received.push((addr, c.clone()));
                     }
                     Some(Frame::short(addr, Control::Ack(tx)).encode())
                 }
@@ -329,8 +325,8 @@ impl SimBus {
     }
 }
 
-/// Serves the simulated bus on one end of a line until `stop` is set: answers every frame and
-/// advances the pumps every `tick`. `port` must return from `read` within a few milliseconds.
+/// Serves the simulated bus on one end of a line until `stop` is set or the line is gone:
+/// answers every frame and advances the pumps every `tick`. `port` must return from `read` within a few milliseconds.
 pub fn serve<P: std::io::Read + std::io::Write>(
     port: &mut P,
     bus: &std::sync::Mutex<SimBus>,
@@ -340,7 +336,12 @@ pub fn serve<P: std::io::Read + std::io::Write>(
     let mut buf = [0u8; 256];
     let mut last = std::time::Instant::now();
     while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-        let n = port.read(&mut buf).unwrap_or(0);
+        let n = match port.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock) => 0,
+            // The other end hung up: nothing more will come.
+            Err(_) => return,
+        };
         if n > 0 {
             let (out, delay) =
                 bus.lock().map(|mut b| (b.on_bytes(&buf[..n]), b.faults.reply_delay)).unwrap_or_default();
