@@ -274,7 +274,7 @@ impl Engine {
     }
 
     fn now() -> String {
-        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+        crate::service::now().0
     }
 
     fn failed(&mut self, error: String, after: Option<Duration>) -> Wait {
@@ -444,8 +444,8 @@ impl Engine {
                         Sent::Unusable(format!("unusable answer ({e}): {head}"))
                     }
                 },
-                Err(e) if e.contains("over") => Sent::Unusable(format!("unusable answer: {e}")),
-                Err(e) => Sent::Retry { error: e, after: None },
+                Err(BodyError::TooLarge(e)) => Sent::Unusable(format!("unusable answer: {e}")),
+                Err(BodyError::Broken(e)) => Sent::Retry { error: e, after: None },
             },
             401 | 403 => Sent::Auth(format!("the endpoint refused this terminal's token (HTTP {status})")),
             400 | 422 => match error_body(body.as_deref().unwrap_or_default()) {
@@ -566,7 +566,7 @@ impl Engine {
                 if !seen.insert((kind, key.to_string(), when.clone())) {
                     return Err(at("a second entry for the same time"));
                 }
-                if price < Decimal::ZERO || price > Decimal::from(1_000_000_000) {
+                if price < Decimal::ZERO || price > crate::import::MAX_PRICE {
                     return Err(at("the price is out of range"));
                 }
                 let max_dp = if kind == "fuel" {
@@ -621,7 +621,7 @@ enum Unsendable {
 }
 
 /// The largest request body the API takes.
-pub const MAX_BODY: usize = 4 * 1024 * 1024;
+pub use crate::central::MAX_BODY;
 
 /// The request body for a batch (as many of `rows` as fit in `max_body` bytes), and its key.
 fn encode(rows: &[OutboxRow], max_body: usize) -> Result<InFlight, Unsendable> {
@@ -667,22 +667,38 @@ fn check_answer(bytes: &[u8], batch: &InFlight) -> Result<Answer, String> {
     Ok(a)
 }
 
+/// Why a body was not read.
+enum BodyError {
+    /// It came, and grew larger than allowed.
+    TooLarge(String),
+    /// Announced larger than allowed (Content-Length; not read), or the connection broke off.
+    Broken(String),
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyError::TooLarge(e) | BodyError::Broken(e) => f.write_str(e),
+        }
+    }
+}
+
 /// Reads a body, refusing more than `limit` bytes.
-async fn read_limited(mut r: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
-    if r.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(format!("an answer of {} bytes is too large", r.content_length().unwrap_or(0)));
+async fn read_limited(mut r: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    if let Some(n) = r.content_length().filter(|n| *n > limit as u64) {
+        return Err(BodyError::Broken(format!("an answer of {n} bytes is too large")));
     }
     let mut buf = Vec::new();
     loop {
         match r.chunk().await {
             Ok(Some(c)) => {
                 if buf.len() + c.len() > limit {
-                    return Err(format!("an answer over {limit} bytes"));
+                    return Err(BodyError::TooLarge(format!("an answer over {limit} bytes")));
                 }
                 buf.extend_from_slice(&c);
             }
             Ok(None) => return Ok(buf),
-            Err(e) => return Err(format!("the answer broke off: {}", describe(&e))),
+            Err(e) => return Err(BodyError::Broken(format!("the answer broke off: {}", describe(&e)))),
         }
     }
 }

@@ -192,9 +192,4 @@ impl SaleRecord {
             change: money(c, s.change),
         }
     }
-
-    /// Cash that went into (positive) or out of the drawer for this sale.
-    pub fn cash_net(&self) -> Decimal {
-        self.payments.iter().filter(|p| p.method == "cash").map(|p| p.amount).sum::<Decimal>() - self.change
-    }
 }

@@ -272,8 +272,15 @@ pub struct Reprint {
     pub sale: SaleRecord,
 }
 
+/// Sets a grade's price per litre in the configuration in use (a grade it lacks is ignored).
+fn set_grade_price(config: &mut Config, grade: &str, price: Decimal) {
+    if let Some(g) = config.fuel_grades.iter_mut().find(|g| g.code == grade) {
+        g.price_per_litre = price;
+    }
+}
+
 /// The clock the session stamps events with, as RFC 3339 text and Unix seconds.
-fn now() -> (String, i64) {
+pub(crate) fn now() -> (String, i64) {
     let t = OffsetDateTime::now_utc();
     (t.format(&Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string()), t.unix_timestamp())
 }
@@ -307,10 +314,8 @@ impl Session {
         let mut config = config;
         config.apply_device_settings(&store.device_settings()?);
         for (grade, price) in store.fuel_prices()? {
-            if let (Some(g), Ok(p)) =
-                (config.fuel_grades.iter_mut().find(|g| g.code == grade), Decimal::from_str(&price))
-            {
-                g.price_per_litre = p;
+            if let Ok(p) = Decimal::from_str(&price) {
+                set_grade_price(&mut config, &grade, p);
             }
         }
         Ok(Session { store, config, catalog, user: None, shift, ticket: Ticket::default(), held: Vec::new() })
@@ -482,10 +487,12 @@ impl Session {
 
     fn ticket_outcome(&self) -> Result<Outcome, ServiceError> {
         let totals = self.ticket.totals(&self.config.pricing)?;
-        Ok(Outcome {
-            ticket: Some(TicketRecord::new(&self.ticket, &totals, &self.config.pricing)),
-            ..Outcome::default()
-        })
+        Ok(self.outcome_with(&totals))
+    }
+
+    /// The open ticket as answered, with totals already worked out for it.
+    fn outcome_with(&self, totals: &crate::domain::ticket::Totals) -> Outcome {
+        Outcome { ticket: Some(TicketRecord::new(&self.ticket, totals, &self.config.pricing)), ..Outcome::default() }
     }
 
     /// Applies a change to a copy of the ticket; the copy replaces the ticket only if the
@@ -499,9 +506,10 @@ impl Session {
         self.selling(perm, what)?;
         let mut next = self.ticket.clone();
         f(&mut next, &self.config.pricing)?;
-        next.totals(&self.config.pricing)?;
+        // Priced once: the check that the result still prices is also the answer's totals.
+        let totals = next.totals(&self.config.pricing)?;
         self.ticket = next;
-        self.ticket_outcome()
+        Ok(self.outcome_with(&totals))
     }
 
     fn terminal(&self) -> &str {
@@ -702,11 +710,12 @@ impl Session {
     }
 
     /// What of an earlier sale can still be paid back, by card and in cash.
-    fn refundable(&self, id: i64, orig: &SaleRecord) -> Result<(Decimal, Decimal), ServiceError> {
+    /// What the earlier sale can still give back, by card and in cash, after the refunds already
+    /// made (`card_done`, `cash_done` in minor units, from `Store::refunds_of`).
+    fn refundable(&self, orig: &SaleRecord, card_done: i64, cash_done: i64) -> (Decimal, Decimal) {
         let cur = &self.config.pricing.currency;
-        let (_, card_done, cash_done) = self.store.refunds_of(id)?;
         let paid_in = |m: &str| orig.payments.iter().filter(|p| p.method == m).map(|p| p.amount).sum::<Decimal>();
-        Ok((paid_in("card") - cur.from_minor(card_done), paid_in("cash") - orig.change - cur.from_minor(cash_done)))
+        (paid_in("card") - cur.from_minor(card_done), paid_in("cash") - orig.change - cur.from_minor(cash_done))
     }
 
     fn set_fuel_price(&mut self, grade: &str, price: Decimal) -> Result<Outcome, ServiceError> {
@@ -714,25 +723,32 @@ impl Session {
         if price <= Decimal::ZERO || price.scale() > 3 || price > crate::import::MAX_PRICE {
             return Err(ServiceError::Invalid(format!("a fuel price of {price} is not possible (at most 3 decimals)")));
         }
-        let g = self
-            .config
-            .fuel_grades
-            .iter_mut()
-            .find(|g| g.code == grade)
-            .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{grade}'")))?;
-        let old = g.price_per_litre;
+        let old = self.grade(grade)?.price_per_litre;
+        self.change_fuel_price(grade, old, price, &user.name, None)?;
+        Ok(Outcome::default())
+    }
+
+    /// A grade's new price: kept in the store with a `fuel_price` event (who: a manager's name,
+    /// or "pricebook" with the schedule entry it came from), then used at the counter. Nothing
+    /// changes when it cannot be recorded.
+    fn change_fuel_price(
+        &mut self,
+        grade: &str,
+        old: Decimal,
+        price: Decimal,
+        user: &str,
+        schedule_id: Option<i64>,
+    ) -> Result<(), ServiceError> {
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
         let event = serde_json::json!({
             "event_id": uuid::Uuid::new_v4().to_string(), "kind": "fuel_price", "terminal_id": terminal, "at": at,
-            "user": user.name, "grade": grade, "old": old.to_string(), "new": price.to_string(),
+            "user": user, "grade": grade, "old": old.to_string(), "new": price.to_string(),
         });
-        // Nothing changes when it cannot be recorded.
-        self.store.record_fuel_price(grade, &price.to_string(), "manager", None, &event, &terminal, &at)?;
-        if let Some(g) = self.config.fuel_grades.iter_mut().find(|g| g.code == grade) {
-            g.price_per_litre = price;
-        }
-        Ok(Outcome::default())
+        let source = if schedule_id.is_some() { "pricebook" } else { "manager" };
+        self.store.record_fuel_price(grade, &price.to_string(), source, schedule_id, &event, &terminal, &at)?;
+        set_grade_price(&mut self.config, grade, price);
+        Ok(())
     }
 
     fn pump_fill(
@@ -805,7 +821,7 @@ impl Session {
             .ok_or_else(|| {
             ServiceError::Invalid(format!("receipt {receipt_no} has no prepayment for pump {pump}"))
         })?;
-        let (done, _, _) = self.store.refunds_of(id)?;
+        let (done, card_done, cash_done) = self.store.refunds_of(id)?;
         if done.contains(&prepay.line) {
             return Err(ServiceError::Invalid(format!(
                 "the prepayment for pump {pump} on receipt {receipt_no} is already settled"
@@ -827,7 +843,8 @@ impl Session {
         if !amount.is_zero() {
             t.lines.push(Line::pump_fill(g, pump, litres, amount, &pricing)?);
         }
-        self.store_refund(t, (id, receipt_no), &orig, |total, _left| -total)
+        let left = self.refundable(&orig, card_done, cash_done);
+        self.store_refund(t, (id, receipt_no), left, |total, _left| -total)
     }
 
     fn discount(
@@ -865,7 +882,7 @@ impl Session {
             });
             approver = Some(approved.ok_or(ServiceError::WrongPin)?.user);
         }
-        next.totals(&pricing)?;
+        let totals = next.totals(&pricing)?;
         if let Some(a) = approver {
             let (at, _) = now();
             let terminal = self.config.terminal_id.clone();
@@ -873,7 +890,7 @@ impl Session {
             self.store.journal_event("discount_override", &payload, &terminal, &at)?;
         }
         self.ticket = next;
-        self.ticket_outcome()
+        Ok(self.outcome_with(&totals))
     }
 
     fn hold(&mut self) -> Result<Outcome, ServiceError> {
@@ -928,14 +945,7 @@ impl Session {
                 self.store.price_applied(p.id, &at)?;
                 continue;
             }
-            let event = serde_json::json!({
-                "event_id": uuid::Uuid::new_v4().to_string(), "kind": "fuel_price", "terminal_id": terminal,
-                "at": at, "user": "pricebook", "grade": p.key, "old": old.to_string(), "new": price.to_string(),
-            });
-            self.store.record_fuel_price(&p.key, &p.price, "pricebook", Some(p.id), &event, &terminal, &at)?;
-            if let Some(g) = self.config.fuel_grades.iter_mut().find(|g| g.code == p.key) {
-                g.price_per_litre = price;
-            }
+            self.change_fuel_price(&p.key, old, price, "pricebook", Some(p.id))?;
             fuel.push((p.key.clone(), price));
         }
         Ok(Outcome { items_repriced: Some(repriced), fuel_prices: Some(fuel), ..Outcome::default() })
@@ -981,11 +991,6 @@ impl Session {
     /// Events not yet sent to the central endpoint.
     pub fn unsent(&self) -> Result<i64, ServiceError> {
         Ok(self.store.outbox_count()?)
-    }
-
-    /// The signed-in user.
-    pub fn current_user(&self) -> Option<&User> {
-        self.user.as_ref()
     }
 
     pub fn current_shift(&self) -> Option<ShiftView> {
@@ -1077,7 +1082,7 @@ impl Session {
         if orig.kind != "sale" {
             return Err(ServiceError::Invalid(format!("receipt {receipt_no} is a refund; it cannot be refunded")));
         }
-        let (done, _, _) = self.store.refunds_of(id)?;
+        let (done, card_done, cash_done) = self.store.refunds_of(id)?;
         let open: Vec<_> = orig.lines.iter().filter(|l| !l.voided && !done.contains(&l.line)).collect();
         if open.is_empty() {
             return Err(ServiceError::Invalid(format!("receipt {receipt_no} is already fully refunded")));
@@ -1120,26 +1125,27 @@ impl Session {
                 voided: false,
             });
         }
+        let left = self.refundable(&orig, card_done, cash_done);
         self.store_refund(
             t,
             (id, receipt_no),
-            &orig,
+            left,
             |total, left| if everything_left { left } else { (-total).min(left) },
         )
     }
 
     /// Pays back what `amount(total, left)` says (the refund ticket's total is negative; `left` is
-    /// what the earlier sale can still give back), card first as it was paid, and stores it.
+    /// what the earlier sale can still give back: card, cash), card first as it was paid, and
+    /// stores it.
     fn store_refund(
         &mut self,
         mut t: Ticket,
         of: (i64, i64),
-        orig: &SaleRecord,
+        (card_left, cash_left): (Decimal, Decimal),
         amount: impl FnOnce(Decimal, Decimal) -> Decimal,
     ) -> Result<Outcome, ServiceError> {
         let pricing = &self.config.pricing;
         let totals = t.totals(pricing)?;
-        let (card_left, cash_left) = self.refundable(of.0, orig)?;
         let (payments, _) =
             ticket::refund_payments(amount(totals.total, card_left + cash_left), card_left, cash_left, pricing);
         let paid: Decimal = payments.iter().map(|p| p.amount).sum();

@@ -179,10 +179,6 @@ impl Store {
         &self.path
     }
 
-    pub fn conn(&self) -> &Connection {
-        &self.conn
-    }
-
     // -- catalog ---------------------------------------------------------------------------
 
     pub fn product_count(&self) -> Result<i64> {
@@ -342,10 +338,7 @@ impl Store {
     /// Journals an event and queues it for the central endpoint, in one transaction.
     pub fn record_event(&mut self, kind: &str, event: &serde_json::Value, terminal_id: &str, at: &str) -> Result<i64> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let event_id = event_id_of(event)?;
-        let body = event.to_string();
-        let seq = journal::append(&tx, terminal_id, at, kind, &body)?;
-        outbox(&tx, &event_id, kind, &body, at)?;
+        let seq = append_event(&tx, terminal_id, kind, event, at)?;
         commit(tx, &mut self.commits)?;
         Ok(seq)
     }
@@ -387,9 +380,7 @@ impl Store {
             params![event_id, terminal_id, user.id, at, float_minor],
         )?;
         let id = tx.last_insert_rowid();
-        let body = event.to_string();
-        journal::append(&tx, terminal_id, at, "shift_open", &body)?;
-        outbox(&tx, &event_id, "shift_open", &body, at)?;
+        append_event(&tx, terminal_id, "shift_open", event, at)?;
         commit(tx, &mut self.commits)?;
         Ok(id)
     }
@@ -417,7 +408,6 @@ impl Store {
     ) -> Result<()> {
         let ShiftClosing { shift_id, counted_minor, expected_minor } = count;
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let event_id = event_id_of(event)?;
         let n = tx.execute(
             "UPDATE shifts SET closed_by = ?2, closed_at = ?3, counted_minor = ?4, expected_minor = ?5 WHERE id = ?1 AND closed_at IS NULL",
             params![shift_id, user.id, at, counted_minor, expected_minor],
@@ -425,9 +415,7 @@ impl Store {
         if n != 1 {
             return Err(StoreError::Corrupt(format!("shift {shift_id} is not open")));
         }
-        let body = event.to_string();
-        journal::append(&tx, terminal_id, at, "shift_close", &body)?;
-        outbox(&tx, &event_id, "shift_close", &body, at)?;
+        append_event(&tx, terminal_id, "shift_close", event, at)?;
         commit(tx, &mut self.commits)?;
         Ok(())
     }
@@ -748,6 +736,16 @@ fn event_id_of(event: &serde_json::Value) -> Result<String> {
         .and_then(|v| v.as_str())
         .map(str::to_string)
         .ok_or_else(|| StoreError::Corrupt("an outbox event has no event_id".into()))
+}
+
+/// Journals an event and queues it for the central endpoint, inside the caller's transaction;
+/// returns its journal sequence number.
+fn append_event(tx: &Transaction, terminal_id: &str, kind: &str, event: &serde_json::Value, at: &str) -> Result<i64> {
+    let event_id = event_id_of(event)?;
+    let body = event.to_string();
+    let seq = journal::append(tx, terminal_id, at, kind, &body)?;
+    outbox(tx, &event_id, kind, &body, at)?;
+    Ok(seq)
 }
 
 fn outbox(tx: &Transaction, event_id: &str, kind: &str, payload: &str, at: &str) -> Result<()> {

@@ -27,12 +27,10 @@ pub struct ParkedEvent {
     pub attempts: i64,
 }
 
-/// The sync's state as stored: last success, last error, the price book's tag and version.
+/// The sync's state as stored: last success, the price book's tag and version.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncRecord {
     pub last_success_at: Option<String>,
-    pub last_error: Option<String>,
-    pub last_error_at: Option<String>,
     pub pricebook_etag: Option<String>,
     pub pricebook_version: Option<String>,
 }
@@ -128,15 +126,13 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT last_success_at, last_error, last_error_at, pricebook_etag, pricebook_version FROM sync_status WHERE id = 1",
+                "SELECT last_success_at, pricebook_etag, pricebook_version FROM sync_status WHERE id = 1",
                 [],
                 |r| {
                     Ok(SyncRecord {
                         last_success_at: r.get(0)?,
-                        last_error: r.get(1)?,
-                        last_error_at: r.get(2)?,
-                        pricebook_etag: r.get(3)?,
-                        pricebook_version: r.get(4)?,
+                        pricebook_etag: r.get(1)?,
+                        pricebook_version: r.get(2)?,
                     })
                 },
             )
@@ -264,7 +260,7 @@ impl Store {
                 changed.push((p.key.clone(), p.price.clone()));
             }
             if !p.applied {
-                tx.execute("UPDATE price_schedule SET applied_at = ?2 WHERE id = ?1", params![p.id, at])?;
+                mark_applied(&tx, p.id, at)?;
             }
         }
         if !changed.is_empty() {
@@ -296,19 +292,16 @@ impl Store {
             params![grade, price, at, source],
         )?;
         if let Some(id) = schedule_id {
-            tx.execute("UPDATE price_schedule SET applied_at = ?2 WHERE id = ?1", params![id, at])?;
+            mark_applied(&tx, id, at)?;
         }
-        let event_id = super::event_id_of(event)?;
-        let body = event.to_string();
-        journal::append(&tx, terminal_id, at, "fuel_price", &body)?;
-        super::outbox(&tx, &event_id, "fuel_price", &body, at)?;
+        super::append_event(&tx, terminal_id, "fuel_price", event, at)?;
         commit(tx, &mut self.commits)
     }
 
     /// Marks a price book entry as applied (a fuel price that was already in force).
     pub fn price_applied(&mut self, id: i64, at: &str) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.execute("UPDATE price_schedule SET applied_at = ?2 WHERE id = ?1", params![id, at])?;
+        mark_applied(&tx, id, at)?;
         commit(tx, &mut self.commits)
     }
 
@@ -323,4 +316,9 @@ impl Store {
     pub fn product_unit(&self, sku: &str) -> Result<Option<String>> {
         Ok(self.conn.query_row("SELECT unit FROM products WHERE sku = ?1", [sku], |r| r.get(0)).optional()?)
     }
+}
+
+fn mark_applied(tx: &rusqlite::Transaction, id: i64, at: &str) -> Result<()> {
+    tx.execute("UPDATE price_schedule SET applied_at = ?2 WHERE id = ?1", params![id, at])?;
+    Ok(())
 }
