@@ -145,6 +145,7 @@ pub struct Gui {
     device_seen: RefCell<Vec<Option<crate::link::Status>>>,
     reprint_count: std::cell::Cell<usize>,
     pump_tiles: Rc<VecModel<till_ui::PumpTile>>,
+    tank_tiles: Rc<VecModel<till_ui::TankTile>>,
     /// The ticket's lines, updated row by row so that a scan re-creates only what changed.
     lines: Rc<VecModel<till_ui::TicketLine>>,
     config: Config,
@@ -155,6 +156,39 @@ pub struct Gui {
 
 thread_local! {
     static GUI: RefCell<Option<Rc<Gui>>> = const { RefCell::new(None) };
+}
+
+/// Updates a model in place to `rows`: only rows that changed are set (and redrawn), extra rows
+/// are removed, new ones pushed.
+fn sync_rows<T: Clone + PartialEq + 'static>(model: &VecModel<T>, rows: Vec<T>) {
+    use slint::Model;
+    while model.row_count() > rows.len() {
+        model.remove(model.row_count() - 1);
+    }
+    for (i, row) in rows.into_iter().enumerate() {
+        if i < model.row_count() {
+            if model.row_data(i).as_ref() != Some(&row) {
+                model.set_row_data(i, row);
+            }
+        } else {
+            model.push(row);
+        }
+    }
+}
+
+/// How a pump state looks: the tile's kind, its message key and its icon.
+fn pump_look(state: &crate::forecourt::PumpState) -> (i32, &'static str, &'static str) {
+    use crate::forecourt::PumpState as P;
+    match state {
+        P::Offline => (0, "pump-offline", "✕"),
+        P::Idle => (1, "pump-idle", "○"),
+        P::Calling => (2, "pump-calling", "!"),
+        P::Authorized => (3, "pump-authorized", "▶"),
+        P::Filling => (4, "pump-filling", "●"),
+        P::Completed => (5, "pump-completed", "■"),
+        P::Stopped => (6, "pump-stopped", "‖"),
+        P::Error => (7, "pump-error", "⚠"),
+    }
 }
 
 /// The shop devices, in the order `device_health` reports them.
@@ -315,6 +349,8 @@ impl Gui {
         window.global::<Api>().set_lines(ModelRc::from(lines.clone()));
         let pump_tiles = Rc::new(VecModel::default());
         window.global::<Api>().set_pumps(ModelRc::from(pump_tiles.clone()));
+        let tank_tiles = Rc::new(VecModel::default());
+        window.global::<Api>().set_tanks(ModelRc::from(tank_tiles.clone()));
         let gui = Rc::new(Gui {
             window,
             clock: slint::Timer::default(),
@@ -334,6 +370,7 @@ impl Gui {
             device_seen: RefCell::new(Vec::new()),
             reprint_count: std::cell::Cell::new(0),
             pump_tiles,
+            tank_tiles,
             lines,
             config,
             i18n: RefCell::new(I18n::new()?),
@@ -597,50 +634,38 @@ impl Gui {
                 }
             })
             .collect();
-        api.set_tanks(ModelRc::new(VecModel::from(tiles)));
+        // Every 2 s: only tanks whose figures changed are redrawn.
+        sync_rows(&self.tank_tiles, tiles);
         api.set_tank_message(state.error.unwrap_or_default().into());
     }
 
     /// Refreshes the pump tiles now (also called by the timer).
     pub fn render_pumps(&self) {
         use crate::forecourt::PumpState as P;
-        use slint::Model;
         let Some(f) = self.forecourt.borrow().clone() else { return };
         let pumps = f.pumps();
         let i18n = self.i18n.borrow();
         let fmt = i18n.format();
         let cur = &self.config.pricing.currency;
-        for (i, p) in pumps.iter().enumerate() {
-            let (kind, key, icon) = match p.state {
-                P::Offline => (0, "pump-offline", "✕"),
-                P::Idle => (1, "pump-idle", "○"),
-                P::Calling => (2, "pump-calling", "!"),
-                P::Authorized => (3, "pump-authorized", "▶"),
-                P::Filling => (4, "pump-filling", "●"),
-                P::Completed => (5, "pump-completed", "■"),
-                P::Stopped => (6, "pump-stopped", "‖"),
-                P::Error => (7, "pump-error", "⚠"),
-            };
-            let busy = !p.amount.is_zero() && matches!(p.state, P::Filling | P::Completed | P::Stopped);
-            let tile = till_ui::PumpTile {
-                number: i32::from(p.number),
-                label: i18n.tr_args("pump-label", &[("n", p.number.into())]).into(),
-                more: i18n.tr_args("pump-more", &[("n", p.number.into())]).into(),
-                state: i18n.tr(key).into(),
-                icon: icon.into(),
-                kind,
-                grade: p.grade.clone().filter(|_| busy || kind == 2).unwrap_or_default().into(),
-                amount: if busy { fmt.money(p.amount, cur).into() } else { SharedString::new() },
-                volume: if busy { format!("{} l", fmt.number(p.volume, 2)).into() } else { SharedString::new() },
-            };
-            if i < self.pump_tiles.row_count() {
-                if self.pump_tiles.row_data(i).as_ref() != Some(&tile) {
-                    self.pump_tiles.set_row_data(i, tile);
+        let tiles: Vec<till_ui::PumpTile> = pumps
+            .iter()
+            .map(|p| {
+                let (kind, key, icon) = pump_look(&p.state);
+                let busy = !p.amount.is_zero() && matches!(p.state, P::Filling | P::Completed | P::Stopped);
+                till_ui::PumpTile {
+                    number: i32::from(p.number),
+                    label: i18n.tr_args("pump-label", &[("n", p.number.into())]).into(),
+                    more: i18n.tr_args("pump-more", &[("n", p.number.into())]).into(),
+                    state: i18n.tr(key).into(),
+                    icon: icon.into(),
+                    kind,
+                    grade: p.grade.clone().filter(|_| busy || kind == 2).unwrap_or_default().into(),
+                    amount: if busy { fmt.money(p.amount, cur).into() } else { SharedString::new() },
+                    volume: if busy { format!("{} l", fmt.number(p.volume, 2)).into() } else { SharedString::new() },
                 }
-            } else {
-                self.pump_tiles.push(tile);
-            }
-        }
+            })
+            .collect();
+        sync_rows(&self.pump_tiles, tiles);
         // A prepaid filling that has completed is settled by itself.
         let settle: Vec<(u8, i64, crate::forecourt::PumpView)> = {
             let mut st = self.state.borrow_mut();
@@ -754,16 +779,7 @@ impl Gui {
             P::Stopped => vec![action("resume", true, false)],
             P::Offline | P::Error => vec![],
         };
-        let state_key = match p.state {
-            P::Offline => "pump-offline",
-            P::Idle => "pump-idle",
-            P::Calling => "pump-calling",
-            P::Authorized => "pump-authorized",
-            P::Filling => "pump-filling",
-            P::Completed => "pump-completed",
-            P::Stopped => "pump-stopped",
-            P::Error => "pump-error",
-        };
+        let (_, state_key, _) = pump_look(&p.state);
         let title = format!("{} · {}", i18n.tr_args("pump-label", &[("n", number.into())]), i18n.tr(state_key));
         let api = self.api();
         api.set_pump_menu_title(title.into());
@@ -780,11 +796,7 @@ impl Gui {
         let Some(p) = f.pump(number) else { return };
         let fill = |p: &crate::forecourt::PumpView| p.grade.clone().map(|g| (g, Dec(p.volume), Dec(p.amount)));
         match id {
-            "authorize" => {
-                let digits = self.take_entry();
-                let preset = self.entry_amount(&digits).filter(|a| !a.is_zero()).map(Preset::Amount);
-                self.forecourt_do(ForecourtCmd::Authorize { pump: number, preset });
-            }
+            "authorize" => self.authorize_from_entry(number),
             "authorize-volume" => {
                 // Keyed digits are centilitres: 3000 is 30.00 l.
                 let digits = self.take_entry();
@@ -872,17 +884,19 @@ impl Gui {
         self.send(Command::LogForecourt { action: action.into(), pump, detail }, After::Quiet);
     }
 
+    /// Authorizes a pump; digits keyed before preset the amount (1500 = 15.00).
+    fn authorize_from_entry(&self, number: u8) {
+        let digits = self.take_entry();
+        let preset = self.entry_amount(&digits).filter(|a| !a.is_zero()).map(crate::forecourt::Preset::Amount);
+        self.forecourt_do(crate::forecourt::ForecourtCmd::Authorize { pump: number, preset });
+    }
+
     fn pump_tapped(&self, number: u8) {
-        use crate::forecourt::{ForecourtCmd, Preset, PumpState as P};
+        use crate::forecourt::{ForecourtCmd, PumpState as P};
         let Some(f) = self.forecourt.borrow().clone() else { return };
         let Some(p) = f.pump(number) else { return };
         match p.state {
-            P::Calling | P::Idle => {
-                // Digits keyed before the tap preset the amount (1500 = 15.00).
-                let digits = self.take_entry();
-                let preset = self.entry_amount(&digits).filter(|a| !a.is_zero()).map(Preset::Amount);
-                self.forecourt_do(ForecourtCmd::Authorize { pump: number, preset });
-            }
+            P::Calling | P::Idle => self.authorize_from_entry(number),
             P::Completed => {
                 let st = self.state.borrow();
                 if st.pumps_in_ticket.contains(&number) || st.prepaid.iter().any(|(n, _)| *n == number) {
@@ -1012,7 +1026,7 @@ impl Gui {
         let w = with.clone();
         api.on_set_qty(move || w(&|g| g.set_qty()));
         let w = with.clone();
-        api.on_line_discount(move |_| w(&|g| g.discount()));
+        api.on_line_discount(move || w(&|g| g.discount()));
         let w = with.clone();
         api.on_hold(move || w(&|g| g.send(Command::Hold, After::Ticket { ask_age: false })));
         let w = with.clone();
@@ -1789,8 +1803,6 @@ impl Gui {
                 });
                 api.set_tax(f.money(t.tax_total, cur).into());
                 api.set_total(f.money(t.total, cur).into());
-                api.set_required_age(i32::from(t.required_age));
-                api.set_age_confirmed(t.age_confirmed);
                 if api.get_selected_line() as usize > t.lines.len() {
                     api.set_selected_line(-1);
                 }
@@ -1809,20 +1821,7 @@ impl Gui {
 
     /// Updates the lines model in place: changed rows are replaced, new ones appended.
     fn set_lines(&self, rows: Vec<till_ui::TicketLine>) {
-        use slint::Model;
-        let model = &self.lines;
-        while model.row_count() > rows.len() {
-            model.remove(model.row_count() - 1);
-        }
-        for (i, row) in rows.into_iter().enumerate() {
-            if i < model.row_count() {
-                if model.row_data(i).as_ref() != Some(&row) {
-                    model.set_row_data(i, row);
-                }
-            } else {
-                model.push(row);
-            }
-        }
+        sync_rows(&self.lines, rows);
     }
 
     fn render_tender(&self) {
@@ -1833,7 +1832,6 @@ impl Gui {
         let cur = &self.config.pricing.currency;
         let Some(t) = &st.ticket else { return };
         api.set_due(f.money(t.total, cur).into());
-        api.set_paid(f.money(t.paid, cur).into());
         api.set_remaining(f.money(t.due, cur).into());
         let payments: Vec<till_ui::PaymentRow> = t
             .payments

@@ -47,7 +47,6 @@ pub fn ticket_lines(f: &LocaleFormat, cur: &Currency, t: &TicketRecord) -> Vec<T
                 discount: if l.discount.is_zero() { "".into() } else { f.money(l.discount, cur).into() },
                 amount: f.money(l.amount, cur).into(),
                 voided: l.voided,
-                age: 0,
             }
         })
         .collect()
