@@ -440,42 +440,7 @@ fn hold_recall_and_a_manager_approved_discount() {
 }
 
 #[test]
-fn drive_offs_and_pump_tests_are_recorded_not_sold() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cmds = login_and_shift("1111");
-    cmds.extend([
-        json!({"cmd":"drive_off","pump":2,"grade":"E10","litres":"20.00","amount":"34.78"}),
-        json!({"cmd":"pump_test","pump":3,"grade":"B7","litres":"5.00","amount":"8.30"}),
-        json!({"cmd":"drive_off","pump":2,"grade":"E10","litres":"20.00","amount":"40.00"}),
-        json!({"cmd":"drive_off","pump":2,"grade":"XX","litres":"20.00","amount":"34.78"}),
-    ]);
-    let a = exec(dir.path(), None, &cmds);
-    ok(&a[2]);
-    ok(&a[3]);
-    assert!(err(&a[4]).contains("does not match"), "an amount that is not the pump's is refused");
-    assert!(err(&a[5]).contains("no fuel grade"));
-    let conn = db(dir.path());
-    let sales: i64 = conn.query_row("SELECT COUNT(*) FROM sales", [], |r| r.get(0)).unwrap();
-    assert_eq!(sales, 0, "neither is a sale");
-    let kinds: Vec<String> = conn
-        .prepare("SELECT kind FROM outbox WHERE kind IN ('drive_off', 'pump_test') ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(kinds, ["drive_off", "pump_test"]);
-    let loss: String =
-        conn.query_row("SELECT payload FROM journal WHERE kind = 'drive_off'", [], |r| r.get(0)).unwrap();
-    let loss: Value = serde_json::from_str(&loss).unwrap();
-    assert_eq!(
-        (loss["amount"].as_str(), loss["user"].as_str(), loss["pump"].as_u64()),
-        (Some("34.78"), Some("Demo Cashier"), Some(2))
-    );
-}
-
-#[test]
-fn fuel_prices_are_a_managers_and_a_fill_keeps_the_price_the_pump_showed() {
+fn fuel_prices_are_a_managers_and_pump_commands_need_a_forecourt() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmds = login_and_shift("1111");
     cmds.extend([
@@ -484,28 +449,46 @@ fn fuel_prices_are_a_managers_and_a_fill_keeps_the_price_the_pump_showed() {
         json!({"cmd":"login","pin":"9999"}),
         json!({"cmd":"set_fuel_price","grade":"E10","price":"1.7591"}),
         json!({"cmd":"set_fuel_price","grade":"E10","price":"1.759"}),
-        // Filled at the old price the pump still showed: 20.00 l x 1.739.
-        json!({"cmd":"pump_fill","pump":1,"grade":"E10","litres":"20.00","amount":"34.78","price":"1.739"}),
-        // Without the pump's price the new one applies, and 34.78 no longer matches.
-        json!({"cmd":"pump_fill","pump":2,"grade":"E10","litres":"20.00","amount":"34.78"}),
+        // A fill names only its pump: litres and amounts come from the pump's own record.
+        json!({"cmd":"pump_fill","pump":1,"grade":"E10","litres":"20.00","amount":"34.78"}),
+        json!({"cmd":"pump_fill","pump":1}),
+        json!({"cmd":"drive_off","pump":2}),
+        json!({"cmd":"fuel_prices"}),
     ]);
     let a = exec(dir.path(), None, &cmds);
     assert!(err(&a[2]).contains("cashier may not change fuel prices"));
     assert!(err(&a[5]).contains("at most 3 decimals"));
-    ok(&a[6]);
-    assert_eq!(ok(&a[7])["ticket"]["lines"][0]["unit_price"], "1.739");
-    assert!(err(&a[8]).contains("does not match"));
+    let set = ok(&a[6]);
+    assert_eq!(set["effects"], json!([{"effect":"set_fuel_prices","prices":[["E10","1.759"]]}]));
+    assert!(err(&a[7]).contains("unknown field `grade`"), "{}", a[7]);
+    assert_eq!(err(&a[8]), "no pumps are configured on this terminal");
+    assert_eq!(err(&a[9]), "no pumps are configured on this terminal");
+    let grades = ok(&a[10])["grades"].as_array().unwrap().clone();
+    assert!(grades.iter().any(|g| g["code"] == "E10" && g["price"] == "1.759"), "{grades:?}");
 }
 
 #[test]
-fn a_no_sale_is_journaled() {
+fn opening_the_drawer_without_a_sale_is_a_permission_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmds = login_and_shift("1111");
-    cmds.extend([json!({"cmd":"no_sale"}), json!({"cmd":"add","sku":"BEV-0001"}), json!({"cmd":"no_sale"})]);
+    cmds.extend([
+        json!({"cmd":"open_drawer","reason":"change for the safe"}),
+        json!({"cmd":"logout"}),
+        json!({"cmd":"login","pin":"9999"}),
+        json!({"cmd":"open_drawer","reason":"change for the safe"}),
+        json!({"cmd":"add","sku":"BEV-0001"}),
+        json!({"cmd":"open_drawer"}),
+    ]);
     let a = exec(dir.path(), None, &cmds);
-    ok(&a[2]);
-    assert!(err(&a[4]).contains("finish or cancel"));
-    let n: i64 =
-        db(dir.path()).query_row("SELECT COUNT(*) FROM journal WHERE kind = 'no_sale'", [], |r| r.get(0)).unwrap();
-    assert_eq!(n, 1);
+    assert!(err(&a[2]).contains("cashier may not open the drawer"), "{}", a[2]);
+    assert_eq!(ok(&a[5])["effects"], json!([{"effect":"open_drawer"}]));
+    assert!(err(&a[7]).contains("finish or cancel"));
+    let reasons: Vec<String> = db(dir.path())
+        .prepare("SELECT json_extract(payload, '$.reason') FROM journal WHERE kind = 'no_sale'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(reasons, ["change for the safe"]);
 }

@@ -70,12 +70,16 @@ fn preset_fill_tender_store_and_reset() {
     assert_eq!(done.grade.as_deref(), Some("E10"));
     assert_eq!(forecourt.pump(2).unwrap().state, PumpState::Idle, "the other pump is untouched");
 
-    // Postpay: the completed fill becomes a fuel line; it cannot be taken twice.
-    let fill = json!({"cmd":"pump_fill","pump":1,"grade":"E10","litres":done.volume.to_string(),"amount":done.amount.to_string()});
+    // Postpay: the completed fill becomes a fuel line, as the pump recorded it; it cannot be
+    // taken twice.
+    session.attach_forecourt(forecourt.clone());
+    let fill = json!({"cmd":"pump_fill","pump":1});
     let t = session.execute(cmd(fill.clone())).unwrap().ticket.unwrap();
     assert_eq!(t.total.to_string(), "20.00");
-    assert!(session.execute(cmd(fill)).is_err());
-    let sale = session.execute(cmd(json!({"cmd":"tender","method":"cash","amount":"20.00"}))).unwrap().sale.unwrap();
+    assert!(session.execute(cmd(fill)).unwrap_err().to_string().contains("already on the open ticket"));
+    let paid = session.execute(cmd(json!({"cmd":"tender","method":"cash","amount":"20.00"}))).unwrap();
+    assert!(paid.effects.contains(&till::service::Effect::ResetPump { pump: 1 }), "{:?}", paid.effects);
+    let sale = paid.sale.unwrap();
     let line = &sale.lines[0];
     assert_eq!((line.kind.as_str(), line.sku.as_str()), ("fuel", "E10"));
     assert_eq!(
@@ -173,9 +177,13 @@ fn prepay_underrun_is_refunded_and_recorded() {
     session.execute(cmd(json!({"cmd":"login","pin":"1111"}))).unwrap();
     session.execute(cmd(json!({"cmd":"open_shift","float":"100.00"}))).unwrap();
 
-    // The customer pays 50.00 first; the pump is authorized for 50.00.
+    // The customer pays 50.00 first; the session answers: authorize the pump for 50.00.
+    session.attach_forecourt(forecourt.clone());
     session.execute(cmd(json!({"cmd":"prepay","pump":1,"amount":"50.00"}))).unwrap();
-    let prepay = session.execute(cmd(json!({"cmd":"tender","method":"cash","amount":"50.00"}))).unwrap().sale.unwrap();
+    let paid = session.execute(cmd(json!({"cmd":"tender","method":"cash","amount":"50.00"}))).unwrap();
+    let preset = Some("50.00".parse().unwrap());
+    assert!(paid.effects.contains(&till::service::Effect::AuthorizePump { pump: 1, amount: preset, litres: None }));
+    let prepay = paid.sale.unwrap();
     assert_eq!((prepay.total.to_string(), prepay.tax_total.to_string()), ("50.00".into(), "0.00".into()));
     forecourt.send(ForecourtCmd::Authorize { pump: 1, preset: Some(Preset::Amount("50.00".parse().unwrap())) });
     wait_for(&forecourt, 1, "authorized", |v| v.state == PumpState::Authorized);
@@ -188,9 +196,11 @@ fn prepay_underrun_is_refunded_and_recorded() {
     let done = wait_for(&forecourt, 1, "completed", |v| v.state == PumpState::Completed);
     assert_eq!((done.volume.to_string(), done.amount.to_string()), ("18.50".into(), "32.17".into()));
 
-    // Settlement: 32.17 of fuel sold with its taxes, 17.83 paid back in cash, linked to the prepay.
-    let settle = json!({"cmd":"settle_prepay","receipt_no":prepay.receipt_no,"pump":1,"grade":"E10","litres":"18.50","amount":"32.17"});
-    let r = session.execute(cmd(settle.clone())).unwrap().sale.unwrap();
+    // Settlement, by the session from the pump's record: 32.17 of fuel sold with its taxes,
+    // 17.83 paid back in cash, linked to the prepay; then the pump is reset.
+    let settled = session.pumps_changed().expect("a settlement");
+    assert!(settled.effects.contains(&till::service::Effect::ResetPump { pump: 1 }));
+    let r = settled.settled.unwrap().pop().unwrap();
     assert_eq!(r.kind, "refund");
     assert_eq!(r.refund_of, Some(prepay.receipt_no));
     assert_eq!(r.total.to_string(), "-17.83");
@@ -202,10 +212,14 @@ fn prepay_underrun_is_refunded_and_recorded() {
         ("E10", "18.5".into(), "32.17".into())
     );
     assert!(r.tax.iter().any(|t| t.name == "Energy tax" && !t.amount.is_zero()), "the fuel is taxed: {:?}", r.tax);
-    assert!(session.execute(cmd(settle)).is_err(), "a prepayment is settled once");
+    assert!(session.pumps_changed().is_none(), "a prepayment is settled once");
     let stored =
         session.store().find_sale("DEMO-01", r.receipt_no, &session.config().pricing.currency).unwrap().unwrap();
     assert_eq!(stored, r);
+    // The settlement's effect, carried out: the pump serves the next customer.
+    bus.lock().unwrap().pump_mut(0x50).unwrap().hang();
+    forecourt.send(ForecourtCmd::Reset { pump: 1 });
+    wait_for(&forecourt, 1, "idle again", |v| v.state == PumpState::Idle);
     // The drawer: 50.00 in, 17.83 out.
     let close = session.execute(cmd(json!({"cmd":"close_shift","counted":"132.17"}))).unwrap().shift_count.unwrap();
     assert_eq!(close.difference.to_string(), "0.00");

@@ -1,21 +1,26 @@
 //! Headless sessions: JSON Lines in, one JSON line out per command, flushed before the next
-//! command is read.
+//! command is read. The answer's effects are carried out at the devices the session has
+//! (the pumps, with `[forecourt]` configured) by the same executor the window uses.
 
-use crate::service::{Command, Session};
+use crate::effects::{Executor, Report};
+use crate::service::{Command, Outcome, ServiceError, Session};
 use serde_json::{json, Value};
 use std::io::{BufRead, Write};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
 
-/// Answers one input line. Blank lines answer nothing.
-pub fn answer(session: &mut Session, line: &str) -> Option<Value> {
+/// Parses one input line into a command. `None` for a blank line.
+pub fn parse(line: &str) -> Option<Result<Command, String>> {
     let line = line.trim();
     if line.is_empty() {
         return None;
     }
-    let cmd: Command = match serde_json::from_str(line) {
-        Ok(c) => c,
-        Err(e) => return Some(json!({ "ok": false, "error": format!("not a valid command: {e}") })),
-    };
-    Some(match session.execute(cmd) {
+    Some(serde_json::from_str(line).map_err(|e| format!("not a valid command: {e}")))
+}
+
+/// The JSON answer to a command's result.
+pub fn to_json(result: &Result<Outcome, ServiceError>) -> Value {
+    match result {
         Ok(outcome) => {
             let mut m = serde_json::Map::new();
             m.insert("ok".into(), Value::Bool(true));
@@ -25,29 +30,109 @@ pub fn answer(session: &mut Session, line: &str) -> Option<Value> {
             Value::Object(m)
         }
         Err(e) => json!({ "ok": false, "error": e.to_string() }),
+    }
+}
+
+/// Answers one input line without devices. Blank lines answer nothing.
+pub fn answer(session: &mut Session, line: &str) -> Option<Value> {
+    Some(match parse(line)? {
+        Ok(cmd) => to_json(&session.execute(cmd)),
+        Err(e) => json!({ "ok": false, "error": e }),
     })
 }
 
-/// Runs a whole script. Returns an error only when the input or output itself fails.
-pub fn run(session: &mut Session, input: impl BufRead, out: impl Write) -> std::io::Result<()> {
-    run_with(session, input, out, || {})
+/// Runs a whole script with no devices. Returns an error only when the input or output itself
+/// fails.
+pub fn run(session: &mut Session, input: impl BufRead, out: impl Write) -> anyhow::Result<()> {
+    Ok(Runner::new(session, Executor::default())?.run(input, out, || {})?)
 }
 
-/// Runs a session; `after` is called once each answer is out (the sync task's nudge).
-pub fn run_with(
-    session: &mut Session,
-    input: impl BufRead,
-    mut out: impl Write,
-    mut after: impl FnMut(),
-) -> std::io::Result<()> {
-    for line in input.lines() {
-        let line = line?;
-        if let Some(v) = answer(session, &line) {
-            writeln!(out, "{v}")?;
-            out.flush()?;
-            session.idle();
-            after();
+/// A headless session with its devices: answers commands, carries out their effects and
+/// turns what the devices report into the commands the session wants next.
+pub struct Runner<'a> {
+    session: &'a mut Session,
+    executor: Executor,
+    i18n: crate::i18n::I18n,
+    tx: std::sync::mpsc::Sender<Report>,
+    reports: Receiver<Report>,
+    /// Reports still to come from effects already carried out.
+    expected: usize,
+}
+
+/// How long the end of a script waits for devices to report (receipts, meter totals).
+const REPORT_PATIENCE: Duration = Duration::from_secs(5);
+
+impl<'a> Runner<'a> {
+    pub fn new(session: &'a mut Session, executor: Executor) -> anyhow::Result<Runner<'a>> {
+        if let Some(f) = &executor.forecourt {
+            session.attach_forecourt(f.clone());
+        }
+        let (tx, reports) = std::sync::mpsc::channel();
+        let i18n = crate::i18n::I18n::new()?;
+        Ok(Runner { session, executor, i18n, tx, reports, expected: 0 })
+    }
+
+    /// Executes one command and carries out its effects.
+    pub fn execute(&mut self, cmd: Command) -> Result<Outcome, ServiceError> {
+        let result = self.session.execute(cmd);
+        if let Ok(out) = &result {
+            self.carry_out(out);
+        }
+        result
+    }
+
+    fn carry_out(&mut self, out: &Outcome) {
+        self.expected += self.executor.expected_reports(out);
+        let tx = self.tx.clone();
+        self.executor.run(out, self.session.config(), &self.i18n, move |r| {
+            let _ = tx.send(r);
+        });
+    }
+
+    /// Handles the reports that have come in; with `wait`, until every expected one is in or
+    /// the patience runs out.
+    pub fn handle_reports(&mut self, wait: bool) {
+        let deadline = Instant::now() + REPORT_PATIENCE;
+        loop {
+            while let Ok(r) = self.reports.try_recv() {
+                self.expected = self.expected.saturating_sub(1);
+                if let Some(cmd) = crate::effects::follow_up(&r) {
+                    if let Err(e) = self.execute(cmd) {
+                        tracing::warn!("after {r:?}: {e}");
+                    }
+                }
+            }
+            if !wait || self.expected == 0 || Instant::now() >= deadline {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
-    Ok(())
+
+    /// Runs a session; `after` is called once each answer is out (the sync task's nudge).
+    pub fn run(mut self, mut input: impl BufRead, mut out: impl Write, mut after: impl FnMut()) -> std::io::Result<()> {
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            if input.read_until(b'\n', &mut buf)? == 0 {
+                break;
+            }
+            self.handle_reports(false);
+            let answer = match std::str::from_utf8(&buf) {
+                Err(e) => Some(json!({ "ok": false, "error": format!("the line is not UTF-8 text: {e}") })),
+                Ok(line) => parse(line).map(|p| match p {
+                    Ok(cmd) => to_json(&self.execute(cmd)),
+                    Err(e) => json!({ "ok": false, "error": e }),
+                }),
+            };
+            if let Some(v) = answer {
+                writeln!(out, "{v}")?;
+                out.flush()?;
+                self.session.idle();
+                after();
+            }
+        }
+        self.handle_reports(true);
+        Ok(())
+    }
 }

@@ -43,6 +43,22 @@ pub enum PumpState {
     Error,
 }
 
+impl PumpState {
+    /// The state's name as scripts read it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PumpState::Offline => "offline",
+            PumpState::Idle => "idle",
+            PumpState::Calling => "calling",
+            PumpState::Authorized => "authorized",
+            PumpState::Filling => "filling",
+            PumpState::Completed => "completed",
+            PumpState::Stopped => "stopped",
+            PumpState::Error => "error",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PumpView {
     pub number: u8,
@@ -150,6 +166,19 @@ impl Forecourt {
 
     pub fn pump(&self, number: u8) -> Option<PumpView> {
         self.pumps().into_iter().find(|p| p.number == number)
+    }
+
+    /// Waits until every pump has answered once (or `patience` is over): a headless session
+    /// starts knowing where each pump stands. A pump that stays silent is shown offline.
+    pub fn wait_for_first_answers(&self, patience: Duration) {
+        let deadline = Instant::now() + patience;
+        while Instant::now() < deadline {
+            let pumps = self.pumps();
+            if pumps.iter().all(|p| p.state != PumpState::Offline) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

@@ -127,23 +127,20 @@ pub fn pump(port: &str, address: u8, action: PumpAction, json: bool) -> anyhow::
 /// Runs `pumps` simulated pumps (addresses 0x50...) on a pseudo-terminal until `quit` or end of
 /// input. Operator commands on standard input: `lift P [N]`, `hang P`, `flow P CL`, `state`,
 /// `quit`.
-pub fn sim_forecourt(pumps: u8) -> anyhow::Result<()> {
+pub fn sim_forecourt(pumps: u8, link: Option<&std::path::Path>) -> anyhow::Result<()> {
     if !(1..=32).contains(&pumps) {
         bail!("--pumps must be 1 to 32");
     }
-    let (mut sim_end, other) = TTYPort::pair().context("cannot create a pseudo-terminal")?;
-    let path = other.name().context("the pseudo-terminal has no name")?;
+    let pty = SimPty::new(link)?;
+    let path = pty.path.clone();
+    let mut sim_end = pty.sim_end()?;
     sim_end.set_timeout(Duration::from_millis(2))?;
     let bus = Arc::new(Mutex::new(SimBus::new((0..pumps).map(|i| SimPump::new(0x50 + i, 4)).collect())));
     let stop = Arc::new(AtomicBool::new(false));
     println!("{path}");
     eprintln!("{pumps} simulated DART pumps (0x50..{:#04X}) on {path}. Commands: lift P [N] | hang P | flow P CL | state | quit", 0x50 + pumps - 1);
     let (b, s) = (bus.clone(), stop.clone());
-    let line = std::thread::spawn(move || {
-        // `other` stays open here: a pty master reads EIO once no slave is open.
-        let _keep = other;
-        serve(&mut sim_end, &b, &s, Duration::from_millis(100));
-    });
+    let line = std::thread::spawn(move || serve(&mut sim_end, &b, &s, Duration::from_millis(100)));
     let stdin = std::io::stdin();
     for input in stdin.lock().lines() {
         let input = input?;
@@ -432,7 +429,14 @@ impl SimPty {
         let path = other.name().context("the pseudo-terminal has no name")?;
         sim_end.set_timeout(Duration::from_millis(50))?;
         if let Some(l) = link {
-            let _ = std::fs::remove_file(l);
+            // An old link of ours is replaced; anything else at that path is left alone.
+            match std::fs::symlink_metadata(l) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    std::fs::remove_file(l).with_context(|| format!("cannot replace the link {}", l.display()))?
+                }
+                Ok(_) => bail!("{} exists and is not a link; give another --link path", l.display()),
+                Err(_) => {}
+            }
             std::os::unix::fs::symlink(&path, l).with_context(|| format!("cannot create the link {}", l.display()))?;
         }
         Ok(SimPty { sim_end, _other: other, path, link: link.map(|l| l.to_path_buf()) })

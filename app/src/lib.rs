@@ -11,6 +11,7 @@ pub mod central;
 pub mod config;
 pub mod display;
 pub mod domain;
+pub mod effects;
 pub mod exec;
 pub mod forecourt;
 pub mod gui;

@@ -35,11 +35,20 @@ struct Cli {
 enum Cmd {
     /// A console session on this terminal: JSON commands on standard input, answers on standard
     /// output (the same as `till exec -`, for a terminal without a display).
-    Console,
-    /// Run a headless session: JSON Lines commands from SCRIPT (or - for standard input).
+    Console {
+        /// With `[sync]` configured: how long to wait at the end for every event to be sent.
+        #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+        sync_wait: u64,
+    },
+    /// Run a headless session: JSON Lines commands from SCRIPT (or - for standard input). With
+    /// `[forecourt]` configured it drives the pump line; with `[sync]`, it pushes to the central
+    /// endpoint and waits for the outbox to drain before it exits.
     Exec {
         /// The script file, or - for standard input.
         script: String,
+        /// With `[sync]` configured: how long to wait at the end for every event to be sent.
+        #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+        sync_wait: u64,
     },
     /// The tamper-evident journal.
     Journal {
@@ -147,6 +156,9 @@ enum SimCmd {
     Forecourt {
         #[arg(long, default_value_t = 8)]
         pumps: u8,
+        /// Also make PATH a symbolic link to the pty (a stable address across restarts).
+        #[arg(long, value_name = "PATH")]
+        link: Option<std::path::PathBuf>,
     },
     /// A simulated ESC/POS printer: prints the pty path, then what it receives as text; takes
     /// `paper out`, `paper in`, `cover open`, `cover close`, `drawer close`.
@@ -253,6 +265,44 @@ fn open_session(cli: &Cli) -> anyhow::Result<Session> {
     Ok(Session::open(cfg, &dir)?)
 }
 
+/// A headless session (`till exec`, `till console`) with the devices it drives: the pump line
+/// when `[forecourt]` is configured, and the push to the central endpoint when `[sync]` is; at
+/// the end of the input it waits up to `sync_wait` seconds for the outbox to drain.
+fn headless(mut session: Session, input: impl std::io::BufRead, sync_wait: u64) -> anyhow::Result<()> {
+    let cfg = session.config().clone();
+    let forecourt = match &cfg.forecourt {
+        Some(f) => Some(till::hw::site_forecourt(f, &cfg.fuel_grades)?),
+        None => None,
+    };
+    if let Some(f) = &forecourt {
+        // Commands about pumps need to know where each pump stands: wait (briefly) for the line.
+        f.wait_for_first_answers(std::time::Duration::from_secs(3));
+    }
+    let sync = till::sync::start_for(&session);
+    let executor = till::effects::Executor { forecourt, ..Default::default() };
+    let runner = till::exec::Runner::new(&mut session, executor)?;
+    runner
+        .run(input, std::io::stdout().lock(), || {
+            if let Some(s) = &sync {
+                s.nudge();
+            }
+        })
+        .context("reading the commands")?;
+    if let Some(s) = &sync {
+        s.nudge();
+        if !s.drain(std::time::Duration::from_secs(sync_wait)) {
+            let st = s.status();
+            eprintln!(
+                "till: {} event(s) not yet sent to {} after {sync_wait} s{}; they stay in the outbox and go with the next session",
+                st.pending,
+                cfg.sync.as_ref().map(|c| c.url.as_str()).unwrap_or_default(),
+                st.error.map(|e| format!(" ({e})")).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
 fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
     match &cli.command {
         None => {
@@ -274,8 +324,8 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Cmd::Console) => {
-            let mut session = open_session(&cli)?;
+        Some(Cmd::Console { sync_wait }) => {
+            let session = open_session(&cli)?;
             let cfg = session.config();
             if std::io::stdin().is_terminal() {
                 eprintln!(
@@ -286,24 +336,18 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                     cfg.terminal_id
                 );
             }
-            // A console terminal reports to the central endpoint too, when one is configured.
-            let sync = till::sync::start_for(&session);
-            till::exec::run_with(&mut session, std::io::stdin().lock(), std::io::stdout().lock(), || {
-                if let Some(s) = &sync {
-                    s.nudge();
-                }
-            })?;
+            headless(session, std::io::stdin().lock(), *sync_wait)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Cmd::Exec { script }) => {
+        Some(Cmd::Exec { script, sync_wait }) => {
             let input: Box<dyn std::io::BufRead> = if script == "-" {
                 Box::new(std::io::stdin().lock())
             } else {
                 let f = std::fs::File::open(script).with_context(|| format!("cannot read script {script}"))?;
                 Box::new(BufReader::new(f))
             };
-            let mut session = open_session(&cli)?;
-            till::exec::run(&mut session, input, std::io::stdout().lock()).context("reading the script")?;
+            let session = open_session(&cli)?;
+            headless(session, input, *sync_wait)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Journal { action: JournalCmd::Verify }) => {
@@ -427,8 +471,8 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
             till::hw::sim_tank(*tanks)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Cmd::Sim { device: SimCmd::Forecourt { pumps } }) => {
-            till::hw::sim_forecourt(*pumps)?;
+        Some(Cmd::Sim { device: SimCmd::Forecourt { pumps, link } }) => {
+            till::hw::sim_forecourt(*pumps, link.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Config { action: ConfigCmd::Check }) => {

@@ -40,6 +40,8 @@ pub struct SyncStatus {
     pub pricebook_unknown: Vec<String>,
     /// Counts price books stored, so that the session can apply their prices.
     pub pricebooks: u64,
+    /// Counts the rounds the task has finished (each publishes fresh counts).
+    pub rounds: u64,
 }
 
 /// The handle the application keeps. The task ends when the last handle is dropped.
@@ -116,6 +118,25 @@ impl SyncTask {
 
     pub fn status(&self) -> SyncStatus {
         self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Waits until a round that began after this call has found nothing left to send, at most
+    /// `patience`; false if events are still pending then (they stay in the outbox).
+    pub fn drain(&self, patience: Duration) -> bool {
+        let deadline = std::time::Instant::now() + patience;
+        let start = self.status().rounds;
+        loop {
+            self.nudge();
+            let s = self.status();
+            // The round that was running at the start may have counted before the last write.
+            if s.rounds > start.saturating_add(1) && s.pending == 0 {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -260,6 +281,7 @@ impl Engine {
         let counts = self.store.outbox_states();
         let record = self.store.sync_record();
         self.update(|s| {
+            s.rounds = s.rounds.wrapping_add(1);
             if let Ok((pending, parked)) = counts {
                 s.pending = pending;
                 s.parked = parked;

@@ -65,7 +65,7 @@ pub enum Discount {
 }
 
 /// What a line sells.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LineKind {
     Shop,
@@ -88,7 +88,7 @@ pub enum LineKind {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {
     pub sku: String,
     pub name: String,
@@ -241,7 +241,7 @@ impl Method {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payment {
     pub method: Method,
     /// The amount handed over (cash) or charged (card); negative when paid out on a refund.
@@ -297,7 +297,7 @@ pub enum TenderOutcome {
     Complete(Settlement),
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {
     pub lines: Vec<Line>,
     pub discount: Option<Discount>,
@@ -348,11 +348,12 @@ impl Ticket {
             return Err(TicketError::AlreadyVoided(no));
         }
         if line.fixed_amount.is_some() {
-            return Err(TicketError::BadQuantity {
-                qty,
-                unit: line.unit,
-                why: "the item's price is printed on its code",
-            });
+            let why = match line.kind {
+                LineKind::Fuel { pump: Some(_), .. } => "the pump measured this fill",
+                LineKind::Prepay { .. } => "a prepayment is an amount",
+                _ => "the item's price is printed on its code",
+            };
+            return Err(TicketError::BadQuantity { qty, unit: line.unit, why });
         }
         check_qty(qty, line.unit)?;
         line.qty = qty.normalize();
@@ -380,6 +381,28 @@ impl Ticket {
         let pct = discount_percent(d, subtotal, &p.currency)?;
         self.discount = Some(d);
         Ok(pct)
+    }
+
+    /// Whether the completed fill of `pump` is on this ticket (on a line not voided).
+    pub fn holds_fill_of(&self, pump: u8) -> bool {
+        self.lines.iter().any(|l| !l.voided && matches!(l.kind, LineKind::Fuel { pump: Some(p), .. } if p == pump))
+    }
+
+    /// Whether a prepayment for `pump` is on this ticket (on a line not voided).
+    pub fn holds_prepay_of(&self, pump: u8) -> bool {
+        self.lines.iter().any(|l| !l.voided && matches!(l.kind, LineKind::Prepay { pump: p } if p == pump))
+    }
+
+    /// The pumps whose fills are on this ticket (lines not voided), in line order.
+    pub fn fill_pumps(&self) -> Vec<u8> {
+        self.lines
+            .iter()
+            .filter(|l| !l.voided)
+            .filter_map(|l| match l.kind {
+                LineKind::Fuel { pump: Some(p), .. } => Some(p),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Minimum age required by the items on the ticket (0 when none is restricted).

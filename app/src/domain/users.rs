@@ -48,6 +48,8 @@ impl fmt::Display for Role {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
+    /// Sign in at a counter terminal (the kiosk role has no counter screens).
+    Counter,
     Sell,
     VoidLine,
     CancelTicket,
@@ -61,6 +63,16 @@ pub enum Permission {
     ManageDevices,
     /// See the events the central endpoint refused, and send them again.
     ManageSync,
+    /// Authorize, stop and resume pumps; put fills on tickets.
+    Pumps,
+    /// Record a fill that was not paid (the customer drove off).
+    DriveOff,
+    /// Record a calibration fill returned to the tank.
+    PumpTest,
+    /// Open the cash drawer without a sale.
+    OpenDrawer,
+    /// Print receipts again.
+    Reprint,
 }
 
 /// What a role may do, and how far.
@@ -82,9 +94,13 @@ impl RolePolicy {
     pub fn default_for(role: Role) -> RolePolicy {
         use Permission::*;
         let (perms, max): (&[Permission], i64) = match role {
-            Role::Cashier => (&[Sell, VoidLine, CancelTicket, Discount, OpenShift, CloseShift], 10),
+            Role::Cashier => (
+                &[Counter, Sell, VoidLine, CancelTicket, Discount, OpenShift, CloseShift, Pumps, DriveOff, Reprint],
+                10,
+            ),
             Role::Manager => (
                 &[
+                    Counter,
                     Sell,
                     VoidLine,
                     CancelTicket,
@@ -96,6 +112,11 @@ impl RolePolicy {
                     ManageUsers,
                     ManageDevices,
                     ManageSync,
+                    Pumps,
+                    DriveOff,
+                    PumpTest,
+                    OpenDrawer,
+                    Reprint,
                 ],
                 100,
             ),

@@ -2,7 +2,8 @@
 //! journaled, and the device reopened at once), and the tests: test page, open drawer, show
 //! text, read weight. A code read by a scanner while the screen is open is shown, not sold.
 
-use super::{After, Gui, DEVICES};
+use super::shop::DEVICES;
+use super::{shown, Gui};
 use crate::service::Command;
 use crate::store::DeviceSetting;
 use slint::{ModelRc, SharedString, VecModel};
@@ -27,21 +28,23 @@ fn found_ports() -> Vec<String> {
 
 impl Gui {
     pub(super) fn open_devices(&self) {
-        self.send(Command::Devices, After::Devices);
+        self.send(Command::Devices, |g, r| match r {
+            Ok(out) => g.devices_listed(out.devices.unwrap_or_default(), None),
+            Err(e) => g.show_error(&e),
+        });
     }
 
     /// The answer to `Devices` or `SetDevice`: the list, and the screen.
-    pub(super) fn devices_listed(self: &Rc<Self>, list: Vec<DeviceSetting>, after: After) {
+    pub(super) fn devices_listed(&self, list: Vec<DeviceSetting>, applied: Option<DeviceSetting>) {
         {
             let mut st = self.state.borrow_mut();
             st.devices = list;
             // The ports on this machine, looked up when the screen opens or a device is applied.
             st.ports = found_ports();
         }
-        if after == After::DeviceSet {
-            let applied = self.state.borrow_mut().pending_device.take();
-            if let Some(d) = applied {
-                self.reattach(&d);
+        if let Some(d) = applied {
+            if let Some(me) = super::me() {
+                me.reattach(&d);
                 let name = self.i18n.borrow().tr(&format!("device-{}", d.device));
                 let text = self.i18n.borrow().tr_args("devices-saved", &[("device", name.into())]);
                 self.api().set_device_result(text.into());
@@ -54,19 +57,19 @@ impl Gui {
     }
 
     /// Opens the device on its new port (or drops it), replacing the one in use.
-    fn reattach(self: &Rc<Self>, d: &DeviceSetting) {
+    pub(super) fn reattach(self: &Rc<Self>, d: &DeviceSetting) {
         let port = Some(d.port.as_str()).filter(|p| !p.is_empty());
         match d.device.as_str() {
             "printer" => match port {
                 Some(p) => self.attach_printer(crate::printer::Printer::open(p)),
-                None => *self.printer.borrow_mut() = None,
+                None => self.executor.borrow_mut().printer = None,
             },
             "display" => match port {
                 Some(p) => {
                     let protocol = d.protocol.as_deref().and_then(|p| p.parse().ok()).unwrap_or(Protocol::Epson);
                     self.attach_display(crate::display::CustomerDisplay::open(p, protocol));
                 }
-                None => *self.display.borrow_mut() = None,
+                None => self.executor.borrow_mut().display = None,
             },
             "scale" => match port {
                 Some(p) => self.attach_scale(crate::scale::Scale::open(p)),
@@ -84,27 +87,33 @@ impl Gui {
     pub(super) fn apply_device(&self, device: &str, port: &str, protocol: &str) {
         let protocol = (device == "display").then(|| protocol.to_string());
         let setting = DeviceSetting { device: device.into(), port: port.trim().into(), protocol };
-        self.state.borrow_mut().pending_device = Some(setting.clone());
-        self.send(
-            Command::SetDevice { device: setting.device, port: setting.port, protocol: setting.protocol },
-            After::DeviceSet,
-        );
+        let cmd = Command::SetDevice {
+            device: setting.device.clone(),
+            port: setting.port.clone(),
+            protocol: setting.protocol.clone(),
+        };
+        self.send(cmd, move |g, r| match r {
+            Ok(out) => g.devices_listed(out.devices.unwrap_or_default(), Some(setting)),
+            Err(e) => g.show_error(&e),
+        });
     }
 
     pub(super) fn test_device(&self, device: &str, action: &str) {
-        self.state.borrow_mut().pending_test = Some((device.into(), action.into()));
-        self.send(Command::DeviceTest { device: device.into(), action: action.into() }, After::DeviceTest);
+        let (d, a) = (device.to_string(), action.to_string());
+        self.send(Command::DeviceTest { device: device.into(), action: action.into() }, move |g, r| match r {
+            Ok(_) => g.run_device_test(&d, &a),
+            other => shown(g, other),
+        });
     }
 
     /// The test was journaled: run it. Answers from the device come back on the UI thread.
-    pub(super) fn run_device_test(&self) {
-        let Some((device, action)) = self.state.borrow_mut().pending_test.take() else { return };
+    pub(super) fn run_device_test(&self, device: &str, action: &str) {
         let i18n = self.i18n.borrow();
         let working = i18n.tr("devices-testing");
         self.api().set_device_result(working.into());
-        match (device.as_str(), action.as_str()) {
+        match (device, action) {
             ("printer", "test-page") => {
-                let Some(printer) = self.printer.borrow().clone() else { return };
+                let Some(printer) = self.executor.borrow().printer.clone() else { return };
                 let job = till_hardware::escpos::Job::new()
                     .title(&self.config.store.name)
                     .line(&i18n.tr("devices-test-page"))
@@ -115,7 +124,7 @@ impl Gui {
                     .cut();
                 let rx = printer.submit(job.bytes().to_vec());
                 std::thread::spawn(move || {
-                    let key = match super::print_outcome(rx) {
+                    let key = match super::shop::print_outcome(rx) {
                         crate::printer::PrintResult::Printed => "printer-ready".to_string(),
                         crate::printer::PrintResult::Failed(r) => format!("printer-{r}"),
                     };
@@ -123,13 +132,13 @@ impl Gui {
                 });
             }
             ("printer", "open-drawer") => {
-                if let Some(p) = self.printer.borrow().as_ref() {
+                if let Some(p) = self.executor.borrow().printer.as_ref() {
                     p.kick_drawer();
                 }
                 self.api().set_device_result(i18n.tr("devices-drawer-kicked").into());
             }
             ("display", "show-text") => {
-                if let Some(d) = self.display.borrow().as_ref() {
+                if let Some(d) = self.executor.borrow().display.as_ref() {
                     d.show((self.config.store.name.clone(), i18n.tr("devices-test-text")));
                 }
                 self.api().set_device_result(i18n.tr("devices-text-shown").into());
@@ -138,7 +147,7 @@ impl Gui {
                 let Some(scale) = self.scale.borrow().clone() else { return };
                 let rx = scale.weigh();
                 std::thread::spawn(move || {
-                    let result = super::weigh_outcome(rx);
+                    let result = super::shop::weigh_outcome(rx);
                     tested(move |g| {
                         let i18n = g.i18n.borrow();
                         match &result {

@@ -2,7 +2,7 @@
 //! errors), the manager's screen of parked events with their reasons (retry one or all), and
 //! the price book's prices as they come into force.
 
-use super::{After, Gui};
+use super::Gui;
 use crate::service::{Command, Outcome};
 use crate::store::ParkedEvent;
 use slint::{ModelRc, VecModel};
@@ -54,12 +54,35 @@ impl Gui {
     }
 
     pub(super) fn open_sync(&self) {
-        self.send(Command::Parked, After::Parked);
+        self.send(Command::Parked, |g, r| match r {
+            Ok(out) => g.parked_listed(out.parked.unwrap_or_default()),
+            Err(e) => g.show_error(&e),
+        });
+    }
+
+    /// The parked events again, for a sync screen that may have been left meanwhile.
+    pub(super) fn refresh_parked(&self) {
+        self.send(Command::Parked, |g, r| {
+            if let (Ok(out), true) = (r, g.api().get_page() == "sync") {
+                g.parked_listed(out.parked.unwrap_or_default());
+            }
+        });
     }
 
     pub(super) fn retry_parked(&self, seq: i32) {
         let seqs = if seq > 0 { vec![i64::from(seq)] } else { vec![] };
-        self.send(Command::RetryParked { seqs }, After::Retried);
+        self.send(Command::RetryParked { seqs }, |g, r| match r {
+            Ok(out) => {
+                if g.api().get_page() == "sync" {
+                    g.parked_listed(out.parked.unwrap_or_default());
+                }
+                // Queued again and committed: send at once.
+                if let Some(s) = g.sync.borrow().as_ref() {
+                    s.nudge();
+                }
+            }
+            Err(e) => g.show_error(&e),
+        });
     }
 
     /// The parked events came back: the sync screen shows them with the sync's state.
@@ -108,11 +131,9 @@ impl Gui {
         self.api().set_sync_summary(lines.join("\n").into());
     }
 
-    /// Prices that came into force: tiles show them; fuel prices go to the pumps (each pump takes
-    /// its new price when it is idle).
+    /// Prices that came into force: tiles show them (the pumps got theirs as effects).
     pub(super) fn prices_applied(&self, out: &Outcome) {
         let items = out.items_repriced.clone().unwrap_or_default();
-        let fuel = out.fuel_prices.clone().unwrap_or_default();
         for (sku, price) in &items {
             if let Some(p) = self.state.borrow_mut().products.iter_mut().find(|p| &p.sku == sku) {
                 p.price = *price;
@@ -121,20 +142,5 @@ impl Gui {
         if !items.is_empty() {
             self.render_products();
         }
-        self.set_fuel_prices(fuel);
-    }
-
-    /// New fuel prices: the counter sells at them, and the forecourt sends them to each pump
-    /// when it is idle.
-    pub(super) fn set_fuel_prices(&self, prices: Vec<(String, rust_decimal::Decimal)>) {
-        if prices.is_empty() {
-            return;
-        }
-        for (code, price) in &prices {
-            if let Some(g) = self.state.borrow_mut().grades.iter_mut().find(|g| &g.0 == code) {
-                g.2 = *price;
-            }
-        }
-        self.forecourt_do(crate::forecourt::ForecourtCmd::SetPrices(prices));
     }
 }

@@ -1,6 +1,7 @@
 //! Service properties over random sales and refunds, on a real store file.
 
 use super::*;
+use crate::domain::catalog::Unit;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, TestRunner};
 use serde_json::json;

@@ -4,10 +4,12 @@
 //! `foreign_keys=ON`. A completed sale, its lines, taxes and payments, its journal entry and
 //! its outbox row are written in one transaction.
 
+mod held;
 mod journal;
 mod schema;
 mod sync;
 
+pub use held::{HeldRow, OpenPrepay};
 pub use sync::{OutboxRow, ParkedEvent, PriceChange, SyncRecord};
 
 pub use journal::{JournalFault, JournalReport, GENESIS_HASH};

@@ -221,6 +221,20 @@ CREATE TABLE fuel_prices (
 );
 "#,
         ),
+        // 6: held (parked) tickets survive a restart; prepayments still to settle are found by
+        // an index instead of a scan of every line ever sold.
+        M::up(
+            r#"
+CREATE TABLE held_tickets (
+    id          INTEGER PRIMARY KEY,
+    terminal_id TEXT NOT NULL,
+    held_by     INTEGER NOT NULL REFERENCES users(id),
+    held_at     TEXT NOT NULL,
+    ticket      TEXT NOT NULL
+);
+CREATE INDEX sale_lines_prepay ON sale_lines(sale_id) WHERE kind = 'prepay';
+"#,
+        ),
     ])
 }
 

@@ -1,0 +1,176 @@
+//! The effects executor: carries out what the session decided ([`Effect`]) at the devices it
+//! owns: pumps, printer and drawer, customer display. The window and `till exec` use it alike;
+//! it decides nothing. What a device answers later (a receipt printed or not, meter totals
+//! read) comes back as a [`Report`], which the front end turns into the command the session
+//! wants next.
+
+use crate::config::Config;
+use crate::forecourt::{Forecourt, ForecourtCmd, Preset, PumpState};
+use crate::i18n::I18n;
+use crate::service::{CustomerView, Effect, Outcome};
+use std::time::{Duration, Instant};
+
+/// What a device answered after an effect was carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    Printed {
+        receipt_no: i64,
+        queue_id: Option<i64>,
+    },
+    NotPrinted {
+        receipt_no: i64,
+        queue_id: Option<i64>,
+        reason: String,
+    },
+    /// Every pump answered with its meter totals (or two seconds passed).
+    MeterTotalsRead {
+        phase: String,
+    },
+}
+
+/// The devices that effects are carried out at; any may be missing.
+#[derive(Clone, Default)]
+pub struct Executor {
+    pub forecourt: Option<Forecourt>,
+    pub printer: Option<crate::printer::Printer>,
+    pub display: Option<crate::display::CustomerDisplay>,
+}
+
+impl Executor {
+    /// Carries out the outcome's effects in order. `report` is called later, from another
+    /// thread, with what the devices answered.
+    pub fn run(&self, out: &Outcome, config: &Config, i18n: &I18n, report: impl Fn(Report) + Send + Clone + 'static) {
+        // The drawer opens with the receipt of the sale it belongs to (one job: kick after print).
+        let drawer_with_receipt = out.effects.iter().any(|e| matches!(e, Effect::OpenDrawer))
+            && out.effects.iter().any(|e| matches!(e, Effect::PrintReceipt { copy: false, queue_id: None, .. }));
+        for e in &out.effects {
+            match e {
+                Effect::AuthorizePump { pump, amount, litres } => {
+                    let preset = match (amount, litres) {
+                        (Some(a), _) => Some(Preset::Amount(*a)),
+                        (None, Some(l)) => Some(Preset::Volume(*l)),
+                        (None, None) => None,
+                    };
+                    self.pumps(ForecourtCmd::Authorize { pump: *pump, preset });
+                }
+                Effect::AuthorizeAllCalling => self.pumps(ForecourtCmd::AuthorizeAllCalling),
+                Effect::StopPump { pump } => self.pumps(ForecourtCmd::Stop { pump: *pump }),
+                Effect::StopAll => self.pumps(ForecourtCmd::StopAll),
+                Effect::ResumePump { pump } => self.pumps(ForecourtCmd::Resume { pump: *pump }),
+                Effect::ResetPump { pump } => self.pumps(ForecourtCmd::Reset { pump: *pump }),
+                Effect::SetFuelPrices { prices } => self.pumps(ForecourtCmd::SetPrices(prices.clone())),
+                Effect::ReadMeterTotals { phase } => self.read_meter_totals(phase.clone(), report.clone()),
+                Effect::OpenDrawer => {
+                    if !drawer_with_receipt {
+                        if let Some(p) = &self.printer {
+                            p.kick_drawer();
+                        }
+                    }
+                }
+                Effect::PrintReceipt { receipt_no, copy, queue_id, sale } => {
+                    let kick = drawer_with_receipt && !copy && queue_id.is_none();
+                    self.print(sale, config, i18n, kick, (*receipt_no, *queue_id), report.clone());
+                }
+                Effect::ShowCustomer { show } => {
+                    let Some(d) = &self.display else { continue };
+                    let cur = &config.pricing.currency;
+                    let frame = match (show, &out.ticket, &out.sale) {
+                        (CustomerView::Ticket, Some(t), _) if !t.lines.is_empty() => {
+                            crate::display::ticket_frame(i18n, cur, t)
+                        }
+                        (CustomerView::Paid, _, Some(s)) => crate::display::paid_frame(i18n, cur, s),
+                        _ => crate::display::welcome_frame(i18n, &config.store.name),
+                    };
+                    d.show(frame);
+                }
+                Effect::Beep => {
+                    if let Some(p) = &self.printer {
+                        p.beep();
+                    }
+                }
+                // Screen effects: the front end shows them.
+                Effect::AskAge { .. } | Effect::StartTender => {}
+            }
+        }
+    }
+
+    /// How many reports carrying out `out` will bring (receipts printed or not, meter totals).
+    pub fn expected_reports(&self, out: &Outcome) -> usize {
+        out.effects
+            .iter()
+            .filter(|e| match e {
+                Effect::PrintReceipt { .. } => self.printer.is_some(),
+                Effect::ReadMeterTotals { .. } => self.forecourt.is_some(),
+                _ => false,
+            })
+            .count()
+    }
+
+    fn pumps(&self, cmd: ForecourtCmd) {
+        if let Some(f) = &self.forecourt {
+            f.send(cmd);
+        }
+    }
+
+    /// Prints a stored sale; the printer's real answer is reported (no timeout of our own, so
+    /// a receipt that is still printing is never queued for a reprint as well).
+    fn print(
+        &self,
+        sale: &crate::domain::record::SaleRecord,
+        config: &Config,
+        i18n: &I18n,
+        kick: bool,
+        (receipt_no, queue_id): (i64, Option<i64>),
+        report: impl Fn(Report) + Send + 'static,
+    ) {
+        let Some(printer) = &self.printer else { return };
+        let job = crate::printer::receipt_job(
+            sale,
+            &config.store,
+            i18n,
+            &config.pricing.currency,
+            crate::receipt::WIDTH_80MM,
+            kick,
+        );
+        let rx = printer.submit(job.bytes().to_vec());
+        std::thread::spawn(move || {
+            let r = match rx.recv().unwrap_or(crate::printer::PrintResult::Failed("offline".into())) {
+                crate::printer::PrintResult::Printed => Report::Printed { receipt_no, queue_id },
+                crate::printer::PrintResult::Failed(reason) => Report::NotPrinted { receipt_no, queue_id, reason },
+            };
+            report(r);
+        });
+    }
+
+    /// Asks every pump for its meter totals and reports once they are in (or after two
+    /// seconds, with what came).
+    fn read_meter_totals(&self, phase: String, report: impl Fn(Report) + Send + 'static) {
+        let Some(f) = self.forecourt.clone() else { return };
+        f.send(ForecourtCmd::ReadTotals);
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(2) {
+                let pumps = f.pumps();
+                if pumps.iter().all(|p| p.totals.is_some() || p.state == PumpState::Offline) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            report(Report::MeterTotalsRead { phase });
+        });
+    }
+}
+
+/// The command the session wants after a report.
+pub fn follow_up(r: &Report) -> Option<crate::service::Command> {
+    use crate::service::Command;
+    match r {
+        Report::Printed { queue_id: Some(id), .. } => Some(Command::Reprinted { id: *id }),
+        Report::Printed { queue_id: None, .. } => None,
+        Report::NotPrinted { receipt_no, queue_id: None, reason } => {
+            Some(Command::QueueReprint { receipt_no: *receipt_no, reason: reason.clone() })
+        }
+        Report::NotPrinted { queue_id: Some(_), .. } => None,
+        Report::MeterTotalsRead { phase } => Some(Command::MeterTotals { phase: phase.clone() }),
+    }
+}

@@ -1,0 +1,295 @@
+//! The forecourt on the screen: the pump tiles and each pump's menu, the tanks, the fuel
+//! prices dialog. A tap becomes a command; the session decides whether and how a pump moves.
+
+use super::{shown, sync_rows, Gui};
+use crate::domain::money::Dec;
+use crate::forecourt::PumpState as P;
+use crate::service::Command;
+use rust_decimal::Decimal;
+use slint::{ModelRc, SharedString, VecModel};
+use std::rc::Rc;
+
+/// How a pump state looks: the tile's kind, its message key and its icon.
+fn pump_look(state: &P) -> (i32, &'static str, &'static str) {
+    match state {
+        P::Offline => (0, "pump-offline", "✕"),
+        P::Idle => (1, "pump-idle", "○"),
+        P::Calling => (2, "pump-calling", "!"),
+        P::Authorized => (3, "pump-authorized", "▶"),
+        P::Filling => (4, "pump-filling", "●"),
+        P::Completed => (5, "pump-completed", "■"),
+        P::Stopped => (6, "pump-stopped", "‖"),
+        P::Error => (7, "pump-error", "⚠"),
+    }
+}
+
+impl Gui {
+    /// Shows the pumps and lets the cashier work them: the session reads them, the executor
+    /// drives them. The forecourt tells the window when a pump changes; the tiles are then
+    /// refreshed from its snapshot (a lock, no I/O on the UI thread).
+    pub fn attach_forecourt(self: &Rc<Self>, forecourt: crate::forecourt::Forecourt) {
+        // A change at a pump is drawn on the next turn of the event loop, not at the next tick.
+        forecourt.on_change(|| super::on_ui(|gui| gui.render_pumps()));
+        let f = forecourt.clone();
+        self.call(
+            move |s| {
+                s.attach_forecourt(f);
+                Ok(crate::service::Outcome::default())
+            },
+            shown,
+        );
+        self.executor.borrow_mut().forecourt = Some(forecourt);
+        let weak = Rc::downgrade(self);
+        // A slow safety net besides the change notifications.
+        self.pump_timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(1), move || {
+            if let Some(g) = weak.upgrade() {
+                g.render_pumps();
+            }
+        });
+        self.render_pumps();
+    }
+
+    pub(super) fn forecourt(&self) -> Option<crate::forecourt::Forecourt> {
+        self.executor.borrow().forecourt.clone()
+    }
+
+    /// Refreshes the pump tiles now (also called by the timer). When a pump's state changed,
+    /// the session is told (a prepaid filling that completed is settled there).
+    pub fn render_pumps(&self) {
+        let Some(f) = self.forecourt() else { return };
+        let pumps = f.pumps();
+        let i18n = self.i18n.borrow();
+        let fmt = i18n.format();
+        let cur = &self.config.pricing.currency;
+        let tiles: Vec<till_ui::PumpTile> = pumps
+            .iter()
+            .map(|p| {
+                let (kind, key, icon) = pump_look(&p.state);
+                let busy = !p.amount.is_zero() && matches!(p.state, P::Filling | P::Completed | P::Stopped);
+                till_ui::PumpTile {
+                    number: i32::from(p.number),
+                    label: i18n.tr_args("pump-label", &[("n", p.number.into())]).into(),
+                    more: i18n.tr_args("pump-more", &[("n", p.number.into())]).into(),
+                    state: i18n.tr(key).into(),
+                    icon: icon.into(),
+                    kind,
+                    grade: p.grade.clone().filter(|_| busy || kind == 2).unwrap_or_default().into(),
+                    amount: if busy { fmt.money(p.amount, cur).into() } else { SharedString::new() },
+                    volume: if busy { format!("{} l", fmt.number(p.volume, 2)).into() } else { SharedString::new() },
+                }
+            })
+            .collect();
+        sync_rows(&self.pump_tiles, tiles);
+        let offline = pumps.iter().filter(|p| p.state == P::Offline).count();
+        let api = self.api();
+        let (text, state) = if offline == 0 {
+            (format!("{} ✓", pumps.len()), 1)
+        } else {
+            (
+                format!("{offline}/{} {}", pumps.len(), i18n.tr("pump-offline")),
+                if offline == pumps.len() { 3 } else { 2 },
+            )
+        };
+        if api.get_pumps_chip() != text.as_str() {
+            api.set_pumps_chip(text.into());
+            api.set_pumps_state(state);
+        }
+        drop(i18n);
+        let states: Vec<P> = pumps.iter().map(|p| p.state.clone()).collect();
+        let changed = std::mem::replace(&mut self.state.borrow_mut().pump_states, states.clone()) != states;
+        if changed {
+            self.call(|s| Ok(s.pumps_changed().unwrap_or_default()), shown);
+        }
+    }
+
+    pub(super) fn open_prices(&self) {
+        self.send(Command::FuelPrices, |g, r| match r {
+            Ok(_) => {
+                g.render_grade_prices();
+                let api = g.api();
+                api.set_price_grade("".into());
+                api.set_price_entry("".into());
+                g.render_price_entry();
+                api.set_price_dialog(true);
+            }
+            Err(e) => g.show_error(&e),
+        });
+    }
+
+    pub(super) fn render_grade_prices(&self) {
+        let f = self.i18n.borrow().format();
+        let rows: Vec<till_ui::GradePrice> = self
+            .state
+            .borrow()
+            .grades
+            .iter()
+            .map(|g| till_ui::GradePrice {
+                code: g.code.clone().into(),
+                name: g.name.clone().into(),
+                price: f.number(g.price, 3).into(),
+            })
+            .collect();
+        self.api().set_grade_prices(ModelRc::new(VecModel::from(rows)));
+    }
+
+    /// Keyed digits are thousandths: 1779 is 1.779 per litre.
+    pub(super) fn keyed_price(&self) -> Option<Decimal> {
+        self.api().get_price_entry().parse::<i64>().ok().map(|d| Decimal::new(d, 3))
+    }
+
+    pub(super) fn render_price_entry(&self) {
+        let text = self.keyed_price().map(|p| self.i18n.borrow().format().number(p, 3)).unwrap_or_default();
+        self.api().set_price_entry_text(text.into());
+    }
+
+    pub(super) fn price_send(&self) {
+        let api = self.api();
+        let grade = api.get_price_grade().to_string();
+        let Some(price) = self.keyed_price().filter(|p| !p.is_zero()) else { return };
+        api.set_price_dialog(false);
+        // The continuation names what was sent, whatever the dialog shows by then.
+        self.send(Command::SetFuelPrice { grade: grade.clone(), price: Dec(price) }, move |g, r| match r {
+            Ok(_) => {
+                let f = g.i18n.borrow().format();
+                let text = g
+                    .i18n
+                    .borrow()
+                    .tr_args("prices-set", &[("grade", grade.into()), ("price", f.number(price, 3).into())]);
+                g.show_text(text, false);
+            }
+            Err(e) => g.show_error(&e),
+        });
+    }
+
+    /// Opens the pump menu with the actions that fit the pump's state.
+    pub(super) fn pump_more(&self, number: u8) {
+        let Some(f) = self.forecourt() else { return };
+        let Some(p) = f.pump(number) else { return };
+        let i18n = self.i18n.borrow();
+        let action = |id: &str, primary: bool, danger: bool| till_ui::PumpAction {
+            id: id.into(),
+            label: i18n.tr(&format!("pump-action-{id}")).into(),
+            primary,
+            danger,
+        };
+        let actions = match p.state {
+            P::Idle | P::Calling => {
+                vec![
+                    action("authorize", true, false),
+                    action("authorize-volume", false, false),
+                    action("prepay", false, false),
+                ]
+            }
+            P::Authorized | P::Filling => vec![action("stop", false, true)],
+            P::Completed => {
+                vec![action("add", true, false), action("drive-off", false, true), action("pump-test", false, false)]
+            }
+            P::Stopped => vec![action("resume", true, false)],
+            P::Offline | P::Error => vec![],
+        };
+        let (_, state_key, _) = pump_look(&p.state);
+        let title = format!("{} · {}", i18n.tr_args("pump-label", &[("n", number.into())]), i18n.tr(state_key));
+        let api = self.api();
+        api.set_pump_menu_title(title.into());
+        api.set_pump_actions(ModelRc::new(VecModel::from(actions)));
+        api.set_pump_menu(i32::from(number));
+    }
+
+    pub(super) fn pump_action(&self, id: &str) {
+        let api = self.api();
+        let pump = api.get_pump_menu().clamp(0, 255) as u8;
+        api.set_pump_menu(0);
+        match id {
+            "authorize" => self.authorize_from_entry(pump),
+            "authorize-volume" => {
+                // Keyed digits are centilitres: 3000 is 30.00 l.
+                let digits = self.take_entry();
+                let litres = digits.parse::<i64>().ok().filter(|v| *v > 0).map(|v| Dec(Decimal::new(v, 2)));
+                self.send(Command::Authorize { pump, amount: None, litres }, shown);
+            }
+            "prepay" => {
+                let digits = self.take_entry();
+                match self.entry_amount(&digits).filter(|a| !a.is_zero()) {
+                    Some(amount) => self.send(Command::Prepay { pump, amount: Dec(amount) }, shown),
+                    None => self.show_message("pump-prepay-hint", true),
+                }
+            }
+            "stop" => self.send(Command::Stop { pump }, shown),
+            "resume" => self.send(Command::Resume { pump }, shown),
+            "add" => self.send(Command::PumpFill { pump }, shown),
+            "drive-off" => self.send(Command::DriveOff { pump }, shown),
+            "pump-test" => self.send(Command::PumpTest { pump }, shown),
+            _ => {}
+        }
+    }
+
+    /// Authorizes a pump; digits keyed before preset the amount (1500 = 15.00).
+    pub(super) fn authorize_from_entry(&self, pump: u8) {
+        let digits = self.take_entry();
+        let amount = self.entry_amount(&digits).filter(|a| !a.is_zero()).map(Dec);
+        self.send(Command::Authorize { pump, amount, litres: None }, shown);
+    }
+
+    /// A tap on a pump tile asks for what its state offers; the session checks it.
+    pub(super) fn pump_tapped(&self, pump: u8) {
+        let Some(p) = self.forecourt().and_then(|f| f.pump(pump)) else { return };
+        match p.state {
+            P::Calling | P::Idle => self.authorize_from_entry(pump),
+            P::Completed => self.send(Command::PumpFill { pump }, shown),
+            P::Stopped => self.send(Command::Resume { pump }, shown),
+            _ => {}
+        }
+    }
+
+    /// Shows the tanks on the forecourt screen, refreshed every few seconds.
+    pub fn attach_tanks(self: &Rc<Self>, tanks: crate::tanks::TankMonitor) {
+        *self.tanks.borrow_mut() = Some(tanks);
+        let weak = Rc::downgrade(self);
+        self.tank_timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(2), move || {
+            if let Some(g) = weak.upgrade() {
+                g.render_tanks();
+            }
+        });
+        self.render_tanks();
+    }
+
+    pub fn render_tanks(&self) {
+        let i18n = self.i18n.borrow();
+        let api = self.api();
+        let Some(monitor) = self.tanks.borrow().clone() else {
+            api.set_tank_message(i18n.tr("tank-none").into());
+            return;
+        };
+        let state = monitor.state();
+        let f = i18n.format();
+        let litres = |v: f32| format!("{} l", f.number(Decimal::from(v.round() as i64), 0));
+        let tiles: Vec<till_ui::TankTile> = state
+            .tanks
+            .iter()
+            .map(|t| {
+                let r = &t.reading;
+                let capacity = r.volume + r.ullage;
+                till_ui::TankTile {
+                    label: i18n.tr_args("tank-label", &[("n", r.tank.into())]).into(),
+                    product: r.product.to_string().into(),
+                    volume: litres(r.volume).into(),
+                    free: format!("{} {}", litres(r.ullage), i18n.tr("tank-free")).into(),
+                    water: format!("{} {:.1}", i18n.tr("tank-water"), r.water).into(),
+                    temperature: format!("{:.1} °C", r.temperature).into(),
+                    level: if capacity > 0.0 { r.volume / capacity } else { 0.0 },
+                    alarms: t
+                        .alarms
+                        .iter()
+                        .map(|a| i18n.tr(&format!("tank-{a}")))
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                        .into(),
+                    alarm: !t.alarms.is_empty(),
+                }
+            })
+            .collect();
+        // Every 2 s: only tanks whose figures changed are redrawn.
+        sync_rows(&self.tank_tiles, tiles);
+        api.set_tank_message(state.error.unwrap_or_default().into());
+    }
+}

@@ -1,0 +1,241 @@
+//! Drawing what the session answered: the status bar, the product grid, the ticket, the
+//! tender and the receipt.
+
+use super::{sync_rows, view, Gui};
+use crate::i18n::LANGUAGES;
+use rust_decimal::Decimal;
+use slint::{ModelRc, SharedString, VecModel};
+use till_ui::{Language, UserTile};
+
+impl Gui {
+    /// The age check the session asked for: the latest birth date that is old enough today.
+    pub(super) fn ask_age(&self, age: u8) {
+        let today = chrono::Local::now().date_naive();
+        let date = view::born_on_or_before(today, age);
+        let i18n = self.i18n.borrow();
+        let api = self.api();
+        api.set_age_title(i18n.tr_args("age-title", &[("age", age.into())]).into());
+        api.set_age_date(i18n.format().date(&date.and_hms_opt(0, 0, 0).unwrap_or_default()).into());
+        api.set_age_dialog(true);
+    }
+
+    pub(super) fn refresh_all(&self) {
+        let api = self.api();
+        let langs: Vec<Language> =
+            LANGUAGES.iter().map(|(c, n)| Language { code: (*c).into(), name: (*n).into() }).collect();
+        api.set_languages(ModelRc::new(VecModel::from(langs)));
+        let st = self.state.borrow();
+        let users: Vec<UserTile> = st
+            .users
+            .iter()
+            .map(|u| UserTile { id: u.id as i32, name: u.name.clone().into(), role: u.role.as_str().into() })
+            .collect();
+        let categories: Vec<SharedString> = st.categories.iter().map(|c| SharedString::from(c.as_str())).collect();
+        drop(st);
+        api.set_users(ModelRc::new(VecModel::from(users)));
+        api.set_categories(ModelRc::new(VecModel::from(categories)));
+        api.set_store_name(
+            if self.config.store.name.is_empty() {
+                self.config.terminal_name.clone()
+            } else {
+                self.config.store.name.clone()
+            }
+            .into(),
+        );
+        api.set_demo(self.config.demo);
+        self.render_status();
+        self.render_clock();
+        self.render_amounts();
+        self.render_products();
+        self.render_ticket();
+        self.render_tender();
+        self.render_receipt();
+    }
+
+    pub(super) fn render_status(&self) {
+        let i18n = self.i18n.borrow();
+        let st = self.state.borrow();
+        let api = self.api();
+        api.set_user_name(st.user.as_ref().map(|u| u.name.clone()).unwrap_or_default().into());
+        api.set_can_open_drawer(st.permissions.contains(&crate::domain::users::Permission::OpenDrawer));
+        api.set_can_prices(st.permissions.contains(&crate::domain::users::Permission::ManageCatalog));
+        let shift = match &st.shift {
+            Some(s) => {
+                let time = view::local_time(&s.opened_at).map(|t| i18n.format().time(&t)).unwrap_or_default();
+                i18n.tr_args("status-shift-open", &[("time", time.into())])
+            }
+            None => i18n.tr("status-no-shift"),
+        };
+        api.set_shift_text(shift.into());
+        let not_configured = i18n.tr("chip-not-configured");
+        let health = self.device_health();
+        match &health[0] {
+            None => {
+                api.set_printer_chip(not_configured.clone().into());
+                api.set_printer_state(0);
+            }
+            Some(st) => {
+                let (mut text, mut state) = view::printer_status(&i18n, st);
+                if self.reprint_count.get() > 0 {
+                    text = format!(
+                        "{text} · {}",
+                        i18n.tr_args("printer-queue", &[("count", self.reprint_count.get().into())])
+                    );
+                    state = state.max(2);
+                }
+                api.set_printer_chip(text.into());
+                api.set_printer_state(state);
+            }
+        }
+        // The other shop devices share one chip: the first that is not well, or all ready.
+        let names = ["", "device-display", "device-scale", "device-scanner"];
+        let attached: Vec<_> =
+            health.iter().zip(names).skip(1).filter_map(|(h, n)| h.as_ref().map(|h| (h, n))).collect();
+        if attached.is_empty() {
+            api.set_devices_chip(not_configured.clone().into());
+            api.set_devices_state(0);
+        } else if let Some((st, name)) = attached.iter().find(|(h, _)| !h.online) {
+            let what = if st.detail == "connecting" { "device-connecting" } else { "device-offline" };
+            api.set_devices_chip(format!("{} {}", i18n.tr(name), i18n.tr(what)).into());
+            api.set_devices_state(3);
+        } else {
+            api.set_devices_chip(i18n.tr("device-all-ready").into());
+            api.set_devices_state(1);
+        }
+        if self.executor.borrow().forecourt.is_none() {
+            api.set_pumps_chip(not_configured.clone().into());
+            api.set_pumps_state(0);
+        }
+        drop(st);
+        drop(i18n);
+        let (text, state) = self.sync_chip();
+        api.set_sync_chip(text.into());
+        api.set_sync_state(state);
+        let st = self.state.borrow();
+        api.set_held_count(st.held as i32);
+    }
+
+    pub(super) fn render_clock(&self) {
+        let now = chrono::Local::now().naive_local();
+        let text: SharedString = self.i18n.borrow().format().time(&now).into();
+        if self.api().get_clock() != text {
+            self.api().set_clock(text);
+        }
+    }
+
+    pub(super) fn render_products(&self) {
+        let st = self.state.borrow();
+        let api = self.api();
+        let i18n = self.i18n.borrow();
+        let f = i18n.format();
+        let search = api.get_search().to_lowercase();
+        let category = st.categories.get(api.get_category().max(0) as usize).cloned().unwrap_or_default();
+        let tiles: Vec<till_ui::ProductTile> = st
+            .products
+            .iter()
+            .filter(|p| {
+                if search.is_empty() {
+                    p.category == category
+                } else {
+                    p.name_lc.contains(&search) || p.sku_lc.contains(&search) || p.codes.iter().any(|c| c == &search)
+                }
+            })
+            .take(120)
+            .map(|p| till_ui::ProductTile {
+                sku: p.sku.clone().into(),
+                name: p.name.clone().into(),
+                price: view::unit_price(&f, p.price, p.unit, &self.config.pricing.currency).into(),
+                restricted: p.restricted,
+            })
+            .collect();
+        api.set_products(ModelRc::new(VecModel::from(tiles)));
+    }
+
+    pub(super) fn render_ticket(&self) {
+        let st = self.state.borrow();
+        let api = self.api();
+        let i18n = self.i18n.borrow();
+        let f = i18n.format();
+        let cur = &self.config.pricing.currency;
+        match &st.ticket {
+            Some(t) => {
+                self.set_lines(view::ticket_lines(&f, cur, t));
+                api.set_subtotal(f.money(t.subtotal, cur).into());
+                api.set_discount(if t.discount.is_zero() {
+                    SharedString::new()
+                } else {
+                    f.money(t.discount, cur).into()
+                });
+                api.set_tax(f.money(t.tax_total, cur).into());
+                api.set_total(f.money(t.total, cur).into());
+                if api.get_selected_line() as usize > t.lines.len() {
+                    api.set_selected_line(-1);
+                }
+            }
+            None => {
+                self.set_lines(Vec::new());
+                let zero = f.money(Decimal::ZERO, cur);
+                api.set_subtotal(zero.clone().into());
+                api.set_discount("".into());
+                api.set_tax(zero.clone().into());
+                api.set_total(zero.into());
+                api.set_selected_line(-1);
+            }
+        }
+    }
+
+    /// Updates the lines model in place: changed rows are replaced, new ones appended.
+    pub(super) fn set_lines(&self, rows: Vec<till_ui::TicketLine>) {
+        sync_rows(&self.lines, rows);
+    }
+
+    pub(super) fn render_tender(&self) {
+        let st = self.state.borrow();
+        let api = self.api();
+        let i18n = self.i18n.borrow();
+        let f = i18n.format();
+        let cur = &self.config.pricing.currency;
+        let Some(t) = &st.ticket else { return };
+        api.set_due(f.money(t.total, cur).into());
+        api.set_remaining(f.money(t.due, cur).into());
+        let payments: Vec<till_ui::PaymentRow> = t
+            .payments
+            .iter()
+            .map(|p| till_ui::PaymentRow {
+                method: i18n.tr(if p.method == "cash" { "tender-cash" } else { "tender-card" }).into(),
+                amount: f.money(p.amount, cur).into(),
+            })
+            .collect();
+        api.set_payments(ModelRc::new(VecModel::from(payments)));
+        let cash_due = cur.round_cash(t.due, self.config.pricing.cash_rule);
+        let mut quick = vec![till_ui::QuickCash { label: i18n.tr("tender-exact").into(), value: "".into() }];
+        for note in view::quick_cash(&cur.code, cash_due) {
+            quick.push(till_ui::QuickCash { label: f.money(note, cur).into(), value: note.to_string().into() });
+        }
+        api.set_quick_cash(ModelRc::new(VecModel::from(quick)));
+    }
+
+    pub(super) fn render_receipt(&self) {
+        let st = self.state.borrow();
+        let api = self.api();
+        let i18n = self.i18n.borrow();
+        let Some(sale) = &st.last_sale else {
+            api.set_receipt_lines(ModelRc::new(VecModel::from(Vec::<SharedString>::new())));
+            return;
+        };
+        let cur = &self.config.pricing.currency;
+        let width = crate::receipt::WIDTH_80MM;
+        let lines: Vec<SharedString> = crate::receipt::layout(sale, &self.config.store, &i18n, cur, width)
+            .iter()
+            .map(|l| l.text(width).into())
+            .collect();
+        api.set_receipt_lines(ModelRc::new(VecModel::from(lines)));
+        let change = if sale.change.is_zero() {
+            i18n.tr("tender-no-change")
+        } else {
+            i18n.tr_args("tender-change", &[("amount", i18n.format().money(sale.change, cur).into())])
+        };
+        api.set_change_text(change.into());
+        api.set_has_change(!sale.change.is_zero());
+    }
+}

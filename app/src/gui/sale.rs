@@ -1,0 +1,306 @@
+//! The sale screen's actions: keyed digits, items, quantities, discounts, the age check,
+//! payment; sign-in and the shift. Each sends a command; the session decides.
+
+use super::{shown, Gui};
+use crate::domain::money::Dec;
+use crate::domain::ticket::Method;
+use crate::service::{Command, ServiceError};
+use rust_decimal::Decimal;
+use slint::ComponentHandle;
+use slint::SharedString;
+use till_ui::{Api, Strings};
+
+impl Gui {
+    /// Applies a keypad key to a digit field: digits append, "C" clears, "⌫" deletes.
+    pub(super) fn edit_digits(
+        &self,
+        key: &str,
+        get: fn(&Api) -> SharedString,
+        set: fn(&Api, SharedString),
+        max: usize,
+    ) {
+        let api = self.api();
+        let mut v = get(&api).to_string();
+        match key {
+            "C" => v.clear(),
+            "⌫" => {
+                v.pop();
+            }
+            k if k.chars().all(|c| c.is_ascii_digit()) && v.len() + k.len() <= max => v.push_str(k),
+            _ => {}
+        }
+        set(&api, v.into());
+        self.render_amounts();
+    }
+
+    /// The float and the tender entry as amounts in the current locale.
+    pub(super) fn render_amounts(&self) {
+        let api = self.api();
+        let f = self.i18n.borrow().format();
+        let cur = &self.config.pricing.currency;
+        let amount = |digits: &str| {
+            f.money(self.entry_amount(if digits.is_empty() { "0" } else { digits }).unwrap_or_default(), cur)
+        };
+        api.set_float_text(amount(&api.get_float_entry()).into());
+        api.set_entry_money(amount(&api.get_entry()).into());
+    }
+
+    /// Digits typed for an amount are minor units: 1500 is 15.00 in EUR, 1500 in IDR.
+    pub(super) fn entry_amount(&self, digits: &str) -> Option<Decimal> {
+        let minor: i64 = digits.parse().ok()?;
+        Some(self.config.pricing.currency.from_minor(minor))
+    }
+
+    pub(super) fn take_entry(&self) -> String {
+        let e = self.api().get_entry().to_string();
+        self.api().set_entry("".into());
+        self.render_amounts();
+        e
+    }
+
+    pub(super) fn login(&self) {
+        let pin = self.api().get_pin().to_string();
+        self.api().set_pin("".into());
+        let selected = self.api().get_selected_user();
+        let user = self.state.borrow().users.iter().find(|u| u.id == i64::from(selected)).map(|u| u.name.clone());
+        self.send(Command::Login { pin, user }, |g, r| match r {
+            Ok(_) => {
+                g.api().set_selected_user(-1);
+                g.set_page(if g.state.borrow().shift.is_some() { "sale" } else { "open-shift" });
+                // A prepaid filling that completed while nobody was signed in settles now.
+                g.call(|s| Ok(s.pumps_changed().unwrap_or_default()), shown);
+            }
+            Err(e) => {
+                g.api().set_pin_error(true);
+                g.show_error(&e);
+            }
+        });
+    }
+
+    pub(super) fn logout(&self) {
+        self.send(Command::Logout, |g, r| match r {
+            Ok(_) => {
+                {
+                    let mut st = g.state.borrow_mut();
+                    st.user = None;
+                    st.permissions.clear();
+                    st.ticket = None;
+                }
+                g.set_page("login");
+            }
+            Err(e) => g.show_error(&e),
+        });
+    }
+
+    pub(super) fn open_shift(&self) {
+        let digits = self.api().get_float_entry().to_string();
+        let float = self.entry_amount(if digits.is_empty() { "0" } else { &digits }).unwrap_or_default();
+        self.api().set_float_entry("".into());
+        self.render_amounts();
+        self.send(Command::OpenShift { float: Dec(float) }, |g, r| match r {
+            Ok(_) => g.set_page("sale"),
+            Err(e) => g.show_error(&e),
+        });
+    }
+
+    pub(super) fn close_shift(&self) {
+        let digits = self.take_entry();
+        match self.entry_amount(&digits) {
+            Some(counted) => self.send(Command::CloseShift { counted: Dec(counted) }, |g, r| match r {
+                Ok(out) => {
+                    g.state.borrow_mut().shift = None;
+                    if let Some(c) = &out.shift_count {
+                        let f = g.i18n.borrow().format();
+                        let cur = &g.config.pricing.currency;
+                        let text = g.i18n.borrow().tr_args(
+                            "shift-closed",
+                            &[
+                                ("expected", f.money(c.expected, cur).into()),
+                                ("counted", f.money(c.counted, cur).into()),
+                                ("difference", f.money(c.difference, cur).into()),
+                            ],
+                        );
+                        g.show_text(text, false);
+                    }
+                    g.set_page("open-shift");
+                }
+                Err(e) => g.show_error(&e),
+            }),
+            None => self.show_message("shift-counted", true),
+        }
+    }
+
+    pub(super) fn entry_times(&self) {
+        let digits = self.take_entry();
+        if let Ok(q) = digits.parse::<i64>() {
+            self.state.borrow_mut().pending_qty = Some(Decimal::from(q));
+        }
+        self.render_entry_hint();
+    }
+
+    pub(super) fn render_entry_hint(&self) {
+        let qty = self.state.borrow().pending_qty;
+        let f = self.i18n.borrow().format();
+        self.api().set_pending_qty(qty.map(|q| f.number(q, q.scale())).unwrap_or_default().into());
+    }
+
+    pub(super) fn qty(&self) -> Option<Dec> {
+        let q = self.state.borrow_mut().pending_qty.take().map(Dec);
+        self.render_entry_hint();
+        q
+    }
+
+    pub(super) fn entry_enter(&self) {
+        let code = self.take_entry();
+        if code.is_empty() {
+            return;
+        }
+        if code.len() >= 8 {
+            self.scan(&code);
+        } else {
+            let qty = self.qty();
+            self.send(Command::Add { sku: None, plu: Some(code), qty }, shown);
+        }
+    }
+
+    pub(super) fn add_sku(&self, sku: &str) {
+        // Items sold by the kilogram are weighed, unless a quantity was keyed.
+        let weighed = self
+            .state
+            .borrow()
+            .products
+            .iter()
+            .find(|p| p.sku == sku)
+            .filter(|p| p.unit == crate::domain::catalog::Unit::Kg)
+            .map(|p| p.name.clone());
+        let scale = self.scale.borrow().clone();
+        if let (Some(name), Some(scale), None) = (weighed, scale, self.state.borrow().pending_qty) {
+            self.weigh_and_add(sku, &name, scale);
+            return;
+        }
+        let qty = self.qty();
+        self.send(Command::Add { sku: Some(sku.to_string()), plu: None, qty }, shown);
+    }
+
+    pub(super) fn scan(&self, code: &str) {
+        match self.api().get_page().as_str() {
+            "sale" => {}
+            "devices" => return self.scanned_on_devices(code),
+            // Scanning the next customer's first item ends the change display.
+            "receipt" => self.set_page("sale"),
+            _ => return,
+        }
+        self.send(Command::Scan { code: code.to_string() }, |g, r| {
+            if let Err(e) = r {
+                // The cashier hears a refused scan: the printer's buzzer.
+                if let Some(p) = g.executor.borrow().printer.as_ref() {
+                    p.beep();
+                }
+                g.show_error(&e);
+            }
+        });
+    }
+
+    pub(super) fn line_command(&self, f: impl FnOnce(usize) -> Command) {
+        let line = self.api().get_selected_line();
+        if line > 0 {
+            self.send(f(line as usize), shown);
+        }
+    }
+
+    pub(super) fn set_qty(&self) {
+        let digits = self.take_entry();
+        match digits.parse::<i64>() {
+            Ok(q) => self.line_command(|line| Command::SetQty { line, qty: Dec(Decimal::from(q)) }),
+            Err(_) => self.show_message("error-bad-quantity", true),
+        }
+    }
+
+    pub(super) fn discount(&self) {
+        let digits = self.take_entry();
+        let Ok(pct) = digits.parse::<i64>() else {
+            self.show_message("error-bad-discount", true);
+            return;
+        };
+        let line = match self.api().get_selected_line() {
+            n if n > 0 => Some(n as usize),
+            _ => None,
+        };
+        let cmd = Command::Discount { line, percent: Some(Dec(Decimal::from(pct))), amount: None, approver_pin: None };
+        let pending = cmd.clone();
+        self.send(cmd, move |g, r| match r {
+            Err(ServiceError::DiscountOverLimit { .. }) => {
+                g.state.borrow_mut().pending_discount = Some(pending);
+                g.api().set_manager_dialog(true);
+            }
+            other => shown(g, other),
+        });
+    }
+
+    pub(super) fn manager_approve(&self) {
+        let pin = self.api().get_manager_pin().to_string();
+        self.api().set_manager_pin("".into());
+        self.api().set_manager_pin_dots("".into());
+        self.api().set_manager_dialog(false);
+        let pending = self.state.borrow_mut().pending_discount.take();
+        if let Some(Command::Discount { line, percent, amount, .. }) = pending {
+            self.send(Command::Discount { line, percent, amount, approver_pin: Some(pin) }, shown);
+        }
+    }
+
+    /// On the way to payment: the session answers an age check to make, or the tender.
+    pub(super) fn pay(&self) {
+        self.send(Command::Pay, |g, r| match r {
+            Ok(out) => {
+                let asks = out.effects.iter().any(|e| matches!(e, crate::service::Effect::AskAge { .. }));
+                g.state.borrow_mut().going_to_pay = asks;
+            }
+            Err(e) => g.show_error(&e),
+        });
+    }
+
+    pub(super) fn age_confirm(&self) {
+        self.api().set_age_dialog(false);
+        let pay = std::mem::take(&mut self.state.borrow_mut().going_to_pay);
+        self.send(Command::ConfirmAge, move |g, r| match r {
+            Ok(_) if pay => g.pay(),
+            other => shown(g, other),
+        });
+    }
+
+    pub(super) fn tender(&self, method: Method, value: &str) {
+        let amount = match value {
+            "" => None,
+            "entry" => {
+                let digits = self.take_entry();
+                if digits.is_empty() {
+                    None
+                } else {
+                    self.entry_amount(&digits)
+                }
+            }
+            v => v.parse::<Decimal>().ok(),
+        };
+        self.send(Command::Tender { method, amount: amount.map(Dec) }, shown);
+    }
+
+    /// The last receipt again (as a copy), and every receipt waiting in the reprint queue.
+    pub(super) fn reprint(&self) {
+        let last = self.state.borrow().last_sale.as_ref().map(|s| s.receipt_no);
+        if let Some(n) = last {
+            self.render_receipt();
+            self.set_page("receipt");
+            self.send(Command::Reprint { receipt_no: Some(n) }, shown);
+        }
+        if self.reprint_count.get() > 0 {
+            self.send(Command::Reprint { receipt_no: None }, shown);
+        }
+    }
+
+    pub(super) fn set_language(&self, code: &str) {
+        if self.i18n.borrow_mut().set_language(code) {
+            self.window.global::<Strings>().set_lang(code.into());
+            self.refresh_all();
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The screens' callbacks: each turns a tap into a command (with its continuation) or into a
+//! change of what is shown.
+
+use super::{shown, Gui};
+use crate::domain::ticket::Method;
+use crate::service::Command;
+use slint::ComponentHandle;
+use std::rc::Rc;
+use till_ui::{Strings, Theme};
+
+impl Gui {
+    pub(super) fn wire(self: &Rc<Self>) {
+        let api = self.api();
+        let weak = Rc::downgrade(self);
+        let with = move |f: &dyn Fn(&Rc<Gui>)| {
+            if let Some(g) = weak.upgrade() {
+                f(&g)
+            }
+        };
+        let tr_weak = Rc::downgrade(self);
+        self.window.global::<Strings>().on_tr(move |_lang, key| match tr_weak.upgrade() {
+            Some(g) => g.i18n.borrow().tr(&key).into(),
+            None => key,
+        });
+        let w = with.clone();
+        api.on_dismiss_message(move || w(&|g| g.clear_message()));
+        let w = with.clone();
+        api.on_pin_key(move |k| {
+            w(&|g| {
+                g.api().set_pin_error(false);
+                g.edit_digits(&k, |a| a.get_pin(), |a, v| a.set_pin(v), 8)
+            })
+        });
+        let w = with.clone();
+        api.on_login(move || w(&|g| g.login()));
+        let w = with.clone();
+        api.on_set_language(move |code| w(&|g| g.set_language(&code)));
+        let w = with.clone();
+        api.on_set_theme(move |mode| w(&|g| g.window.global::<Theme>().set_mode(mode)));
+        let w = with.clone();
+        api.on_float_key(move |k| w(&|g| g.edit_digits(&k, |a| a.get_float_entry(), |a, v| a.set_float_entry(v), 9)));
+        let w = with.clone();
+        api.on_open_shift(move || w(&|g| g.open_shift()));
+        let w = with.clone();
+        api.on_logout(move || w(&|g| g.logout()));
+        let w = with.clone();
+        api.on_close_shift(move || w(&|g| g.close_shift()));
+        let w = with.clone();
+        api.on_entry_key(move |k| w(&|g| g.edit_digits(&k, |a| a.get_entry(), |a, v| a.set_entry(v), 13)));
+        let w = with.clone();
+        api.on_entry_times(move || w(&|g| g.entry_times()));
+        let w = with.clone();
+        api.on_entry_enter(move || w(&|g| g.entry_enter()));
+        let w = with.clone();
+        api.on_select_category(move |i| {
+            w(&|g| {
+                g.api().set_category(i);
+                g.api().set_search("".into());
+                g.render_products();
+            })
+        });
+        let w = with.clone();
+        api.on_search_changed(move |_| w(&|g| g.render_products()));
+        let w = with.clone();
+        api.on_search_key(move |k| {
+            w(&|g| {
+                let mut text = g.api().get_search().to_string();
+                match k.as_str() {
+                    "⌫" => {
+                        text.pop();
+                    }
+                    "clear" => text.clear(),
+                    other => text.push_str(&other.to_lowercase()),
+                }
+                g.api().set_search(text.into());
+                g.render_products();
+            })
+        });
+        let w = with.clone();
+        api.on_add_product(move |sku| w(&|g| g.add_sku(&sku)));
+        let w = with.clone();
+        api.on_scan(move |code| w(&|g| g.scan(&code)));
+        let w = with.clone();
+        api.on_void_line(move || w(&|g| g.line_command(|line| Command::VoidLine { line })));
+        let w = with.clone();
+        api.on_set_qty(move || w(&|g| g.set_qty()));
+        let w = with.clone();
+        api.on_line_discount(move || w(&|g| g.discount()));
+        let w = with.clone();
+        api.on_hold(move || w(&|g| g.send(Command::Hold, shown)));
+        let w = with.clone();
+        api.on_recall(move || w(&|g| g.send(Command::Recall { index: None, id: None }, shown)));
+        let w = with.clone();
+        api.on_cancel_ticket(move || w(&|g| g.send(Command::CancelTicket, shown)));
+        let w = with.clone();
+        api.on_pay(move || w(&|g| g.pay()));
+        let w = with.clone();
+        api.on_no_sale(move || w(&|g| g.send(Command::OpenDrawer { reason: None }, shown)));
+        let w = with.clone();
+        api.on_open_sync(move || w(&|g| g.open_sync()));
+        let w = with.clone();
+        api.on_close_sync(move || w(&|g| g.leave_screen()));
+        let w = with.clone();
+        api.on_retry_parked(move |seq| w(&|g| g.retry_parked(seq)));
+        let w = with.clone();
+        api.on_open_devices(move || w(&|g| g.open_devices()));
+        let w = with.clone();
+        api.on_close_devices(move || w(&|g| g.leave_screen()));
+        let w = with.clone();
+        api.on_device_apply(move |d, port, protocol| w(&|g| g.apply_device(&d, &port, &protocol)));
+        let w = with.clone();
+        api.on_device_test(move |d, action| w(&|g| g.test_device(&d, &action)));
+        let w = with.clone();
+        api.on_pump_tapped(move |n| w(&|g| g.pump_tapped(n.clamp(0, 255) as u8)));
+        let w = with.clone();
+        api.on_pump_more(move |n| w(&|g| g.pump_more(n.clamp(0, 255) as u8)));
+        let w = with.clone();
+        api.on_pump_action(move |id| w(&|g| g.pump_action(&id)));
+        let w = with.clone();
+        api.on_open_prices(move || w(&|g| g.open_prices()));
+        let w = with.clone();
+        api.on_price_key(move |k| {
+            w(&|g| {
+                g.edit_digits(&k, |a| a.get_price_entry(), |a, v| a.set_price_entry(v), 6);
+                g.render_price_entry();
+            })
+        });
+        let w = with.clone();
+        api.on_price_send(move || w(&|g| g.price_send()));
+        let w = with.clone();
+        api.on_authorize_all(move || w(&|g| g.send(Command::AuthorizeAll, shown)));
+        let w = with.clone();
+        api.on_stop_all(move || w(&|g| g.send(Command::StopAll, shown)));
+        let w = with.clone();
+        api.on_tender_cash(move |v| w(&|g| g.tender(Method::Cash, &v)));
+        let w = with.clone();
+        api.on_tender_card(move || w(&|g| g.tender(Method::Card, "entry")));
+        let w = with.clone();
+        api.on_tender_back(move || w(&|g| g.set_page("sale")));
+        let w = with.clone();
+        api.on_new_sale(move || {
+            w(&|g| {
+                g.state.borrow_mut().last_sale = None;
+                g.set_page("sale");
+            })
+        });
+        let w = with.clone();
+        api.on_reprint(move || w(&|g| g.reprint()));
+        let w = with.clone();
+        api.on_age_confirm(move || w(&|g| g.age_confirm()));
+        let w = with.clone();
+        api.on_age_refuse(move || {
+            w(&|g| {
+                g.api().set_age_dialog(false);
+                g.state.borrow_mut().going_to_pay = false;
+                g.send(Command::RefuseAge, shown);
+            })
+        });
+        let w = with.clone();
+        api.on_manager_key(move |k| {
+            w(&|g| {
+                g.edit_digits(&k, |a| a.get_manager_pin(), |a, v| a.set_manager_pin(v), 8);
+                let n = g.api().get_manager_pin().chars().count();
+                g.api().set_manager_pin_dots("● ".repeat(n).trim_end().into());
+            })
+        });
+        let w = with.clone();
+        api.on_manager_approve(move || w(&|g| g.manager_approve()));
+        let w = with;
+        api.on_manager_cancel(move || {
+            w(&|g| {
+                g.state.borrow_mut().pending_discount = None;
+                g.api().set_manager_dialog(false);
+                g.api().set_manager_pin("".into());
+                g.api().set_manager_pin_dots("".into());
+            })
+        });
+
+        // The clock: checked every second, redrawn only when the minute changes.
+        let weak = Rc::downgrade(self);
+        self.clock.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(1), move || {
+            if let Some(g) = weak.upgrade() {
+                g.render_clock();
+            }
+        });
+    }
+}

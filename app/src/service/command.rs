@@ -1,0 +1,248 @@
+//! The closed set of commands: the same for the screens, `till exec` and `till console`.
+
+use crate::domain::money::Dec;
+use crate::domain::ticket::Method;
+use serde::Deserialize;
+
+/// Everything a screen or a script can ask of the terminal.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    Login {
+        pin: String,
+        #[serde(default)]
+        user: Option<String>,
+    },
+    Logout,
+    OpenShift {
+        float: Dec,
+    },
+    CloseShift {
+        counted: Dec,
+    },
+    Scan {
+        code: String,
+    },
+    Add {
+        #[serde(default)]
+        sku: Option<String>,
+        #[serde(default)]
+        plu: Option<String>,
+        #[serde(default)]
+        qty: Option<Dec>,
+    },
+    /// A fuel line keyed by hand (no pump: a canister, a site without pump control).
+    Fuel {
+        grade: String,
+        litres: Dec,
+    },
+    SetQty {
+        line: usize,
+        qty: Dec,
+    },
+    VoidLine {
+        line: usize,
+    },
+    Discount {
+        #[serde(default)]
+        line: Option<usize>,
+        #[serde(default)]
+        percent: Option<Dec>,
+        #[serde(default)]
+        amount: Option<Dec>,
+        /// A manager's PIN, for a discount above the signed-in user's limit.
+        #[serde(default)]
+        approver_pin: Option<String>,
+    },
+    /// On the way to payment: answers an age check to ask for, or that the tender may begin.
+    Pay,
+    ConfirmAge,
+    /// The customer is not old enough: every age-restricted line is voided.
+    RefuseAge,
+    /// Parks the open ticket (kept in the store) so that another customer can be served.
+    Hold,
+    /// The held tickets.
+    Held,
+    /// Brings back a held ticket: by its `id`, or by its place in the list (the most recent
+    /// when neither is given).
+    Recall {
+        #[serde(default)]
+        index: Option<usize>,
+        #[serde(default)]
+        id: Option<i64>,
+    },
+    Tender {
+        method: Method,
+        #[serde(default)]
+        amount: Option<Dec>,
+    },
+    CancelTicket,
+    Refund {
+        receipt_no: i64,
+        #[serde(default)]
+        lines: Option<Vec<usize>>,
+    },
+    FindSale {
+        receipt_no: i64,
+    },
+    Ticket,
+
+    // -- the forecourt -----------------------------------------------------------------------
+    /// Every pump as the forecourt reports it, with the fill on a ticket and the prepayment to
+    /// settle; prepaid fills that have completed are settled first.
+    Pumps,
+    /// Authorizes a pump, optionally with a preset (an amount or a volume; a prepaid pump is
+    /// always authorized for what was paid).
+    Authorize {
+        pump: u8,
+        #[serde(default)]
+        amount: Option<Dec>,
+        #[serde(default)]
+        litres: Option<Dec>,
+    },
+    /// Authorizes every pump whose customer is waiting.
+    AuthorizeAll,
+    Stop {
+        pump: u8,
+    },
+    /// The emergency stop: every pump, whoever is signed in (or nobody).
+    StopAll,
+    Resume {
+        pump: u8,
+    },
+    /// Puts a pump's completed fill on the ticket, as the forecourt recorded it.
+    PumpFill {
+        pump: u8,
+    },
+    /// Money paid in advance for a pump's next filling (tendered like any ticket; then the pump
+    /// is authorized with that amount as its preset, and settled when the filling is over).
+    Prepay {
+        pump: u8,
+        amount: Dec,
+    },
+    /// Pays a prepayment back in full when its pump has dispensed nothing.
+    CancelPrepay {
+        pump: u8,
+    },
+    /// The customer drove off without paying the pump's completed fill: a loss, not a sale.
+    DriveOff {
+        pump: u8,
+    },
+    /// The pump's completed fill was a calibration returned to the tank: recorded, not sold.
+    PumpTest {
+        pump: u8,
+    },
+    /// Journals the pumps' meter totals as last read (at shift open and close).
+    MeterTotals {
+        phase: String,
+    },
+    /// The fuel grades and their prices.
+    FuelPrices,
+    /// A manager changes a fuel grade's price (the pumps take it when idle).
+    SetFuelPrice {
+        grade: String,
+        price: Dec,
+    },
+
+    // -- the drawer, receipts, devices, sync ---------------------------------------------------
+    /// Opens the cash drawer without a sale ("no sale"), with a reason; journaled.
+    OpenDrawer {
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// A receipt did not print: keep it for a reprint.
+    QueueReprint {
+        receipt_no: i64,
+        reason: String,
+    },
+    /// The receipts waiting to be printed again.
+    Reprints,
+    /// A queued receipt has printed.
+    Reprinted {
+        id: i64,
+    },
+    /// Prints a receipt again, marked as a copy; without a number, every queued receipt.
+    Reprint {
+        #[serde(default)]
+        receipt_no: Option<i64>,
+    },
+    /// The shop devices' ports as they are now (managers).
+    Devices,
+    /// Assigns a device its port ("" = not attached) and, for the display, its command set.
+    SetDevice {
+        device: String,
+        port: String,
+        #[serde(default)]
+        protocol: Option<String>,
+    },
+    /// Journals a test of a device from the settings screen (test page, drawer, text, weight).
+    DeviceTest {
+        device: String,
+        action: String,
+    },
+    /// Events the central endpoint refused, with the reasons (managers).
+    Parked,
+    /// Queues parked events again (all when `seqs` is empty); journaled with the manager.
+    RetryParked {
+        #[serde(default)]
+        seqs: Vec<i64>,
+    },
+    /// Applies the price book's prices whose time has come: item prices to the catalog, fuel
+    /// prices to the grades (answered in `fuel_prices`, for the pumps).
+    ApplyPrices,
+}
+
+impl Command {
+    /// The command's name as scripts write it.
+    pub fn name(&self) -> &'static str {
+        use Command::*;
+        match self {
+            Login { .. } => "login",
+            Logout => "logout",
+            OpenShift { .. } => "open_shift",
+            CloseShift { .. } => "close_shift",
+            Scan { .. } => "scan",
+            Add { .. } => "add",
+            Fuel { .. } => "fuel",
+            SetQty { .. } => "set_qty",
+            VoidLine { .. } => "void_line",
+            Discount { .. } => "discount",
+            Pay => "pay",
+            ConfirmAge => "confirm_age",
+            RefuseAge => "refuse_age",
+            Hold => "hold",
+            Held => "held",
+            Recall { .. } => "recall",
+            Tender { .. } => "tender",
+            CancelTicket => "cancel_ticket",
+            Refund { .. } => "refund",
+            FindSale { .. } => "find_sale",
+            Ticket => "ticket",
+            Pumps => "pumps",
+            Authorize { .. } => "authorize",
+            AuthorizeAll => "authorize_all",
+            Stop { .. } => "stop",
+            StopAll => "stop_all",
+            Resume { .. } => "resume",
+            PumpFill { .. } => "pump_fill",
+            Prepay { .. } => "prepay",
+            CancelPrepay { .. } => "cancel_prepay",
+            DriveOff { .. } => "drive_off",
+            PumpTest { .. } => "pump_test",
+            MeterTotals { .. } => "meter_totals",
+            FuelPrices => "fuel_prices",
+            SetFuelPrice { .. } => "set_fuel_price",
+            OpenDrawer { .. } => "open_drawer",
+            QueueReprint { .. } => "queue_reprint",
+            Reprints => "reprints",
+            Reprinted { .. } => "reprinted",
+            Reprint { .. } => "reprint",
+            Devices => "devices",
+            SetDevice { .. } => "set_device",
+            DeviceTest { .. } => "device_test",
+            Parked => "parked",
+            RetryParked { .. } => "retry_parked",
+            ApplyPrices => "apply_prices",
+        }
+    }
+}

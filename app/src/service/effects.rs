@@ -1,0 +1,75 @@
+//! What the session decided should happen outside it, answered with the command: the window
+//! and `till exec` carry these out through one executor (`crate::effects`) that owns the
+//! devices; neither decides them.
+
+use crate::domain::record::SaleRecord;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// One thing to do at a device or on the screen, in the order given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    /// Authorize a pump, with a preset amount or volume when one is given.
+    AuthorizePump {
+        pump: u8,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        amount: Option<Decimal>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        litres: Option<Decimal>,
+    },
+    /// Authorize every pump that is calling.
+    AuthorizeAllCalling,
+    StopPump {
+        pump: u8,
+    },
+    StopAll,
+    ResumePump {
+        pump: u8,
+    },
+    /// The pump's fill is paid (or recorded) and stored: it may serve the next customer.
+    ResetPump {
+        pump: u8,
+    },
+    /// New prices for the pumps (each takes them when idle).
+    SetFuelPrices {
+        prices: Vec<(String, Decimal)>,
+    },
+    /// Read every pump's meter totals, then send `meter_totals` with this phase.
+    ReadMeterTotals {
+        phase: String,
+    },
+    OpenDrawer,
+    /// Print a stored sale (`copy`: marked as a copy; `queue_id`: a queued reprint).
+    PrintReceipt {
+        receipt_no: i64,
+        copy: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        queue_id: Option<i64>,
+        #[serde(skip)]
+        sale: Box<SaleRecord>,
+    },
+    /// What the customer display shows now.
+    ShowCustomer {
+        show: CustomerView,
+    },
+    /// Ask the cashier to check the customer's age.
+    AskAge {
+        age: u8,
+    },
+    /// The ticket may be paid: show the tender.
+    StartTender,
+    /// Something was refused at the counter: sound the buzzer.
+    Beep,
+}
+
+/// What the customer display shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerView {
+    Welcome,
+    /// The open ticket's last line and total (from the answer's ticket).
+    Ticket,
+    /// The stored sale's total, paid and change (from the answer's sale).
+    Paid,
+}

@@ -1,0 +1,421 @@
+//! The forecourt as the session decides it: which pump may be authorized, whose fill is on
+//! which ticket, prepayments and their settlement, drive-offs and pump tests. The session
+//! reads the pumps from the forecourt's own record (never litres or amounts from a front end)
+//! and answers what must happen at the pumps as effects.
+
+use super::{CustomerView, Effect, Outcome, ServiceError, Session};
+use crate::domain::ticket::{Line, LineKind, Ticket};
+use crate::domain::users::Permission;
+use crate::forecourt::{PumpState, PumpView, AMOUNT_DP, VOLUME_DP};
+use crate::store::OpenPrepay;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// A pump as answered by `pumps`: the forecourt's record, and what the session knows of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PumpInfo {
+    pub pump: u8,
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
+    pub litres: Decimal,
+    pub amount: Decimal,
+    pub price: Decimal,
+    pub prices_pending: bool,
+    /// The completed fill is on the open ticket ("open") or on a held one ("held").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fill_on: Option<&'static str>,
+    /// A prepayment waiting for this pump's filling to end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepay: Option<PumpPrepay>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub totals: Option<(Decimal, Decimal)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PumpPrepay {
+    pub receipt_no: i64,
+    pub amount: Decimal,
+}
+
+/// The largest value a preset can carry on the pump line (a 32-bit count of its decimals).
+fn preset_fits(v: Decimal, dp: u32) -> bool {
+    v.scale() <= dp
+        && v.checked_mul(Decimal::from(10u32.pow(dp)))
+            .is_some_and(|raw| raw > Decimal::ZERO && raw <= Decimal::from(u32::MAX))
+}
+
+impl Session {
+    /// Every pump as the forecourt reports it now (none without a forecourt).
+    pub(super) fn pump_views(&self) -> Vec<PumpView> {
+        self.forecourt.as_ref().map(|f| f.pumps()).unwrap_or_default()
+    }
+
+    fn pump_view(&self, pump: u8) -> Result<PumpView, ServiceError> {
+        let f = self.forecourt.as_ref().ok_or(ServiceError::NoForecourt)?;
+        f.pump(pump).ok_or(ServiceError::NoSuchPump(pump))
+    }
+
+    fn open_prepay(&self, pump: u8) -> Option<OpenPrepay> {
+        self.prepays.iter().find(|p| p.pump == pump).copied()
+    }
+
+    /// Whether a stored prepayment waits for this pump.
+    pub(super) fn prepaid(&self, pump: u8) -> bool {
+        self.open_prepay(pump).is_some()
+    }
+
+    /// Where the pump's completed fill is: on the open ticket, on a held one, or on none.
+    fn fill_on(&self, pump: u8) -> Option<&'static str> {
+        if self.ticket.holds_fill_of(pump) {
+            Some("open")
+        } else if self.held.iter().any(|(_, t)| t.holds_fill_of(pump)) {
+            Some("held")
+        } else {
+            None
+        }
+    }
+
+    fn prepay_on_a_ticket(&self, pump: u8) -> bool {
+        self.ticket.holds_prepay_of(pump) || self.held.iter().any(|(_, t)| t.holds_prepay_of(pump))
+    }
+
+    /// Journals a pump action with the user who did it (none for an emergency stop by nobody).
+    fn journal_pump(&mut self, action: &str, pump: Option<u8>, detail: serde_json::Value) -> Result<(), ServiceError> {
+        let user = self.user.as_ref().map(|u| u.id);
+        self.journal(
+            "forecourt",
+            &serde_json::json!({ "user_id": user, "action": action, "pump": pump, "detail": detail }),
+        )
+    }
+
+    /// A pump with a completed fill that is free to be sold, recorded or settled.
+    fn completed_fill(&self, pump: u8) -> Result<(PumpView, String), ServiceError> {
+        let v = self.pump_view(pump)?;
+        let grade = match (&v.state, &v.grade) {
+            (PumpState::Completed, Some(g)) if !v.amount.is_zero() => g.clone(),
+            _ => {
+                return Err(ServiceError::PumpState { pump, state: v.state.as_str(), what: "it has no completed fill" })
+            }
+        };
+        if let Some(on) = self.fill_on(pump) {
+            return Err(ServiceError::Invalid(format!(
+                "the fill of pump {pump} is already on {} ticket",
+                if on == "open" { "the open" } else { "a held" }
+            )));
+        }
+        if self.prepaid(pump) {
+            return Err(ServiceError::Invalid(format!("the fill of pump {pump} is prepaid; it is settled by itself")));
+        }
+        Ok((v, grade))
+    }
+
+    /// The grade of a fill at the price the pump showed the customer (a pump keeps its old
+    /// price until its filling is over).
+    fn fill_grade(&self, grade: &str, v: &PumpView) -> Result<crate::domain::catalog::FuelGrade, ServiceError> {
+        let mut g = self.grade(grade)?.clone();
+        if !v.price.is_zero() {
+            g.price_per_litre = v.price;
+        }
+        Ok(g)
+    }
+
+    pub(super) fn pumps(&mut self) -> Result<Outcome, ServiceError> {
+        self.user()?;
+        self.forecourt.as_ref().ok_or(ServiceError::NoForecourt)?;
+        let mut out = self.pumps_changed().unwrap_or_default();
+        let cur = self.config.pricing.currency.clone();
+        let list = self
+            .pump_views()
+            .into_iter()
+            .map(|v| PumpInfo {
+                pump: v.number,
+                state: v.state.as_str(),
+                fill_on: self.fill_on(v.number),
+                prepay: self
+                    .open_prepay(v.number)
+                    .map(|p| PumpPrepay { receipt_no: p.receipt_no, amount: cur.from_minor(p.amount_minor) }),
+                grade: v.grade,
+                litres: v.volume,
+                amount: v.amount,
+                price: v.price,
+                prices_pending: v.prices_pending,
+                totals: v.totals,
+            })
+            .collect();
+        out.pumps = Some(list);
+        Ok(out)
+    }
+
+    /// Settles every prepaid filling that has completed: the fuel is sold as the pump measured
+    /// it and what was not dispensed is paid back, in one record linked to the prepay receipt;
+    /// then the pump is reset. Waits while nobody with a shift is signed in. `None` when nothing
+    /// was due.
+    pub fn pumps_changed(&mut self) -> Option<Outcome> {
+        if self.user.is_none() || self.shift.is_none() || self.prepays.is_empty() {
+            return None;
+        }
+        let views = self.pump_views();
+        let due: Vec<(OpenPrepay, PumpView)> = self
+            .prepays
+            .iter()
+            .filter_map(|p| {
+                views.iter().find(|v| v.number == p.pump && v.state == PumpState::Completed).map(|v| (*p, v.clone()))
+            })
+            .filter(|(_, v)| !v.amount.is_zero())
+            .collect();
+        if due.is_empty() {
+            return None;
+        }
+        let mut out = Outcome::default();
+        let mut settled = Vec::new();
+        for (p, v) in due {
+            match self.settle(p, &v, false) {
+                Ok(o) => {
+                    out.effects.extend(o.effects);
+                    settled.extend(o.sale);
+                }
+                Err(e) => {
+                    tracing::warn!("the prepayment for pump {} (receipt {}) is not settled: {e}", p.pump, p.receipt_no)
+                }
+            }
+        }
+        out.settled = Some(settled);
+        Some(out)
+    }
+
+    /// Stores a prepayment's settlement: the pump's fill (if any) sold, the rest paid back.
+    fn settle(&mut self, p: OpenPrepay, v: &PumpView, cancelled: bool) -> Result<Outcome, ServiceError> {
+        let id = self.store.sale_id(self.terminal(), p.receipt_no)?.ok_or(ServiceError::NoSuchSale(p.receipt_no))?;
+        let orig = self.store.sale_by_id(id, &self.config.pricing.currency)?;
+        let line = orig
+            .lines
+            .iter()
+            .find(|l| l.line == p.line)
+            .ok_or_else(|| ServiceError::Invalid(format!("receipt {} has no line {}", p.receipt_no, p.line)))?;
+        let prepaid = line.amount - line.ticket_discount;
+        let amount = if cancelled { Decimal::ZERO } else { v.amount };
+        if amount > prepaid {
+            return Err(ServiceError::Invalid(format!(
+                "pump {} dispensed {amount}, more than the {prepaid} prepaid; sell the difference",
+                p.pump
+            )));
+        }
+        let mut t = Ticket::default();
+        t.lines.push(Line {
+            fixed_amount: Some(-prepaid),
+            unit_price: prepaid,
+            kind: LineKind::Refund { receipt_no: p.receipt_no, line: p.line },
+            ..Line::prepay(p.pump, prepaid, line.name.clone())
+        });
+        if !amount.is_zero() {
+            let grade =
+                v.grade.clone().ok_or_else(|| ServiceError::Invalid(format!("pump {} names no grade", p.pump)))?;
+            let g = self.fill_grade(&grade, v)?;
+            t.lines.push(Line::pump_fill(&g, p.pump, v.volume, amount, &self.config.pricing)?);
+        }
+        let (_, card_done, cash_done) = self.store.refunds_of(id)?;
+        let left = self.refundable(&orig, card_done, cash_done);
+        let mut out = self.store_refund(t, (id, p.receipt_no), left, |total, _left| -total)?;
+        // The customer display belongs to the customer at the counter, not to this settlement.
+        out.effects.retain(|e| !matches!(e, Effect::ShowCustomer { show: CustomerView::Paid }));
+        if !cancelled {
+            out.effects.push(Effect::ResetPump { pump: p.pump });
+        }
+        Ok(out)
+    }
+
+    pub(super) fn pump_fill(&mut self, pump: u8) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        self.require(Permission::Pumps, "work the pumps")?;
+        let (v, grade) = self.completed_fill(pump)?;
+        let g = self.fill_grade(&grade, &v)?;
+        let line = Line::pump_fill(&g, pump, v.volume, v.amount, &self.config.pricing)?;
+        self.add_line(line)
+    }
+
+    /// A completed fill that is not a sale: a drive-off (a loss) or a pump test (returned to
+    /// the tank). Recorded with the pump's own figures, the user and the time; the pump is reset.
+    pub(super) fn fill_not_sold(&mut self, kind: &'static str, pump: u8) -> Result<Outcome, ServiceError> {
+        let (perm, what) = match kind {
+            "drive_off" => (Permission::DriveOff, "record drive-offs"),
+            _ => (Permission::PumpTest, "record pump tests"),
+        };
+        let (user, shift) = self.selling(perm, what)?;
+        let (user, shift_id) = (user.name.clone(), shift.id);
+        let (v, grade) = self.completed_fill(pump)?;
+        let g = self.fill_grade(&grade, &v)?;
+        // The same checks as a fill that is sold.
+        let line = Line::pump_fill(&g, pump, v.volume, v.amount, &self.config.pricing)?;
+        let (at, _) = super::now();
+        let cur = &self.config.pricing.currency;
+        let event = serde_json::json!({
+            "event_id": uuid::Uuid::new_v4().to_string(), "kind": kind, "terminal_id": self.terminal(), "at": at,
+            "user": user, "shift_id": shift_id, "pump": pump, "grade": g.code, "litres": line.qty.to_string(),
+            "price": g.price_per_litre.to_string(), "amount": cur.fmt(v.amount), "currency": cur.code,
+        });
+        let terminal = self.config.terminal_id.clone();
+        self.store.record_event(kind, &event, &terminal, &at)?;
+        Ok(Outcome::effects(vec![Effect::ResetPump { pump }]))
+    }
+
+    pub(super) fn authorize(
+        &mut self,
+        pump: u8,
+        amount: Option<Decimal>,
+        litres: Option<Decimal>,
+    ) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Pumps, "work the pumps")?;
+        let v = self.pump_view(pump)?;
+        if !matches!(v.state, PumpState::Idle | PumpState::Calling) {
+            return Err(ServiceError::PumpState { pump, state: v.state.as_str(), what: "it cannot be authorized now" });
+        }
+        let cur = &self.config.pricing.currency;
+        let (amount, litres) = match (self.open_prepay(pump), amount, litres) {
+            (Some(p), None, None) => (Some(cur.from_minor(p.amount_minor)), None),
+            (Some(_), _, _) => {
+                return Err(ServiceError::Invalid(format!(
+                    "pump {pump} is prepaid; it is authorized for what was paid"
+                )))
+            }
+            (None, Some(_), Some(_)) => return Err(ServiceError::Invalid("give an amount or litres, not both".into())),
+            (None, a, l) => (a, l),
+        };
+        if let Some(a) = amount {
+            if !cur.is_exact(a) || !preset_fits(a, AMOUNT_DP) {
+                return Err(ServiceError::Invalid(format!("a preset of {a} is not possible")));
+            }
+        }
+        if let Some(l) = litres {
+            if !preset_fits(l, VOLUME_DP) || l > crate::domain::ticket::MAX_QTY {
+                return Err(ServiceError::Invalid(format!("a preset of {l} litres is not possible")));
+            }
+        }
+        let detail =
+            serde_json::json!({ "amount": amount.map(|a| a.to_string()), "litres": litres.map(|l| l.to_string()) });
+        self.journal_pump("authorize", Some(pump), detail)?;
+        Ok(Outcome::effects(vec![Effect::AuthorizePump { pump, amount, litres }]))
+    }
+
+    /// Every calling pump; a prepaid one for what was paid.
+    pub(super) fn authorize_all(&mut self) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Pumps, "work the pumps")?;
+        self.forecourt.as_ref().ok_or(ServiceError::NoForecourt)?;
+        let cur = self.config.pricing.currency.clone();
+        let effects: Vec<Effect> = self
+            .pump_views()
+            .iter()
+            .filter(|v| v.state == PumpState::Calling)
+            .map(|v| Effect::AuthorizePump {
+                pump: v.number,
+                amount: self.open_prepay(v.number).map(|p| cur.from_minor(p.amount_minor)),
+                litres: None,
+            })
+            .collect();
+        let pumps: Vec<u8> = effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::AuthorizePump { pump, .. } => Some(*pump),
+                _ => None,
+            })
+            .collect();
+        self.journal_pump("authorize_all_calling", None, serde_json::json!({ "pumps": pumps }))?;
+        Ok(Outcome::effects(effects))
+    }
+
+    pub(super) fn stop(&mut self, pump: u8) -> Result<Outcome, ServiceError> {
+        self.require(Permission::Pumps, "work the pumps")?;
+        self.pump_view(pump)?;
+        self.journal_pump("stop", Some(pump), serde_json::Value::Null)?;
+        Ok(Outcome::effects(vec![Effect::StopPump { pump }]))
+    }
+
+    /// The emergency stop needs nobody signed in and no permission: safety comes first. It is
+    /// journaled with whoever is signed in.
+    pub(super) fn stop_all(&mut self) -> Result<Outcome, ServiceError> {
+        self.forecourt.as_ref().ok_or(ServiceError::NoForecourt)?;
+        self.journal_pump("emergency_stop_all", None, serde_json::Value::Null)?;
+        Ok(Outcome::effects(vec![Effect::StopAll]))
+    }
+
+    pub(super) fn resume(&mut self, pump: u8) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Pumps, "work the pumps")?;
+        let v = self.pump_view(pump)?;
+        if v.state != PumpState::Stopped {
+            return Err(ServiceError::PumpState { pump, state: v.state.as_str(), what: "only a stopped pump resumes" });
+        }
+        self.journal_pump("resume", Some(pump), serde_json::Value::Null)?;
+        Ok(Outcome::effects(vec![Effect::ResumePump { pump }]))
+    }
+
+    pub(super) fn prepay(&mut self, pump: u8, amount: Decimal) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        self.require(Permission::Pumps, "work the pumps")?;
+        let cur = &self.config.pricing.currency;
+        if amount <= Decimal::ZERO || !cur.is_exact(amount) || !preset_fits(amount, AMOUNT_DP) {
+            return Err(ServiceError::Invalid(format!("a prepayment of {amount} is not possible")));
+        }
+        let v = self.pump_view(pump)?;
+        if !matches!(v.state, PumpState::Idle | PumpState::Calling) {
+            return Err(ServiceError::PumpState {
+                pump,
+                state: v.state.as_str(),
+                what: "it cannot take a prepayment now",
+            });
+        }
+        if self.prepaid(pump) || self.prepay_on_a_ticket(pump) {
+            return Err(ServiceError::Invalid(format!("pump {pump} already has a prepayment")));
+        }
+        let line = Line::prepay(pump, amount, format!("Prepay · {pump}"));
+        self.add_line(line)
+    }
+
+    /// Pays a prepayment back in full when its pump has dispensed nothing (an authorized pump
+    /// is stopped first).
+    pub(super) fn cancel_prepay(&mut self, pump: u8) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        self.require(Permission::Pumps, "work the pumps")?;
+        let p =
+            self.open_prepay(pump).ok_or_else(|| ServiceError::Invalid(format!("pump {pump} has no prepayment")))?;
+        let v = self.pump_view(pump)?;
+        let stop = match v.state {
+            PumpState::Idle | PumpState::Calling => false,
+            PumpState::Authorized if v.amount.is_zero() => true,
+            _ => {
+                return Err(ServiceError::PumpState {
+                    pump,
+                    state: v.state.as_str(),
+                    what: "its prepayment settles when the filling ends",
+                })
+            }
+        };
+        self.journal_pump("cancel_prepay", Some(pump), serde_json::json!({ "receipt_no": p.receipt_no }))?;
+        let mut out = self.settle(p, &v, true)?;
+        if stop {
+            out.effects.insert(0, Effect::StopPump { pump });
+        }
+        Ok(out)
+    }
+
+    /// Journals every pump's meter totals as last read (after `ReadMeterTotals`).
+    pub(super) fn meter_totals(&mut self, phase: &str) -> Result<Outcome, ServiceError> {
+        self.user()?;
+        if !["shift_open", "shift_close", "manual"].contains(&phase) {
+            return Err(ServiceError::Invalid(format!("'{phase}' is not shift_open, shift_close or manual")));
+        }
+        self.forecourt.as_ref().ok_or(ServiceError::NoForecourt)?;
+        let detail: Vec<serde_json::Value> = self
+            .pump_views()
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "pump": p.number,
+                    "volume": p.totals.map(|t| t.0.to_string()),
+                    "amount": p.totals.map(|t| t.1.to_string()),
+                })
+            })
+            .collect();
+        self.journal_pump(&format!("meter_totals_{phase}"), None, serde_json::json!(detail))?;
+        Ok(Outcome::default())
+    }
+}

@@ -1,0 +1,184 @@
+//! Signing in and out, opening and closing the shift.
+
+use super::{auth, now, Effect, Outcome, ServiceError, Session, ShiftView};
+use crate::domain::shift::ShiftCount;
+use crate::domain::users::Permission;
+use crate::store::{OpenShift, ShiftClosing};
+use rust_decimal::Decimal;
+
+impl Session {
+    pub(super) fn login(&mut self, pin: &str, name: Option<&str>) -> Result<Outcome, ServiceError> {
+        if let Some(u) = &self.user {
+            return Err(ServiceError::AlreadyLoggedIn(u.name.clone()));
+        }
+        let (at, unix) = now();
+        let users = self.store.active_users()?;
+        let terminal = self.config.terminal_id.clone();
+        let found = match name {
+            Some(n) => {
+                let u =
+                    users.iter().find(|u| u.user.name == n).ok_or_else(|| ServiceError::UnknownUser(n.to_string()))?;
+                if let Some(until) = u.locked_until.filter(|&t| t > unix) {
+                    return Err(ServiceError::Locked { user: u.user.name.clone(), seconds: until - unix });
+                }
+                if !auth::verify_pin(pin, &u.pin_hash) {
+                    let max = self.config.max_pin_attempts;
+                    let lock_until =
+                        unix.saturating_add(i64::try_from(self.config.lockout_seconds).unwrap_or(i64::MAX));
+                    let attempts = self.store.record_failed_login(u.user.id, max, lock_until, &terminal, &at)?;
+                    if attempts >= max {
+                        return Err(ServiceError::Locked {
+                            user: u.user.name.clone(),
+                            seconds: i64::try_from(self.config.lockout_seconds).unwrap_or(i64::MAX),
+                        });
+                    }
+                    return Err(ServiceError::WrongPinFor { user: u.user.name.clone(), attempts, max });
+                }
+                u.user.clone()
+            }
+            None => {
+                let hit = users
+                    .iter()
+                    .filter(|u| u.locked_until.is_none_or(|t| t <= unix))
+                    .find(|u| auth::verify_pin(pin, &u.pin_hash));
+                match hit {
+                    Some(u) => u.user.clone(),
+                    None => {
+                        self.store.journal_event(
+                            "login_failed",
+                            &serde_json::json!({ "user_id": null }),
+                            &terminal,
+                            &at,
+                        )?;
+                        return Err(ServiceError::WrongPin);
+                    }
+                }
+            }
+        };
+        // The counter's screens are for roles that work the counter (not the kiosk role).
+        let policy = self.config.role_policy(found.role);
+        if !policy.allows(Permission::Counter) {
+            self.journal(
+                "login_refused",
+                &serde_json::json!({ "user_id": found.id, "reason": "no counter permission" }),
+            )?;
+            return Err(ServiceError::NotPermitted { role: found.role, what: "sign in at the counter" });
+        }
+        let permissions = policy.permissions.iter().copied().collect();
+        self.store.record_login(found.id, &terminal, &at)?;
+        self.user = Some(found.clone());
+        Ok(Outcome {
+            user: Some(found),
+            permissions: Some(permissions),
+            shift: self.shift_view(),
+            held: Some(self.held.len()),
+            ..Outcome::default()
+        })
+    }
+
+    pub(super) fn logout(&mut self) -> Result<Outcome, ServiceError> {
+        let user = self.user()?.clone();
+        if !self.ticket.lines.is_empty() {
+            return Err(ServiceError::TicketOpen);
+        }
+        if !self.held.is_empty() {
+            return Err(ServiceError::TicketsHeld { count: self.held.len() });
+        }
+        self.journal("logout", &serde_json::json!({ "user_id": user.id }))?;
+        self.user = None;
+        Ok(Outcome::default())
+    }
+
+    pub(super) fn shift_view(&self) -> Option<ShiftView> {
+        self.shift.as_ref().map(|s| ShiftView {
+            id: s.id,
+            opened_at: s.opened_at.clone(),
+            float: self.config.pricing.currency.from_minor(s.float_minor),
+        })
+    }
+
+    pub(super) fn open_shift(&mut self, float: Decimal) -> Result<Outcome, ServiceError> {
+        let user = self.require(Permission::OpenShift, "open a shift")?.clone();
+        if let Some(s) = &self.shift {
+            return Err(ServiceError::ShiftOpen(s.opened_at.clone()));
+        }
+        let float_minor = self.money(float, "float")?;
+        let (at, _) = now();
+        let cur = &self.config.pricing.currency;
+        let event = serde_json::json!({
+            "event_id": uuid::Uuid::new_v4().to_string(), "kind": "shift_open", "terminal_id": self.terminal(),
+            "at": at, "user": user.name, "float": cur.fmt(float), "currency": cur.code,
+        });
+        let terminal = self.config.terminal_id.clone();
+        let id = self.store.open_shift(&terminal, &user, float_minor, &event, &at)?;
+        self.shift = Some(OpenShift { id, opened_at: at, opened_by: user.id, float_minor });
+        let mut effects = Vec::new();
+        if self.forecourt.is_some() {
+            effects.push(Effect::ReadMeterTotals { phase: "shift_open".into() });
+        }
+        Ok(Outcome { shift: self.shift_view(), effects, ..Outcome::default() })
+    }
+
+    /// What keeps the shift from closing: the open ticket, held tickets, fills not paid for,
+    /// prepayments not settled. Each is named; none is carried over silently.
+    fn unfinished(&self) -> Vec<String> {
+        let cur = &self.config.pricing.currency;
+        let mut left = Vec::new();
+        if !self.ticket.lines.is_empty() {
+            left.push("a ticket is open".to_string());
+        }
+        if !self.held.is_empty() {
+            left.push(format!("{} ticket(s) on hold", self.held.len()));
+        }
+        for p in &self.prepays {
+            left.push(format!(
+                "pump {} has a prepayment of {} (receipt {}) to settle",
+                p.pump,
+                cur.fmt(cur.from_minor(p.amount_minor)),
+                p.receipt_no
+            ));
+        }
+        for p in self.pump_views() {
+            if p.state == crate::forecourt::PumpState::Completed && !p.amount.is_zero() && !self.prepaid(p.number) {
+                left.push(format!("pump {} has an unpaid fill of {}", p.number, cur.fmt(p.amount)));
+            }
+        }
+        left
+    }
+
+    pub(super) fn close_shift(&mut self, counted: Decimal) -> Result<Outcome, ServiceError> {
+        let (user, shift) = self.selling(Permission::CloseShift, "close a shift")?;
+        let (user, shift) = (user.clone(), shift.clone());
+        let left = self.unfinished();
+        if !left.is_empty() {
+            return Err(ServiceError::ShiftNotClear(left.join("; ")));
+        }
+        let counted_minor = self.money(counted, "counted amount")?;
+        let cur = self.config.pricing.currency.clone();
+        let cash_net = self.store.shift_cash_net(shift.id)?;
+        let count =
+            ShiftCount::new(cur.from_minor(shift.float_minor), cur.from_minor(cash_net), cur.from_minor(counted_minor));
+        let (at, _) = now();
+        let event = serde_json::json!({
+            "event_id": uuid::Uuid::new_v4().to_string(), "kind": "shift_close", "terminal_id": self.terminal(),
+            "at": at, "user": user.name, "shift_opened_at": shift.opened_at, "currency": cur.code,
+            "float": cur.fmt(count.float), "cash_net": cur.fmt(count.cash_net), "expected": cur.fmt(count.expected),
+            "counted": cur.fmt(count.counted), "difference": cur.fmt(count.difference),
+        });
+        let terminal = self.config.terminal_id.clone();
+        let expected_minor = shift.float_minor.saturating_add(cash_net);
+        self.store.close_shift(
+            &terminal,
+            &user,
+            ShiftClosing { shift_id: shift.id, counted_minor, expected_minor },
+            &event,
+            &at,
+        )?;
+        self.shift = None;
+        let mut effects = Vec::new();
+        if self.forecourt.is_some() {
+            effects.push(Effect::ReadMeterTotals { phase: "shift_close".into() });
+        }
+        Ok(Outcome { shift_count: Some(count), effects, ..Outcome::default() })
+    }
+}

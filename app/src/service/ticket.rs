@@ -1,0 +1,308 @@
+//! The open ticket: items, discounts, the age check, hold and recall, tender and the stored
+//! sale with what follows from it (receipt, drawer, pumps).
+
+use super::{auth, now, CustomerView, Effect, Outcome, ServiceError, Session};
+use crate::domain::catalog::{Lookup, Unit};
+use crate::domain::record::{SaleMeta, SaleRecord, TicketRecord};
+use crate::domain::ticket::{Discount, Line, LineKind, Method, Settlement, TenderOutcome, Ticket, TicketError};
+use crate::domain::users::Permission;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// A held ticket as listed for recall.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeldInfo {
+    pub id: i64,
+    pub held_at: String,
+    pub ticket: TicketRecord,
+}
+
+impl Session {
+    pub(super) fn scan(&mut self, code: &str) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        let line = match self.catalog.scan(code)? {
+            Lookup::Item(p) => Line::shop(p, Decimal::ONE)?,
+            Lookup::Measured(p, vm) => match vm.kind {
+                crate::domain::barcode::MeasureKind::Price => Line::embedded_price(p, vm.value),
+                crate::domain::barcode::MeasureKind::Weight => {
+                    if p.unit == Unit::Each {
+                        return Err(ServiceError::Invalid(format!("{} is sold by the piece, not by weight", p.name)));
+                    }
+                    Line::shop(p, vm.value)?
+                }
+            },
+        };
+        self.add_line(line)
+    }
+
+    pub(super) fn add(
+        &mut self,
+        sku: Option<&str>,
+        plu: Option<&str>,
+        qty: Option<Decimal>,
+    ) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        let product = match (sku, plu) {
+            (Some(s), None) => {
+                self.catalog.by_sku(s).ok_or_else(|| ServiceError::Invalid(format!("no item has the SKU '{s}'")))?
+            }
+            (None, Some(p)) => {
+                self.catalog.by_plu(p).ok_or_else(|| ServiceError::Invalid(format!("no item has the PLU '{p}'")))?
+            }
+            _ => return Err(ServiceError::Invalid("give exactly one of `sku` or `plu`".into())),
+        };
+        let line = Line::shop(product, qty.unwrap_or(Decimal::ONE))?;
+        self.add_line(line)
+    }
+
+    pub(super) fn fuel(&mut self, grade: &str, litres: Decimal) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        let g = self.grade(grade)?;
+        let line = Line::fuel(g, litres)?;
+        self.add_line(line)
+    }
+
+    /// Adds a line; an age-restricted line that needs a check not made yet asks for it.
+    pub(super) fn add_line(&mut self, line: Line) -> Result<Outcome, ServiceError> {
+        let mut out = self.edit(Permission::Sell, "sell", |t, _| t.add(line).map(|_| ()))?;
+        let age = self.ticket.required_age();
+        if age > self.ticket.age_confirmed {
+            out.effects.push(Effect::AskAge { age });
+        }
+        Ok(out)
+    }
+
+    pub(super) fn grade(&self, code: &str) -> Result<&crate::domain::catalog::FuelGrade, ServiceError> {
+        self.config
+            .fuel_grades
+            .iter()
+            .find(|g| g.code == code)
+            .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{code}'")))
+    }
+
+    pub(super) fn discount(
+        &mut self,
+        line: Option<usize>,
+        percent: Option<Decimal>,
+        amount: Option<Decimal>,
+        approver_pin: Option<&str>,
+    ) -> Result<Outcome, ServiceError> {
+        let d = match (percent, amount) {
+            (Some(p), None) => Discount::Percent(p),
+            (None, Some(a)) => Discount::Amount(a),
+            _ => return Err(ServiceError::Invalid("give exactly one of `percent` or `amount`".into())),
+        };
+        let (user, _) = self.selling(Permission::Discount, "give discounts")?;
+        let role = user.role;
+        let max = self.config.role_policy(role).max_discount_percent;
+        let pricing = self.config.pricing.clone();
+        let mut next = self.ticket.clone();
+        let pct = match line {
+            Some(n) => next.set_line_discount(n, d, &pricing)?,
+            None => next.set_ticket_discount(d, &pricing)?,
+        };
+        let cashier = user.id;
+        let mut approver = None;
+        if pct > max {
+            let refused = ServiceError::DiscountOverLimit { pct: pct.round_dp(2).normalize(), max, role };
+            let pin = approver_pin.ok_or(refused)?;
+            let approved = self.store.active_users()?.into_iter().find(|u| {
+                let policy = self.config.role_policy(u.user.role);
+                u.user.id != cashier
+                    && policy.allows(Permission::Discount)
+                    && policy.max_discount_percent >= pct
+                    && auth::verify_pin(pin, &u.pin_hash)
+            });
+            approver = Some(approved.ok_or(ServiceError::WrongPin)?.user);
+        }
+        let totals = next.totals(&pricing)?;
+        if let Some(a) = approver {
+            let payload = serde_json::json!({ "user_id": cashier, "approver_id": a.id, "percent": pct.round_dp(2).normalize().to_string(), "line": line });
+            self.journal("discount_override", &payload)?;
+        }
+        self.ticket = next;
+        Ok(self.outcome_with(&totals))
+    }
+
+    /// On the way to payment: an age check first when one is needed, else the tender.
+    pub(super) fn pay(&mut self) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        if self.ticket.lines.iter().all(|l| l.voided) {
+            return Err(ServiceError::Ticket(TicketError::Empty));
+        }
+        let mut out = self.ticket_outcome()?;
+        let age = self.ticket.required_age();
+        out.effects.push(if age > self.ticket.age_confirmed { Effect::AskAge { age } } else { Effect::StartTender });
+        Ok(out)
+    }
+
+    /// The customer is too young: every age-restricted line is voided (journaled).
+    pub(super) fn refuse_age(&mut self) -> Result<Outcome, ServiceError> {
+        let user = self.selling(Permission::Sell, "sell")?.0.id;
+        let restricted: Vec<usize> = (1..=self.ticket.lines.len())
+            .filter(|&n| self.ticket.lines[n - 1].age_restriction.is_some() && !self.ticket.lines[n - 1].voided)
+            .collect();
+        if restricted.is_empty() {
+            return Err(ServiceError::Ticket(TicketError::NoAgeRestriction));
+        }
+        let out = self.edit(Permission::Sell, "sell", |t, _| restricted.iter().try_for_each(|&n| t.void_line(n)))?;
+        self.journal("age_refused", &serde_json::json!({ "user_id": user, "lines": restricted }))?;
+        Ok(out)
+    }
+
+    pub(super) fn hold(&mut self) -> Result<Outcome, ServiceError> {
+        let user = self.selling(Permission::Sell, "sell")?.0.id;
+        if self.ticket.is_empty() {
+            return Err(ServiceError::Invalid("there is no ticket to hold".into()));
+        }
+        if !self.ticket.payments.is_empty() {
+            return Err(ServiceError::Ticket(TicketError::Locked));
+        }
+        let text = serde_json::to_string(&self.ticket).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let totals = self.ticket.totals(&self.config.pricing)?;
+        let record = TicketRecord::new(&self.ticket, &totals, &self.config.pricing);
+        let (at, _) = now();
+        let terminal = self.config.terminal_id.clone();
+        let payload = serde_json::json!({ "user_id": user, "ticket": record });
+        let id = self.store.hold_ticket(&terminal, user, &text, &payload, &at)?;
+        self.held.push((id, std::mem::take(&mut self.ticket)));
+        self.ticket_outcome()
+    }
+
+    pub(super) fn held_list(&self) -> Result<Outcome, ServiceError> {
+        self.user()?;
+        let rows = self.store.held_tickets(self.terminal())?;
+        let mut list = Vec::new();
+        for (id, t) in &self.held {
+            let totals = t.totals(&self.config.pricing)?;
+            let held_at = rows.iter().find(|r| r.id == *id).map(|r| r.held_at.clone()).unwrap_or_default();
+            list.push(HeldInfo { id: *id, held_at, ticket: TicketRecord::new(t, &totals, &self.config.pricing) });
+        }
+        Ok(Outcome { held: Some(list.len()), held_tickets: Some(list), ..Outcome::default() })
+    }
+
+    pub(super) fn recall(&mut self, index: Option<usize>, id: Option<i64>) -> Result<Outcome, ServiceError> {
+        let user = self.selling(Permission::Sell, "sell")?.0.id;
+        if !self.ticket.lines.is_empty() {
+            return Err(ServiceError::TicketOpen);
+        }
+        let i = match (id, index) {
+            (Some(id), None) => self.held.iter().position(|(h, _)| *h == id),
+            (None, Some(i)) => (i < self.held.len()).then_some(i),
+            (None, None) => self.held.len().checked_sub(1),
+            (Some(_), Some(_)) => return Err(ServiceError::Invalid("give at most one of `id` or `index`".into())),
+        }
+        .ok_or_else(|| ServiceError::Invalid("there is no such held ticket".into()))?;
+        let held_id = self.held[i].0;
+        let (at, _) = now();
+        let terminal = self.config.terminal_id.clone();
+        if self.store.recall_ticket(&terminal, held_id, user, &at)?.is_none() {
+            return Err(ServiceError::Invalid("there is no such held ticket".into()));
+        }
+        self.ticket = self.held.remove(i).1;
+        self.ticket_outcome()
+    }
+
+    /// Cancels the open ticket; its fills go back to waiting for payment at their pumps.
+    pub(super) fn cancel_ticket(&mut self) -> Result<Outcome, ServiceError> {
+        let (user, _) = self.selling(Permission::CancelTicket, "cancel tickets")?;
+        let user = user.id;
+        if self.ticket.lines.is_empty() {
+            return Err(ServiceError::Invalid("there is no ticket to cancel".into()));
+        }
+        let totals = self.ticket.totals(&self.config.pricing)?;
+        let record = TicketRecord::new(&self.ticket, &totals, &self.config.pricing);
+        self.journal("ticket_cancelled", &serde_json::json!({ "user_id": user, "ticket": record }))?;
+        self.ticket = Ticket::default();
+        self.ticket_outcome()
+    }
+
+    pub(super) fn tender(&mut self, method: Method, amount: Option<Decimal>) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        let mut next = self.ticket.clone();
+        match next.tender(method, amount, &self.config.pricing)? {
+            TenderOutcome::Partial { .. } => {
+                self.ticket = next;
+                self.ticket_outcome()
+            }
+            TenderOutcome::Complete(settlement) => {
+                let sale = self.store_sale(&next, &settlement, None)?;
+                self.ticket = Ticket::default();
+                Ok(self.sold(sale, &next))
+            }
+        }
+    }
+
+    /// What follows a stored sale, in order: the receipt (and the drawer when cash moved), the
+    /// customer display, then the pumps: each fill on it is paid, so its pump is reset; each
+    /// prepaid pump is authorized for what was paid.
+    pub(super) fn sold(&self, sale: SaleRecord, ticket: &Ticket) -> Outcome {
+        let mut effects = vec![Effect::PrintReceipt {
+            receipt_no: sale.receipt_no,
+            copy: false,
+            queue_id: None,
+            sale: Box::new(sale.clone()),
+        }];
+        if sale.payments.iter().any(|p| p.method == "cash" && !p.amount.is_zero()) {
+            effects.push(Effect::OpenDrawer);
+        }
+        effects.push(Effect::ShowCustomer { show: CustomerView::Paid });
+        if sale.kind == "sale" {
+            for pump in ticket.fill_pumps() {
+                effects.push(Effect::ResetPump { pump });
+            }
+            // Sale lines are the ticket's lines in the same order.
+            for (l, rec) in ticket.lines.iter().zip(&sale.lines) {
+                if let (LineKind::Prepay { pump }, false) = (&l.kind, l.voided) {
+                    let amount = Some(rec.amount - rec.ticket_discount);
+                    effects.push(Effect::AuthorizePump { pump: *pump, amount, litres: None });
+                }
+            }
+        }
+        Outcome { sale: Some(sale), effects, ..Outcome::default() }
+    }
+
+    /// Makes a completed ticket durable. Returns only after the transaction has committed.
+    pub(super) fn store_sale(
+        &mut self,
+        ticket: &Ticket,
+        s: &Settlement,
+        refund_of: Option<(i64, i64)>,
+    ) -> Result<SaleRecord, ServiceError> {
+        let (user, shift) = self.selling(Permission::Sell, "sell")?;
+        let (user, shift_id) = (user.clone(), shift.id);
+        let (at, _) = now();
+        let terminal = self.config.terminal_id.clone();
+        let pricing = &self.config.pricing;
+        let rec = self.store.complete_sale(
+            &terminal,
+            shift_id,
+            user.id,
+            &pricing.currency,
+            refund_of.map(|r| r.0),
+            |receipt_no| {
+                SaleRecord::new(
+                    SaleMeta {
+                        event_id: uuid::Uuid::new_v4().to_string(),
+                        receipt_no,
+                        refund_of: refund_of.map(|r| r.1),
+                        terminal_id: terminal.clone(),
+                        at,
+                        user: user.name.clone(),
+                    },
+                    ticket,
+                    s,
+                    pricing,
+                )
+            },
+        )?;
+        // A prepayment sold or settled changes what is open.
+        if ticket.lines.iter().any(|l| matches!(l.kind, LineKind::Prepay { .. } | LineKind::Refund { .. })) {
+            match self.store.open_prepays(&terminal) {
+                Ok(p) => self.prepays = p,
+                Err(e) => tracing::warn!("open prepayments could not be read after a sale: {e}"),
+            }
+        }
+        Ok(rec)
+    }
+}

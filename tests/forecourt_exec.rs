@@ -1,0 +1,232 @@
+//! Headless, as a script would drive a real site: `till exec` with `[forecourt]` configured
+//! drives `till sim forecourt` over a pty, both real processes. A fill that is voided, or held
+//! while another customer pays, stays at its pump awaiting payment; a held ticket and an
+//! authorized prepay survive a restart of Till, and the prepay is settled from the pump's record.
+
+mod common;
+
+use common::{ok, till};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
+use std::time::{Duration, Instant};
+
+/// `till sim forecourt` with a stable link to its pty; takes operator commands.
+struct Pumps {
+    child: Child,
+    stdin: ChildStdin,
+}
+
+impl Pumps {
+    fn start(link: &Path) -> Pumps {
+        let mut child = till()
+            .args(["sim", "forecourt", "--pumps", "2", "--link"])
+            .arg(link)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("simulator starts");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        out.read_line(&mut first).expect("the pty's path");
+        assert!(first.starts_with("/dev/"), "{first}");
+        // Keep reading what it says, so that it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in out.lines() {});
+        let stdin = child.stdin.take().expect("stdin");
+        Pumps { child, stdin }
+    }
+
+    fn say(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").expect("simulator takes a command");
+        self.stdin.flush().expect("flush");
+    }
+}
+
+impl Drop for Pumps {
+    fn drop(&mut self) {
+        let _ = writeln!(self.stdin, "quit");
+        let _ = self.child.wait();
+    }
+}
+
+/// An interactive `till exec -`: one command in, one answer out.
+struct Exec {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Exec {
+    fn start(config: &Path, data: &Path) -> Exec {
+        let mut child = till()
+            .arg("exec")
+            .arg("--config")
+            .arg(config)
+            .arg("--data-dir")
+            .arg(data)
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("till starts");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        Exec { stdin: child.stdin.take(), child, stdout }
+    }
+
+    fn ask(&mut self, cmd: Value) -> Value {
+        let stdin = self.stdin.as_mut().expect("open");
+        writeln!(stdin, "{cmd}").expect("write");
+        stdin.flush().expect("flush");
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("answer");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    }
+
+    /// Asks for the pumps until `pump` is in `state`; the last answer.
+    fn wait_pump(&mut self, pump: usize, state: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let a = self.ask(json!({"cmd":"pumps"}));
+            if a["pumps"][pump - 1]["state"] == state {
+                return a;
+            }
+            assert!(Instant::now() < deadline, "pump {pump} never {state}: {a}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn end(mut self) {
+        drop(self.stdin.take());
+        let status = self.child.wait().expect("till ends");
+        assert!(status.success(), "till exec failed");
+    }
+}
+
+fn effects(a: &Value) -> Vec<Value> {
+    a["effects"].as_array().cloned().unwrap_or_default()
+}
+
+fn resets(a: &Value) -> Vec<u64> {
+    effects(a).iter().filter(|e| e["effect"] == "reset_pump").filter_map(|e| e["pump"].as_u64()).collect()
+}
+
+fn site(dir: &Path, link: &Path) -> (PathBuf, PathBuf) {
+    let mut text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/demo.toml"))
+        .expect("demo config");
+    text.push_str(&format!("\n[forecourt]\nport = \"{}\"\n", link.display()));
+    for (n, address) in [(1, "0x50"), (2, "0x51")] {
+        text.push_str(&format!(
+            "\n[[forecourt.pumps]]\nnumber = {n}\naddress = \"{address}\"\nnozzles = [\"E5\", \"E10\", \"SP98\", \"B7\"]\n"
+        ));
+    }
+    let config = dir.join("site.toml");
+    std::fs::write(&config, text).expect("config");
+    let data = dir.join("data");
+    let args = |extra: &[&str]| {
+        let mut c = till();
+        c.arg("--config").arg(&config).arg("--data-dir").arg(&data).args(extra);
+        let out = c.output().expect("till runs");
+        assert!(out.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    args(&["user", "add", "--name", "Cashier", "--role", "cashier", "--pin", "1111"]);
+    let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/catalog.csv");
+    args(&["catalog", "import", catalog.to_str().expect("path")]);
+    (config, data)
+}
+
+#[test]
+fn fills_wait_at_their_pumps_and_a_prepay_is_settled_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("pumps");
+    let mut pumps = Pumps::start(&link);
+    let (config, data) = site(dir.path(), &link);
+
+    let mut till = Exec::start(&config, &data);
+    ok(&till.ask(json!({"cmd":"login","pin":"1111"})));
+    ok(&till.ask(json!({"cmd":"open_shift","float":"100.00"})));
+    let a = till.wait_pump(1, "idle");
+    assert_eq!(a["pumps"].as_array().map(Vec::len), Some(2));
+
+    // Pump 1: authorized, filled, on the ticket, voided; a shop sale is paid.
+    pumps.say("flow 1 20");
+    let a = ok(&till.ask(json!({"cmd":"authorize","pump":1}))).clone();
+    assert_eq!(effects(&a), [json!({"effect":"authorize_pump","pump":1})]);
+    till.wait_pump(1, "authorized");
+    pumps.say("lift 1 2");
+    till.wait_pump(1, "filling");
+    std::thread::sleep(Duration::from_millis(500));
+    pumps.say("hang 1");
+    let a = till.wait_pump(1, "completed");
+    let amount = a["pumps"][0]["amount"].clone();
+    let t = ok(&till.ask(json!({"cmd":"pump_fill","pump":1}))).clone();
+    assert_eq!(t["ticket"]["total"], amount, "the pump's own amount");
+    ok(&till.ask(json!({"cmd":"void_line","line":1})));
+    ok(&till.ask(json!({"cmd":"add","sku":"BEV-0001"})));
+    let sale = ok(&till.ask(json!({"cmd":"tender","method":"cash"}))).clone();
+    assert!(resets(&sale).is_empty(), "{sale}");
+    std::thread::sleep(Duration::from_millis(300));
+    let a = till.wait_pump(1, "completed");
+    assert_eq!(a["pumps"][0]["fill_on"], Value::Null, "awaiting payment, on no ticket");
+
+    // On the next ticket, which is held while another customer pays.
+    ok(&till.ask(json!({"cmd":"pump_fill","pump":1})));
+    assert_eq!(ok(&till.ask(json!({"cmd":"hold"})))["held"], 1);
+    ok(&till.ask(json!({"cmd":"add","sku":"BEV-0001"})));
+    let sale = ok(&till.ask(json!({"cmd":"tender","method":"card"}))).clone();
+    assert!(resets(&sale).is_empty(), "{sale}");
+    let a = till.wait_pump(1, "completed");
+    assert_eq!(a["pumps"][0]["fill_on"], "held");
+
+    // Pump 2: prepaid 20.00 and authorized for it.
+    ok(&till.ask(json!({"cmd":"prepay","pump":2,"amount":"20.00"})));
+    let paid = ok(&till.ask(json!({"cmd":"tender","method":"cash","amount":"20.00"}))).clone();
+    assert!(effects(&paid).contains(&json!({"effect":"authorize_pump","pump":2,"amount":"20.00"})), "{paid}");
+    let prepay_receipt = paid["sale"]["receipt_no"].clone();
+    till.wait_pump(2, "authorized");
+    till.end();
+
+    // Till restarts. The held ticket and the prepay are there; the customer at pump 2 fills.
+    let mut till = Exec::start(&config, &data);
+    ok(&till.ask(json!({"cmd":"login","pin":"1111"})));
+    let held = ok(&till.ask(json!({"cmd":"held"}))).clone();
+    assert_eq!(held["held_tickets"][0]["ticket"]["lines"][0]["kind"], "fuel", "{held}");
+    let a = till.wait_pump(2, "authorized");
+    assert_eq!(a["pumps"][1]["prepay"], json!({"receipt_no": prepay_receipt, "amount": "20.00"}));
+    assert_eq!(a["pumps"][0]["fill_on"], "held");
+    let why = till.ask(json!({"cmd":"close_shift","counted":"100.00"}));
+    assert!(why["error"].as_str().unwrap_or_default().contains("pump 2 has a prepayment"), "{why}");
+    pumps.say("flow 2 20");
+    pumps.say("lift 2 2");
+    std::thread::sleep(Duration::from_millis(600));
+    pumps.say("hang 2");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let settled = loop {
+        let a = till.ask(json!({"cmd":"pumps"}));
+        if let Some(s) = a["settled"].as_array().filter(|s| !s.is_empty()) {
+            assert_eq!(resets(&a), [2]);
+            break (s[0].clone(), a["pumps"][1]["amount"].clone());
+        }
+        assert!(Instant::now() < deadline, "never settled: {a}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let (record, filled) = settled;
+    assert_eq!(record["refund_of"], prepay_receipt);
+    let fuel: Vec<&Value> = record["lines"].as_array().unwrap().iter().filter(|l| l["kind"] == "fuel").collect();
+    assert_eq!(fuel[0]["amount"], filled, "sold as the pump measured it");
+    let back: rust_decimal::Decimal = record["total"].as_str().unwrap().parse().unwrap();
+    let filled: rust_decimal::Decimal = filled.as_str().unwrap().parse().unwrap();
+    assert_eq!(back, filled - rust_decimal::Decimal::from(20));
+    till.wait_pump(2, "idle");
+    assert!(till.ask(json!({"cmd":"pumps"}))["settled"].is_null(), "settled once");
+
+    // The held fill is paid at last: now pump 1 is reset.
+    ok(&till.ask(json!({"cmd":"recall"})));
+    let sale = ok(&till.ask(json!({"cmd":"tender","method":"cash"}))).clone();
+    assert_eq!(resets(&sale), [1]);
+    till.wait_pump(1, "idle");
+    ok(&till.ask(json!({"cmd":"close_shift","counted":"120.00"})));
+    till.end();
+    drop(pumps);
+}
