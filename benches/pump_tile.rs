@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use till::config::Config;
-use till::forecourt::{Forecourt, PumpSetup, PumpState};
+use till::devices::forecourt::{Forecourt, PumpSetup, PumpState};
 use till::gui::Gui;
 use till::service::Session;
 use till_hardware::dart::sim::{serve, SimBus, SimPump};

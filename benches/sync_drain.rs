@@ -11,10 +11,10 @@
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-use till::central::Central;
 use till::config::{Config, SyncConfig};
 use till::service::{Command, Session};
 use till::sync::{SyncTask, Terminal};
+use till_central::Central;
 
 fn kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")

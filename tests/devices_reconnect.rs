@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use till::link::Health;
-use till::printer::{PrintResult, Printer};
+use till::devices::link::Health;
+use till::devices::printer::{PrintResult, Printer};
 
 /// One test at a time: pty numbers are reused, and two tests killing and starting simulators at
 /// once could hand one test's address to the other's device.
@@ -97,7 +97,7 @@ fn wait_health(health: &Health, online: bool, within: Duration) -> Duration {
 
 /// Waits up to 2 s for the printer to report what `f` looks for.
 #[track_caller]
-fn wait_printer(health: &Health, f: impl Fn(&till::link::Status) -> bool) {
+fn wait_printer(health: &Health, f: impl Fn(&till::devices::link::Status) -> bool) {
     let t = Instant::now();
     while !f(&health.get()) {
         assert!(t.elapsed() < Duration::from_secs(2), "{:?}", health.get());
@@ -152,7 +152,7 @@ fn display_scale_and_scanner_come_back_on_their_own() {
     // The display shows the current text again when it comes back.
     let link = dir.path().join("display");
     let sim = Sim::start("display", &link);
-    let display = till::display::CustomerDisplay::open(link.to_str().unwrap(), Protocol::Cd5220);
+    let display = till::devices::display::CustomerDisplay::open(link.to_str().unwrap(), Protocol::Cd5220);
     display.show(("Cola 0.5 l".into(), "TOTAL EUR 1.49".into()));
     wait_health(&display.health, true, Duration::from_secs(3));
     sim.expect("|Cola 0.5 l");
@@ -168,12 +168,12 @@ fn display_scale_and_scanner_come_back_on_their_own() {
     // The scale: offline when gone, weighs again when back.
     let link = dir.path().join("scale");
     let sim = Sim::start("scale", &link);
-    let scale = till::scale::Scale::open(link.to_str().unwrap());
+    let scale = till::devices::scale::Scale::open(link.to_str().unwrap());
     wait_health(&scale.health, true, Duration::from_secs(3));
     sim.kill();
     wait_health(&scale.health, false, Duration::from_secs(2));
     let result = scale.weigh().recv_timeout(Duration::from_secs(10)).unwrap();
-    assert_eq!(result, Err(till::scale::WeighError::NoAnswer));
+    assert_eq!(result, Err(till::devices::scale::WeighError::NoAnswer));
     let mut sim = Sim::start("scale", &link);
     wait_health(&scale.health, true, Duration::from_secs(3));
     sim.say("put 1.250");
@@ -187,7 +187,7 @@ fn display_scale_and_scanner_come_back_on_their_own() {
     let link = dir.path().join("scanner");
     let mut sim = Sim::start("scanner", &link);
     let (tx, codes) = mpsc::channel();
-    let scanner = till::scanner::Scanner::open(link.to_str().unwrap(), move |code| {
+    let scanner = till::devices::scanner::Scanner::open(link.to_str().unwrap(), move |code| {
         let _ = tx.send(code);
     });
     wait_health(&scanner.health, true, Duration::from_secs(3));

@@ -6,7 +6,7 @@ use serialport::{SerialPort, TTYPort};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use till::config::Config;
-use till::display::{paid_frame, ticket_frame, welcome_frame, CustomerDisplay};
+use till::devices::display::{paid_frame, ticket_frame, welcome_frame, CustomerDisplay};
 use till::i18n::I18n;
 use till::service::{Command, Session};
 use till_hardware::display::{Protocol, SimDisplay};

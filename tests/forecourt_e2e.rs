@@ -8,7 +8,7 @@ use common::sim_line;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use till::config::Config;
-use till::forecourt::{Forecourt, ForecourtCmd, Preset, PumpSetup, PumpState};
+use till::devices::forecourt::{Forecourt, ForecourtCmd, Preset, PumpSetup, PumpState};
 use till::service::{Command, Session};
 use till_hardware::dart::sim::SimPump;
 
@@ -20,8 +20,8 @@ fn wait_for(
     f: &Forecourt,
     pump: u8,
     what: &str,
-    ok: impl Fn(&till::forecourt::PumpView) -> bool,
-) -> till::forecourt::PumpView {
+    ok: impl Fn(&till::devices::forecourt::PumpView) -> bool,
+) -> till::devices::forecourt::PumpView {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if let Some(v) = f.pump(pump) {

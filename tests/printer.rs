@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use till::config::Config;
+use till::devices::printer::{receipt_job, PrintResult, Printer};
 use till::i18n::I18n;
-use till::printer::{receipt_job, PrintResult, Printer};
 use till::service::{Command, Session};
 use till_hardware::escpos::{Printed, SimPrinter};
 

@@ -4,7 +4,7 @@
 use serialport::{SerialPort, TTYPort};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use till::scale::{Scale, WeighError};
+use till::devices::scale::{Scale, WeighError};
 use till_hardware::scale::{SimScale, SimState};
 
 fn scale_on_pty(state: SimState) -> (Scale, Arc<Mutex<SimScale>>) {

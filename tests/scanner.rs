@@ -15,7 +15,7 @@ fn codes_from_a_serial_scanner_are_scanned() {
     scanner_end.set_timeout(Duration::from_millis(2)).unwrap();
     till_end.set_timeout(Duration::from_millis(2)).unwrap();
     let (tx, rx) = mpsc::channel();
-    let scanner = till::scanner::Scanner::start(till_end, move |code| {
+    let scanner = till::devices::scanner::Scanner::start(till_end, move |code| {
         let _ = tx.send(code);
     });
     scanner_end.write_all(b"4006381333931\r90162602\r\n4006381333932\r").unwrap();

@@ -10,9 +10,9 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use till::config::Config;
+use till::devices::forecourt::{Forecourt, PumpSetup, PumpState};
 use till::effects::Executor;
 use till::exec::Runner;
-use till::forecourt::{Forecourt, PumpSetup, PumpState};
 use till::service::{Effect, Outcome, ServiceError, Session};
 use till_hardware::dart::sim::{SimBus, SimPump};
 
@@ -35,7 +35,7 @@ fn refused(r: &mut Runner, v: Value) -> String {
     }
 }
 
-fn wait(f: &Forecourt, pump: u8, state: PumpState) -> till::forecourt::PumpView {
+fn wait(f: &Forecourt, pump: u8, state: PumpState) -> till::devices::forecourt::PumpView {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if let Some(v) = f.pump(pump).filter(|v| v.state == state) {
@@ -57,7 +57,7 @@ fn setup() -> Vec<PumpSetup> {
 }
 
 /// A customer fills at `pump` (address 0x4F + pump) with nozzle 2 (E10) for about `ms`.
-fn fill(bus: &Bus, f: &Forecourt, pump: u8, ms: u64) -> till::forecourt::PumpView {
+fn fill(bus: &Bus, f: &Forecourt, pump: u8, ms: u64) -> till::devices::forecourt::PumpView {
     bus.lock().unwrap().pump_mut(0x4F + pump).unwrap().lift(2);
     wait(f, pump, PumpState::Filling);
     std::thread::sleep(Duration::from_millis(ms));

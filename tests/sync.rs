@@ -7,10 +7,10 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use till::central::{Central, Fault};
 use till::config::{Config, SyncConfig};
 use till::service::{Command, Session};
 use till::sync::{SyncTask, Terminal};
+use till_central::{Central, Fault};
 
 const TERMINAL: &str = "DEMO-01";
 const TOKEN: &str = "till-demo-token";

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-use till::central::{Central, Fault};
+use till_central::{Central, Fault};
 
 fn console(config: &std::path::Path, data: &std::path::Path) -> Child {
     common::till()

@@ -52,7 +52,7 @@ fn a_manager_assigns_and_tests_devices_a_cashier_cannot() {
     let stop = Arc::new(AtomicBool::new(false));
     let (first_path, first, _keep1) = sim_printer(stop.clone());
     let (second_path, second, _keep2) = sim_printer(stop.clone());
-    gui.attach_printer(till::printer::Printer::open(&first_path));
+    gui.attach_printer(till::devices::printer::Printer::open(&first_path));
 
     // A cashier may not change the devices.
     tap(&gui, "Demo Cashier");

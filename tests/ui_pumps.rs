@@ -8,7 +8,7 @@ use common::ui::*;
 use serialport::{SerialPort, TTYPort};
 use slint::{ComponentHandle, Model};
 use std::time::{Duration, Instant};
-use till::forecourt::{Forecourt, ForecourtCmd, PumpSetup, PumpState};
+use till::devices::forecourt::{Forecourt, ForecourtCmd, PumpSetup, PumpState};
 use till_hardware::dart::sim::SimPump;
 
 fn wait(f: &Forecourt, pump: u8, state: PumpState) {
@@ -131,7 +131,7 @@ fn pumps_on_the_sale_screen() {
     let (mut gauge_end, mut till_gauge) = TTYPort::pair().unwrap();
     gauge_end.set_timeout(Duration::from_millis(5)).unwrap();
     till_gauge.set_timeout(Duration::from_millis(20)).unwrap();
-    let mut gauge = till_hardware::tls::SimGauge::new(till::hw::sim_tanks(4));
+    let mut gauge = till_hardware::tls::SimGauge::new(till::devices::demo::sim_tanks(4));
     std::thread::spawn(move || {
         let mut buf = [0u8; 64];
         loop {
@@ -142,7 +142,7 @@ fn pumps_on_the_sale_screen() {
             }
         }
     });
-    let monitor = till::tanks::TankMonitor::start(till_gauge, Duration::from_millis(200));
+    let monitor = till::devices::tanks::TankMonitor::start(till_gauge, Duration::from_millis(200));
     let deadline = Instant::now() + Duration::from_secs(10);
     while monitor.state().tanks.len() < 4 {
         assert!(Instant::now() < deadline, "no inventory: {:?}", monitor.state());

@@ -65,7 +65,7 @@ fn render_login_sale_tender_and_receipt() {
     gui.weighed(&bananas.sku, Ok("0.755".parse().unwrap()));
     let last = api.get_lines().iter().last().unwrap();
     assert!(last.detail.starts_with("0.755 kg ×"), "{}", last.detail);
-    gui.weighed(&bananas.sku, Err(till::scale::WeighError::Overload));
+    gui.weighed(&bananas.sku, Err(till::devices::scale::WeighError::Overload));
     assert_eq!(value(&gui, "message"), "The scale is overloaded");
 
     // Search with the on-screen keyboard.

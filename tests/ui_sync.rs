@@ -9,9 +9,9 @@ use serde_json::json;
 use slint::{ComponentHandle, Model};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-use till::central::Central;
 use till::config::SyncConfig;
 use till::sync::{SyncTask, Terminal};
+use till_central::Central;
 use till_ui::Api;
 
 fn wait(gui: &till::gui::Gui, what: &str, mut f: impl FnMut() -> bool) {
@@ -141,7 +141,7 @@ fn the_sync_chip_the_parked_events_and_the_price_book() {
 /// each pump takes it when idle; a pump that is filling keeps the old price until it is done.
 #[test]
 fn a_fuel_price_from_the_price_book_reaches_idle_pumps() {
-    use till::forecourt::{Forecourt, PumpSetup, PumpState};
+    use till::devices::forecourt::{Forecourt, PumpSetup, PumpState};
     use till_hardware::dart::sim::SimPump;
     let (sim, till_end) = common::sim_line((0..2).map(|i| SimPump::new(0x50 + i, 1)).collect());
     let bus = sim.bus.clone();
@@ -161,7 +161,7 @@ fn a_fuel_price_from_the_price_book_reaches_idle_pumps() {
     gui.attach_forecourt(forecourt.clone());
     // Pump 1 is filling when the new price comes.
     bus.lock().unwrap().pump_mut(0x50).unwrap().lift(1);
-    forecourt.send(till::forecourt::ForecourtCmd::Authorize { pump: 1, preset: None });
+    forecourt.send(till::devices::forecourt::ForecourtCmd::Authorize { pump: 1, preset: None });
     let t = Instant::now();
     while forecourt.pump(1).map(|p| p.state) != Some(PumpState::Filling) {
         assert!(t.elapsed() < Duration::from_secs(10));
@@ -188,7 +188,7 @@ fn a_fuel_price_from_the_price_book_reaches_idle_pumps() {
         assert!(t.elapsed() < Duration::from_secs(10));
         std::thread::sleep(Duration::from_millis(10));
     }
-    forecourt.send(till::forecourt::ForecourtCmd::Reset { pump: 1 });
+    forecourt.send(till::devices::forecourt::ForecourtCmd::Reset { pump: 1 });
     wait(&gui, "pump 1 takes it once idle", || price(0x50) == 1899);
     drop(sim);
 }

@@ -5,7 +5,7 @@
 //! wants next.
 
 use crate::config::Config;
-use crate::forecourt::{Forecourt, ForecourtCmd, Preset, PumpState};
+use crate::devices::forecourt::{Forecourt, ForecourtCmd, Preset, PumpState};
 use crate::i18n::I18n;
 use crate::service::{CustomerView, Effect, Outcome};
 use std::time::{Duration, Instant};
@@ -32,8 +32,8 @@ pub enum Report {
 #[derive(Clone, Default)]
 pub struct Executor {
     pub forecourt: Option<Forecourt>,
-    pub printer: Option<crate::printer::Printer>,
-    pub display: Option<crate::display::CustomerDisplay>,
+    pub printer: Option<crate::devices::printer::Printer>,
+    pub display: Option<crate::devices::display::CustomerDisplay>,
 }
 
 impl Executor {
@@ -76,10 +76,10 @@ impl Executor {
                     let cur = &config.pricing.currency;
                     let frame = match (show, &out.ticket, &out.sale) {
                         (CustomerView::Ticket, Some(t), _) if !t.lines.is_empty() => {
-                            crate::display::ticket_frame(i18n, cur, t)
+                            crate::devices::display::ticket_frame(i18n, cur, t)
                         }
-                        (CustomerView::Paid, _, Some(s)) => crate::display::paid_frame(i18n, cur, s),
-                        _ => crate::display::welcome_frame(i18n, &config.store.name),
+                        (CustomerView::Paid, _, Some(s)) => crate::devices::display::paid_frame(i18n, cur, s),
+                        _ => crate::devices::display::welcome_frame(i18n, &config.store.name),
                     };
                     d.show(frame);
                 }
@@ -124,7 +124,7 @@ impl Executor {
         report: impl Fn(Report) + Send + 'static,
     ) {
         let Some(printer) = &self.printer else { return };
-        let job = crate::printer::receipt_job(
+        let job = crate::devices::printer::receipt_job(
             sale,
             &config.store,
             i18n,
@@ -134,9 +134,11 @@ impl Executor {
         );
         let rx = printer.submit(job.bytes().to_vec());
         std::thread::spawn(move || {
-            let r = match rx.recv().unwrap_or(crate::printer::PrintResult::Failed("offline".into())) {
-                crate::printer::PrintResult::Printed => Report::Printed { receipt_no, queue_id },
-                crate::printer::PrintResult::Failed(reason) => Report::NotPrinted { receipt_no, queue_id, reason },
+            let r = match rx.recv().unwrap_or(crate::devices::printer::PrintResult::Failed("offline".into())) {
+                crate::devices::printer::PrintResult::Printed => Report::Printed { receipt_no, queue_id },
+                crate::devices::printer::PrintResult::Failed(reason) => {
+                    Report::NotPrinted { receipt_no, queue_id, reason }
+                }
             };
             report(r);
         });

@@ -7,24 +7,16 @@
 //! - [`service`]: the session that runs commands for the screens and for `till exec`.
 //! - [`exec`]: the JSON Lines front end of the service.
 
-pub mod central;
+pub mod cli;
 pub mod config;
-pub mod display;
+pub mod devices;
 pub mod domain;
 pub mod effects;
 pub mod exec;
-pub mod forecourt;
 pub mod gui;
-pub mod hw;
 pub mod i18n;
 pub mod import;
-pub mod link;
-pub mod printer;
-pub mod raster;
 pub mod receipt;
-pub mod scale;
-pub mod scanner;
 pub mod service;
 pub mod store;
 pub mod sync;
-pub mod tanks;

@@ -3,6 +3,7 @@
 
 pub mod barcode;
 pub mod catalog;
+mod line;
 pub mod money;
 pub mod record;
 pub mod shift;

@@ -61,22 +61,22 @@ impl Gui {
         let port = Some(d.port.as_str()).filter(|p| !p.is_empty());
         match d.device.as_str() {
             "printer" => match port {
-                Some(p) => self.attach_printer(crate::printer::Printer::open(p)),
+                Some(p) => self.attach_printer(crate::devices::printer::Printer::open(p)),
                 None => self.executor.borrow_mut().printer = None,
             },
             "display" => match port {
                 Some(p) => {
                     let protocol = d.protocol.as_deref().and_then(|p| p.parse().ok()).unwrap_or(Protocol::Epson);
-                    self.attach_display(crate::display::CustomerDisplay::open(p, protocol));
+                    self.attach_display(crate::devices::display::CustomerDisplay::open(p, protocol));
                 }
                 None => self.executor.borrow_mut().display = None,
             },
             "scale" => match port {
-                Some(p) => self.attach_scale(crate::scale::Scale::open(p)),
+                Some(p) => self.attach_scale(crate::devices::scale::Scale::open(p)),
                 None => *self.scale.borrow_mut() = None,
             },
             _ => match port {
-                Some(p) => self.attach_scanner(crate::scanner::Scanner::open(p, super::scanned)),
+                Some(p) => self.attach_scanner(crate::devices::scanner::Scanner::open(p, super::scanned)),
                 None => *self.scanner.borrow_mut() = None,
             },
         }
@@ -125,8 +125,8 @@ impl Gui {
                 let rx = printer.submit(job.bytes().to_vec());
                 std::thread::spawn(move || {
                     let key = match super::shop::print_outcome(rx) {
-                        crate::printer::PrintResult::Printed => "printer-ready".to_string(),
-                        crate::printer::PrintResult::Failed(r) => format!("printer-{r}"),
+                        crate::devices::printer::PrintResult::Printed => "printer-ready".to_string(),
+                        crate::devices::printer::PrintResult::Failed(r) => format!("printer-{r}"),
                     };
                     tested(move |g| g.i18n.borrow().tr(&key));
                 });

@@ -81,26 +81,26 @@ struct State {
     /// The page a manager's screen (devices, sync) goes back to.
     return_page: String,
     /// Each pump's state as last drawn (a change asks the session whether a prepay is due).
-    pump_states: Vec<crate::forecourt::PumpState>,
+    pump_states: Vec<crate::devices::forecourt::PumpState>,
 }
 
 pub struct Gui {
     window: MainWindow,
     clock: slint::Timer,
     pump_timer: slint::Timer,
-    tanks: RefCell<Option<crate::tanks::TankMonitor>>,
+    tanks: RefCell<Option<crate::devices::tanks::TankMonitor>>,
     tank_timer: slint::Timer,
     /// Carries out the session's effects at the pumps, the printer and the customer display.
     executor: RefCell<Executor>,
-    scale: RefCell<Option<crate::scale::Scale>>,
-    scanner: RefCell<Option<crate::scanner::Scanner>>,
+    scale: RefCell<Option<crate::devices::scale::Scale>>,
+    scanner: RefCell<Option<crate::devices::scanner::Scanner>>,
     /// The push to the central endpoint, when one is configured; its last status seen.
     sync: RefCell<Option<crate::sync::SyncTask>>,
     sync_seen: RefCell<Option<crate::sync::SyncStatus>>,
     ticks: Cell<u32>,
     /// Reads the devices' health twice a second and redraws the chips when it changed.
     device_timer: slint::Timer,
-    device_seen: RefCell<Vec<Option<crate::link::Status>>>,
+    device_seen: RefCell<Vec<Option<crate::devices::link::Status>>>,
     reprint_count: Cell<usize>,
     pump_tiles: Rc<VecModel<till_ui::PumpTile>>,
     tank_tiles: Rc<VecModel<till_ui::TankTile>>,
@@ -181,12 +181,12 @@ pub struct Options {
 /// The devices the window works with; any may be missing.
 #[derive(Default)]
 pub struct Devices {
-    pub forecourt: Option<crate::forecourt::Forecourt>,
-    pub tanks: Option<crate::tanks::TankMonitor>,
-    pub printer: Option<crate::printer::Printer>,
-    pub display: Option<crate::display::CustomerDisplay>,
-    pub scale: Option<crate::scale::Scale>,
-    pub scanner: Option<crate::scanner::Scanner>,
+    pub forecourt: Option<crate::devices::forecourt::Forecourt>,
+    pub tanks: Option<crate::devices::tanks::TankMonitor>,
+    pub printer: Option<crate::devices::printer::Printer>,
+    pub display: Option<crate::devices::display::CustomerDisplay>,
+    pub scale: Option<crate::devices::scale::Scale>,
+    pub scanner: Option<crate::devices::scanner::Scanner>,
     pub sync: Option<crate::sync::SyncTask>,
 }
 

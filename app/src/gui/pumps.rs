@@ -2,8 +2,8 @@
 //! prices dialog. A tap becomes a command; the session decides whether and how a pump moves.
 
 use super::{shown, sync_rows, Gui};
+use crate::devices::forecourt::PumpState as P;
 use crate::domain::money::Dec;
-use crate::forecourt::PumpState as P;
 use crate::service::Command;
 use rust_decimal::Decimal;
 use slint::{ModelRc, SharedString, VecModel};
@@ -27,7 +27,7 @@ impl Gui {
     /// Shows the pumps and lets the cashier work them: the session reads them, the executor
     /// drives them. The forecourt tells the window when a pump changes; the tiles are then
     /// refreshed from its snapshot (a lock, no I/O on the UI thread).
-    pub fn attach_forecourt(self: &Rc<Self>, forecourt: crate::forecourt::Forecourt) {
+    pub fn attach_forecourt(self: &Rc<Self>, forecourt: crate::devices::forecourt::Forecourt) {
         // A change at a pump is drawn on the next turn of the event loop, not at the next tick.
         forecourt.on_change(|| super::on_ui(|gui| gui.render_pumps()));
         let f = forecourt.clone();
@@ -49,7 +49,7 @@ impl Gui {
         self.render_pumps();
     }
 
-    pub(super) fn forecourt(&self) -> Option<crate::forecourt::Forecourt> {
+    pub(super) fn forecourt(&self) -> Option<crate::devices::forecourt::Forecourt> {
         self.executor.borrow().forecourt.clone()
     }
 
@@ -242,7 +242,7 @@ impl Gui {
     }
 
     /// Shows the tanks on the forecourt screen, refreshed every few seconds.
-    pub fn attach_tanks(self: &Rc<Self>, tanks: crate::tanks::TankMonitor) {
+    pub fn attach_tanks(self: &Rc<Self>, tanks: crate::devices::tanks::TankMonitor) {
         *self.tanks.borrow_mut() = Some(tanks);
         let weak = Rc::downgrade(self);
         self.tank_timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(2), move || {

@@ -12,21 +12,23 @@ pub(super) const DEVICES: [&str; 4] = ["printer", "display", "scale", "scanner"]
 
 /// Waits (off the UI thread) for the printer's real answer to a job: no timeout of our own, so
 /// a receipt that is still printing is never queued for a reprint as well.
-pub(super) fn print_outcome(rx: std::sync::mpsc::Receiver<crate::printer::PrintResult>) -> crate::printer::PrintResult {
-    rx.recv().unwrap_or(crate::printer::PrintResult::Failed("offline".into()))
+pub(super) fn print_outcome(
+    rx: std::sync::mpsc::Receiver<crate::devices::printer::PrintResult>,
+) -> crate::devices::printer::PrintResult {
+    rx.recv().unwrap_or(crate::devices::printer::PrintResult::Failed("offline".into()))
 }
 
 /// Waits (off the UI thread) for the scale's stable weight, at most 10 s.
 pub(super) fn weigh_outcome(
-    rx: std::sync::mpsc::Receiver<Result<Decimal, crate::scale::WeighError>>,
-) -> Result<Decimal, crate::scale::WeighError> {
-    rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap_or(Err(crate::scale::WeighError::NoAnswer))
+    rx: std::sync::mpsc::Receiver<Result<Decimal, crate::devices::scale::WeighError>>,
+) -> Result<Decimal, crate::devices::scale::WeighError> {
+    rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap_or(Err(crate::devices::scale::WeighError::NoAnswer))
 }
 
 impl Gui {
     /// A serial scanner (made with [`scanned`] as its callback): its codes go where the keyboard
     /// wedge's go.
-    pub fn attach_scanner(self: &Rc<Self>, scanner: crate::scanner::Scanner) {
+    pub fn attach_scanner(self: &Rc<Self>, scanner: crate::devices::scanner::Scanner) {
         *self.scanner.borrow_mut() = Some(scanner);
         self.watch_devices();
     }
@@ -45,7 +47,7 @@ impl Gui {
     }
 
     /// The health of the devices in `DEVICES` order (`None`: not attached).
-    pub(super) fn device_health(&self) -> Vec<Option<crate::link::Status>> {
+    pub(super) fn device_health(&self) -> Vec<Option<crate::devices::link::Status>> {
         vec![
             self.executor.borrow().printer.as_ref().map(|p| p.health.get()),
             self.executor.borrow().display.as_ref().map(|d| d.health.get()),
@@ -95,13 +97,13 @@ impl Gui {
     }
 
     /// Weighs items sold by the kilogram.
-    pub fn attach_scale(self: &Rc<Self>, scale: crate::scale::Scale) {
+    pub fn attach_scale(self: &Rc<Self>, scale: crate::devices::scale::Scale) {
         *self.scale.borrow_mut() = Some(scale);
         self.watch_devices();
     }
 
     /// Asks the scale for a stable weight for `sku`; the item is added when it comes.
-    pub(super) fn weigh_and_add(&self, sku: &str, name: &str, scale: crate::scale::Scale) {
+    pub(super) fn weigh_and_add(&self, sku: &str, name: &str, scale: crate::devices::scale::Scale) {
         let text = self.i18n.borrow().tr_args("scale-weighing", &[("name", name.to_string().into())]);
         self.show_text(text, false);
         let rx = scale.weigh();
@@ -113,7 +115,7 @@ impl Gui {
     }
 
     /// The scale's answer: the item with its weight, or why there is none.
-    pub fn weighed(&self, sku: &str, result: Result<Decimal, crate::scale::WeighError>) {
+    pub fn weighed(&self, sku: &str, result: Result<Decimal, crate::devices::scale::WeighError>) {
         match result {
             Ok(kg) => {
                 self.clear_message();
@@ -124,14 +126,14 @@ impl Gui {
     }
 
     /// Shows the customer what happens: items, totals, the change, a welcome.
-    pub fn attach_display(self: &Rc<Self>, display: crate::display::CustomerDisplay) {
-        display.show(crate::display::welcome_frame(&self.i18n.borrow(), &self.config.store.name));
+    pub fn attach_display(self: &Rc<Self>, display: crate::devices::display::CustomerDisplay) {
+        display.show(crate::devices::display::welcome_frame(&self.i18n.borrow(), &self.config.store.name));
         self.executor.borrow_mut().display = Some(display);
         self.watch_devices();
     }
 
     /// Prints receipts (and opens the drawer on cash) after each sale.
-    pub fn attach_printer(self: &Rc<Self>, printer: crate::printer::Printer) {
+    pub fn attach_printer(self: &Rc<Self>, printer: crate::devices::printer::Printer) {
         self.executor.borrow_mut().printer = Some(printer);
         self.watch_devices();
         self.send(Command::Reprints, |_, _| {});

@@ -125,8 +125,8 @@ pub fn error_text(i18n: &I18n, e: &ServiceError) -> String {
 }
 
 /// The message for a weighing that gave no weight.
-pub fn weigh_error_key(e: &crate::scale::WeighError) -> &'static str {
-    use crate::scale::WeighError as W;
+pub fn weigh_error_key(e: &crate::devices::scale::WeighError) -> &'static str {
+    use crate::devices::scale::WeighError as W;
     match e {
         W::Overload => "scale-overload",
         W::Underload => "scale-underload",
@@ -137,7 +137,7 @@ pub fn weigh_error_key(e: &crate::scale::WeighError) -> &'static str {
 
 /// The printer's state in words and as a chip state (1 ready, 2 ready with the drawer open, 3 not
 /// ready or offline).
-pub fn printer_status(i18n: &I18n, st: &crate::link::Status) -> (String, i32) {
+pub fn printer_status(i18n: &I18n, st: &crate::devices::link::Status) -> (String, i32) {
     let mut text = i18n.tr(&format!("printer-{}", st.detail));
     if st.drawer_open {
         text = format!("{text} · {}", i18n.tr("printer-drawer-open"));

@@ -4,9 +4,9 @@
 //! and answers what must happen at the pumps as effects.
 
 use super::{CustomerView, Effect, Outcome, ServiceError, Session};
+use crate::devices::forecourt::{PumpState, PumpView, AMOUNT_DP, VOLUME_DP};
 use crate::domain::ticket::{Line, LineKind, Ticket};
 use crate::domain::users::Permission;
-use crate::forecourt::{PumpState, PumpView, AMOUNT_DP, VOLUME_DP};
 use crate::store::OpenPrepay;
 use rust_decimal::Decimal;
 use serde::Serialize;

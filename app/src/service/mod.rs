@@ -188,7 +188,7 @@ pub struct Session {
     /// Prepayments whose fillings are not settled yet, as stored.
     prepays: Vec<OpenPrepay>,
     /// The pumps, when the terminal has a forecourt: read here, driven by the effects executor.
-    forecourt: Option<crate::forecourt::Forecourt>,
+    forecourt: Option<crate::devices::forecourt::Forecourt>,
 }
 
 impl Session {
@@ -235,7 +235,7 @@ impl Session {
     }
 
     /// Gives the session its view of the pumps (the same forecourt the effects executor drives).
-    pub fn attach_forecourt(&mut self, forecourt: crate::forecourt::Forecourt) {
+    pub fn attach_forecourt(&mut self, forecourt: crate::devices::forecourt::Forecourt) {
         self.forecourt = Some(forecourt);
     }
 

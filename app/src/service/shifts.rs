@@ -139,7 +139,10 @@ impl Session {
             ));
         }
         for p in self.pump_views() {
-            if p.state == crate::forecourt::PumpState::Completed && !p.amount.is_zero() && !self.prepaid(p.number) {
+            if p.state == crate::devices::forecourt::PumpState::Completed
+                && !p.amount.is_zero()
+                && !self.prepaid(p.number)
+            {
                 left.push(format!("pump {} has an unpaid fill of {}", p.number, cur.fmt(p.amount)));
             }
         }

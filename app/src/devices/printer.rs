@@ -4,10 +4,10 @@
 //! reprint queue in the store; the sale itself is already durable.
 
 use crate::config::StoreInfo;
+use crate::devices::link::{self, Health, Link, Port, Status};
 use crate::domain::money::Currency;
 use crate::domain::record::SaleRecord;
 use crate::i18n::I18n;
-use crate::link::{self, Health, Link, Port, Status};
 use crate::receipt::{self, ReceiptLine};
 use std::io::{Read, Write};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -68,17 +68,17 @@ const TITLE_PX: f32 = 30.0;
 
 thread_local! {
     /// Parsing the fonts takes a few milliseconds: once per thread.
-    static RENDERER: std::cell::RefCell<Option<crate::raster::TextRenderer>> = const { std::cell::RefCell::new(None) };
+    static RENDERER: std::cell::RefCell<Option<crate::devices::raster::TextRenderer>> = const { std::cell::RefCell::new(None) };
 }
 
 /// The UI's fonts, for receipts.
 fn fonts() -> [&'static [u8]; 5] {
     [
-        include_bytes!("../../assets/fonts/DejaVuSansMono.ttf"),
-        include_bytes!("../../assets/fonts/NotoSans-Regular.ttf"),
-        include_bytes!("../../assets/fonts/NotoSans-Bold.ttf"),
-        include_bytes!("../../assets/fonts/NotoSansDevanagari-Regular.ttf"),
-        include_bytes!("../../assets/fonts/NotoSansDevanagari-Bold.ttf"),
+        include_bytes!("../../../assets/fonts/DejaVuSansMono.ttf"),
+        include_bytes!("../../../assets/fonts/NotoSans-Regular.ttf"),
+        include_bytes!("../../../assets/fonts/NotoSans-Bold.ttf"),
+        include_bytes!("../../../assets/fonts/NotoSansDevanagari-Regular.ttf"),
+        include_bytes!("../../../assets/fonts/NotoSansDevanagari-Bold.ttf"),
     ]
 }
 
@@ -91,7 +91,7 @@ fn image(job: Job, lines: &[String], columns: usize, title: bool) -> Job {
     let dots = (columns * DOTS_PER_COLUMN) as u32;
     let bitmap = RENDERER.with(|r| {
         let mut r = r.borrow_mut();
-        let renderer = r.get_or_insert_with(|| crate::raster::TextRenderer::new(&fonts()));
+        let renderer = r.get_or_insert_with(|| crate::devices::raster::TextRenderer::new(&fonts()));
         if title {
             renderer.render(&refs, dots, TITLE_PX, "Noto Sans")
         } else {

@@ -85,7 +85,7 @@ pub enum GaugeError {
 /// Asks the gauge for its inventory (`i201`, all tanks) and waits up to 3 s for the reply.
 pub fn read_inventory<P: Read + Write>(port: &mut P) -> Result<tls::Inventory, GaugeError> {
     // Whatever the gauge sent unasked is skipped, but only so much of it.
-    let _ = crate::link::drain(port);
+    let _ = crate::devices::link::drain(port);
     port.write_all(&tls::request_i201(0))?;
     let deadline = Instant::now() + Duration::from_secs(3);
     let mut reply = Vec::new();
@@ -93,7 +93,7 @@ pub fn read_inventory<P: Read + Write>(port: &mut P) -> Result<tls::Inventory, G
     while Instant::now() < deadline && reply.last() != Some(&tls::ETX) {
         match port.read(&mut buf) {
             Ok(n) => reply.extend_from_slice(&buf[..n]),
-            Err(e) if crate::link::fatal(&e) => return Err(e.into()),
+            Err(e) if crate::devices::link::fatal(&e) => return Err(e.into()),
             Err(_) => {}
         }
     }

@@ -2,7 +2,7 @@
 //! to the same scan as the keyboard wedge, which validates them. A scanner that is unplugged is
 //! shown offline and read again when it comes back.
 
-use crate::link::{self, Health, Link};
+use crate::devices::link::{self, Health, Link};
 use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,10 +2,10 @@
 //! scanned, the total, what was paid and the change, a welcome when idle), and a thread that owns
 //! the display's port.
 
+use crate::devices::link::{Health, Link};
 use crate::domain::money::Currency;
 use crate::domain::record::{SaleRecord, TicketRecord};
 use crate::i18n::I18n;
-use crate::link::{Health, Link};
 use rust_decimal::Decimal;
 use std::io::{Read, Write};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};

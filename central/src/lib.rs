@@ -18,8 +18,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Most events in one batch, and most bytes in one body.
-pub const MAX_EVENTS: usize = 500;
-pub const MAX_BODY: usize = 4 * 1024 * 1024;
+pub mod api;
+
+pub use api::{MAX_BODY, MAX_EVENTS};
 
 /// What the server does to the next upload instead of (or besides) answering it properly.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -395,7 +396,7 @@ fn store_batch(c: &Central, terminal: &str, headers: &HeaderMap, body: &[u8]) ->
         }
     }
     let reject = c.reject.lock().map(|r| r.clone()).unwrap_or_default();
-    let (mut accepted, mut duplicates, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
+    let mut answer = api::BatchAnswer::default();
     for (id, seq, kind, created, payload) in batch {
         // Known already: a duplicate, whatever it looks like now (the first stored copy wins).
         let known: bool = tx
@@ -404,11 +405,12 @@ fn store_batch(c: &Central, terminal: &str, headers: &HeaderMap, body: &[u8]) ->
             .map_err(internal)?
             .is_some();
         if known {
-            duplicates.push(id);
+            answer.duplicates.push(id);
             continue;
         }
         if let Some(reason) = event_problem(terminal, &id, kind, payload, &reject) {
-            rejected.push(json!({ "event_id": id, "code": reason.0, "reason": reason.1 }));
+            let (code, reason) = (Some(reason.0.to_string()), Some(reason.1));
+            answer.rejected.push(api::RejectedEvent { event_id: id, code, reason });
             continue;
         }
         tx.execute(
@@ -416,9 +418,10 @@ fn store_batch(c: &Central, terminal: &str, headers: &HeaderMap, body: &[u8]) ->
             params![terminal, id, seq, kind, created, payload.to_string()],
         )
         .map_err(internal)?;
-        accepted.push(id);
+        answer.accepted.push(id);
     }
-    let answer = json!({ "accepted": accepted, "duplicates": duplicates, "rejected": rejected }).to_string();
+    let answer = serde_json::to_string(&answer)
+        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string()))?;
     tx.execute(
         "INSERT INTO idempotency (terminal, key, body_sha, answer) VALUES (?1, ?2, ?3, ?4)",
         params![terminal, key, sha, answer],

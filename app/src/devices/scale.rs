@@ -1,7 +1,7 @@
 //! The scale: asks an MT-SICS scale for a stable weight, waiting while it moves, refusing over-
 //! and underload. Runs on its own thread; the answer comes back through a channel.
 
-use crate::link::{Health, Link};
+use crate::devices::link::{Health, Link};
 use rust_decimal::Decimal;
 use std::io::{Read, Write};
 use std::str::FromStr;
@@ -59,7 +59,7 @@ pub fn ask<P: Read + Write>(port: &mut P, cmd: &str) -> Result<String, WeighErro
         match port.read(&mut junk) {
             Ok(n) if n > 0 => {}
             Ok(_) => return Err(WeighError::NoAnswer),
-            Err(e) if crate::link::fatal(&e) => return Err(WeighError::NoAnswer),
+            Err(e) if crate::devices::link::fatal(&e) => return Err(WeighError::NoAnswer),
             Err(_) => break,
         }
     }
@@ -71,7 +71,7 @@ pub fn ask<P: Read + Write>(port: &mut P, cmd: &str) -> Result<String, WeighErro
         match port.read(&mut b) {
             Ok(0) => return Err(WeighError::NoAnswer),
             Ok(n) => got.extend_from_slice(&b[..n]),
-            Err(e) if crate::link::fatal(&e) => return Err(WeighError::NoAnswer),
+            Err(e) if crate::devices::link::fatal(&e) => return Err(WeighError::NoAnswer),
             Err(_) => {}
         }
         if let Some(end) = got.windows(2).position(|w| w == b"\r\n") {

@@ -1,0 +1,545 @@
+//! The command line: the clap tree of `till`, technician commands (`till hw`) and simulators
+//! (`till sim`).
+
+pub mod hw;
+pub mod sim;
+
+use crate::config::{self, Config};
+use crate::domain::users::Role;
+use crate::service::{self, Session};
+use crate::store::Store;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::io::{BufReader, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Till: point-of-sale terminal for fuel stations, shops and food counters.
+#[derive(Parser)]
+#[command(name = "till", version, about)]
+struct Cli {
+    /// Configuration file (else $TILL_CONFIG, else config.toml in the platform config dir;
+    /// with none, demo mode).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Data directory holding the store (else the platform data dir; demo mode uses its
+    /// `demo` subfolder).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Full screen without a window frame (the counter touchscreen); also `[terminal]
+    /// fullscreen = true` in the configuration.
+    #[arg(long)]
+    fullscreen: bool,
+    /// Start-up benchmark: exit 0 after the first frame, printing `first_frame_ms=N`.
+    #[arg(long)]
+    exit_after_first_frame: bool,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// A console session on this terminal: JSON commands on standard input, answers on standard
+    /// output (the same as `till exec -`, for a terminal without a display).
+    Console {
+        /// With `[sync]` configured: how long to wait at the end for every event to be sent.
+        #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+        sync_wait: u64,
+    },
+    /// Run a headless session: JSON Lines commands from SCRIPT (or - for standard input). With
+    /// `[forecourt]` configured it drives the pump line; with `[sync]`, it pushes to the central
+    /// endpoint and waits for the outbox to drain before it exits.
+    Exec {
+        /// The script file, or - for standard input.
+        script: String,
+        /// With `[sync]` configured: how long to wait at the end for every event to be sent.
+        #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+        sync_wait: u64,
+    },
+    /// The tamper-evident journal.
+    Journal {
+        #[command(subcommand)]
+        action: JournalCmd,
+    },
+    /// The product catalog.
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogCmd,
+    },
+    /// Users and PINs.
+    User {
+        #[command(subcommand)]
+        action: UserCmd,
+    },
+    /// Check the configuration and print what it resolves to.
+    Config {
+        #[command(subcommand)]
+        action: ConfigCmd,
+    },
+    /// Technician commands that talk to devices directly.
+    Hw {
+        #[command(subcommand)]
+        device: HwCmd,
+    },
+    /// Simulated devices on pseudo-terminals, for demos and tests.
+    Sim {
+        #[command(subcommand)]
+        device: SimCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum HwCmd {
+    /// A DART pump: `till hw pump --port /dev/ttyUSB0 --address 0x50 status`.
+    Pump {
+        #[arg(long)]
+        port: String,
+        /// The pump's DART address, 0x50 to 0x6F.
+        #[arg(long, value_parser = parse_address)]
+        address: u8,
+        /// Print the answer as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: crate::cli::hw::PumpAction,
+    },
+    /// A 2x20 customer display: `till hw display --port P --protocol epson text "Hello"`.
+    Display {
+        #[arg(long)]
+        port: String,
+        #[arg(long, default_value = "epson")]
+        protocol: till_hardware::display::Protocol,
+        #[command(subcommand)]
+        action: DisplayAction,
+    },
+    /// An MT-SICS scale: `till hw scale --port P weigh`.
+    Scale {
+        #[arg(long)]
+        port: String,
+        #[command(subcommand)]
+        action: ScaleAction,
+    },
+    /// An ESC/POS receipt printer: `till hw printer --port /dev/ttyUSB2 test-page`.
+    Printer {
+        #[arg(long)]
+        port: String,
+        #[arg(value_enum)]
+        action: crate::cli::hw::PrinterAction,
+    },
+    /// A Veeder-Root TLS tank gauge: `till hw tank --port /dev/ttyUSB1 inventory`.
+    Tank {
+        #[arg(long)]
+        port: String,
+        /// Print the answer as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: TankAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScaleAction {
+    /// Waits for a stable weight and prints it.
+    Weigh,
+}
+
+#[derive(Subcommand)]
+enum DisplayAction {
+    /// Shows text (20 characters a line; a "\n" in it starts the second line).
+    Text { text: String },
+}
+
+#[derive(Subcommand)]
+enum TankAction {
+    /// Every tank's volume, ullage, water and temperature, with alarms.
+    Inventory,
+}
+
+#[derive(Subcommand)]
+enum SimCmd {
+    /// Simulated DART pumps: prints the pty path, then takes `lift P`, `hang P`, ... on stdin.
+    Forecourt {
+        #[arg(long, default_value_t = 8)]
+        pumps: u8,
+        /// Also make PATH a symbolic link to the pty (a stable address across restarts).
+        #[arg(long, value_name = "PATH")]
+        link: Option<std::path::PathBuf>,
+    },
+    /// A simulated ESC/POS printer: prints the pty path, then what it receives as text; takes
+    /// `paper out`, `paper in`, `cover open`, `cover close`, `drawer close`.
+    Printer {
+        /// Also make PATH a symbolic link to the pty (a stable address across restarts).
+        #[arg(long, value_name = "PATH")]
+        link: Option<std::path::PathBuf>,
+    },
+    /// A simulated 2x20 customer display: prints the pty path, then what it shows.
+    Display {
+        #[arg(long, value_name = "PATH")]
+        link: Option<std::path::PathBuf>,
+    },
+    /// A simulated MT-SICS scale: prints the pty path, then takes `put KG`, `moving KG`, ...
+    Scale {
+        #[arg(long, value_name = "PATH")]
+        link: Option<std::path::PathBuf>,
+    },
+    /// A simulated serial barcode scanner: prints the pty path, then sends each code typed on
+    /// stdin (followed by CR); `valid` and `invalid` send a demo code with a right or wrong
+    /// check digit.
+    Scanner {
+        #[arg(long, value_name = "PATH")]
+        link: Option<std::path::PathBuf>,
+    },
+    /// The reference central receiver (docs/sync-api.md) on HTTP: stores events once by id,
+    /// serves price books. Prints its address.
+    Central {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// A terminal and its token, `TERMINAL=TOKEN` (repeatable); default `DEMO-01=till-demo-token`.
+        #[arg(long = "token", value_name = "TERMINAL=TOKEN")]
+        tokens: Vec<String>,
+        /// The receiver's SQLite file.
+        #[arg(long, default_value = "central.sqlite")]
+        db: std::path::PathBuf,
+        /// A price book (JSON) to serve to every terminal given with --token.
+        #[arg(long, value_name = "FILE")]
+        pricebook: Option<std::path::PathBuf>,
+    },
+    /// A simulated TLS tank gauge: prints the pty path, then takes `level T L`, `water T H`.
+    Tank {
+        #[arg(long, default_value_t = 4)]
+        tanks: u8,
+    },
+}
+
+fn parse_address(s: &str) -> Result<u8, String> {
+    let t = s.trim();
+    let v = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(hex) => u8::from_str_radix(hex, 16),
+        None => t.parse::<u8>(),
+    };
+    v.map_err(|_| format!("'{s}' is not an address like 0x50"))
+}
+
+#[derive(Subcommand)]
+enum JournalCmd {
+    /// Verify the hash chain; exits non-zero and names the first bad entry.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum CatalogCmd {
+    /// Replace the catalog from a CSV file (sku,name,barcode,category,price,tax_class,unit,age_restriction).
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user. The PIN is read from standard input when --pin is not given.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        pin: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Validate the configuration.
+    Check,
+}
+
+fn data_dir(cli: &Cli, cfg: &Config) -> anyhow::Result<PathBuf> {
+    let explicit = cli.data_dir.as_deref();
+    let base = config::data_dir(explicit).context("no data directory: give --data-dir")?;
+    Ok(if cfg.demo && explicit.is_none() { base.join("demo") } else { base })
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    Ok(Config::discover(cli.config.as_deref())?)
+}
+
+fn open_session(cli: &Cli) -> anyhow::Result<Session> {
+    let cfg = load_config(cli)?;
+    let dir = data_dir(cli, &cfg)?;
+    Ok(Session::open(cfg, &dir)?)
+}
+
+/// A headless session (`till exec`, `till console`) with the devices it drives: the pump line
+/// when `[forecourt]` is configured, and the push to the central endpoint when `[sync]` is; at
+/// the end of the input it waits up to `sync_wait` seconds for the outbox to drain.
+fn headless(mut session: Session, input: impl std::io::BufRead, sync_wait: u64) -> anyhow::Result<()> {
+    let cfg = session.config().clone();
+    let forecourt = match &cfg.forecourt {
+        Some(f) => Some(crate::devices::demo::site_forecourt(f, &cfg.fuel_grades)?),
+        None => None,
+    };
+    if let Some(f) = &forecourt {
+        // Commands about pumps need to know where each pump stands: wait (briefly) for the line.
+        f.wait_for_first_answers(std::time::Duration::from_secs(3));
+    }
+    let sync = crate::sync::start_for(&session);
+    let executor = crate::effects::Executor { forecourt, ..Default::default() };
+    let runner = crate::exec::Runner::new(&mut session, executor)?;
+    runner
+        .run(input, std::io::stdout().lock(), || {
+            if let Some(s) = &sync {
+                s.nudge();
+            }
+        })
+        .context("reading the commands")?;
+    if let Some(s) = &sync {
+        s.nudge();
+        if !s.drain(std::time::Duration::from_secs(sync_wait)) {
+            let st = s.status();
+            eprintln!(
+                "till: {} event(s) not yet sent to {} after {sync_wait} s{}; they stay in the outbox and go with the next session",
+                st.pending,
+                cfg.sync.as_ref().map(|c| c.url.as_str()).unwrap_or_default(),
+                st.error.map(|e| format!(" ({e})")).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        None => {
+            let mut cfg = load_config(&cli)?;
+            let dir = data_dir(&cli, &cfg)?;
+            if cfg.demo && cfg.sync.is_none() {
+                match crate::devices::demo::demo_central(&dir, &cfg) {
+                    Ok(s) => cfg.sync = Some(s),
+                    Err(e) => eprintln!("till: the demo head office did not start: {e:#}"),
+                }
+            }
+            let session = Session::open(cfg, &dir)?;
+            let fullscreen = cli.fullscreen || session.config().fullscreen;
+            let mut devices = crate::devices::demo::open_devices(session.config())?;
+            devices.sync = crate::sync::start_for(&session);
+            let options = crate::gui::Options { fullscreen, exit_after_first_frame: cli.exit_after_first_frame };
+            crate::gui::run(session, devices, options, started).map_err(|e| {
+                anyhow::anyhow!("{e:#}\nTill needs a display for its screens (set DISPLAY, or run it under Xvfb); `till console` runs without one.")
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Console { sync_wait }) => {
+            let session = open_session(&cli)?;
+            let cfg = session.config();
+            if std::io::stdin().is_terminal() {
+                eprintln!(
+                    "Till {} — {} ({}), terminal {}. Console session: type JSON commands, e.g. {{\"cmd\":\"login\",\"pin\":\"1111\"}}; Ctrl-D ends.",
+                    env!("CARGO_PKG_VERSION"),
+                    if cfg.demo { "demo mode" } else { "configured" },
+                    cfg.source,
+                    cfg.terminal_id
+                );
+            }
+            headless(session, std::io::stdin().lock(), *sync_wait)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Exec { script, sync_wait }) => {
+            let input: Box<dyn std::io::BufRead> = if script == "-" {
+                Box::new(std::io::stdin().lock())
+            } else {
+                let f = std::fs::File::open(script).with_context(|| format!("cannot read script {script}"))?;
+                Box::new(BufReader::new(f))
+            };
+            let session = open_session(&cli)?;
+            headless(session, input, *sync_wait)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Journal { action: JournalCmd::Verify }) => {
+            let cfg = load_config(&cli)?;
+            let dir = data_dir(&cli, &cfg)?;
+            let store = Store::open_read_only(&dir)?;
+            match store.verify_journal()? {
+                Ok(report) => {
+                    println!("journal OK: {} entries, head {}", report.entries, report.head_hash);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(fault) => {
+                    eprintln!("journal verification FAILED: {fault}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Some(Cmd::Catalog { action: CatalogCmd::Import { file } }) => {
+            let cfg = load_config(&cli)?;
+            let dir = data_dir(&cli, &cfg)?;
+            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut store = Store::open_dir(&dir)?;
+            match service::import_catalog(&mut store, &cfg, &text, &file.display().to_string()) {
+                Ok(n) => {
+                    println!("imported {n} products from {}", file.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errors) => {
+                    eprintln!("{}: {} bad rows; nothing was imported", file.display(), errors.len());
+                    for e in errors {
+                        eprintln!("  {e}");
+                    }
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Some(Cmd::User { action: UserCmd::Add { name, role, pin } }) => {
+            let cfg = load_config(&cli)?;
+            let dir = data_dir(&cli, &cfg)?;
+            let pin = match pin {
+                Some(p) => p.clone(),
+                None => {
+                    let mut s = String::new();
+                    std::io::stdin().take(64).read_to_string(&mut s)?;
+                    s.trim().to_string()
+                }
+            };
+            let mut store = Store::open_dir(&dir)?;
+            let id = service::add_user(&mut store, &cfg, name, *role, &pin)?;
+            println!("added user {id} '{name}' ({role})");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Hw { device: HwCmd::Pump { port, address, json, action } }) => {
+            crate::cli::hw::pump(port, *address, action.clone(), *json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Hw { device: HwCmd::Tank { port, json, action: TankAction::Inventory } }) => {
+            crate::cli::hw::tank_inventory(port, *json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Hw { device: HwCmd::Printer { port, action } }) => {
+            crate::cli::hw::printer(port, *action)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Hw { device: HwCmd::Display { port, protocol, action: DisplayAction::Text { text } } }) => {
+            crate::cli::hw::display_text(port, *protocol, text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Hw { device: HwCmd::Scale { port, action: ScaleAction::Weigh } }) => {
+            crate::cli::hw::scale_weigh(port)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Scale { link } }) => {
+            crate::cli::sim::sim_scale(link.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Display { link } }) => {
+            crate::cli::sim::sim_display(link.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Printer { link } }) => {
+            crate::cli::sim::sim_printer(link.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Central { port, bind, tokens, db, pricebook } }) => {
+            let mut map = std::collections::HashMap::new();
+            for t in tokens {
+                let (terminal, token) =
+                    t.split_once('=').ok_or_else(|| anyhow::anyhow!("--token takes TERMINAL=TOKEN, not '{t}'"))?;
+                map.insert(terminal.to_string(), token.to_string());
+            }
+            if map.is_empty() {
+                map.insert("DEMO-01".to_string(), "till-demo-token".to_string());
+            }
+            let central = till_central::Central::open(db, map.clone())?;
+            if let Some(file) = pricebook {
+                let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+                let body: serde_json::Value =
+                    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+                for terminal in map.keys() {
+                    central.set_pricebook(terminal, &body)?;
+                }
+            }
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(async {
+                let listener = tokio::net::TcpListener::bind((bind.as_str(), *port))
+                    .await
+                    .with_context(|| format!("cannot listen on {bind}:{port}"))?;
+                println!("http://{}", listener.local_addr()?);
+                eprintln!("central receiver; events in {}. Ctrl-C ends.", db.display());
+                central.serve(listener).await?;
+                anyhow::Ok(())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Scanner { link } }) => {
+            crate::cli::sim::sim_scanner(link.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Tank { tanks } }) => {
+            crate::cli::sim::sim_tank(*tanks)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::Forecourt { pumps, link } }) => {
+            crate::cli::sim::sim_forecourt(*pumps, link.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Config { action: ConfigCmd::Check }) => {
+            let cfg = load_config(&cli)?;
+            let dir = data_dir(&cli, &cfg)?;
+            print_config(&cfg, &dir);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_config(cfg: &Config, dir: &Path) {
+    let p = &cfg.pricing;
+    println!("config: {}{}", cfg.source, if cfg.demo { " (demo mode)" } else { "" });
+    println!("terminal: {} ({})", cfg.terminal_id, cfg.terminal_name);
+    println!("data dir: {}", dir.display());
+    println!(
+        "currency: {} ({} decimals, cash increment {})",
+        p.currency.code,
+        p.currency.minor_units,
+        p.currency.cash_increment.map(|i| i.to_string()).unwrap_or_else(|| "none".into())
+    );
+    let rounding = match p.tax.rounding {
+        crate::domain::tax::TaxRounding::PerLine => "per-line",
+        crate::domain::tax::TaxRounding::PerTicket => "per-ticket",
+    };
+    println!("prices include tax: {}; tax rounding {rounding} ({})", p.tax.prices_include_tax, p.tax.rule);
+    let mut classes: Vec<_> = p.tax_classes.keys().cloned().collect();
+    classes.sort();
+    println!("tax classes: {}", classes.join(", "));
+    println!(
+        "fuel grades: {}",
+        cfg.fuel_grades.iter().map(|g| format!("{} {}", g.code, g.price_per_litre)).collect::<Vec<_>>().join(", ")
+    );
+    let port = |p: &Option<String>| p.clone().unwrap_or_else(|| "not attached".into());
+    println!(
+        "devices: printer {}; display {}; scale {}; scanner {}",
+        port(&cfg.printer_port),
+        cfg.display.as_ref().map(|(p, proto)| format!("{p} ({proto})")).unwrap_or_else(|| "not attached".into()),
+        port(&cfg.scale_port),
+        port(&cfg.scanner_port)
+    );
+    match &cfg.sync {
+        Some(s) => println!(
+            "sync: {} every {} s, batches of {}, timeout {} s",
+            s.url,
+            s.interval.as_secs(),
+            s.batch_size,
+            s.timeout.as_secs()
+        ),
+        None => println!("sync: not configured{}", if cfg.demo { " (demo mode runs its own head office)" } else { "" }),
+    }
+}
+
+/// Parses the command line and runs it; errors are printed, with exit code 2.
+pub fn main(started: std::time::Instant) -> ExitCode {
+    match run(Cli::parse(), started) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("till: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
