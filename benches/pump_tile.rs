@@ -46,13 +46,12 @@ fn main() {
     gui.window().window().set_size(slint::PhysicalSize::new(1024, 768));
     gui.window().show().expect("show");
     gui.attach_forecourt(forecourt.clone());
-    let api = gui.window().global::<till_ui::Api>();
     for _ in 0..4 {
-        api.invoke_pin_key("1".into());
+        gui.window().global::<till_ui::SignInAdapter>().invoke_pin_key("1".into());
     }
-    api.invoke_login();
-    api.invoke_float_key("1".into());
-    api.invoke_open_shift();
+    gui.window().global::<till_ui::SignInAdapter>().invoke_login();
+    gui.window().global::<till_ui::SignInAdapter>().invoke_float_key("1".into());
+    gui.window().global::<till_ui::SignInAdapter>().invoke_open_shift();
     let wait = |want: PumpState| {
         let deadline = Instant::now() + Duration::from_secs(5);
         while forecourt.pump(1).map(|p| p.state) != Some(want.clone()) {

@@ -53,15 +53,14 @@ fn main() {
     let w = gui.window();
     w.window().set_size(slint::PhysicalSize::new(1024, 768));
     w.show().expect("show");
-    let api = w.global::<till_ui::Api>();
-    api.invoke_pin_key("1".into());
+    w.global::<till_ui::SignInAdapter>().invoke_pin_key("1".into());
     for _ in 0..3 {
-        api.invoke_pin_key("1".into());
+        w.global::<till_ui::SignInAdapter>().invoke_pin_key("1".into());
     }
-    api.invoke_login();
-    api.invoke_float_key("1".into());
-    api.invoke_open_shift();
-    assert_eq!(api.get_page(), "sale");
+    w.global::<till_ui::SignInAdapter>().invoke_login();
+    w.global::<till_ui::SignInAdapter>().invoke_float_key("1".into());
+    w.global::<till_ui::SignInAdapter>().invoke_open_shift();
+    assert_eq!(w.global::<till_ui::Shell>().get_page(), till_ui::Page::Sale);
     w.window().take_snapshot().expect("first frame");
 
     let mut times = Vec::with_capacity(scans);
@@ -78,7 +77,7 @@ fn main() {
         times.push(t.elapsed());
         assert_eq!(frame.width(), 1024);
         if i % 40 == 39 {
-            api.invoke_cancel_ticket();
+            w.global::<till_ui::SaleAdapter>().invoke_cancel_ticket();
         }
     }
     times.sort();

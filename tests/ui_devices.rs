@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use till_hardware::escpos::{Printed, SimPrinter};
-use till_ui::Api;
 
 /// A simulated ESC/POS printer on a pty; returns the path Till opens and what was printed.
 fn sim_printer(stop: Arc<AtomicBool>) -> (String, Arc<Mutex<SimPrinter>>, TTYPort) {
@@ -48,7 +47,6 @@ fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
 fn a_manager_assigns_and_tests_devices_a_cashier_cannot() {
     let dir = tempfile::tempdir().unwrap();
     let gui = open(dir.path());
-    let api = || gui.window().global::<Api>();
     let stop = Arc::new(AtomicBool::new(false));
     let (first_path, first, _keep1) = sim_printer(stop.clone());
     let (second_path, second, _keep2) = sim_printer(stop.clone());
@@ -59,21 +57,25 @@ fn a_manager_assigns_and_tests_devices_a_cashier_cannot() {
     tap_digits(&gui, "1111");
     tap(&gui, "Sign in");
     tap(&gui, "Devices");
-    assert_ne!(api().get_page(), "devices");
-    assert!(api().get_message_error() && value(&gui, "message").contains("not allowed"), "{}", value(&gui, "message"));
+    assert_ne!(gui.window().global::<till_ui::Shell>().get_page(), till_ui::Page::Devices);
+    assert!(
+        gui.window().global::<till_ui::Shell>().get_message_error() && value(&gui, "message").contains("not allowed"),
+        "{}",
+        value(&gui, "message")
+    );
     tap(&gui, "Sign out");
 
     tap(&gui, "Demo Manager");
     tap_digits(&gui, "9999");
     tap(&gui, "Sign in");
-    let back_to = api().get_page();
+    let back_to = gui.window().global::<till_ui::Shell>().get_page();
     tap(&gui, "Printer");
-    assert_eq!(api().get_page(), "devices");
-    let rows: Vec<_> = api().get_devices().iter().collect();
+    assert_eq!(gui.window().global::<till_ui::Shell>().get_page(), till_ui::Page::Devices);
+    let rows: Vec<_> = gui.window().global::<till_ui::DevicesAdapter>().get_devices().iter().collect();
     assert_eq!(rows.iter().map(|r| r.id.to_string()).collect::<Vec<_>>(), ["printer", "display", "scale", "scanner"]);
     // Attached by the test, not by the configuration: shown like demo mode's simulators.
     assert_eq!(rows[0].port, "");
-    assert_eq!(rows[1].state, 0, "no display attached");
+    assert_eq!(rows[1].state, till_ui::ChipState::Off, "no display attached");
     wait_until("the printer answers", || {
         gui.check_devices();
         value(&gui, "status printer") == "ready · simulated"
@@ -93,13 +95,24 @@ fn a_manager_assigns_and_tests_devices_a_cashier_cannot() {
     screenshot(&gui, "9-devices");
 
     // A bad address is refused and changes nothing.
-    api().invoke_device_apply("printer".into(), "tcp://nowhere".into(), "".into());
+    gui.window().global::<till_ui::DevicesAdapter>().invoke_device_apply(
+        "printer".into(),
+        "tcp://nowhere".into(),
+        "".into(),
+    );
     assert!(value(&gui, "message").contains("tcp://HOST:PORT"), "{}", value(&gui, "message"));
-    assert_eq!(api().get_devices().row_data(0).unwrap().port, "");
+    assert_eq!(gui.window().global::<till_ui::DevicesAdapter>().get_devices().row_data(0).unwrap().port, "");
 
     // The printer moves to another port: stored, journaled, and used at once.
-    api().invoke_device_apply("printer".into(), second_path.as_str().into(), "".into());
-    assert_eq!(api().get_devices().row_data(0).unwrap().port, second_path.as_str());
+    gui.window().global::<till_ui::DevicesAdapter>().invoke_device_apply(
+        "printer".into(),
+        second_path.as_str().into(),
+        "".into(),
+    );
+    assert_eq!(
+        gui.window().global::<till_ui::DevicesAdapter>().get_devices().row_data(0).unwrap().port,
+        second_path.as_str()
+    );
     assert!(value(&gui, "device-result").contains("saved"), "{}", value(&gui, "device-result"));
     tap(&gui, "test-page printer");
     wait_until("the test page prints on the new port", || second.lock().unwrap().out.contains(&Printed::Cut));
@@ -123,17 +136,17 @@ fn a_manager_assigns_and_tests_devices_a_cashier_cannot() {
     assert!(value(&gui, "device-result").contains("4006381333932"), "{}", value(&gui, "device-result"));
 
     tap(&gui, "Back");
-    assert_eq!(api().get_page(), back_to);
+    assert_eq!(gui.window().global::<till_ui::Shell>().get_page(), back_to);
 
     // The same screen in Hindi, in high contrast, for looking at.
     tap(&gui, "Sign out");
     tap(&gui, "hi-IN");
-    api().invoke_set_theme(2);
+    gui.window().global::<till_ui::SignInAdapter>().invoke_set_theme(2);
     tap(&gui, "Demo Manager");
     tap_digits(&gui, "9999");
     tap(&gui, "साइन इन करें");
     tap(&gui, "उपकरण");
-    assert_eq!(api().get_page(), "devices");
+    assert_eq!(gui.window().global::<till_ui::Shell>().get_page(), till_ui::Page::Devices);
     screenshot(&gui, "9b-devices-hi-IN");
     stop.store(true, Ordering::SeqCst);
 }

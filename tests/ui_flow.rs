@@ -7,13 +7,11 @@ mod common;
 
 use common::ui::*;
 use slint::{ComponentHandle, Model};
-use till_ui::Api;
 
 #[test]
 fn a_cashier_rings_up_a_sale_and_wrong_pins_lock() {
     let dir = tempfile::tempdir().unwrap();
     let gui = open(dir.path());
-    let api = || gui.window().global::<Api>();
 
     // The language switches at once, without a restart.
     tap(&gui, "de-DE");
@@ -24,28 +22,28 @@ fn a_cashier_rings_up_a_sale_and_wrong_pins_lock() {
     tap(&gui, "Demo Cashier");
     tap_digits(&gui, "1111");
     tap(&gui, "Sign in");
-    assert_eq!(api().get_page(), "open-shift");
+    assert_eq!(gui.window().global::<till_ui::Shell>().get_page(), till_ui::Page::OpenShift);
     tap_digits(&gui, "15000");
     assert_eq!(value(&gui, "Cash float in the drawer"), "€150.00", "keyed digits are cents");
     tap(&gui, "Open shift");
-    assert_eq!(api().get_page(), "sale");
+    assert_eq!(gui.window().global::<till_ui::Shell>().get_page(), till_ui::Page::Sale);
 
     for tile in ["Cola 0.5 l PET", "Cola Zero 0.5 l PET", "Cola 0.33 l Can"] {
         tap(&gui, tile);
     }
     type_keys(&gui, "4006381333931\n");
-    assert_eq!(api().get_lines().iter().count(), 4);
+    assert_eq!(gui.window().global::<till_ui::SaleAdapter>().get_lines().iter().count(), 4);
     assert_eq!(value(&gui, "Total"), "€7.36");
 
     // 20 % is over the cashier's 10 %: the manager approves it with their PIN.
     tap_digits(&gui, "20");
     tap(&gui, "Discount");
-    assert!(api().get_manager_dialog(), "a manager PIN is asked for");
+    assert!(gui.window().global::<till_ui::SaleAdapter>().get_manager_dialog(), "a manager PIN is asked for");
     for d in "9999".chars() {
         tap(&gui, &format!("manager {d}"));
     }
     tap(&gui, "Approve");
-    assert!(!api().get_manager_dialog());
+    assert!(!gui.window().global::<till_ui::SaleAdapter>().get_manager_dialog());
     assert_eq!(value(&gui, "Total"), "€5.89", "20 % of 7.36 is 1.47");
 
     // A bad scan is refused with a message, and the ticket is unchanged.
@@ -56,9 +54,14 @@ fn a_cashier_rings_up_a_sale_and_wrong_pins_lock() {
     tap(&gui, "Pay");
     assert_eq!(value(&gui, "Amount due"), "€5.89");
     tap(&gui, "€10.00");
-    assert_eq!(api().get_page(), "receipt");
+    assert_eq!(gui.window().global::<till_ui::Shell>().get_page(), till_ui::Page::Receipt);
     assert_eq!(value(&gui, "Change"), "Change €4.11");
-    assert!(api().get_receipt_lines().iter().any(|l| l.contains("TOTAL") && l.contains("5.89")));
+    assert!(gui
+        .window()
+        .global::<till_ui::TenderAdapter>()
+        .get_receipt_lines()
+        .iter()
+        .any(|l| l.contains("TOTAL") && l.contains("5.89")));
 
     // The sale is in the store exactly as shown.
     let conn = rusqlite::Connection::open(dir.path().join("till.sqlite")).unwrap();
@@ -74,7 +77,7 @@ fn a_cashier_rings_up_a_sale_and_wrong_pins_lock() {
 
     tap(&gui, "Next customer");
     tap(&gui, "Sign out");
-    assert_eq!(api().get_page(), "login");
+    assert_eq!(gui.window().global::<till_ui::Shell>().get_page(), till_ui::Page::Login);
 
     // Five wrong PINs lock the cashier; then even the right PIN is refused.
     for attempt in 1..=5 {
@@ -92,5 +95,5 @@ fn a_cashier_rings_up_a_sale_and_wrong_pins_lock() {
     tap_digits(&gui, "1111");
     tap(&gui, "Sign in");
     assert!(value(&gui, "message").contains("locked"));
-    assert_eq!(api().get_page(), "login");
+    assert_eq!(gui.window().global::<till_ui::Shell>().get_page(), till_ui::Page::Login);
 }

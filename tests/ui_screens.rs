@@ -44,17 +44,26 @@ fn render_login_sale_tender_and_receipt() {
         .find(|p| p.age_restriction == Some(18) && p.barcodes.iter().any(|b| b.len() == 13))
         .unwrap();
     type_keys(&gui, &format!("{}\n", spirit.barcodes[0]));
-    let api = gui.window().global::<till_ui::Api>();
-    assert!(api.get_age_dialog());
+    assert!(gui.window().global::<till_ui::SaleAdapter>().get_age_dialog());
     let today = chrono::Local::now().date_naive();
     let expected =
         chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today) - 18, chrono::Datelike::month(&today), 1)
             .unwrap();
-    assert!(api.get_age_date().ends_with(&chrono::Datelike::year(&expected).to_string()), "{}", api.get_age_date());
+    assert!(
+        gui.window()
+            .global::<till_ui::SaleAdapter>()
+            .get_age_date()
+            .ends_with(&chrono::Datelike::year(&expected).to_string()),
+        "{}",
+        gui.window().global::<till_ui::SaleAdapter>().get_age_date()
+    );
     screenshot(&gui, "3a-age-check");
     tap(&gui, "Not old enough");
-    assert!(!api.get_age_dialog());
-    assert!(api.get_lines().iter().last().unwrap().voided, "a refused item is voided, not deleted");
+    assert!(!gui.window().global::<till_ui::SaleAdapter>().get_age_dialog());
+    assert!(
+        gui.window().global::<till_ui::SaleAdapter>().get_lines().iter().last().unwrap().voided,
+        "a refused item is voided, not deleted"
+    );
 
     // A weighed item: the scale's stable weight goes on the line; an overload is refused.
     let bananas = till::import::parse_catalog(till::config::DEMO_CATALOG, &cfg)
@@ -63,7 +72,7 @@ fn render_login_sale_tender_and_receipt() {
         .find(|p| p.unit == till::domain::catalog::Unit::Kg)
         .unwrap();
     gui.weighed(&bananas.sku, Ok("0.755".parse().unwrap()));
-    let last = api.get_lines().iter().last().unwrap();
+    let last = gui.window().global::<till_ui::SaleAdapter>().get_lines().iter().last().unwrap();
     assert!(last.detail.starts_with("0.755 kg ×"), "{}", last.detail);
     gui.weighed(&bananas.sku, Err(till::devices::scale::WeighError::Overload));
     assert_eq!(value(&gui, "message"), "The scale is overloaded");
@@ -73,11 +82,11 @@ fn render_login_sale_tender_and_receipt() {
     for k in ["C", "O", "L", "A"] {
         tap(&gui, &format!("key {k}"));
     }
-    assert_eq!(gui.window().global::<till_ui::Api>().get_search(), "cola");
+    assert_eq!(gui.window().global::<till_ui::SaleAdapter>().get_search(), "cola");
     screenshot(&gui, "3b-search-keyboard");
     tap(&gui, "Clear");
     tap(&gui, "Close");
-    assert_eq!(gui.window().global::<till_ui::Api>().get_search(), "");
+    assert_eq!(gui.window().global::<till_ui::SaleAdapter>().get_search(), "");
 
     tap(&gui, "Pay");
     screenshot(&gui, "4-tender");

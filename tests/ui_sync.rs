@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use till::config::SyncConfig;
 use till::sync::{SyncTask, Terminal};
 use till_central::Central;
-use till_ui::Api;
 
 fn wait(gui: &till::gui::Gui, what: &str, mut f: impl FnMut() -> bool) {
     let t = Instant::now();
@@ -43,8 +42,7 @@ fn sync_to(addr: std::net::SocketAddr, dir: &std::path::Path, grades: Vec<String
 fn the_sync_chip_the_parked_events_and_the_price_book() {
     let dir = tempfile::tempdir().unwrap();
     let gui = open(dir.path());
-    let api = || gui.window().global::<Api>();
-    assert!(api().get_sync_chip().contains("not configured"));
+    assert!(gui.window().global::<till_ui::Shell>().get_sync_chip().contains("not configured"));
 
     let central =
         Central::open(&dir.path().join("central.sqlite"), HashMap::from([("DEMO-01".into(), "tok".into())])).unwrap();
@@ -72,7 +70,11 @@ fn the_sync_chip_the_parked_events_and_the_price_book() {
 
     // The price book: the due price is on the tile and in the ticket; the future one waits.
     wait(&gui, "the price book is applied", || {
-        api().get_products().iter().any(|p| p.name == "Cola 0.5 l PET" && p.price == "€2.49")
+        gui.window()
+            .global::<till_ui::SaleAdapter>()
+            .get_products()
+            .iter()
+            .any(|p| p.name == "Cola 0.5 l PET" && p.price == "€2.49")
     });
     tap(&gui, "Cola 0.5 l PET");
     assert_eq!(value(&gui, "Total"), "€2.49");
@@ -93,7 +95,10 @@ fn the_sync_chip_the_parked_events_and_the_price_book() {
     let unsent =
         || -> i64 { db.query_row("SELECT count(*) FROM outbox WHERE state != 'sent'", [], |r| r.get(0)).unwrap() };
     wait(&gui, "all sent", || unsent() == 0 && central.events("DEMO-01").unwrap().iter().any(|e| e.kind == "sale"));
-    wait(&gui, "the chip shows it", || api().get_sync_chip().starts_with("synced ") && api().get_sync_state() == 1);
+    wait(&gui, "the chip shows it", || {
+        gui.window().global::<till_ui::Shell>().get_sync_chip().starts_with("synced ")
+            && gui.window().global::<till_ui::Shell>().get_sync_state() == till_ui::ChipState::Ok
+    });
 
     // A refused event is parked and shown to the manager with the reason.
     central.reject_kind("sale");
@@ -102,11 +107,14 @@ fn the_sync_chip_the_parked_events_and_the_price_book() {
     tap(&gui, "Pay");
     tap(&gui, "Exact");
     wait(&gui, "the sale is parked", || sync.status().parked == 1 && sync.status().pending == 0 && unsent() == 1);
-    wait(&gui, "the chip shows it", || api().get_sync_chip().starts_with("1 refused") && api().get_sync_state() == 2);
+    wait(&gui, "the chip shows it", || {
+        gui.window().global::<till_ui::Shell>().get_sync_chip().starts_with("1 refused")
+            && gui.window().global::<till_ui::Shell>().get_sync_state() == till_ui::ChipState::Warn
+    });
     tap(&gui, "Sync");
-    assert_eq!(api().get_page(), "sync");
+    assert_eq!(gui.window().global::<till_ui::Shell>().get_page(), till_ui::Page::Sync);
     assert!(value(&gui, "sync-summary").contains("Last successful sync"), "{}", value(&gui, "sync-summary"));
-    let parked: Vec<_> = api().get_parked().iter().collect();
+    let parked: Vec<_> = gui.window().global::<till_ui::SyncAdapter>().get_parked().iter().collect();
     assert_eq!(parked.len(), 1);
     assert_eq!(parked[0].kind, "Sale");
     assert!(parked[0].reason.contains("invalid_payload"), "{}", parked[0].reason);
@@ -120,11 +128,11 @@ fn the_sync_chip_the_parked_events_and_the_price_book() {
             db.query_row("SELECT attempts FROM outbox WHERE id = ?1", [seq], |r| r.get(0)).unwrap_or_default();
         attempts >= 2 && sync.status().parked == 1
     });
-    wait(&gui, "listed again", || api().get_parked().row_count() == 1);
+    wait(&gui, "listed again", || gui.window().global::<till_ui::SyncAdapter>().get_parked().row_count() == 1);
     central.clear_rejections();
     tap(&gui, "Send all again");
     wait(&gui, "delivered", || sync.status().parked == 0 && sync.status().pending == 0);
-    wait(&gui, "the list empties", || api().get_parked().row_count() == 0);
+    wait(&gui, "the list empties", || gui.window().global::<till_ui::SyncAdapter>().get_parked().row_count() == 0);
     assert_eq!(
         central.events("DEMO-01").unwrap().iter().filter(|e| e.kind == "sale").count(),
         2,
@@ -134,7 +142,7 @@ fn the_sync_chip_the_parked_events_and_the_price_book() {
         db.query_row("SELECT count(*) FROM journal WHERE kind = 'sync_retry'", [], |r| r.get(0)).unwrap();
     assert_eq!(retried, 2);
     tap(&gui, "Back");
-    assert_eq!(api().get_page(), "receipt");
+    assert_eq!(gui.window().global::<till_ui::Shell>().get_page(), till_ui::Page::Receipt);
 }
 
 /// A fuel price from the price book comes into force at its time: the counter sells at it, and

@@ -9,7 +9,7 @@ use crate::store::DeviceSetting;
 use slint::{ModelRc, SharedString, VecModel};
 use std::rc::Rc;
 use till_hardware::display::Protocol;
-use till_ui::{DeviceRow, DeviceTest};
+use till_ui::{DeviceRow, DeviceTest, Page};
 
 /// Serial ports found on this machine, for picking instead of typing.
 fn found_ports() -> Vec<String> {
@@ -47,11 +47,11 @@ impl Gui {
                 me.reattach(&d);
                 let name = self.i18n.borrow().tr(&format!("device-{}", d.device));
                 let text = self.i18n.borrow().tr_args("devices-saved", &[("device", name.into())]);
-                self.api().set_device_result(text.into());
+                self.devices_ui().set_device_result(text.into());
             }
         }
-        if self.enter_screen("devices") {
-            self.api().set_device_result(SharedString::new());
+        if self.enter_screen(Page::Devices) {
+            self.devices_ui().set_device_result(SharedString::new());
         }
         self.render_devices();
     }
@@ -110,7 +110,7 @@ impl Gui {
     pub(super) fn run_device_test(&self, device: &str, action: &str) {
         let i18n = self.i18n.borrow();
         let working = i18n.tr("devices-testing");
-        self.api().set_device_result(working.into());
+        self.devices_ui().set_device_result(working.into());
         match (device, action) {
             ("printer", "test-page") => {
                 let Some(printer) = self.executor.borrow().printer.clone() else { return };
@@ -135,13 +135,13 @@ impl Gui {
                 if let Some(p) = self.executor.borrow().printer.as_ref() {
                     p.kick_drawer();
                 }
-                self.api().set_device_result(i18n.tr("devices-drawer-kicked").into());
+                self.devices_ui().set_device_result(i18n.tr("devices-drawer-kicked").into());
             }
             ("display", "show-text") => {
                 if let Some(d) = self.executor.borrow().display.as_ref() {
                     d.show((self.config.store.name.clone(), i18n.tr("devices-test-text")));
                 }
-                self.api().set_device_result(i18n.tr("devices-text-shown").into());
+                self.devices_ui().set_device_result(i18n.tr("devices-text-shown").into());
             }
             ("scale", "read-weight") => {
                 let Some(scale) = self.scale.borrow().clone() else { return };
@@ -169,12 +169,12 @@ impl Gui {
             Err(e) => e.to_string(),
         };
         let text = i18n.tr_args("devices-scanned", &[("code", code.to_string().into()), ("verdict", verdict.into())]);
-        self.api().set_device_result(text.into());
+        self.devices_ui().set_device_result(text.into());
     }
 
     /// The rows: port, state and tests of each device.
     pub(super) fn render_devices(&self) {
-        if self.api().get_page() != "devices" {
+        if self.shell().get_page() != Page::Devices {
             return;
         }
         let i18n = self.i18n.borrow();
@@ -214,7 +214,7 @@ impl Gui {
                 DeviceRow {
                     id: d.device.as_str().into(),
                     name: i18n.tr(&format!("device-{}", d.device)).into(),
-                    state,
+                    state: super::view::chip(state),
                     status: status.into(),
                     port: d.port.as_str().into(),
                     protocol: d.protocol.clone().unwrap_or_default().into(),
@@ -233,7 +233,7 @@ impl Gui {
                 }
             })
             .collect();
-        self.api().set_devices(ModelRc::new(VecModel::from(rows)));
+        self.devices_ui().set_devices(ModelRc::new(VecModel::from(rows)));
     }
 }
 
@@ -241,6 +241,6 @@ impl Gui {
 fn tested(text: impl FnOnce(&Gui) -> String + Send + 'static) {
     super::on_ui(move |gui| {
         let t = text(gui);
-        gui.api().set_device_result(t.into());
+        gui.devices_ui().set_device_result(t.into());
     });
 }

@@ -29,7 +29,9 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::mpsc;
-use till_ui::{Api, MainWindow};
+use till_ui::{
+    DevicesAdapter, ForecourtAdapter, MainWindow, Page, SaleAdapter, Shell, SignInAdapter, SyncAdapter, TenderAdapter,
+};
 
 type Job = Box<dyn FnOnce(&mut Session) + Send>;
 /// What to do with an answer, on the UI thread.
@@ -79,7 +81,7 @@ struct State {
     devices: Vec<crate::store::DeviceSetting>,
     ports: Vec<String>,
     /// The page a manager's screen (devices, sync) goes back to.
-    return_page: String,
+    return_page: Option<Page>,
     /// Each pump's state as last drawn (a change asks the session whether a prepay is due).
     pump_states: Vec<crate::devices::forecourt::PumpState>,
 }
@@ -271,11 +273,11 @@ impl Gui {
             Exec::Inline(Box::new(RefCell::new(session)))
         };
         let lines = Rc::new(VecModel::default());
-        window.global::<Api>().set_lines(ModelRc::from(lines.clone()));
+        window.global::<SaleAdapter>().set_lines(ModelRc::from(lines.clone()));
         let pump_tiles = Rc::new(VecModel::default());
-        window.global::<Api>().set_pumps(ModelRc::from(pump_tiles.clone()));
+        window.global::<ForecourtAdapter>().set_pumps(ModelRc::from(pump_tiles.clone()));
         let tank_tiles = Rc::new(VecModel::default());
-        window.global::<Api>().set_tanks(ModelRc::from(tank_tiles.clone()));
+        window.global::<ForecourtAdapter>().set_tanks(ModelRc::from(tank_tiles.clone()));
         let (reports_tx, reports_rx) = mpsc::channel();
         let gui = Rc::new(Gui {
             window,
@@ -346,8 +348,33 @@ impl Gui {
         }
     }
 
-    fn api(&self) -> Api<'_> {
-        self.window.global::<Api>()
+    // Each screen's adapter global (its contract with its `.slint` page).
+    fn shell(&self) -> Shell<'_> {
+        self.window.global::<Shell>()
+    }
+
+    fn signin(&self) -> SignInAdapter<'_> {
+        self.window.global::<SignInAdapter>()
+    }
+
+    fn sale_ui(&self) -> SaleAdapter<'_> {
+        self.window.global::<SaleAdapter>()
+    }
+
+    fn forecourt_ui(&self) -> ForecourtAdapter<'_> {
+        self.window.global::<ForecourtAdapter>()
+    }
+
+    fn tender_ui(&self) -> TenderAdapter<'_> {
+        self.window.global::<TenderAdapter>()
+    }
+
+    fn devices_ui(&self) -> DevicesAdapter<'_> {
+        self.window.global::<DevicesAdapter>()
+    }
+
+    fn sync_ui(&self) -> SyncAdapter<'_> {
+        self.window.global::<SyncAdapter>()
     }
 
     /// Sends a command to the session; `then` gets the answer on the UI thread, after
@@ -375,13 +402,13 @@ impl Gui {
                 let id = self.next_reply.get().wrapping_add(1);
                 self.next_reply.set(id);
                 self.replies.borrow_mut().insert(id, Box::new(then));
-                self.api().set_busy(true);
+                self.shell().set_busy(true);
                 let job: Job = Box::new(move |session: &mut Session| {
                     let reply = f(session);
                     let unsent = session.unsent().ok();
                     on_ui(move |gui| {
                         let then = gui.replies.borrow_mut().remove(&id);
-                        gui.api().set_busy(!gui.replies.borrow().is_empty());
+                        gui.shell().set_busy(!gui.replies.borrow().is_empty());
                         if let Some(then) = then {
                             gui.answer(reply, unsent, then);
                         }
@@ -441,7 +468,7 @@ impl Gui {
         if let Some(t) = &out.ticket {
             self.state.borrow_mut().ticket = Some(t.clone());
             self.render_ticket();
-            if self.api().get_page() == "tender" {
+            if self.shell().get_page() == Page::Tender {
                 self.render_tender();
             }
         }
@@ -453,7 +480,7 @@ impl Gui {
             }
             self.render_ticket();
             self.render_receipt();
-            self.set_page("receipt");
+            self.set_page(Page::Receipt);
         }
         for s in out.settled.iter().flatten() {
             self.show_settled(s);
@@ -461,7 +488,7 @@ impl Gui {
         for e in &out.effects {
             match e {
                 Effect::AskAge { age } => self.ask_age(*age),
-                Effect::StartTender => self.set_page("tender"),
+                Effect::StartTender => self.set_page(Page::Tender),
                 _ => {}
             }
         }
@@ -513,36 +540,36 @@ impl Gui {
     }
 
     fn show_text(&self, text: String, error: bool) {
-        self.api().set_message(text.into());
-        self.api().set_message_error(error);
+        self.shell().set_message(text.into());
+        self.shell().set_message_error(error);
     }
 
     fn clear_message(&self) {
-        self.api().set_message("".into());
+        self.shell().set_message("".into());
     }
 
-    fn set_page(&self, page: &str) {
-        self.api().set_page(page.into());
-        self.api().set_entry("".into());
-        if page == "tender" {
+    fn set_page(&self, page: Page) {
+        self.shell().set_page(page);
+        self.sale_ui().set_entry("".into());
+        if page == Page::Tender {
             self.render_tender();
         }
     }
 
     /// Shows a manager's screen, remembering the page to go back to; false if it was showing.
-    fn enter_screen(&self, page: &str) -> bool {
-        let current = self.api().get_page().to_string();
+    fn enter_screen(&self, page: Page) -> bool {
+        let current = self.shell().get_page();
         if current == page {
             return false;
         }
-        self.state.borrow_mut().return_page = current;
+        self.state.borrow_mut().return_page = Some(current);
         self.set_page(page);
         true
     }
 
     /// Back from a manager's screen to where it was opened.
     fn leave_screen(&self) {
-        let back = std::mem::take(&mut self.state.borrow_mut().return_page);
-        self.set_page(if back.is_empty() { "login" } else { &back });
+        let back = self.state.borrow_mut().return_page.take();
+        self.set_page(back.unwrap_or(Page::Login));
     }
 }

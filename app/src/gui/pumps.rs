@@ -8,18 +8,19 @@ use crate::service::Command;
 use rust_decimal::Decimal;
 use slint::{ModelRc, SharedString, VecModel};
 use std::rc::Rc;
+use till_ui::PumpKind;
 
 /// How a pump state looks: the tile's kind, its message key and its icon.
-fn pump_look(state: &P) -> (i32, &'static str, &'static str) {
+fn pump_look(state: &P) -> (PumpKind, &'static str, &'static str) {
     match state {
-        P::Offline => (0, "pump-offline", "✕"),
-        P::Idle => (1, "pump-idle", "○"),
-        P::Calling => (2, "pump-calling", "!"),
-        P::Authorized => (3, "pump-authorized", "▶"),
-        P::Filling => (4, "pump-filling", "●"),
-        P::Completed => (5, "pump-completed", "■"),
-        P::Stopped => (6, "pump-stopped", "‖"),
-        P::Error => (7, "pump-error", "⚠"),
+        P::Offline => (PumpKind::Offline, "pump-offline", "✕"),
+        P::Idle => (PumpKind::Idle, "pump-idle", "○"),
+        P::Calling => (PumpKind::Calling, "pump-calling", "!"),
+        P::Authorized => (PumpKind::Authorized, "pump-authorized", "▶"),
+        P::Filling => (PumpKind::Filling, "pump-filling", "●"),
+        P::Completed => (PumpKind::Completed, "pump-completed", "■"),
+        P::Stopped => (PumpKind::Stopped, "pump-stopped", "‖"),
+        P::Error => (PumpKind::Error, "pump-error", "⚠"),
     }
 }
 
@@ -73,7 +74,7 @@ impl Gui {
                     state: i18n.tr(key).into(),
                     icon: icon.into(),
                     kind,
-                    grade: p.grade.clone().filter(|_| busy || kind == 2).unwrap_or_default().into(),
+                    grade: p.grade.clone().filter(|_| busy || kind == PumpKind::Calling).unwrap_or_default().into(),
                     amount: if busy { fmt.money(p.amount, cur).into() } else { SharedString::new() },
                     volume: if busy { format!("{} l", fmt.number(p.volume, 2)).into() } else { SharedString::new() },
                 }
@@ -81,7 +82,6 @@ impl Gui {
             .collect();
         sync_rows(&self.pump_tiles, tiles);
         let offline = pumps.iter().filter(|p| p.state == P::Offline).count();
-        let api = self.api();
         let (text, state) = if offline == 0 {
             (format!("{} ✓", pumps.len()), 1)
         } else {
@@ -90,9 +90,9 @@ impl Gui {
                 if offline == pumps.len() { 3 } else { 2 },
             )
         };
-        if api.get_pumps_chip() != text.as_str() {
-            api.set_pumps_chip(text.into());
-            api.set_pumps_state(state);
+        if self.shell().get_pumps_chip() != text.as_str() {
+            self.shell().set_pumps_chip(text.into());
+            self.shell().set_pumps_state(super::view::chip(state));
         }
         drop(i18n);
         let states: Vec<P> = pumps.iter().map(|p| p.state.clone()).collect();
@@ -106,11 +106,10 @@ impl Gui {
         self.send(Command::FuelPrices, |g, r| match r {
             Ok(_) => {
                 g.render_grade_prices();
-                let api = g.api();
-                api.set_price_grade("".into());
-                api.set_price_entry("".into());
+                g.forecourt_ui().set_price_grade("".into());
+                g.forecourt_ui().set_price_entry("".into());
                 g.render_price_entry();
-                api.set_price_dialog(true);
+                g.forecourt_ui().set_price_dialog(true);
             }
             Err(e) => g.show_error(&e),
         });
@@ -129,24 +128,23 @@ impl Gui {
                 price: f.number(g.price, 3).into(),
             })
             .collect();
-        self.api().set_grade_prices(ModelRc::new(VecModel::from(rows)));
+        self.forecourt_ui().set_grade_prices(ModelRc::new(VecModel::from(rows)));
     }
 
     /// Keyed digits are thousandths: 1779 is 1.779 per litre.
     pub(super) fn keyed_price(&self) -> Option<Decimal> {
-        self.api().get_price_entry().parse::<i64>().ok().map(|d| Decimal::new(d, 3))
+        self.forecourt_ui().get_price_entry().parse::<i64>().ok().map(|d| Decimal::new(d, 3))
     }
 
     pub(super) fn render_price_entry(&self) {
         let text = self.keyed_price().map(|p| self.i18n.borrow().format().number(p, 3)).unwrap_or_default();
-        self.api().set_price_entry_text(text.into());
+        self.forecourt_ui().set_price_entry_text(text.into());
     }
 
     pub(super) fn price_send(&self) {
-        let api = self.api();
-        let grade = api.get_price_grade().to_string();
+        let grade = self.forecourt_ui().get_price_grade().to_string();
         let Some(price) = self.keyed_price().filter(|p| !p.is_zero()) else { return };
-        api.set_price_dialog(false);
+        self.forecourt_ui().set_price_dialog(false);
         // The continuation names what was sent, whatever the dialog shows by then.
         self.send(Command::SetFuelPrice { grade: grade.clone(), price: Dec(price) }, move |g, r| match r {
             Ok(_) => {
@@ -189,16 +187,14 @@ impl Gui {
         };
         let (_, state_key, _) = pump_look(&p.state);
         let title = format!("{} · {}", i18n.tr_args("pump-label", &[("n", number.into())]), i18n.tr(state_key));
-        let api = self.api();
-        api.set_pump_menu_title(title.into());
-        api.set_pump_actions(ModelRc::new(VecModel::from(actions)));
-        api.set_pump_menu(i32::from(number));
+        self.forecourt_ui().set_pump_menu_title(title.into());
+        self.forecourt_ui().set_pump_actions(ModelRc::new(VecModel::from(actions)));
+        self.forecourt_ui().set_pump_menu(i32::from(number));
     }
 
     pub(super) fn pump_action(&self, id: &str) {
-        let api = self.api();
-        let pump = api.get_pump_menu().clamp(0, 255) as u8;
-        api.set_pump_menu(0);
+        let pump = self.forecourt_ui().get_pump_menu().clamp(0, 255) as u8;
+        self.forecourt_ui().set_pump_menu(0);
         match id {
             "authorize" => self.authorize_from_entry(pump),
             "authorize-volume" => {
@@ -255,9 +251,8 @@ impl Gui {
 
     pub fn render_tanks(&self) {
         let i18n = self.i18n.borrow();
-        let api = self.api();
         let Some(monitor) = self.tanks.borrow().clone() else {
-            api.set_tank_message(i18n.tr("tank-none").into());
+            self.forecourt_ui().set_tank_message(i18n.tr("tank-none").into());
             return;
         };
         let state = monitor.state();
@@ -290,6 +285,6 @@ impl Gui {
             .collect();
         // Every 2 s: only tanks whose figures changed are redrawn.
         sync_rows(&self.tank_tiles, tiles);
-        api.set_tank_message(state.error.unwrap_or_default().into());
+        self.forecourt_ui().set_tank_message(state.error.unwrap_or_default().into());
     }
 }

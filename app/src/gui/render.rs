@@ -13,17 +13,15 @@ impl Gui {
         let today = chrono::Local::now().date_naive();
         let date = view::born_on_or_before(today, age);
         let i18n = self.i18n.borrow();
-        let api = self.api();
-        api.set_age_title(i18n.tr_args("age-title", &[("age", age.into())]).into());
-        api.set_age_date(i18n.format().date(&date.and_hms_opt(0, 0, 0).unwrap_or_default()).into());
-        api.set_age_dialog(true);
+        self.sale_ui().set_age_title(i18n.tr_args("age-title", &[("age", age.into())]).into());
+        self.sale_ui().set_age_date(i18n.format().date(&date.and_hms_opt(0, 0, 0).unwrap_or_default()).into());
+        self.sale_ui().set_age_dialog(true);
     }
 
     pub(super) fn refresh_all(&self) {
-        let api = self.api();
         let langs: Vec<Language> =
             LANGUAGES.iter().map(|(c, n)| Language { code: (*c).into(), name: (*n).into() }).collect();
-        api.set_languages(ModelRc::new(VecModel::from(langs)));
+        self.signin().set_languages(ModelRc::new(VecModel::from(langs)));
         let st = self.state.borrow();
         let users: Vec<UserTile> = st
             .users
@@ -32,9 +30,9 @@ impl Gui {
             .collect();
         let categories: Vec<SharedString> = st.categories.iter().map(|c| SharedString::from(c.as_str())).collect();
         drop(st);
-        api.set_users(ModelRc::new(VecModel::from(users)));
-        api.set_categories(ModelRc::new(VecModel::from(categories)));
-        api.set_store_name(
+        self.signin().set_users(ModelRc::new(VecModel::from(users)));
+        self.sale_ui().set_categories(ModelRc::new(VecModel::from(categories)));
+        self.shell().set_store_name(
             if self.config.store.name.is_empty() {
                 self.config.terminal_name.clone()
             } else {
@@ -42,7 +40,7 @@ impl Gui {
             }
             .into(),
         );
-        api.set_demo(self.config.demo);
+        self.shell().set_demo(self.config.demo);
         self.render_status();
         self.render_clock();
         self.render_amounts();
@@ -55,10 +53,9 @@ impl Gui {
     pub(super) fn render_status(&self) {
         let i18n = self.i18n.borrow();
         let st = self.state.borrow();
-        let api = self.api();
-        api.set_user_name(st.user.as_ref().map(|u| u.name.clone()).unwrap_or_default().into());
-        api.set_can_open_drawer(st.permissions.contains(&crate::domain::users::Permission::OpenDrawer));
-        api.set_can_prices(st.permissions.contains(&crate::domain::users::Permission::ManageCatalog));
+        self.shell().set_user_name(st.user.as_ref().map(|u| u.name.clone()).unwrap_or_default().into());
+        self.sale_ui().set_can_open_drawer(st.permissions.contains(&crate::domain::users::Permission::OpenDrawer));
+        self.forecourt_ui().set_can_prices(st.permissions.contains(&crate::domain::users::Permission::ManageCatalog));
         let shift = match &st.shift {
             Some(s) => {
                 let time = view::local_time(&s.opened_at).map(|t| i18n.format().time(&t)).unwrap_or_default();
@@ -66,13 +63,13 @@ impl Gui {
             }
             None => i18n.tr("status-no-shift"),
         };
-        api.set_shift_text(shift.into());
+        self.shell().set_shift_text(shift.into());
         let not_configured = i18n.tr("chip-not-configured");
         let health = self.device_health();
         match &health[0] {
             None => {
-                api.set_printer_chip(not_configured.clone().into());
-                api.set_printer_state(0);
+                self.shell().set_printer_chip(not_configured.clone().into());
+                self.shell().set_printer_state(super::view::chip(0));
             }
             Some(st) => {
                 let (mut text, mut state) = view::printer_status(&i18n, st);
@@ -83,8 +80,8 @@ impl Gui {
                     );
                     state = state.max(2);
                 }
-                api.set_printer_chip(text.into());
-                api.set_printer_state(state);
+                self.shell().set_printer_chip(text.into());
+                self.shell().set_printer_state(super::view::chip(state));
             }
         }
         // The other shop devices share one chip: the first that is not well, or all ready.
@@ -92,44 +89,43 @@ impl Gui {
         let attached: Vec<_> =
             health.iter().zip(names).skip(1).filter_map(|(h, n)| h.as_ref().map(|h| (h, n))).collect();
         if attached.is_empty() {
-            api.set_devices_chip(not_configured.clone().into());
-            api.set_devices_state(0);
+            self.shell().set_devices_chip(not_configured.clone().into());
+            self.shell().set_devices_state(super::view::chip(0));
         } else if let Some((st, name)) = attached.iter().find(|(h, _)| !h.online) {
             let what = if st.detail == "connecting" { "device-connecting" } else { "device-offline" };
-            api.set_devices_chip(format!("{} {}", i18n.tr(name), i18n.tr(what)).into());
-            api.set_devices_state(3);
+            self.shell().set_devices_chip(format!("{} {}", i18n.tr(name), i18n.tr(what)).into());
+            self.shell().set_devices_state(super::view::chip(3));
         } else {
-            api.set_devices_chip(i18n.tr("device-all-ready").into());
-            api.set_devices_state(1);
+            self.shell().set_devices_chip(i18n.tr("device-all-ready").into());
+            self.shell().set_devices_state(super::view::chip(1));
         }
         if self.executor.borrow().forecourt.is_none() {
-            api.set_pumps_chip(not_configured.clone().into());
-            api.set_pumps_state(0);
+            self.shell().set_pumps_chip(not_configured.clone().into());
+            self.shell().set_pumps_state(super::view::chip(0));
         }
         drop(st);
         drop(i18n);
         let (text, state) = self.sync_chip();
-        api.set_sync_chip(text.into());
-        api.set_sync_state(state);
+        self.shell().set_sync_chip(text.into());
+        self.shell().set_sync_state(super::view::chip(state));
         let st = self.state.borrow();
-        api.set_held_count(st.held as i32);
+        self.sale_ui().set_held_count(st.held as i32);
     }
 
     pub(super) fn render_clock(&self) {
         let now = chrono::Local::now().naive_local();
         let text: SharedString = self.i18n.borrow().format().time(&now).into();
-        if self.api().get_clock() != text {
-            self.api().set_clock(text);
+        if self.shell().get_clock() != text {
+            self.shell().set_clock(text);
         }
     }
 
     pub(super) fn render_products(&self) {
         let st = self.state.borrow();
-        let api = self.api();
         let i18n = self.i18n.borrow();
         let f = i18n.format();
-        let search = api.get_search().to_lowercase();
-        let category = st.categories.get(api.get_category().max(0) as usize).cloned().unwrap_or_default();
+        let search = self.sale_ui().get_search().to_lowercase();
+        let category = st.categories.get(self.sale_ui().get_category().max(0) as usize).cloned().unwrap_or_default();
         let tiles: Vec<till_ui::ProductTile> = st
             .products
             .iter()
@@ -148,38 +144,37 @@ impl Gui {
                 restricted: p.restricted,
             })
             .collect();
-        api.set_products(ModelRc::new(VecModel::from(tiles)));
+        self.sale_ui().set_products(ModelRc::new(VecModel::from(tiles)));
     }
 
     pub(super) fn render_ticket(&self) {
         let st = self.state.borrow();
-        let api = self.api();
         let i18n = self.i18n.borrow();
         let f = i18n.format();
         let cur = &self.config.pricing.currency;
         match &st.ticket {
             Some(t) => {
                 self.set_lines(view::ticket_lines(&f, cur, t));
-                api.set_subtotal(f.money(t.subtotal, cur).into());
-                api.set_discount(if t.discount.is_zero() {
+                self.sale_ui().set_subtotal(f.money(t.subtotal, cur).into());
+                self.sale_ui().set_discount(if t.discount.is_zero() {
                     SharedString::new()
                 } else {
                     f.money(t.discount, cur).into()
                 });
-                api.set_tax(f.money(t.tax_total, cur).into());
-                api.set_total(f.money(t.total, cur).into());
-                if api.get_selected_line() as usize > t.lines.len() {
-                    api.set_selected_line(-1);
+                self.sale_ui().set_tax(f.money(t.tax_total, cur).into());
+                self.sale_ui().set_total(f.money(t.total, cur).into());
+                if self.sale_ui().get_selected_line() as usize > t.lines.len() {
+                    self.sale_ui().set_selected_line(-1);
                 }
             }
             None => {
                 self.set_lines(Vec::new());
                 let zero = f.money(Decimal::ZERO, cur);
-                api.set_subtotal(zero.clone().into());
-                api.set_discount("".into());
-                api.set_tax(zero.clone().into());
-                api.set_total(zero.into());
-                api.set_selected_line(-1);
+                self.sale_ui().set_subtotal(zero.clone().into());
+                self.sale_ui().set_discount("".into());
+                self.sale_ui().set_tax(zero.clone().into());
+                self.sale_ui().set_total(zero.into());
+                self.sale_ui().set_selected_line(-1);
             }
         }
     }
@@ -191,13 +186,12 @@ impl Gui {
 
     pub(super) fn render_tender(&self) {
         let st = self.state.borrow();
-        let api = self.api();
         let i18n = self.i18n.borrow();
         let f = i18n.format();
         let cur = &self.config.pricing.currency;
         let Some(t) = &st.ticket else { return };
-        api.set_due(f.money(t.total, cur).into());
-        api.set_remaining(f.money(t.due, cur).into());
+        self.tender_ui().set_due(f.money(t.total, cur).into());
+        self.tender_ui().set_remaining(f.money(t.due, cur).into());
         let payments: Vec<till_ui::PaymentRow> = t
             .payments
             .iter()
@@ -206,21 +200,20 @@ impl Gui {
                 amount: f.money(p.amount, cur).into(),
             })
             .collect();
-        api.set_payments(ModelRc::new(VecModel::from(payments)));
+        self.tender_ui().set_payments(ModelRc::new(VecModel::from(payments)));
         let cash_due = cur.round_cash(t.due, self.config.pricing.cash_rule);
         let mut quick = vec![till_ui::QuickCash { label: i18n.tr("tender-exact").into(), value: "".into() }];
         for note in view::quick_cash(&cur.code, cash_due) {
             quick.push(till_ui::QuickCash { label: f.money(note, cur).into(), value: note.to_string().into() });
         }
-        api.set_quick_cash(ModelRc::new(VecModel::from(quick)));
+        self.tender_ui().set_quick_cash(ModelRc::new(VecModel::from(quick)));
     }
 
     pub(super) fn render_receipt(&self) {
         let st = self.state.borrow();
-        let api = self.api();
         let i18n = self.i18n.borrow();
         let Some(sale) = &st.last_sale else {
-            api.set_receipt_lines(ModelRc::new(VecModel::from(Vec::<SharedString>::new())));
+            self.tender_ui().set_receipt_lines(ModelRc::new(VecModel::from(Vec::<SharedString>::new())));
             return;
         };
         let cur = &self.config.pricing.currency;
@@ -229,13 +222,13 @@ impl Gui {
             .iter()
             .map(|l| l.text(width).into())
             .collect();
-        api.set_receipt_lines(ModelRc::new(VecModel::from(lines)));
+        self.tender_ui().set_receipt_lines(ModelRc::new(VecModel::from(lines)));
         let change = if sale.change.is_zero() {
             i18n.tr("tender-no-change")
         } else {
             i18n.tr_args("tender-change", &[("amount", i18n.format().money(sale.change, cur).into())])
         };
-        api.set_change_text(change.into());
-        api.set_has_change(!sale.change.is_zero());
+        self.tender_ui().set_change_text(change.into());
+        self.tender_ui().set_has_change(!sale.change.is_zero());
     }
 }

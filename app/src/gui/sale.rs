@@ -8,19 +8,18 @@ use crate::service::{Command, ServiceError};
 use rust_decimal::Decimal;
 use slint::ComponentHandle;
 use slint::SharedString;
-use till_ui::{Api, Strings};
+use till_ui::{Page, Strings};
 
 impl Gui {
     /// Applies a keypad key to a digit field: digits append, "C" clears, "⌫" deletes.
     pub(super) fn edit_digits(
         &self,
         key: &str,
-        get: fn(&Api) -> SharedString,
-        set: fn(&Api, SharedString),
+        get: fn(&Gui) -> SharedString,
+        set: fn(&Gui, SharedString),
         max: usize,
     ) {
-        let api = self.api();
-        let mut v = get(&api).to_string();
+        let mut v = get(self).to_string();
         match key {
             "C" => v.clear(),
             "⌫" => {
@@ -29,20 +28,19 @@ impl Gui {
             k if k.chars().all(|c| c.is_ascii_digit()) && v.len() + k.len() <= max => v.push_str(k),
             _ => {}
         }
-        set(&api, v.into());
+        set(self, v.into());
         self.render_amounts();
     }
 
     /// The float and the tender entry as amounts in the current locale.
     pub(super) fn render_amounts(&self) {
-        let api = self.api();
         let f = self.i18n.borrow().format();
         let cur = &self.config.pricing.currency;
         let amount = |digits: &str| {
             f.money(self.entry_amount(if digits.is_empty() { "0" } else { digits }).unwrap_or_default(), cur)
         };
-        api.set_float_text(amount(&api.get_float_entry()).into());
-        api.set_entry_money(amount(&api.get_entry()).into());
+        self.signin().set_float_text(amount(&self.signin().get_float_entry()).into());
+        self.sale_ui().set_entry_money(amount(&self.sale_ui().get_entry()).into());
     }
 
     /// Digits typed for an amount are minor units: 1500 is 15.00 in EUR, 1500 in IDR.
@@ -52,26 +50,26 @@ impl Gui {
     }
 
     pub(super) fn take_entry(&self) -> String {
-        let e = self.api().get_entry().to_string();
-        self.api().set_entry("".into());
+        let e = self.sale_ui().get_entry().to_string();
+        self.sale_ui().set_entry("".into());
         self.render_amounts();
         e
     }
 
     pub(super) fn login(&self) {
-        let pin = self.api().get_pin().to_string();
-        self.api().set_pin("".into());
-        let selected = self.api().get_selected_user();
+        let pin = self.signin().get_pin().to_string();
+        self.signin().set_pin("".into());
+        let selected = self.signin().get_selected_user();
         let user = self.state.borrow().users.iter().find(|u| u.id == i64::from(selected)).map(|u| u.name.clone());
         self.send(Command::Login { pin, user }, |g, r| match r {
             Ok(_) => {
-                g.api().set_selected_user(-1);
-                g.set_page(if g.state.borrow().shift.is_some() { "sale" } else { "open-shift" });
+                g.signin().set_selected_user(-1);
+                g.set_page(if g.state.borrow().shift.is_some() { Page::Sale } else { Page::OpenShift });
                 // A prepaid filling that completed while nobody was signed in settles now.
                 g.call(|s| Ok(s.pumps_changed().unwrap_or_default()), shown);
             }
             Err(e) => {
-                g.api().set_pin_error(true);
+                g.signin().set_pin_error(true);
                 g.show_error(&e);
             }
         });
@@ -86,19 +84,19 @@ impl Gui {
                     st.permissions.clear();
                     st.ticket = None;
                 }
-                g.set_page("login");
+                g.set_page(Page::Login);
             }
             Err(e) => g.show_error(&e),
         });
     }
 
     pub(super) fn open_shift(&self) {
-        let digits = self.api().get_float_entry().to_string();
+        let digits = self.signin().get_float_entry().to_string();
         let float = self.entry_amount(if digits.is_empty() { "0" } else { &digits }).unwrap_or_default();
-        self.api().set_float_entry("".into());
+        self.signin().set_float_entry("".into());
         self.render_amounts();
         self.send(Command::OpenShift { float: Dec(float) }, |g, r| match r {
-            Ok(_) => g.set_page("sale"),
+            Ok(_) => g.set_page(Page::Sale),
             Err(e) => g.show_error(&e),
         });
     }
@@ -122,7 +120,7 @@ impl Gui {
                         );
                         g.show_text(text, false);
                     }
-                    g.set_page("open-shift");
+                    g.set_page(Page::OpenShift);
                 }
                 Err(e) => g.show_error(&e),
             }),
@@ -141,7 +139,7 @@ impl Gui {
     pub(super) fn render_entry_hint(&self) {
         let qty = self.state.borrow().pending_qty;
         let f = self.i18n.borrow().format();
-        self.api().set_pending_qty(qty.map(|q| f.number(q, q.scale())).unwrap_or_default().into());
+        self.sale_ui().set_pending_qty(qty.map(|q| f.number(q, q.scale())).unwrap_or_default().into());
     }
 
     pub(super) fn qty(&self) -> Option<Dec> {
@@ -183,11 +181,11 @@ impl Gui {
     }
 
     pub(super) fn scan(&self, code: &str) {
-        match self.api().get_page().as_str() {
-            "sale" => {}
-            "devices" => return self.scanned_on_devices(code),
+        match self.shell().get_page() {
+            Page::Sale => {}
+            Page::Devices => return self.scanned_on_devices(code),
             // Scanning the next customer's first item ends the change display.
-            "receipt" => self.set_page("sale"),
+            Page::Receipt => self.set_page(Page::Sale),
             _ => return,
         }
         self.send(Command::Scan { code: code.to_string() }, |g, r| {
@@ -202,7 +200,7 @@ impl Gui {
     }
 
     pub(super) fn line_command(&self, f: impl FnOnce(usize) -> Command) {
-        let line = self.api().get_selected_line();
+        let line = self.sale_ui().get_selected_line();
         if line > 0 {
             self.send(f(line as usize), shown);
         }
@@ -222,7 +220,7 @@ impl Gui {
             self.show_message("error-bad-discount", true);
             return;
         };
-        let line = match self.api().get_selected_line() {
+        let line = match self.sale_ui().get_selected_line() {
             n if n > 0 => Some(n as usize),
             _ => None,
         };
@@ -231,17 +229,17 @@ impl Gui {
         self.send(cmd, move |g, r| match r {
             Err(ServiceError::DiscountOverLimit { .. }) => {
                 g.state.borrow_mut().pending_discount = Some(pending);
-                g.api().set_manager_dialog(true);
+                g.sale_ui().set_manager_dialog(true);
             }
             other => shown(g, other),
         });
     }
 
     pub(super) fn manager_approve(&self) {
-        let pin = self.api().get_manager_pin().to_string();
-        self.api().set_manager_pin("".into());
-        self.api().set_manager_pin_dots("".into());
-        self.api().set_manager_dialog(false);
+        let pin = self.sale_ui().get_manager_pin().to_string();
+        self.sale_ui().set_manager_pin("".into());
+        self.sale_ui().set_manager_pin_dots("".into());
+        self.sale_ui().set_manager_dialog(false);
         let pending = self.state.borrow_mut().pending_discount.take();
         if let Some(Command::Discount { line, percent, amount, .. }) = pending {
             self.send(Command::Discount { line, percent, amount, approver_pin: Some(pin) }, shown);
@@ -260,7 +258,7 @@ impl Gui {
     }
 
     pub(super) fn age_confirm(&self) {
-        self.api().set_age_dialog(false);
+        self.sale_ui().set_age_dialog(false);
         let pay = std::mem::take(&mut self.state.borrow_mut().going_to_pay);
         self.send(Command::ConfirmAge, move |g, r| match r {
             Ok(_) if pay => g.pay(),
@@ -289,7 +287,7 @@ impl Gui {
         let last = self.state.borrow().last_sale.as_ref().map(|s| s.receipt_no);
         if let Some(n) = last {
             self.render_receipt();
-            self.set_page("receipt");
+            self.set_page(Page::Receipt);
             self.send(Command::Reprint { receipt_no: Some(n) }, shown);
         }
         if self.reprint_count.get() > 0 {

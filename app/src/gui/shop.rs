@@ -25,6 +25,8 @@ pub(super) fn weigh_outcome(
     rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap_or(Err(crate::devices::scale::WeighError::NoAnswer))
 }
 
+use till_ui::Page;
+
 impl Gui {
     /// A serial scanner (made with [`scanned`] as its callback): its codes go where the keyboard
     /// wedge's go.
@@ -71,7 +73,7 @@ impl Gui {
             let new_book = before.as_ref().map(|b| b.pricebooks) != Some(now.pricebooks) && now.pricebooks > 0;
             *self.sync_seen.borrow_mut() = Some(now);
             self.render_status();
-            if self.api().get_page() == "sync" {
+            if self.shell().get_page() == Page::Sync {
                 self.refresh_parked();
             }
             if new_book {

@@ -6,7 +6,7 @@ use super::Gui;
 use crate::service::{Command, Outcome};
 use crate::store::ParkedEvent;
 use slint::{ModelRc, VecModel};
-use till_ui::ParkedRow;
+use till_ui::{Page, ParkedRow};
 
 impl Gui {
     /// The sync chip: (text, state 0 not configured / 1 all sent / 2 waiting / 3 failing).
@@ -63,7 +63,7 @@ impl Gui {
     /// The parked events again, for a sync screen that may have been left meanwhile.
     pub(super) fn refresh_parked(&self) {
         self.send(Command::Parked, |g, r| {
-            if let (Ok(out), true) = (r, g.api().get_page() == "sync") {
+            if let (Ok(out), true) = (r, g.shell().get_page() == Page::Sync) {
                 g.parked_listed(out.parked.unwrap_or_default());
             }
         });
@@ -73,7 +73,7 @@ impl Gui {
         let seqs = if seq > 0 { vec![i64::from(seq)] } else { vec![] };
         self.send(Command::RetryParked { seqs }, |g, r| match r {
             Ok(out) => {
-                if g.api().get_page() == "sync" {
+                if g.shell().get_page() == Page::Sync {
                     g.parked_listed(out.parked.unwrap_or_default());
                 }
                 // Queued again and committed: send at once.
@@ -87,7 +87,7 @@ impl Gui {
 
     /// The parked events came back: the sync screen shows them with the sync's state.
     pub(super) fn parked_listed(&self, parked: Vec<ParkedEvent>) {
-        self.enter_screen("sync");
+        self.enter_screen(Page::Sync);
         let i18n = self.i18n.borrow();
         let f = i18n.format();
         let rows: Vec<ParkedRow> = parked
@@ -102,7 +102,7 @@ impl Gui {
                 reason: p.reason.clone().into(),
             })
             .collect();
-        self.api().set_parked(ModelRc::new(VecModel::from(rows)));
+        self.sync_ui().set_parked(ModelRc::new(VecModel::from(rows)));
         let st = self.sync_seen.borrow().clone();
         let mut lines = Vec::new();
         match &st {
@@ -128,7 +128,7 @@ impl Gui {
                 }
             }
         }
-        self.api().set_sync_summary(lines.join("\n").into());
+        self.sync_ui().set_sync_summary(lines.join("\n").into());
     }
 
     /// Prices that came into force: tiles show them (the pumps got theirs as effects).

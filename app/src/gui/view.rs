@@ -8,7 +8,7 @@ use crate::i18n::{I18n, LocaleFormat};
 use crate::service::ServiceError;
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
-use till_ui::TicketLine;
+use till_ui::{ChipState, TicketLine};
 
 /// The latest birth date of a customer who is at least `age` years old today.
 pub fn born_on_or_before(today: NaiveDate, age: u8) -> NaiveDate {
@@ -121,6 +121,16 @@ pub fn error_text(i18n: &I18n, e: &ServiceError) -> String {
         S::Ticket(TicketError::Empty) | S::Ticket(TicketError::NoAgeRestriction) => i18n.tr("error-nothing"),
         S::Store(_) => i18n.tr("error-save"),
         other => i18n.tr_args("error-generic", &[("detail", other.to_string().into())]),
+    }
+}
+
+/// A chip's or a device's state from its level: 0 not attached, 1 ready, 2 a warning, 3 failing.
+pub fn chip(level: i32) -> ChipState {
+    match level {
+        i32::MIN..=0 => ChipState::Off,
+        1 => ChipState::Ok,
+        2 => ChipState::Warn,
+        _ => ChipState::Bad,
     }
 }
 

@@ -6,11 +6,10 @@ use crate::domain::ticket::Method;
 use crate::service::Command;
 use slint::ComponentHandle;
 use std::rc::Rc;
-use till_ui::{Strings, Theme};
+use till_ui::{Page, Strings, Theme};
 
 impl Gui {
     pub(super) fn wire(self: &Rc<Self>) {
-        let api = self.api();
         let weak = Rc::downgrade(self);
         let with = move |f: &dyn Fn(&Rc<Gui>)| {
             if let Some(g) = weak.upgrade() {
@@ -23,48 +22,52 @@ impl Gui {
             None => key,
         });
         let w = with.clone();
-        api.on_dismiss_message(move || w(&|g| g.clear_message()));
+        self.shell().on_dismiss_message(move || w(&|g| g.clear_message()));
         let w = with.clone();
-        api.on_pin_key(move |k| {
+        self.signin().on_pin_key(move |k| {
             w(&|g| {
-                g.api().set_pin_error(false);
-                g.edit_digits(&k, |a| a.get_pin(), |a, v| a.set_pin(v), 8)
+                g.signin().set_pin_error(false);
+                g.edit_digits(&k, |g| g.signin().get_pin(), |g, v| g.signin().set_pin(v), 8)
             })
         });
         let w = with.clone();
-        api.on_login(move || w(&|g| g.login()));
+        self.signin().on_login(move || w(&|g| g.login()));
         let w = with.clone();
-        api.on_set_language(move |code| w(&|g| g.set_language(&code)));
+        self.signin().on_set_language(move |code| w(&|g| g.set_language(&code)));
         let w = with.clone();
-        api.on_set_theme(move |mode| w(&|g| g.window.global::<Theme>().set_mode(mode)));
+        self.signin().on_set_theme(move |mode| w(&|g| g.window.global::<Theme>().set_mode(mode)));
         let w = with.clone();
-        api.on_float_key(move |k| w(&|g| g.edit_digits(&k, |a| a.get_float_entry(), |a, v| a.set_float_entry(v), 9)));
+        self.signin().on_float_key(move |k| {
+            w(&|g| g.edit_digits(&k, |g| g.signin().get_float_entry(), |g, v| g.signin().set_float_entry(v), 9))
+        });
         let w = with.clone();
-        api.on_open_shift(move || w(&|g| g.open_shift()));
+        self.signin().on_open_shift(move || w(&|g| g.open_shift()));
         let w = with.clone();
-        api.on_logout(move || w(&|g| g.logout()));
+        self.sale_ui().on_logout(move || w(&|g| g.logout()));
         let w = with.clone();
-        api.on_close_shift(move || w(&|g| g.close_shift()));
+        self.sale_ui().on_close_shift(move || w(&|g| g.close_shift()));
         let w = with.clone();
-        api.on_entry_key(move |k| w(&|g| g.edit_digits(&k, |a| a.get_entry(), |a, v| a.set_entry(v), 13)));
+        self.sale_ui().on_entry_key(move |k| {
+            w(&|g| g.edit_digits(&k, |g| g.sale_ui().get_entry(), |g, v| g.sale_ui().set_entry(v), 13))
+        });
         let w = with.clone();
-        api.on_entry_times(move || w(&|g| g.entry_times()));
+        self.sale_ui().on_entry_times(move || w(&|g| g.entry_times()));
         let w = with.clone();
-        api.on_entry_enter(move || w(&|g| g.entry_enter()));
+        self.sale_ui().on_entry_enter(move || w(&|g| g.entry_enter()));
         let w = with.clone();
-        api.on_select_category(move |i| {
+        self.sale_ui().on_select_category(move |i| {
             w(&|g| {
-                g.api().set_category(i);
-                g.api().set_search("".into());
+                g.sale_ui().set_category(i);
+                g.sale_ui().set_search("".into());
                 g.render_products();
             })
         });
         let w = with.clone();
-        api.on_search_changed(move |_| w(&|g| g.render_products()));
+        self.sale_ui().on_search_changed(move |_| w(&|g| g.render_products()));
         let w = with.clone();
-        api.on_search_key(move |k| {
+        self.sale_ui().on_search_key(move |k| {
             w(&|g| {
-                let mut text = g.api().get_search().to_string();
+                let mut text = g.sale_ui().get_search().to_string();
                 match k.as_str() {
                     "⌫" => {
                         text.pop();
@@ -72,107 +75,112 @@ impl Gui {
                     "clear" => text.clear(),
                     other => text.push_str(&other.to_lowercase()),
                 }
-                g.api().set_search(text.into());
+                g.sale_ui().set_search(text.into());
                 g.render_products();
             })
         });
         let w = with.clone();
-        api.on_add_product(move |sku| w(&|g| g.add_sku(&sku)));
+        self.sale_ui().on_add_product(move |sku| w(&|g| g.add_sku(&sku)));
         let w = with.clone();
-        api.on_scan(move |code| w(&|g| g.scan(&code)));
+        self.sale_ui().on_scan(move |code| w(&|g| g.scan(&code)));
         let w = with.clone();
-        api.on_void_line(move || w(&|g| g.line_command(|line| Command::VoidLine { line })));
+        self.sale_ui().on_void_line(move || w(&|g| g.line_command(|line| Command::VoidLine { line })));
         let w = with.clone();
-        api.on_set_qty(move || w(&|g| g.set_qty()));
+        self.sale_ui().on_set_qty(move || w(&|g| g.set_qty()));
         let w = with.clone();
-        api.on_line_discount(move || w(&|g| g.discount()));
+        self.sale_ui().on_line_discount(move || w(&|g| g.discount()));
         let w = with.clone();
-        api.on_hold(move || w(&|g| g.send(Command::Hold, shown)));
+        self.sale_ui().on_hold(move || w(&|g| g.send(Command::Hold, shown)));
         let w = with.clone();
-        api.on_recall(move || w(&|g| g.send(Command::Recall { index: None, id: None }, shown)));
+        self.sale_ui().on_recall(move || w(&|g| g.send(Command::Recall { index: None, id: None }, shown)));
         let w = with.clone();
-        api.on_cancel_ticket(move || w(&|g| g.send(Command::CancelTicket, shown)));
+        self.sale_ui().on_cancel_ticket(move || w(&|g| g.send(Command::CancelTicket, shown)));
         let w = with.clone();
-        api.on_pay(move || w(&|g| g.pay()));
+        self.sale_ui().on_pay(move || w(&|g| g.pay()));
         let w = with.clone();
-        api.on_no_sale(move || w(&|g| g.send(Command::OpenDrawer { reason: None }, shown)));
+        self.sale_ui().on_no_sale(move || w(&|g| g.send(Command::OpenDrawer { reason: None }, shown)));
         let w = with.clone();
-        api.on_open_sync(move || w(&|g| g.open_sync()));
+        self.shell().on_open_sync(move || w(&|g| g.open_sync()));
         let w = with.clone();
-        api.on_close_sync(move || w(&|g| g.leave_screen()));
+        self.sync_ui().on_close_sync(move || w(&|g| g.leave_screen()));
         let w = with.clone();
-        api.on_retry_parked(move |seq| w(&|g| g.retry_parked(seq)));
+        self.sync_ui().on_retry_parked(move |seq| w(&|g| g.retry_parked(seq)));
         let w = with.clone();
-        api.on_open_devices(move || w(&|g| g.open_devices()));
+        self.shell().on_open_devices(move || w(&|g| g.open_devices()));
         let w = with.clone();
-        api.on_close_devices(move || w(&|g| g.leave_screen()));
+        self.devices_ui().on_close_devices(move || w(&|g| g.leave_screen()));
         let w = with.clone();
-        api.on_device_apply(move |d, port, protocol| w(&|g| g.apply_device(&d, &port, &protocol)));
+        self.devices_ui().on_device_apply(move |d, port, protocol| w(&|g| g.apply_device(&d, &port, &protocol)));
         let w = with.clone();
-        api.on_device_test(move |d, action| w(&|g| g.test_device(&d, &action)));
+        self.devices_ui().on_device_test(move |d, action| w(&|g| g.test_device(&d, &action)));
         let w = with.clone();
-        api.on_pump_tapped(move |n| w(&|g| g.pump_tapped(n.clamp(0, 255) as u8)));
+        self.forecourt_ui().on_pump_tapped(move |n| w(&|g| g.pump_tapped(n.clamp(0, 255) as u8)));
         let w = with.clone();
-        api.on_pump_more(move |n| w(&|g| g.pump_more(n.clamp(0, 255) as u8)));
+        self.forecourt_ui().on_pump_more(move |n| w(&|g| g.pump_more(n.clamp(0, 255) as u8)));
         let w = with.clone();
-        api.on_pump_action(move |id| w(&|g| g.pump_action(&id)));
+        self.forecourt_ui().on_pump_action(move |id| w(&|g| g.pump_action(&id)));
         let w = with.clone();
-        api.on_open_prices(move || w(&|g| g.open_prices()));
+        self.forecourt_ui().on_open_prices(move || w(&|g| g.open_prices()));
         let w = with.clone();
-        api.on_price_key(move |k| {
+        self.forecourt_ui().on_price_key(move |k| {
             w(&|g| {
-                g.edit_digits(&k, |a| a.get_price_entry(), |a, v| a.set_price_entry(v), 6);
+                g.edit_digits(
+                    &k,
+                    |g| g.forecourt_ui().get_price_entry(),
+                    |g, v| g.forecourt_ui().set_price_entry(v),
+                    6,
+                );
                 g.render_price_entry();
             })
         });
         let w = with.clone();
-        api.on_price_send(move || w(&|g| g.price_send()));
+        self.forecourt_ui().on_price_send(move || w(&|g| g.price_send()));
         let w = with.clone();
-        api.on_authorize_all(move || w(&|g| g.send(Command::AuthorizeAll, shown)));
+        self.forecourt_ui().on_authorize_all(move || w(&|g| g.send(Command::AuthorizeAll, shown)));
         let w = with.clone();
-        api.on_stop_all(move || w(&|g| g.send(Command::StopAll, shown)));
+        self.forecourt_ui().on_stop_all(move || w(&|g| g.send(Command::StopAll, shown)));
         let w = with.clone();
-        api.on_tender_cash(move |v| w(&|g| g.tender(Method::Cash, &v)));
+        self.tender_ui().on_tender_cash(move |v| w(&|g| g.tender(Method::Cash, &v)));
         let w = with.clone();
-        api.on_tender_card(move || w(&|g| g.tender(Method::Card, "entry")));
+        self.tender_ui().on_tender_card(move || w(&|g| g.tender(Method::Card, "entry")));
         let w = with.clone();
-        api.on_tender_back(move || w(&|g| g.set_page("sale")));
+        self.tender_ui().on_tender_back(move || w(&|g| g.set_page(Page::Sale)));
         let w = with.clone();
-        api.on_new_sale(move || {
+        self.tender_ui().on_new_sale(move || {
             w(&|g| {
                 g.state.borrow_mut().last_sale = None;
-                g.set_page("sale");
+                g.set_page(Page::Sale);
             })
         });
         let w = with.clone();
-        api.on_reprint(move || w(&|g| g.reprint()));
+        self.tender_ui().on_reprint(move || w(&|g| g.reprint()));
         let w = with.clone();
-        api.on_age_confirm(move || w(&|g| g.age_confirm()));
+        self.sale_ui().on_age_confirm(move || w(&|g| g.age_confirm()));
         let w = with.clone();
-        api.on_age_refuse(move || {
+        self.sale_ui().on_age_refuse(move || {
             w(&|g| {
-                g.api().set_age_dialog(false);
+                g.sale_ui().set_age_dialog(false);
                 g.state.borrow_mut().going_to_pay = false;
                 g.send(Command::RefuseAge, shown);
             })
         });
         let w = with.clone();
-        api.on_manager_key(move |k| {
+        self.sale_ui().on_manager_key(move |k| {
             w(&|g| {
-                g.edit_digits(&k, |a| a.get_manager_pin(), |a, v| a.set_manager_pin(v), 8);
-                let n = g.api().get_manager_pin().chars().count();
-                g.api().set_manager_pin_dots("● ".repeat(n).trim_end().into());
+                g.edit_digits(&k, |g| g.sale_ui().get_manager_pin(), |g, v| g.sale_ui().set_manager_pin(v), 8);
+                let n = g.sale_ui().get_manager_pin().chars().count();
+                g.sale_ui().set_manager_pin_dots("● ".repeat(n).trim_end().into());
             })
         });
         let w = with.clone();
-        api.on_manager_approve(move || w(&|g| g.manager_approve()));
+        self.sale_ui().on_manager_approve(move || w(&|g| g.manager_approve()));
         let w = with;
-        api.on_manager_cancel(move || {
+        self.sale_ui().on_manager_cancel(move || {
             w(&|g| {
                 g.state.borrow_mut().pending_discount = None;
-                g.api().set_manager_dialog(false);
-                g.api().set_manager_pin("".into());
-                g.api().set_manager_pin_dots("".into());
+                g.sale_ui().set_manager_dialog(false);
+                g.sale_ui().set_manager_pin("".into());
+                g.sale_ui().set_manager_pin_dots("".into());
             })
         });
 
