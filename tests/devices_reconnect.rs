@@ -205,3 +205,46 @@ fn display_scale_and_scanner_come_back_on_their_own() {
     assert_eq!(codes.recv_timeout(Duration::from_secs(5)).unwrap(), "90162602");
     sim.say("quit");
 }
+
+#[test]
+fn the_pump_line_and_the_tank_gauge_come_back_on_their_own() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    use till::devices::forecourt::{Forecourt, PumpSetup, PumpState};
+    let dir = tempfile::tempdir().unwrap();
+    let pumps_link = dir.path().join("pumps");
+    let gauge_link = dir.path().join("gauge");
+    let sim = Sim::start("forecourt", &pumps_link);
+    let setup = vec![PumpSetup { number: 1, address: 0x50, grades: vec!["E10".into()] }];
+    let grades = till::config::Config::demo().unwrap().fuel_grades;
+    let f = Forecourt::open(pumps_link.to_str().unwrap(), 9600, setup, grades);
+    let pump = |want: PumpState, within: Duration| {
+        let t = Instant::now();
+        while f.pump(1).map(|p| p.state) != Some(want.clone()) {
+            assert!(t.elapsed() < within, "pump 1 not {want:?} after {:?}: {:?}", t.elapsed(), f.pump(1));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        t.elapsed()
+    };
+    pump(PumpState::Idle, Duration::from_secs(5));
+    wait_health(&f.health, true, Duration::from_secs(2));
+
+    // The RS-485 adapter is pulled: every pump offline, and the line, within two seconds.
+    sim.kill();
+    let gone = pump(PumpState::Offline, Duration::from_secs(2));
+    wait_health(&f.health, false, Duration::from_secs(2));
+    // Plugged in again: the pumps are back by themselves.
+    let sim = Sim::start("forecourt", &pumps_link);
+    pump(PumpState::Idle, Duration::from_secs(5));
+    wait_health(&f.health, true, Duration::from_secs(2));
+    eprintln!("pump line offline after {gone:?}");
+    drop(sim);
+
+    let gauge = Sim::start("tank", &gauge_link);
+    let tanks = till::devices::tanks::TankMonitor::open(gauge_link.to_str().unwrap(), Duration::from_millis(300));
+    wait_health(&tanks.health, true, Duration::from_secs(5));
+    assert_eq!(tanks.state().tanks.len(), 4);
+    gauge.kill();
+    wait_health(&tanks.health, false, Duration::from_secs(2));
+    let _gauge = Sim::start("tank", &gauge_link);
+    wait_health(&tanks.health, true, Duration::from_secs(5));
+}

@@ -37,3 +37,27 @@ fn codes_from_a_serial_scanner_are_scanned() {
     }
     assert_eq!(last.unwrap().lines.len(), 2, "the bad code added nothing");
 }
+
+#[test]
+fn till_hw_scanner_reads_codes_and_says_which_are_valid() {
+    let (mut scanner_end, till_end) = TTYPort::pair().unwrap();
+    let path = till_end.name().unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_till"))
+        .args(["hw", "scanner", "--port", &path, "--count", "3", "--seconds", "10", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    scanner_end.write_all(b"4006381333931\r4006381333932\r\xff\xfe\r").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!((lines[0]["code"].as_str(), lines[0]["valid"].as_bool()), (Some("4006381333931"), Some(true)));
+    assert_eq!(lines[1]["valid"], false);
+    assert!(lines[1]["detail"].as_str().unwrap().contains("check digit"), "{}", lines[1]);
+    assert_eq!(lines[2]["valid"], false, "noise is no code");
+    drop(till_end);
+}

@@ -7,4 +7,5 @@ pub mod dart;
 pub mod display;
 pub mod escpos;
 pub mod scale;
+pub mod scanner;
 pub mod tls;

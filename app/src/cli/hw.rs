@@ -235,3 +235,51 @@ pub fn scale_weigh(port: &str) -> anyhow::Result<()> {
     println!("{kg} kg");
     Ok(())
 }
+
+/// `till hw scanner`: reads codes from a serial scanner and says of each whether it is a valid
+/// barcode; returns how many were read before `patience` passed without one.
+pub fn scanner_read(port: &str, count: u32, patience: Duration, json: bool) -> anyhow::Result<u32> {
+    use std::io::Read;
+    use till_hardware::scanner::{Decoder, Read as Line};
+    let mut p = serialport::new(port, 9600)
+        .timeout(Duration::from_millis(100))
+        .open_native()
+        .with_context(|| format!("cannot open serial port {port}"))?;
+    let mut decoder = Decoder::new();
+    let mut read = 0;
+    let mut last = Instant::now();
+    let mut buf = [0u8; 64];
+    while read < count && last.elapsed() < patience {
+        let n = match p.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if !crate::devices::link::fatal(&e) => 0,
+            Err(e) => bail!("the scanner's line failed: {e}"),
+        };
+        for line in decoder.push(&buf[..n]) {
+            last = Instant::now();
+            let (code, verdict) = match line {
+                Line::Code(c) => {
+                    let v = crate::domain::barcode::parse(&c).map(|g| format!("{g:?}")).map_err(|e| e.to_string());
+                    (c, v)
+                }
+                Line::Garbage(len) => (String::new(), Err(format!("{len} bytes that are no code"))),
+            };
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "code": code, "valid": verdict.is_ok(), "detail": verdict.clone().unwrap_or_else(|e| e) })
+                );
+            } else {
+                match &verdict {
+                    Ok(v) => println!("{code}: valid ({v})"),
+                    Err(e) => println!("{code}: not valid: {e}"),
+                }
+            }
+            read += 1;
+        }
+    }
+    if read < count {
+        eprintln!("till: {read} of {count} codes read; none for {} s", patience.as_secs());
+    }
+    Ok(read)
+}

@@ -119,6 +119,21 @@ enum HwCmd {
         #[command(subcommand)]
         action: ScaleAction,
     },
+    /// A serial barcode scanner: `till hw scanner --port P` prints each code read and whether
+    /// it is a valid barcode, until N codes (or S seconds without one).
+    Scanner {
+        #[arg(long)]
+        port: String,
+        /// Stop after this many codes.
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        /// Stop when no code came for this long.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Print each code as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// An ESC/POS receipt printer: `till hw printer --port /dev/ttyUSB2 test-page`.
     Printer {
         #[arg(long)]
@@ -212,6 +227,9 @@ enum SimCmd {
     Tank {
         #[arg(long, default_value_t = 4)]
         tanks: u8,
+        /// Also make PATH a symbolic link to the pty (a stable address across restarts).
+        #[arg(long, value_name = "PATH")]
+        link: Option<std::path::PathBuf>,
     },
 }
 
@@ -277,7 +295,7 @@ fn open_session(cli: &Cli) -> anyhow::Result<Session> {
 fn headless(mut session: Session, input: impl std::io::BufRead, sync_wait: u64) -> anyhow::Result<()> {
     let cfg = session.config().clone();
     let forecourt = match &cfg.forecourt {
-        Some(f) => Some(crate::devices::demo::site_forecourt(f, &cfg.fuel_grades)?),
+        Some(f) => Some(crate::devices::demo::site_forecourt(f, &cfg.fuel_grades)),
         None => None,
     };
     if let Some(f) = &forecourt {
@@ -422,6 +440,10 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
             crate::cli::hw::display_text(port, *protocol, text)?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Cmd::Hw { device: HwCmd::Scanner { port, count, seconds, json } }) => {
+            let read = crate::cli::hw::scanner_read(port, *count, std::time::Duration::from_secs(*seconds), *json)?;
+            Ok(if read < *count { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
         Some(Cmd::Hw { device: HwCmd::Scale { port, action: ScaleAction::Weigh } }) => {
             crate::cli::hw::scale_weigh(port)?;
             Ok(ExitCode::SUCCESS)
@@ -473,8 +495,8 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
             crate::cli::sim::sim_scanner(link.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Cmd::Sim { device: SimCmd::Tank { tanks } }) => {
-            crate::cli::sim::sim_tank(*tanks)?;
+        Some(Cmd::Sim { device: SimCmd::Tank { tanks, link } }) => {
+            crate::cli::sim::sim_tank(*tanks, link.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Sim { device: SimCmd::Forecourt { pumps, link } }) => {

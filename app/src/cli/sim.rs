@@ -92,12 +92,12 @@ pub fn sim_forecourt(pumps: u8, link: Option<&std::path::Path>) -> anyhow::Resul
 
 /// `till sim tank --tanks N`: a simulated TLS gauge on a pty. Operator commands on stdin:
 /// `level T LITRES`, `water T HEIGHT`, `quit`.
-pub fn sim_tank(tanks: u8) -> anyhow::Result<()> {
+pub fn sim_tank(tanks: u8, link: Option<&std::path::Path>) -> anyhow::Result<()> {
     use till_hardware::tls::SimGauge;
     if !(1..=16).contains(&tanks) {
         bail!("--tanks must be 1 to 16");
     }
-    let pty = SimPty::new(None)?;
+    let pty = SimPty::new(link)?;
     let gauge = Arc::new(Mutex::new(SimGauge::new(sim_tanks(tanks))));
     println!("{}", pty.path);
     eprintln!(
@@ -219,15 +219,11 @@ pub fn sim_scanner(link: Option<&std::path::Path>) -> anyhow::Result<()> {
             "quit" | "exit" => break,
             "" => continue,
             "valid" => valid[n % valid.len()].to_string(),
-            "invalid" => {
-                let v = valid[n % valid.len()];
-                let last = v.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(0);
-                format!("{}{}", &v[..v.len() - 1], (last + 1) % 10)
-            }
+            "invalid" => till_hardware::scanner::SimScanner::with_wrong_check_digit(valid[n % valid.len()]),
             other => other.to_string(),
         };
         n += 1;
-        std::io::Write::write_all(&mut port, format!("{code}\r").as_bytes())
+        std::io::Write::write_all(&mut port, &till_hardware::scanner::SimScanner.scan(&code))
             .context("the scanner's pseudo-terminal is closed")?;
         println!("sent {code}");
     }

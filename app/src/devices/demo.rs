@@ -91,9 +91,8 @@ pub(crate) fn open_pump_line(port: &str, baud: u32) -> serialport::Result<TTYPor
 pub fn site_forecourt(
     f: &crate::config::ForecourtConfig,
     grades: &[crate::domain::catalog::FuelGrade],
-) -> anyhow::Result<crate::devices::forecourt::Forecourt> {
-    let line = open_pump_line(&f.port, f.baud).with_context(|| format!("cannot open the pump line {}", f.port))?;
-    Ok(crate::devices::forecourt::Forecourt::start(line, f.pumps.clone(), grades.to_vec()))
+) -> crate::devices::forecourt::Forecourt {
+    crate::devices::forecourt::Forecourt::open(&f.port, f.baud, f.pumps.clone(), grades.to_vec())
 }
 
 /// The simulated site's tanks: 30,000 l each, filled to different levels.
@@ -283,17 +282,6 @@ pub fn demo_scale() -> anyhow::Result<crate::devices::scale::Scale> {
     Ok(crate::devices::scale::Scale::start(till_end))
 }
 
-/// Opens a configured serial device; a port that cannot be opened is reported and left out.
-pub(crate) fn open_serial(port: &str, timeout_ms: u64, what: &str) -> Option<TTYPort> {
-    match serialport::new(port, 9600).timeout(Duration::from_millis(timeout_ms)).open_native() {
-        Ok(p) => Some(p),
-        Err(e) => {
-            eprintln!("till: cannot open the {what} on {port}: {e}");
-            None
-        }
-    }
-}
-
 /// The devices of the window: simulated in demo mode, else those the configuration names. A
 /// device that cannot be opened is reported, and Till runs without it.
 pub fn open_devices(cfg: &crate::config::Config) -> anyhow::Result<crate::gui::Devices> {
@@ -321,20 +309,13 @@ pub fn open_devices(cfg: &crate::config::Config) -> anyhow::Result<crate::gui::D
             sync: None,
         });
     }
-    let forecourt = cfg.forecourt.as_ref().and_then(|f| match site_forecourt(f, &cfg.fuel_grades) {
-        Ok(fc) => Some(fc),
-        Err(e) => {
-            eprintln!("till: {e:#}; the pumps are not available");
-            None
-        }
-    });
+    let forecourt = cfg.forecourt.as_ref().map(|f| site_forecourt(f, &cfg.fuel_grades));
     Ok(crate::gui::Devices {
         forecourt,
         tanks: cfg
             .tank_gauge_port
             .as_deref()
-            .and_then(|p| open_serial(p, 20, "tank gauge"))
-            .map(|p| crate::devices::tanks::TankMonitor::start(p, Duration::from_secs(30))),
+            .map(|p| crate::devices::tanks::TankMonitor::open(p, Duration::from_secs(30))),
         printer: cfg.printer_port.as_deref().map(crate::devices::printer::Printer::open),
         display: cfg
             .display

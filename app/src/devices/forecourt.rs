@@ -74,6 +74,22 @@ pub struct PumpView {
     pub totals: Option<(Decimal, Decimal)>,
 }
 
+impl PumpView {
+    /// A pump not heard from yet.
+    fn offline(p: &PumpSetup) -> PumpView {
+        PumpView {
+            number: p.number,
+            state: PumpState::Offline,
+            grade: None,
+            volume: Decimal::ZERO,
+            amount: Decimal::ZERO,
+            price: Decimal::ZERO,
+            prices_pending: false,
+            totals: None,
+        }
+    }
+}
+
 /// A limit for the next filling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Preset {
@@ -115,6 +131,8 @@ pub struct Forecourt {
     tx: Sender<ForecourtCmd>,
     pumps: Arc<Mutex<Vec<PumpView>>>,
     listeners: Arc<Mutex<Vec<Listener>>>,
+    /// The pump line: online while any pump answers.
+    pub health: crate::devices::link::Health,
 }
 
 impl Forecourt {
@@ -124,28 +142,39 @@ impl Forecourt {
         setup: Vec<PumpSetup>,
         grades: Vec<FuelGrade>,
     ) -> Forecourt {
+        Forecourt::start_with(port, setup, grades, crate::devices::link::Health::default())
+    }
+
+    /// The same, with the line's health shared with its link.
+    fn start_with<P: Read + Write + Send + 'static>(
+        port: P,
+        setup: Vec<PumpSetup>,
+        grades: Vec<FuelGrade>,
+        health: crate::devices::link::Health,
+    ) -> Forecourt {
         let (tx, rx) = mpsc::channel();
-        let views = setup
-            .iter()
-            .map(|p| PumpView {
-                number: p.number,
-                state: PumpState::Offline,
-                grade: None,
-                volume: Decimal::ZERO,
-                amount: Decimal::ZERO,
-                price: Decimal::ZERO,
-                prices_pending: false,
-                totals: None,
-            })
-            .collect();
-        let pumps = Arc::new(Mutex::new(views));
+        let pumps = Arc::new(Mutex::new(setup.iter().map(PumpView::offline).collect::<Vec<_>>()));
         let listeners: Arc<Mutex<Vec<Listener>>> = Arc::new(Mutex::new(Vec::new()));
         let (shared, notify) = (pumps.clone(), listeners.clone());
+        let h = health.clone();
         std::thread::Builder::new()
             .name("till-forecourt".into())
-            .spawn(move || Worker::new(Master::new(port), setup, grades, shared, notify).run(rx))
+            .spawn(move || Worker::new(Master::new(port), setup, grades, shared, notify, h).run(rx))
             .ok();
-        Forecourt { tx, pumps, listeners }
+        Forecourt { tx, pumps, listeners, health }
+    }
+
+    /// The forecourt on a configured pump line (a serial port, with odd parity as DART wants,
+    /// or `tcp://` for a serial server). The line is opened when first needed, closed when it
+    /// fails or its device file vanishes, and opened again every 400 ms until it is back: the
+    /// pumps show offline meanwhile and come back by themselves.
+    pub fn open(spec: &str, baud: u32, setup: Vec<PumpSetup>, grades: Vec<FuelGrade>) -> Forecourt {
+        use crate::devices::link::{Health, Link, LinkIo};
+        let link = Link::with_parity(spec, baud, serialport::Parity::Odd, Duration::from_millis(2));
+        let io = LinkIo::new(link, Health::default());
+        // The worker says whether pumps answer; the link says when the line itself is gone.
+        let health = io.health.clone();
+        Forecourt::start_with(io, setup, grades, health)
     }
 
     /// Calls `f` (on the forecourt's thread) whenever a pump's view changes.
@@ -192,6 +221,7 @@ struct Worker<P: Read + Write> {
     misses: Vec<u32>,
     nozzle: Vec<Option<u8>>,
     status: Vec<Option<PumpStatus>>,
+    health: crate::devices::link::Health,
 }
 
 /// Consecutive failed polls before a pump is shown offline.
@@ -209,6 +239,7 @@ impl<P: Read + Write> Worker<P> {
         grades: Vec<FuelGrade>,
         shared: Arc<Mutex<Vec<PumpView>>>,
         listeners: Arc<Mutex<Vec<Listener>>>,
+        health: crate::devices::link::Health,
     ) -> Self {
         let n = setup.len();
         Worker {
@@ -220,6 +251,7 @@ impl<P: Read + Write> Worker<P> {
             misses: vec![0; n],
             nozzle: vec![None; n],
             status: vec![None; n],
+            health,
         }
     }
 
@@ -279,6 +311,14 @@ impl<P: Read + Write> Worker<P> {
                 if self.view(i, |v| v.prices_pending).unwrap_or(false) {
                     self.send_prices_if_idle(i);
                 }
+            }
+            // The line is up while any pump answers; it is down once every pump is silent.
+            if self.misses.contains(&0) {
+                if !self.health.get().online {
+                    self.health.online("ready");
+                }
+            } else if self.misses.iter().all(|m| *m >= OFFLINE_AFTER) && self.health.get().online {
+                self.health.offline();
             }
             // A cycle at most every 50 ms: live figures without flooding the line.
             if let Some(rest) = Duration::from_millis(50).checked_sub(cycle.elapsed()) {

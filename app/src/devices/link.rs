@@ -17,7 +17,7 @@ pub const RETRY: Duration = Duration::from_millis(400);
 
 enum Address {
     /// A serial port (or a pseudo-terminal, or a symbolic link to one).
-    Serial { path: PathBuf, baud: u32 },
+    Serial { path: PathBuf, baud: u32, parity: serialport::Parity },
     /// A raw TCP port (`tcp://HOST:PORT`).
     Tcp(String),
     /// A file that takes what is written (`file:///PATH`); it never answers.
@@ -46,9 +46,18 @@ impl Link {
         } else if let Some(path) = spec.strip_prefix("file://") {
             Address::File(PathBuf::from(path))
         } else {
-            Address::Serial { path: PathBuf::from(spec), baud }
+            Address::Serial { path: PathBuf::from(spec), baud, parity: serialport::Parity::None }
         };
         Link { spec: spec.to_string(), address, port: None, read_timeout, next_try: Instant::now(), error: None }
+    }
+
+    /// The same, for a serial line with parity (DART pumps use odd parity).
+    pub fn with_parity(spec: &str, baud: u32, parity: serialport::Parity, read_timeout: Duration) -> Link {
+        let mut link = Link::new(spec, baud, read_timeout);
+        if let Address::Serial { parity: p, .. } = &mut link.address {
+            *p = parity;
+        }
+        link
     }
 
     /// A link over a port that is already open (and cannot be opened again once it fails).
@@ -135,9 +144,10 @@ impl Link {
 
     fn open(&self) -> Result<Box<dyn Port>, String> {
         match &self.address {
-            Address::Serial { path, baud } => {
+            Address::Serial { path, baud, parity } => {
                 let name = path.to_string_lossy();
                 serialport::new(name.as_ref(), *baud)
+                    .parity(*parity)
                     .timeout(self.read_timeout)
                     .open_native()
                     .map(|p| Box::new(p) as Box<dyn Port>)
@@ -166,6 +176,50 @@ impl Link {
                 .map_err(|e| format!("cannot open {}: {e}", path.display())),
             Address::Fixed => Err("the device is gone".to_string()),
         }
+    }
+}
+
+/// A link as a byte stream, for protocol code that wants `Read + Write` (the DART master, the
+/// tank gauge's inventory): reads and writes go to the open port, a closed link answers
+/// `NotConnected` at once (and is tried again after [`RETRY`]), and a failure closes it and
+/// says offline in `health`. A vanished device file is noticed on the next read.
+pub struct LinkIo {
+    pub link: Link,
+    pub health: Health,
+}
+
+impl LinkIo {
+    pub fn new(link: Link, health: Health) -> LinkIo {
+        LinkIo { link, health }
+    }
+
+    fn with_port<T>(&mut self, f: impl FnOnce(&mut Box<dyn Port>) -> std::io::Result<T>) -> std::io::Result<T> {
+        let Some(port) = self.link.ready(&self.health) else {
+            let why = self.link.error.clone().unwrap_or_else(|| "not connected".into());
+            return Err(std::io::Error::new(std::io::ErrorKind::NotConnected, why));
+        };
+        match f(port) {
+            Err(e) if fatal(&e) => {
+                self.link.fail(e.to_string(), &self.health);
+                Err(e)
+            }
+            other => other,
+        }
+    }
+}
+
+impl Read for LinkIo {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.with_port(|p| p.read(buf))
+    }
+}
+
+impl Write for LinkIo {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.with_port(|p| p.write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.with_port(|p| p.flush())
     }
 }
 

@@ -36,7 +36,7 @@ impl Scanner {
         std::thread::Builder::new()
             .name("till-scanner".into())
             .spawn(move || {
-                let mut line = Vec::new();
+                let mut decoder = till_hardware::scanner::Decoder::new();
                 let mut buf = [0u8; 64];
                 while flag.strong_count() > 0 {
                     let Some(port) = link.ready(&h) else {
@@ -48,18 +48,12 @@ impl Scanner {
                         // A serial port that reads nothing without timing out has hung up.
                         Ok(0) => link.fail("the scanner hung up", &h),
                         Ok(n) => {
-                            for &b in &buf[..n] {
-                                match b {
-                                    b'\r' | b'\n' => {
-                                        let code = String::from_utf8_lossy(&line).trim().to_string();
-                                        line.clear();
-                                        if !code.is_empty() {
-                                            on_code(code);
-                                        }
+                            for read in decoder.push(&buf[..n]) {
+                                match read {
+                                    till_hardware::scanner::Read::Code(code) => on_code(code),
+                                    till_hardware::scanner::Read::Garbage(len) => {
+                                        tracing::warn!("scanner: a line of {len} bytes that is no code was dropped")
                                     }
-                                    // A runaway line without CR is not a barcode.
-                                    b if line.len() < 64 => line.push(b),
-                                    _ => line.clear(),
                                 }
                             }
                         }

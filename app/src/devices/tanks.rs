@@ -1,6 +1,7 @@
 //! The tank monitor: a thread that asks the tank gauge for its inventory now and then and keeps
 //! the last readings with Till's alarms (low level, high water, gauge alarm).
 
+use crate::devices::link::{Health, Link, LinkIo};
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,17 +23,48 @@ pub struct TankState {
 #[derive(Clone)]
 pub struct TankMonitor {
     state: Arc<Mutex<TankState>>,
+    /// The gauge: online while it answers.
+    pub health: Health,
 }
+
+/// How often the monitor looks whether the gauge's line is still there (between inventories).
+const LOOK: Duration = Duration::from_millis(500);
 
 impl TankMonitor {
     /// Starts polling the gauge on `port` every `every`.
-    pub fn start<P: Read + Write + Send + 'static>(mut port: P, every: Duration) -> TankMonitor {
+    pub fn start<P: Read + Write + Send + 'static>(port: P, every: Duration) -> TankMonitor {
+        TankMonitor::run(port, every, Health::default(), |_| {})
+    }
+
+    /// The tank gauge on a configured line (a serial port or `tcp://`), opened when first
+    /// needed and again after it failed or vanished: offline on the status bar within a second
+    /// of its device file going, back by itself.
+    pub fn open(spec: &str, every: Duration) -> TankMonitor {
+        let io = LinkIo::new(Link::new(spec, 9600, Duration::from_millis(20)), Health::default());
+        let health = io.health.clone();
+        TankMonitor::run(io, every, health, |io: &mut LinkIo| {
+            if io.link.check_vanished() {
+                io.health.offline();
+            }
+        })
+    }
+
+    fn run<P: Read + Write + Send + 'static>(
+        mut port: P,
+        every: Duration,
+        health: Health,
+        look: impl Fn(&mut P) + Send + 'static,
+    ) -> TankMonitor {
         let state = Arc::new(Mutex::new(TankState::default()));
-        let shared = state.clone();
+        let (shared, h) = (state.clone(), health.clone());
         std::thread::Builder::new()
             .name("till-tanks".into())
             .spawn(move || loop {
                 let result = read_inventory(&mut port).map(|i| i.tanks).map_err(|e| e.to_string());
+                match &result {
+                    Ok(_) => h.online("ready"),
+                    Err(_) => h.offline(),
+                }
                 if let Ok(mut s) = shared.lock() {
                     match result {
                         Ok(tanks) => {
@@ -43,10 +75,14 @@ impl TankMonitor {
                         Err(e) => s.error = Some(e),
                     }
                 }
-                std::thread::sleep(every);
+                let next = Instant::now() + every;
+                while Instant::now() < next {
+                    std::thread::sleep(LOOK.min(every));
+                    look(&mut port);
+                }
             })
             .ok();
-        TankMonitor { state }
+        TankMonitor { state, health }
     }
 
     pub fn state(&self) -> TankState {

@@ -82,7 +82,9 @@ impl Gui {
             .collect();
         sync_rows(&self.pump_tiles, tiles);
         let offline = pumps.iter().filter(|p| p.state == P::Offline).count();
-        let (text, state) = if offline == 0 {
+        let (mut text, mut state) = if !f.health.get().online && offline == pumps.len() {
+            (format!("{} {}", i18n.tr("device-pump-line"), i18n.tr("device-offline")), 3)
+        } else if offline == 0 {
             (format!("{} ✓", pumps.len()), 1)
         } else {
             (
@@ -90,6 +92,13 @@ impl Gui {
                 if offline == pumps.len() { 3 } else { 2 },
             )
         };
+        // The tank gauge shares the chip: it is part of the forecourt.
+        if let Some(t) = self.tanks.borrow().as_ref() {
+            if !t.health.get().online && t.health.get().detail != "connecting" {
+                text = format!("{text} · {} {}", i18n.tr("device-tanks"), i18n.tr("device-offline"));
+                state = state.max(2);
+            }
+        }
         if self.shell().get_pumps_chip() != text.as_str() {
             self.shell().set_pumps_chip(text.into());
             self.shell().set_pumps_state(super::view::chip(state));
