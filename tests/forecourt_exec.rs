@@ -230,3 +230,62 @@ fn fills_wait_at_their_pumps_and_a_prepay_is_settled_after_a_restart() {
     till.end();
     drop(pumps);
 }
+
+#[test]
+fn till_exec_prints_the_receipt_and_opens_the_drawer_on_a_configured_printer() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("printer");
+    let mut sim = till()
+        .args(["sim", "printer", "--link"])
+        .arg(&link)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("simulator starts");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let out = BufReader::new(sim.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for l in out.lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    assert!(rx.recv_timeout(Duration::from_secs(10)).unwrap().starts_with("/dev/"));
+    let mut text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/demo.toml"))
+        .expect("demo config");
+    text.push_str(&format!("\n[printer]\nport = \"{}\"\n", link.display()));
+    let config = dir.path().join("shop.toml");
+    std::fs::write(&config, text).unwrap();
+    let data = dir.path().join("data");
+    let add = till()
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["user", "add", "--name", "Cashier", "--role", "cashier", "--pin", "1111"])
+        .output()
+        .unwrap();
+    assert!(add.status.success());
+    let mut till = Exec::start(&config, &data);
+    ok(&till.ask(json!({"cmd":"login","pin":"1111"})));
+    ok(&till.ask(json!({"cmd":"open_shift","float":"0"})));
+    ok(&till.ask(json!({"cmd":"fuel","grade":"E10","litres":"10"})));
+    let sale = ok(&till.ask(json!({"cmd":"tender","method":"cash","amount":"20.00"}))).clone();
+    let kinds: Vec<String> = effects(&sale).iter().filter_map(|e| e["effect"].as_str().map(String::from)).collect();
+    assert_eq!(kinds, ["print_receipt", "open_drawer", "show_customer"]);
+    till.end();
+    // The simulated printer got the receipt, then the drawer kick, and nothing was queued.
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !seen.iter().any(|l: &String| l.contains("Drawer")) {
+        assert!(Instant::now() < deadline, "no drawer kick: {seen:?}");
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.push(l);
+        }
+    }
+    assert!(seen.iter().any(|l| l.contains("17.39")), "the receipt's total: {seen:?}");
+    let queued: i64 = common::db(&data).query_row("SELECT COUNT(*) FROM reprint_queue", [], |r| r.get(0)).unwrap();
+    assert_eq!(queued, 0, "it printed");
+    let _ = sim.kill();
+    let _ = sim.wait();
+}

@@ -290,7 +290,7 @@ fn open_session(cli: &Cli) -> anyhow::Result<Session> {
 }
 
 /// A headless session (`till exec`, `till console`) with the devices it drives: the pump line
-/// when `[forecourt]` is configured, and the push to the central endpoint when `[sync]` is; at
+/// when `[forecourt]` is configured, the printer and display when they are, and the push to the central endpoint when `[sync]` is; at
 /// the end of the input it waits up to `sync_wait` seconds for the outbox to drain.
 fn headless(mut session: Session, input: impl std::io::BufRead, sync_wait: u64) -> anyhow::Result<()> {
     let cfg = session.config().clone();
@@ -303,7 +303,17 @@ fn headless(mut session: Session, input: impl std::io::BufRead, sync_wait: u64) 
         f.wait_for_first_answers(std::time::Duration::from_secs(3));
     }
     let sync = crate::sync::start_for(&session);
-    let executor = crate::effects::Executor { forecourt, ..Default::default() };
+    // The shop devices a site configured take their effects too (receipts, drawer, display);
+    // demo mode's simulated ones belong to the window.
+    let executor = crate::effects::Executor {
+        forecourt,
+        printer: if cfg.demo { None } else { cfg.printer_port.as_deref().map(crate::devices::printer::Printer::open) },
+        display: if cfg.demo {
+            None
+        } else {
+            cfg.display.as_ref().map(|(port, p)| crate::devices::display::CustomerDisplay::open(port, *p))
+        },
+    };
     let runner = crate::exec::Runner::new(&mut session, executor)?;
     runner
         .run(input, std::io::stdout().lock(), || {
