@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v Xvfb >/dev/null || { echo "benches/screen.sh needs Xvfb: apt-get install xvfb" >&2; exit 1; }
 cargo build --release -q -p till
-bin=$PWD/target/release/till
+bin=${TILL_BIN:-$PWD/target/release/till}
 work=$(mktemp -d)
 display=:97
 Xvfb "$display" -screen 0 1024x768x24 >/dev/null 2>&1 &
