@@ -190,6 +190,11 @@ error-bad-quantity = Diese Menge ist für den Artikel nicht möglich.
 error-bad-discount = Dieser Rabatt ist hier nicht möglich.
 error-nothing = Nichts zu tun.
 error-save = Der Verkauf konnte nicht gespeichert werden. Nichts wurde gebucht; bitte erneut versuchen.
+error-no-pumps = An dieser Kasse sind keine Zapfsäulen eingerichtet.
+error-no-such-pump = Es gibt keine Zapfsäule { $n }.
+error-pump-state = Zapfsäule { $n }: { $state } – jetzt nicht möglich.
+error-tickets-held = { $count } Bon(s) geparkt: erst aufrufen und abschließen oder abbrechen.
+error-shift-not-clear = Die Schicht kann noch nicht geschlossen werden: { $detail }
 error-generic = { $detail }
 
 # Device health

@@ -190,6 +190,11 @@ error-bad-quantity = That quantity is not possible for this item.
 error-bad-discount = That discount is not possible here.
 error-nothing = Nothing to do.
 error-save = The sale could not be saved. Nothing was recorded; try again.
+error-no-pumps = No pumps are configured on this terminal.
+error-no-such-pump = There is no pump { $n }.
+error-pump-state = Pump { $n } is { $state }: not possible now.
+error-tickets-held = { $count } ticket(s) on hold: recall and finish or cancel them first.
+error-shift-not-clear = The shift cannot close yet: { $detail }
 error-generic = { $detail }
 
 # Device health

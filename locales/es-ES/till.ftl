@@ -190,6 +190,11 @@ error-bad-quantity = Esa cantidad no es posible para este artículo.
 error-bad-discount = Ese descuento no es posible aquí.
 error-nothing = No hay nada que hacer.
 error-save = No se pudo guardar la venta. No se ha registrado nada; inténtelo de nuevo.
+error-no-pumps = Este terminal no tiene surtidores configurados.
+error-no-such-pump = No existe el surtidor { $n }.
+error-pump-state = Surtidor { $n }: { $state }, no es posible ahora.
+error-tickets-held = { $count } ticket(s) en espera: recupérelos y termínelos o cancélelos primero.
+error-shift-not-clear = El turno aún no puede cerrarse: { $detail }
 error-generic = { $detail }
 
 # Device health

@@ -190,6 +190,11 @@ error-bad-quantity = इस सामान के लिए यह मात्
 error-bad-discount = यहाँ यह छूट संभव नहीं है।
 error-nothing = करने को कुछ नहीं है।
 error-save = बिक्री सहेजी नहीं जा सकी। कुछ दर्ज नहीं हुआ; फिर से कोशिश करें।
+error-no-pumps = इस टर्मिनल पर कोई पंप सेट नहीं है।
+error-no-such-pump = पंप { $n } मौजूद नहीं है।
+error-pump-state = पंप { $n }: { $state }, अभी संभव नहीं।
+error-tickets-held = { $count } टिकट होल्ड पर हैं: पहले उन्हें वापस लाकर पूरा या रद्द करें।
+error-shift-not-clear = शिफ़्ट अभी बंद नहीं हो सकती: { $detail }
 error-generic = { $detail }
 
 # Device health

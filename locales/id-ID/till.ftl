@@ -190,6 +190,11 @@ error-bad-quantity = Jumlah itu tidak mungkin untuk barang ini.
 error-bad-discount = Diskon itu tidak bisa diberikan di sini.
 error-nothing = Tidak ada yang perlu dilakukan.
 error-save = Penjualan tidak dapat disimpan. Tidak ada yang tercatat; coba lagi.
+error-no-pumps = Tidak ada pompa yang diatur di terminal ini.
+error-no-such-pump = Tidak ada pompa { $n }.
+error-pump-state = Pompa { $n }: { $state }, tidak bisa sekarang.
+error-tickets-held = { $count } struk ditahan: panggil lalu selesaikan atau batalkan dulu.
+error-shift-not-clear = Shift belum bisa ditutup: { $detail }
 error-generic = { $detail }
 
 # Device health

@@ -103,6 +103,14 @@ pub fn error_text(i18n: &I18n, e: &ServiceError) -> String {
             i18n.tr_args("error-discount-limit", &[("pct", pct.to_string().into()), ("max", max.to_string().into())])
         }
         S::TicketOpen => i18n.tr("error-ticket-open"),
+        S::TicketsHeld { count } => i18n.tr_args("error-tickets-held", &[("count", (*count).into())]),
+        S::ShiftNotClear(detail) => i18n.tr_args("error-shift-not-clear", &[("detail", detail.clone().into())]),
+        S::NoForecourt => i18n.tr("error-no-pumps"),
+        S::NoSuchPump(n) => i18n.tr_args("error-no-such-pump", &[("n", (*n).into())]),
+        S::PumpState { pump, state, .. } => {
+            let state = i18n.tr(&format!("pump-{state}"));
+            i18n.tr_args("error-pump-state", &[("n", (*pump).into()), ("state", state.into())])
+        }
         S::Lookup(LookupError::Unknown(code)) => i18n.tr_args("error-unknown-code", &[("code", code.clone().into())]),
         S::Lookup(LookupError::Invalid(b)) => {
             let code = match b {
@@ -192,5 +200,8 @@ mod tests {
         assert_eq!(error_text(&i18n, &e), "Kein Artikel hat den Code 123.");
         let e = ServiceError::WrongPinFor { user: "A".into(), attempts: 2, max: 5 };
         assert_eq!(error_text(&i18n, &e), "Falsche PIN (2 von 5 Versuchen).");
+        let e = ServiceError::PumpState { pump: 2, state: "calling", what: "it has no completed fill" };
+        assert_eq!(error_text(&i18n, &e), "Zapfsäule 2: Ruft – jetzt nicht möglich.");
+        assert_eq!(error_text(&i18n, &ServiceError::TicketsHeld { count: 1 }).split(':').next(), Some("1 Bon(s) geparkt"));
     }
 }
