@@ -202,6 +202,9 @@ mod tests {
         assert_eq!(error_text(&i18n, &e), "Falsche PIN (2 von 5 Versuchen).");
         let e = ServiceError::PumpState { pump: 2, state: "calling", what: "it has no completed fill" };
         assert_eq!(error_text(&i18n, &e), "Zapfsäule 2: Ruft – jetzt nicht möglich.");
-        assert_eq!(error_text(&i18n, &ServiceError::TicketsHeld { count: 1 }).split(':').next(), Some("1 Bon(s) geparkt"));
+        assert_eq!(
+            error_text(&i18n, &ServiceError::TicketsHeld { count: 1 }).split(':').next(),
+            Some("1 Bon(s) geparkt")
+        );
     }
 }
