@@ -140,6 +140,9 @@ fn a_fill_stays_at_its_pump_until_the_sale_holding_it_is_stored() {
     ok(&mut r, json!({"cmd":"recall"}));
     let sale = ok(&mut r, json!({"cmd":"tender","method":"card"}));
     assert_eq!(resets(&sale), [1]);
+    // Paid: the same fill is never sold again, even before the pump has taken its reset.
+    let again = refused(&mut r, json!({"cmd":"pump_fill","pump":1}));
+    assert!(again.contains("is being reset") || again.contains("no completed fill"), "{again}");
     wait(&f, 1, PumpState::Idle);
     assert!(refused(&mut r, json!({"cmd":"pump_fill","pump":1})).contains("no completed fill"));
     ok(&mut r, json!({"cmd":"close_shift","counted":"100.00"}));
@@ -188,6 +191,12 @@ fn a_prepay_survives_a_restart_and_is_settled_from_the_pumps_record() {
         let mut r = Runner::new(&mut session, Executor { forecourt: Some(f.clone()), ..Default::default() }).unwrap();
         ok(&mut r, json!({"cmd":"login","pin":"1111"}));
         ok(&mut r, json!({"cmd":"open_shift","float":"100.00"}));
+        // A prepay still on a (held) ticket keeps its pump from being authorized for anyone.
+        ok(&mut r, json!({"cmd":"prepay","pump":2,"amount":"10.00"}));
+        ok(&mut r, json!({"cmd":"hold"}));
+        assert!(refused(&mut r, json!({"cmd":"authorize","pump":2})).contains("prepayment on a ticket"));
+        ok(&mut r, json!({"cmd":"recall"}));
+        ok(&mut r, json!({"cmd":"cancel_ticket"}));
         ok(&mut r, json!({"cmd":"prepay","pump":1,"amount":"30.00"}));
         assert!(refused(&mut r, json!({"cmd":"prepay","pump":1,"amount":"10.00"})).contains("already has a prepayment"));
         let paid = ok(&mut r, json!({"cmd":"tender","method":"cash","amount":"50.00"}));
@@ -201,13 +210,15 @@ fn a_prepay_survives_a_restart_and_is_settled_from_the_pumps_record() {
         let why = refused(&mut r, json!({"cmd":"close_shift","counted":"130.00"}));
         assert!(why.contains("pump 1 has a prepayment of 30.00"), "{why}");
     }
-    // Till restarts: the pump line is opened again by a new forecourt service; the customer
-    // fills meanwhile.
+    // Till is down while the customer fills; then the pump line is opened again by a new
+    // forecourt service, which must not take the completed fill for an empty one.
     drop(f);
     std::thread::sleep(Duration::from_millis(200));
+    bus.lock().unwrap().pump_mut(0x50).unwrap().lift(2);
+    std::thread::sleep(Duration::from_millis(400));
+    bus.lock().unwrap().pump_mut(0x50).unwrap().hang();
     let f = Forecourt::start(spare, setup(), Config::demo().unwrap().fuel_grades);
-    wait(&f, 1, PumpState::Authorized);
-    let done = fill(&bus, &f, 1, 400);
+    let done = wait(&f, 1, PumpState::Completed);
     assert!(done.amount > Decimal::ZERO && done.amount < "30.00".parse().unwrap(), "{done:?}");
 
     let mut session = Session::open(Config::demo().unwrap(), dir.path()).unwrap();

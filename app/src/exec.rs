@@ -74,6 +74,11 @@ impl<'a> Runner<'a> {
 
     /// Executes one command and carries out its effects.
     pub fn execute(&mut self, cmd: Command) -> Result<Outcome, ServiceError> {
+        // What the devices still have to report (meter totals, receipts) is the signed-in
+        // user's bookkeeping: it is in before they sign out.
+        if matches!(cmd, Command::Logout) && self.expected > 0 {
+            self.handle_reports(true);
+        }
         let result = self.session.execute(cmd);
         if let Ok(out) = &result {
             self.carry_out(out);

@@ -221,6 +221,9 @@ struct Worker<P: Read + Write> {
     misses: Vec<u32>,
     nozzle: Vec<Option<u8>>,
     status: Vec<Option<PumpStatus>>,
+    /// Whether the pump's filling figures have been heard since it last came online: a fill
+    /// that completed while Till was away is known only once they arrive.
+    figures: Vec<bool>,
     health: crate::devices::link::Health,
 }
 
@@ -251,6 +254,7 @@ impl<P: Read + Write> Worker<P> {
             misses: vec![0; n],
             nozzle: vec![None; n],
             status: vec![None; n],
+            figures: vec![false; n],
             health,
         }
     }
@@ -431,6 +435,7 @@ impl<P: Read + Write> Worker<P> {
                     self.view(i, |v| v.state = PumpState::Offline);
                     // Its state is unknown until it answers again.
                     self.status[i] = None;
+                    self.figures[i] = false;
                 }
             }
         }
@@ -464,6 +469,11 @@ impl<P: Read + Write> Worker<P> {
                         let filled = self.view(i, |v| !v.amount.is_zero()).unwrap_or(false);
                         if filled {
                             PumpState::Completed
+                        } else if !self.figures[i] {
+                            // Back after a silence (or Till just started): the fill's figures
+                            // decide whether there is one to pay; never reset before they came.
+                            self.send(i, &[PosCommand::Command(Dcc::FillingInfo)]);
+                            return;
                         } else {
                             // Nothing was dispensed (or prices were just set): ready again.
                             self.send(i, &[PosCommand::Command(Dcc::Reset)]);
@@ -475,6 +485,12 @@ impl<P: Read + Write> Worker<P> {
                 self.view(i, |v| v.state = state);
             }
             PumpReply::Filling { volume, amount } => {
+                self.figures[i] = true;
+                // A completed filling whose figures say nothing was dispensed: ready again.
+                if amount == 0 && matches!(self.status[i], Some(PumpStatus::FillingCompleted | PumpStatus::MaxReached))
+                {
+                    self.send(i, &[PosCommand::Command(Dcc::Reset)]);
+                }
                 self.view(i, |v| {
                     v.volume = Decimal::new(i64::from(volume), VOLUME_DP);
                     v.amount = Decimal::new(i64::from(amount), AMOUNT_DP);

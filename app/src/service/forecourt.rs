@@ -76,6 +76,58 @@ impl Session {
         }
     }
 
+    /// Remembers the fills whose pumps the answer resets: they are paid, and are refused until
+    /// the pump reports it has been reset.
+    pub(super) fn note_resets(&mut self, out: &Outcome) {
+        for e in &out.effects {
+            if let Effect::ResetPump { pump } = e {
+                if let Ok(v) = self.pump_view(*pump) {
+                    self.resetting.retain(|r| r.0 != *pump);
+                    self.resetting.push((*pump, v.amount, v.volume, std::time::Instant::now()));
+                }
+            }
+        }
+    }
+
+    /// Forgets the pumps that have been reset (their fill is gone from the pump).
+    pub(super) fn forget_reset_pumps(&mut self) {
+        if self.resetting.is_empty() {
+            return;
+        }
+        let views = self.pump_views();
+        self.resetting.retain(|(pump, amount, litres, _)| {
+            views.iter().any(|v| {
+                v.number == *pump && v.state == PumpState::Completed && v.amount == *amount && v.volume == *litres
+            })
+        });
+    }
+
+    /// Whether this pump's completed fill is paid and its reset on the way.
+    fn being_reset(&self, pump: u8) -> bool {
+        self.resetting.iter().any(|r| r.0 == pump)
+    }
+
+    /// A ticket's prepays may be paid only while their pumps are free: a pump that is busy or
+    /// holds a fill would hand that fill to the prepay's settlement.
+    pub(super) fn check_prepay_pumps(&self, t: &Ticket) -> Result<(), ServiceError> {
+        if self.forecourt.is_none() {
+            return Ok(());
+        }
+        for l in t.lines.iter().filter(|l| !l.voided) {
+            if let LineKind::Prepay { pump } = l.kind {
+                let v = self.pump_view(pump)?;
+                if !matches!(v.state, PumpState::Idle | PumpState::Calling) || self.prepaid(pump) {
+                    return Err(ServiceError::PumpState {
+                        pump,
+                        state: v.state.as_str(),
+                        what: "its prepayment can be paid once the pump is free",
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn prepay_on_a_ticket(&self, pump: u8) -> bool {
         self.ticket.holds_prepay_of(pump) || self.held.iter().any(|(_, t)| t.holds_prepay_of(pump))
     }
@@ -106,6 +158,9 @@ impl Session {
         }
         if self.prepaid(pump) {
             return Err(ServiceError::Invalid(format!("the fill of pump {pump} is prepaid; it is settled by itself")));
+        }
+        if self.being_reset(pump) {
+            return Err(ServiceError::Invalid(format!("the fill of pump {pump} is paid; the pump is being reset")));
         }
         Ok((v, grade))
     }
@@ -152,6 +207,26 @@ impl Session {
     /// then the pump is reset. Waits while nobody with a shift is signed in. `None` when nothing
     /// was due.
     pub fn pumps_changed(&mut self) -> Option<Outcome> {
+        self.forget_reset_pumps();
+        // A reset that did not arrive (a glitch on the line) is sent again.
+        let mut again = Vec::new();
+        for r in self.resetting.iter_mut().filter(|r| r.3.elapsed() > std::time::Duration::from_secs(2)) {
+            r.3 = std::time::Instant::now();
+            again.push(Effect::ResetPump { pump: r.0 });
+        }
+        let out = self.settle_due();
+        match (out, again.is_empty()) {
+            (None, true) => None,
+            (None, false) => Some(Outcome::effects(again)),
+            (Some(mut o), _) => {
+                self.note_resets(&o);
+                o.effects.extend(again);
+                Some(o)
+            }
+        }
+    }
+
+    fn settle_due(&mut self) -> Option<Outcome> {
         if self.user.is_none() || self.shift.is_none() || self.prepays.is_empty() {
             return None;
         }
@@ -270,6 +345,11 @@ impl Session {
         if !matches!(v.state, PumpState::Idle | PumpState::Calling) {
             return Err(ServiceError::PumpState { pump, state: v.state.as_str(), what: "it cannot be authorized now" });
         }
+        if self.prepay_on_a_ticket(pump) {
+            return Err(ServiceError::Invalid(format!(
+                "pump {pump} has a prepayment on a ticket; it is authorized once that is paid"
+            )));
+        }
         let cur = &self.config.pricing.currency;
         let (amount, litres) = match (self.open_prepay(pump), amount, litres) {
             (Some(p), None, None) => (Some(cur.from_minor(p.amount_minor)), None),
@@ -305,7 +385,7 @@ impl Session {
         let effects: Vec<Effect> = self
             .pump_views()
             .iter()
-            .filter(|v| v.state == PumpState::Calling)
+            .filter(|v| v.state == PumpState::Calling && !self.prepay_on_a_ticket(v.number))
             .map(|v| Effect::AuthorizePump {
                 pump: v.number,
                 amount: self.open_prepay(v.number).map(|p| cur.from_minor(p.amount_minor)),

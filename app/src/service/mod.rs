@@ -189,6 +189,9 @@ pub struct Session {
     prepays: Vec<OpenPrepay>,
     /// The pumps, when the terminal has a forecourt: read here, driven by the effects executor.
     forecourt: Option<crate::devices::forecourt::Forecourt>,
+    /// Fills that are paid or recorded and whose pump has been told to reset: (pump, amount,
+    /// litres, when the reset was last sent). Until the pump is reset the same fill is refused.
+    resetting: Vec<(u8, Decimal, Decimal, std::time::Instant)>,
 }
 
 impl Session {
@@ -231,6 +234,7 @@ impl Session {
             held,
             prepays,
             forecourt: None,
+            resetting: Vec::new(),
         })
     }
 
@@ -266,6 +270,13 @@ impl Session {
 
     /// Runs one command.
     pub fn execute(&mut self, cmd: Command) -> Result<Outcome, ServiceError> {
+        self.forget_reset_pumps();
+        let out = self.run(cmd)?;
+        self.note_resets(&out);
+        Ok(out)
+    }
+
+    fn run(&mut self, cmd: Command) -> Result<Outcome, ServiceError> {
         use Command as C;
         match cmd {
             C::Login { pin, user } => self.login(&pin, user.as_deref()),

@@ -138,12 +138,19 @@ impl Session {
                 p.receipt_no
             ));
         }
+        use crate::devices::forecourt::PumpState as P;
         for p in self.pump_views() {
-            if p.state == crate::devices::forecourt::PumpState::Completed
-                && !p.amount.is_zero()
-                && !self.prepaid(p.number)
-            {
-                left.push(format!("pump {} has an unpaid fill of {}", p.number, cur.fmt(p.amount)));
+            if self.prepaid(p.number) || self.resetting.iter().any(|r| r.0 == p.number) {
+                continue;
+            }
+            match p.state {
+                P::Completed if !p.amount.is_zero() => {
+                    left.push(format!("pump {} has an unpaid fill of {}", p.number, cur.fmt(p.amount)));
+                }
+                P::Authorized | P::Filling | P::Stopped => {
+                    left.push(format!("pump {} is {}", p.number, p.state.as_str()))
+                }
+                _ => {}
             }
         }
         left

@@ -226,6 +226,7 @@ impl Session {
                 self.ticket_outcome()
             }
             TenderOutcome::Complete(settlement) => {
+                self.check_prepay_pumps(&next)?;
                 let sale = self.store_sale(&next, &settlement, None)?;
                 self.ticket = Ticket::default();
                 Ok(self.sold(sale, &next))
