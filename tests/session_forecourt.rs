@@ -35,6 +35,16 @@ fn refused(r: &mut Runner, v: Value) -> String {
     }
 }
 
+/// A runner on `session` driving `f`'s pumps, signed in with `pin`; with `shift`, a shift opened.
+fn runner<'a>(session: &'a mut Session, f: &Forecourt, pin: &str, shift: bool) -> Runner<'a> {
+    let mut r = Runner::new(session, Executor { forecourt: Some(f.clone()), ..Default::default() }).unwrap();
+    ok(&mut r, json!({"cmd":"login","pin":pin}));
+    if shift {
+        ok(&mut r, json!({"cmd":"open_shift","float":"100.00"}));
+    }
+    r
+}
+
 fn wait(f: &Forecourt, pump: u8, state: PumpState) -> till::devices::forecourt::PumpView {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
@@ -97,9 +107,7 @@ fn a_fill_stays_at_its_pump_until_the_sale_holding_it_is_stored() {
     let (sim, bus, f, _spare) = start();
     let dir = tempfile::tempdir().unwrap();
     let mut session = Session::open(Config::demo().unwrap(), dir.path()).unwrap();
-    let mut r = Runner::new(&mut session, Executor { forecourt: Some(f.clone()), ..Default::default() }).unwrap();
-    ok(&mut r, json!({"cmd":"login","pin":"1111"}));
-    ok(&mut r, json!({"cmd":"open_shift","float":"100.00"}));
+    let mut r = runner(&mut session, &f, "1111", true);
     let a = ok(&mut r, json!({"cmd":"authorize","pump":1}));
     assert_eq!(a.effects, vec![Effect::AuthorizePump { pump: 1, amount: None, litres: None }]);
     wait(&f, 1, PumpState::Authorized);
@@ -155,9 +163,7 @@ fn drive_offs_and_pump_tests_take_the_pumps_figures_and_free_the_pump() {
     let (sim, bus, f, _spare) = start();
     let dir = tempfile::tempdir().unwrap();
     let mut session = Session::open(Config::demo().unwrap(), dir.path()).unwrap();
-    let mut r = Runner::new(&mut session, Executor { forecourt: Some(f.clone()), ..Default::default() }).unwrap();
-    ok(&mut r, json!({"cmd":"login","pin":"1111"}));
-    ok(&mut r, json!({"cmd":"open_shift","float":"100.00"}));
+    let mut r = runner(&mut session, &f, "1111", true);
     assert!(refused(&mut r, json!({"cmd":"drive_off","pump":2})).contains("no completed fill"));
     ok(&mut r, json!({"cmd":"authorize","pump":2}));
     wait(&f, 2, PumpState::Authorized);
@@ -188,9 +194,7 @@ fn a_prepay_survives_a_restart_and_is_settled_from_the_pumps_record() {
     let receipt_no;
     {
         let mut session = Session::open(Config::demo().unwrap(), dir.path()).unwrap();
-        let mut r = Runner::new(&mut session, Executor { forecourt: Some(f.clone()), ..Default::default() }).unwrap();
-        ok(&mut r, json!({"cmd":"login","pin":"1111"}));
-        ok(&mut r, json!({"cmd":"open_shift","float":"100.00"}));
+        let mut r = runner(&mut session, &f, "1111", true);
         // A prepay still on a (held) ticket keeps its pump from being authorized for anyone.
         ok(&mut r, json!({"cmd":"prepay","pump":2,"amount":"10.00"}));
         ok(&mut r, json!({"cmd":"hold"}));
@@ -222,8 +226,7 @@ fn a_prepay_survives_a_restart_and_is_settled_from_the_pumps_record() {
     assert!(done.amount > Decimal::ZERO && done.amount < "30.00".parse().unwrap(), "{done:?}");
 
     let mut session = Session::open(Config::demo().unwrap(), dir.path()).unwrap();
-    let mut r = Runner::new(&mut session, Executor { forecourt: Some(f.clone()), ..Default::default() }).unwrap();
-    ok(&mut r, json!({"cmd":"login","pin":"1111"}));
+    let mut r = runner(&mut session, &f, "1111", false);
     let held = ok(&mut r, json!({"cmd":"held"})).held_tickets.unwrap();
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].ticket.lines[0].sku, "BEV-0001");
@@ -252,9 +255,7 @@ fn a_prepay_whose_pump_dispensed_nothing_is_paid_back_and_the_pump_stopped() {
     let (sim, _bus, f, _spare) = start();
     let dir = tempfile::tempdir().unwrap();
     let mut session = Session::open(Config::demo().unwrap(), dir.path()).unwrap();
-    let mut r = Runner::new(&mut session, Executor { forecourt: Some(f.clone()), ..Default::default() }).unwrap();
-    ok(&mut r, json!({"cmd":"login","pin":"1111"}));
-    ok(&mut r, json!({"cmd":"open_shift","float":"100.00"}));
+    let mut r = runner(&mut session, &f, "1111", true);
     assert!(refused(&mut r, json!({"cmd":"cancel_prepay","pump":2})).contains("no prepayment"));
     ok(&mut r, json!({"cmd":"prepay","pump":2,"amount":"20.00"}));
     ok(&mut r, json!({"cmd":"tender","method":"card"}));
@@ -276,9 +277,7 @@ fn a_fill_is_sold_at_the_price_the_pump_showed() {
     let (sim, bus, f, _spare) = start();
     let dir = tempfile::tempdir().unwrap();
     let mut session = Session::open(Config::demo().unwrap(), dir.path()).unwrap();
-    let mut r = Runner::new(&mut session, Executor { forecourt: Some(f.clone()), ..Default::default() }).unwrap();
-    ok(&mut r, json!({"cmd":"login","pin":"9999"}));
-    ok(&mut r, json!({"cmd":"open_shift","float":"100.00"}));
+    let mut r = runner(&mut session, &f, "9999", true);
     ok(&mut r, json!({"cmd":"authorize","pump":1}));
     wait(&f, 1, PumpState::Authorized);
     bus.lock().unwrap().pump_mut(0x50).unwrap().lift(2);

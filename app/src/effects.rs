@@ -53,7 +53,6 @@ impl Executor {
                     };
                     self.pumps(ForecourtCmd::Authorize { pump: *pump, preset });
                 }
-                Effect::AuthorizeAllCalling => self.pumps(ForecourtCmd::AuthorizeAllCalling),
                 Effect::StopPump { pump } => self.pumps(ForecourtCmd::Stop { pump: *pump }),
                 Effect::StopAll => self.pumps(ForecourtCmd::StopAll),
                 Effect::ResumePump { pump } => self.pumps(ForecourtCmd::Resume { pump: *pump }),
@@ -82,11 +81,6 @@ impl Executor {
                         _ => crate::devices::display::welcome_frame(i18n, &config.store.name),
                     };
                     d.show(frame);
-                }
-                Effect::Beep => {
-                    if let Some(p) = &self.printer {
-                        p.beep();
-                    }
                 }
                 // Screen effects: the front end shows them.
                 Effect::AskAge { .. } | Effect::StartTender => {}

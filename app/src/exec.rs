@@ -33,14 +33,6 @@ pub fn to_json(result: &Result<Outcome, ServiceError>) -> Value {
     }
 }
 
-/// Answers one input line without devices. Blank lines answer nothing.
-pub fn answer(session: &mut Session, line: &str) -> Option<Value> {
-    Some(match parse(line)? {
-        Ok(cmd) => to_json(&session.execute(cmd)),
-        Err(e) => json!({ "ok": false, "error": e }),
-    })
-}
-
 /// Runs a whole script with no devices. Returns an error only when the input or output itself
 /// fails.
 pub fn run(session: &mut Session, input: impl BufRead, out: impl Write) -> anyhow::Result<()> {

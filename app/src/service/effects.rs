@@ -18,8 +18,6 @@ pub enum Effect {
         #[serde(skip_serializing_if = "Option::is_none")]
         litres: Option<Decimal>,
     },
-    /// Authorize every pump that is calling.
-    AuthorizeAllCalling,
     StopPump {
         pump: u8,
     },
@@ -59,8 +57,6 @@ pub enum Effect {
     },
     /// The ticket may be paid: show the tender.
     StartTender,
-    /// Something was refused at the counter: sound the buzzer.
-    Beep,
 }
 
 /// What the customer display shows.

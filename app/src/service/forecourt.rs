@@ -69,7 +69,7 @@ impl Session {
     fn fill_on(&self, pump: u8) -> Option<&'static str> {
         if self.ticket.holds_fill_of(pump) {
             Some("open")
-        } else if self.held.iter().any(|(_, t)| t.holds_fill_of(pump)) {
+        } else if self.held.iter().any(|h| h.ticket.holds_fill_of(pump)) {
             Some("held")
         } else {
             None
@@ -129,7 +129,7 @@ impl Session {
     }
 
     fn prepay_on_a_ticket(&self, pump: u8) -> bool {
-        self.ticket.holds_prepay_of(pump) || self.held.iter().any(|(_, t)| t.holds_prepay_of(pump))
+        self.ticket.holds_prepay_of(pump) || self.held.iter().any(|h| h.ticket.holds_prepay_of(pump))
     }
 
     /// Journals a pump action with the user who did it (none for an emergency stop by nobody).

@@ -183,8 +183,8 @@ pub struct Session {
     user: Option<User>,
     shift: Option<OpenShift>,
     ticket: Ticket,
-    /// The held tickets as stored (id, ticket), oldest first.
-    held: Vec<(i64, Ticket)>,
+    /// The held tickets as stored, oldest first.
+    held: Vec<ticket::Held>,
     /// Prepayments whose fillings are not settled yet, as stored.
     prepays: Vec<OpenPrepay>,
     /// The pumps, when the terminal has a forecourt: read here, driven by the effects executor.
@@ -221,7 +221,7 @@ impl Session {
         for row in store.held_tickets(&config.terminal_id)? {
             let t: Ticket = serde_json::from_str(&row.ticket)
                 .map_err(|e| StoreError::Corrupt(format!("held ticket {} does not read back: {e}", row.id)))?;
-            held.push((row.id, t));
+            held.push(ticket::Held { id: row.id, held_at: row.held_at, ticket: t });
         }
         let prepays = store.open_prepays(&config.terminal_id)?;
         Ok(Session {

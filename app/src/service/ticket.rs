@@ -9,6 +9,13 @@ use crate::domain::users::Permission;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+/// A held ticket in the session: as stored, read once at start.
+pub(super) struct Held {
+    pub(super) id: i64,
+    pub(super) held_at: String,
+    pub(super) ticket: Ticket,
+}
+
 /// A held ticket as listed for recall.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HeldInfo {
@@ -165,18 +172,17 @@ impl Session {
         let terminal = self.config.terminal_id.clone();
         let payload = serde_json::json!({ "user_id": user, "ticket": record });
         let id = self.store.hold_ticket(&terminal, user, &text, &payload, &at)?;
-        self.held.push((id, std::mem::take(&mut self.ticket)));
+        self.held.push(Held { id, held_at: at, ticket: std::mem::take(&mut self.ticket) });
         self.ticket_outcome()
     }
 
     pub(super) fn held_list(&self) -> Result<Outcome, ServiceError> {
         self.user()?;
-        let rows = self.store.held_tickets(self.terminal())?;
         let mut list = Vec::new();
-        for (id, t) in &self.held {
-            let totals = t.totals(&self.config.pricing)?;
-            let held_at = rows.iter().find(|r| r.id == *id).map(|r| r.held_at.clone()).unwrap_or_default();
-            list.push(HeldInfo { id: *id, held_at, ticket: TicketRecord::new(t, &totals, &self.config.pricing) });
+        for h in &self.held {
+            let totals = h.ticket.totals(&self.config.pricing)?;
+            let ticket = TicketRecord::new(&h.ticket, &totals, &self.config.pricing);
+            list.push(HeldInfo { id: h.id, held_at: h.held_at.clone(), ticket });
         }
         Ok(Outcome { held: Some(list.len()), held_tickets: Some(list), ..Outcome::default() })
     }
@@ -187,19 +193,19 @@ impl Session {
             return Err(ServiceError::TicketOpen);
         }
         let i = match (id, index) {
-            (Some(id), None) => self.held.iter().position(|(h, _)| *h == id),
+            (Some(id), None) => self.held.iter().position(|h| h.id == id),
             (None, Some(i)) => (i < self.held.len()).then_some(i),
             (None, None) => self.held.len().checked_sub(1),
             (Some(_), Some(_)) => return Err(ServiceError::Invalid("give at most one of `id` or `index`".into())),
         }
         .ok_or_else(|| ServiceError::Invalid("there is no such held ticket".into()))?;
-        let held_id = self.held[i].0;
+        let held_id = self.held[i].id;
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
         if self.store.recall_ticket(&terminal, held_id, user, &at)?.is_none() {
             return Err(ServiceError::Invalid("there is no such held ticket".into()));
         }
-        self.ticket = self.held.remove(i).1;
+        self.ticket = self.held.remove(i).ticket;
         self.ticket_outcome()
     }
 
