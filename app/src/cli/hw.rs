@@ -19,9 +19,15 @@ pub enum PumpAction {
     /// Authorize the next filling.
     Authorize,
     /// Preset the next filling to an amount (e.g. 20.00).
-    PresetAmount { amount: Decimal },
+    PresetAmount {
+        #[arg(value_parser = crate::domain::money::parse_decimal)]
+        amount: Decimal,
+    },
     /// Preset the next filling to a volume in litres (e.g. 30.00).
-    PresetVolume { litres: Decimal },
+    PresetVolume {
+        #[arg(value_parser = crate::domain::money::parse_decimal)]
+        litres: Decimal,
+    },
     /// Stop the pump.
     Stop,
     /// Reset a completed filling.
@@ -33,7 +39,9 @@ pub enum PumpAction {
 }
 
 fn raw(value: Decimal, dp: u32, what: &str) -> anyhow::Result<u32> {
-    let scaled = value * Decimal::from(10u32.pow(dp));
+    let Some(scaled) = value.checked_mul(Decimal::from(10u32.pow(dp))) else {
+        bail!("{what} {value} is too large");
+    };
     if value < Decimal::ZERO || scaled.fract() != Decimal::ZERO {
         bail!("{what} {value} must be positive with at most {dp} decimals");
     }
@@ -87,7 +95,7 @@ pub fn pump(port: &str, address: u8, action: PumpAction, json: bool) -> anyhow::
         PumpAction::Prices { prices } => {
             let mut raw_prices = Vec::new();
             for p in prices.split(',') {
-                let p: Decimal = p.trim().parse().with_context(|| format!("'{p}' is not a price"))?;
+                let p = crate::domain::money::parse_decimal(p).map_err(|e| anyhow::anyhow!("not a price: {e}"))?;
                 raw_prices.push(raw(p, PRICE_DP, "price")?);
             }
             vec![PosCommand::Prices(raw_prices), PosCommand::Command(Dcc::ReturnStatus)]

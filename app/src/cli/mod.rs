@@ -2,6 +2,7 @@
 //! (`till sim`).
 
 pub mod hw;
+mod show;
 pub mod sim;
 
 use crate::config::{self, Config};
@@ -11,7 +12,7 @@ use crate::store::Store;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::io::{BufReader, IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Till: point-of-sale terminal for fuel stations, shops and food counters.
@@ -251,12 +252,19 @@ enum JournalCmd {
 #[derive(Subcommand)]
 enum CatalogCmd {
     /// Replace the catalog from a CSV file (sku,name,barcode,category,price,tax_class,unit,age_restriction).
-    Import { file: PathBuf },
+    Import {
+        file: PathBuf,
+        /// Import a file without products (empties the catalog).
+        #[arg(long)]
+        allow_empty: bool,
+    },
 }
 
 #[derive(Subcommand)]
 enum UserCmd {
-    /// Add a user. The PIN is read from standard input when --pin is not given.
+    /// Add a user. The PIN is read from standard input when --pin is not given. Once the store
+    /// has users, a PIN of a user who may manage users is needed too: --manager-pin, or the
+    /// next line of standard input.
     Add {
         #[arg(long)]
         name: String,
@@ -264,6 +272,8 @@ enum UserCmd {
         role: Role,
         #[arg(long)]
         pin: Option<String>,
+        #[arg(long)]
+        manager_pin: Option<String>,
     },
 }
 
@@ -345,7 +355,7 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
             if cfg.demo && cfg.sync.is_none() {
                 match crate::devices::demo::demo_central(&dir, &cfg) {
                     Ok(s) => cfg.sync = Some(s),
-                    Err(e) => eprintln!("till: the demo head office did not start: {e:#}"),
+                    Err(e) => eprintln!("till: the demo head office did not start: {}", show::explain(&e)),
                 }
             }
             let session = Session::open(cfg, &dir)?;
@@ -354,7 +364,10 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
             devices.sync = crate::sync::start_for(&session);
             let options = crate::gui::Options { fullscreen, exit_after_first_frame: cli.exit_after_first_frame };
             crate::gui::run(session, devices, options, started).map_err(|e| {
-                anyhow::anyhow!("{e:#}\nTill needs a display for its screens (set DISPLAY, or run it under Xvfb); `till console` runs without one.")
+                anyhow::anyhow!(
+                    "{}\nTill needs a display for its screens (set DISPLAY, or run it under Xvfb); `till console` runs without one.",
+                    show::explain(&e)
+                )
             })?;
             Ok(ExitCode::SUCCESS)
         }
@@ -399,12 +412,12 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Some(Cmd::Catalog { action: CatalogCmd::Import { file } }) => {
+        Some(Cmd::Catalog { action: CatalogCmd::Import { file, allow_empty } }) => {
             let cfg = load_config(&cli)?;
             let dir = data_dir(&cli, &cfg)?;
             let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
             let mut store = Store::open_dir(&dir)?;
-            match service::import_catalog(&mut store, &cfg, &text, &file.display().to_string()) {
+            match service::import_catalog(&mut store, &cfg, &text, &file.display().to_string(), *allow_empty) {
                 Ok(n) => {
                     println!("imported {n} products from {}", file.display());
                     Ok(ExitCode::SUCCESS)
@@ -418,19 +431,20 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Some(Cmd::User { action: UserCmd::Add { name, role, pin } }) => {
+        Some(Cmd::User { action: UserCmd::Add { name, role, pin, manager_pin } }) => {
             let cfg = load_config(&cli)?;
             let dir = data_dir(&cli, &cfg)?;
-            let pin = match pin {
-                Some(p) => p.clone(),
-                None => {
-                    let mut s = String::new();
-                    std::io::stdin().take(64).read_to_string(&mut s)?;
-                    s.trim().to_string()
-                }
-            };
-            let mut store = Store::open_dir(&dir)?;
-            let id = service::add_user(&mut store, &cfg, name, *role, &pin)?;
+            let mut lines = Vec::new();
+            if pin.is_none() || manager_pin.is_none() {
+                let mut s = String::new();
+                std::io::stdin().take(256).read_to_string(&mut s)?;
+                lines = s.lines().map(|l| l.trim().to_string()).collect();
+            }
+            let mut from_stdin = lines.into_iter();
+            let pin = pin.clone().or_else(|| from_stdin.next()).unwrap_or_default();
+            let manager_pin = manager_pin.clone().or_else(|| from_stdin.next());
+            let store = Store::open_dir(&dir)?;
+            let id = service::add_user(store, &cfg, name, *role, &pin, manager_pin.as_deref())?;
             println!("added user {id} '{name}' ({role})");
             Ok(ExitCode::SUCCESS)
         }
@@ -516,52 +530,9 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
         Some(Cmd::Config { action: ConfigCmd::Check }) => {
             let cfg = load_config(&cli)?;
             let dir = data_dir(&cli, &cfg)?;
-            print_config(&cfg, &dir);
+            show::print_config(&cfg, &dir);
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-fn print_config(cfg: &Config, dir: &Path) {
-    let p = &cfg.pricing;
-    println!("config: {}{}", cfg.source, if cfg.demo { " (demo mode)" } else { "" });
-    println!("terminal: {} ({})", cfg.terminal_id, cfg.terminal_name);
-    println!("data dir: {}", dir.display());
-    println!(
-        "currency: {} ({} decimals, cash increment {})",
-        p.currency.code,
-        p.currency.minor_units,
-        p.currency.cash_increment.map(|i| i.to_string()).unwrap_or_else(|| "none".into())
-    );
-    let rounding = match p.tax.rounding {
-        crate::domain::tax::TaxRounding::PerLine => "per-line",
-        crate::domain::tax::TaxRounding::PerTicket => "per-ticket",
-    };
-    println!("prices include tax: {}; tax rounding {rounding} ({})", p.tax.prices_include_tax, p.tax.rule);
-    let mut classes: Vec<_> = p.tax_classes.keys().cloned().collect();
-    classes.sort();
-    println!("tax classes: {}", classes.join(", "));
-    println!(
-        "fuel grades: {}",
-        cfg.fuel_grades.iter().map(|g| format!("{} {}", g.code, g.price_per_litre)).collect::<Vec<_>>().join(", ")
-    );
-    let port = |p: &Option<String>| p.clone().unwrap_or_else(|| "not attached".into());
-    println!(
-        "devices: printer {}; display {}; scale {}; scanner {}",
-        port(&cfg.printer_port),
-        cfg.display.as_ref().map(|(p, proto)| format!("{p} ({proto})")).unwrap_or_else(|| "not attached".into()),
-        port(&cfg.scale_port),
-        port(&cfg.scanner_port)
-    );
-    match &cfg.sync {
-        Some(s) => println!(
-            "sync: {} every {} s, batches of {}, timeout {} s",
-            s.url,
-            s.interval.as_secs(),
-            s.batch_size,
-            s.timeout.as_secs()
-        ),
-        None => println!("sync: not configured{}", if cfg.demo { " (demo mode runs its own head office)" } else { "" }),
     }
 }
 
@@ -570,7 +541,7 @@ pub fn main(started: std::time::Instant) -> ExitCode {
     match run(Cli::parse(), started) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("till: {e:#}");
+            eprintln!("till: {}", show::explain(&e));
             ExitCode::from(2)
         }
     }

@@ -226,8 +226,12 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         },
     };
 
-    if raw.security.max_pin_attempts == 0 {
-        return err("security.max_pin_attempts", "must be at least 1");
+    if !(1..=100).contains(&raw.security.max_pin_attempts) {
+        return err("security.max_pin_attempts", "must be 1 to 100");
+    }
+    // No lockout is not an option, and one beyond a week is a typing error.
+    if !(1..=604_800).contains(&raw.security.lockout_seconds) {
+        return err("security.lockout_seconds", "must be 1 to 604800 (a week)");
     }
 
     Ok(Config {

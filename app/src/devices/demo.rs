@@ -162,8 +162,11 @@ impl SimPty {
 
 impl Drop for SimPty {
     fn drop(&mut self) {
+        // Only our link: whatever else has taken its place since is left alone.
         if let Some(l) = &self.link {
-            let _ = std::fs::remove_file(l);
+            if std::fs::symlink_metadata(l).is_ok_and(|m| m.file_type().is_symlink()) {
+                let _ = std::fs::remove_file(l);
+            }
         }
     }
 }

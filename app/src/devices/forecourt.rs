@@ -230,9 +230,13 @@ struct Worker<P: Read + Write> {
 /// Consecutive failed polls before a pump is shown offline.
 const OFFLINE_AFTER: u32 = 3;
 
+/// A value in the pump's units. One too large for them saturates, so that its BCD field refuses
+/// it and the command is not sent (never a wrapped or zero price or preset).
 fn raw(v: Decimal, dp: u32) -> u32 {
-    let scaled = (v * Decimal::from(10u32.pow(dp))).trunc();
-    u32::try_from(scaled).unwrap_or(0)
+    v.checked_mul(Decimal::from(10u32.pow(dp)))
+        .map(|s| s.trunc())
+        .and_then(|s| u32::try_from(s).ok())
+        .unwrap_or(u32::MAX)
 }
 
 impl<P: Read + Write> Worker<P> {

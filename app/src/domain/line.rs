@@ -75,7 +75,7 @@ impl Line {
         if !p.currency.is_exact(amount) {
             return Err(TicketError::NotExact(amount));
         }
-        let computed = line_gross(&line, p);
+        let computed = line_gross(&line, p)?;
         if (computed - amount).abs() > p.currency.minor_unit() {
             return Err(TicketError::PumpMismatch { amount, computed });
         }
@@ -106,7 +106,7 @@ impl Line {
 }
 
 /// Largest single payment; anything above is a keying error (and keeps sums far from overflow).
-pub const MAX_PAYMENT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 1e12
+pub const MAX_PAYMENT: Decimal = super::money::MAX_AMOUNT;
 
 /// Largest quantity a single line may carry; anything above is a keying error.
 pub const MAX_QTY: Decimal = Decimal::from_parts(9999, 0, 0, false, 0);

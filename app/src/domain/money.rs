@@ -127,6 +127,57 @@ impl Currency {
     }
 }
 
+/// The one cap on every amount, price and quantity that comes in from outside (commands,
+/// scripts, the configuration, the command line): anything larger is a keying error, and every
+/// sum and product of such values stays far from `Decimal`'s limits.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 1e12
+
+fn capped(v: Decimal) -> Result<Decimal, String> {
+    if v.abs() > MAX_AMOUNT {
+        return Err(format!("{v} is larger than any amount Till takes ({MAX_AMOUNT})"));
+    }
+    Ok(v)
+}
+
+/// Reads a decimal as a person writes it on a till: an optional minus sign, digits, and
+/// optionally a point with more digits ("12", "-0.5", "1.789"). Nothing else is a number here:
+/// no `+`, no `_` separators, no exponent, no comma, no leading or trailing point, and at most
+/// [`MAX_AMOUNT`] in size.
+pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    let bad = || format!("'{}' is not a decimal number (write it as 12 or 12.34)", shorten(text));
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(int) || frac.is_some_and(|f| !all_digits(f)) {
+        return Err(bad());
+    }
+    // Leading zeros do not count towards the size; 28 significant digits is all Decimal holds.
+    let significant = int.trim_start_matches('0').len() + frac.map_or(0, str::len);
+    if significant > 28 {
+        return Err(format!("'{}' has more digits than Till takes", shorten(text)));
+    }
+    let v = Decimal::from_str(t).map_err(|_| bad())?;
+    capped(v)
+}
+
+/// At most 40 characters of what was typed, cut on a character boundary, for an error text.
+pub fn shorten(text: &str) -> String {
+    let mut out: String = text.chars().take(40).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Reads a `Decimal` field the way [`Dec`] does (never from a float).
+pub fn de_dec<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    Dec::deserialize(d).map(|v| v.0)
+}
+
 /// A decimal written as a string ("1.789") or an integer; a TOML float is refused because it
 /// is binary floating point and would not round-trip money exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,13 +192,13 @@ impl<'de> Deserialize<'de> for Dec {
                 f.write_str("a decimal number written as a quoted string, e.g. \"1.789\"")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dec, E> {
-                Decimal::from_str(v.trim()).map(Dec).map_err(|_| E::custom(format!("'{v}' is not a decimal number")))
+                parse_decimal(v).map(Dec).map_err(E::custom)
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dec, E> {
-                Ok(Dec(Decimal::from(v)))
+                capped(Decimal::from(v)).map(Dec).map_err(E::custom)
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dec, E> {
-                Ok(Dec(Decimal::from(v)))
+                capped(Decimal::from(v)).map(Dec).map_err(E::custom)
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Dec, E> {
                 Err(E::custom(format!("{v} is written as a float; write decimals as a quoted string, e.g. \"{v}\"")))
@@ -211,6 +262,39 @@ mod tests {
         let e = serde_json::from_str::<Dec>("1.5").unwrap_err().to_string();
         assert!(e.contains("quoted string"), "{e}");
         assert!(serde_json::from_str::<Dec>("\"1,5\"").is_err());
+    }
+
+    #[test]
+    fn only_plain_decimals_are_numbers() {
+        for ok in ["0", "12", "-0.5", "1.789", " 7 ", "007.50", "1000000000000"] {
+            assert!(parse_decimal(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "-",
+            ".",
+            "1.",
+            ".5",
+            "+2",
+            "1_000",
+            "1e3",
+            "1E3",
+            "0x10",
+            "1,5",
+            "١٢",
+            "NaN",
+            "inf",
+            "--1",
+            "1.2.3",
+            "1000000000000.01",
+            "99999999999999999999999999999999",
+            "1 000",
+        ] {
+            assert!(parse_decimal(bad).is_err(), "{bad:?} must be refused");
+        }
+        let e = serde_json::from_str::<Dec>("9007199254740993").unwrap_err().to_string();
+        assert!(e.contains("larger than any amount"), "{e}");
+        assert_eq!(shorten(&"é".repeat(50)).chars().count(), 41);
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub enum TicketError {
     NotPositive,
     #[error("the amount {0} is larger than any single payment can be")]
     TooLarge(Decimal),
+    #[error("the ticket would come to more than any amount Till takes ({max})")]
+    TicketTooLarge { max: Decimal },
     #[error("the ticket is empty")]
     Empty,
     #[error("age-restricted items (minimum age {0}) need an age confirmation before tender")]
@@ -187,6 +189,57 @@ pub struct Ticket {
     pub payments: Vec<Payment>,
     /// Highest minimum age the cashier has confirmed for this ticket.
     pub age_confirmed: u8,
+    /// A manager's approval of the discounts on this ticket, bound to what was approved.
+    #[serde(default)]
+    pub approval: Option<Approval>,
+}
+
+/// A discount approved above the cashier's limit: valid only while the ticket's discounts are
+/// neither a larger share of its undiscounted amount nor a larger amount than approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub approver_id: i64,
+    /// The discounts' share of the undiscounted subtotal, in percent, when approved.
+    pub percent: Decimal,
+    /// The discounts' amount when approved.
+    pub amount: Decimal,
+}
+
+/// All the discounts on a ticket together: line discounts and the ticket discount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiscountShare {
+    pub amount: Decimal,
+    /// `amount` as a percentage of the undiscounted subtotal (0 when there is nothing to discount).
+    pub percent: Decimal,
+    /// What the percentage is of.
+    pub base: Decimal,
+    /// How many discounts (lines' and the ticket's) make it up.
+    pub count: u32,
+}
+
+impl Approval {
+    /// Whether this approval still covers the ticket's discounts: no larger amount, and no
+    /// larger share than approved, give or take the rounding of each discount to the minor
+    /// unit (a percentage discount on fewer items may round up by less than one minor unit).
+    pub fn covers(&self, share: DiscountShare, minor_unit: Decimal) -> bool {
+        if share.amount > self.amount {
+            return false;
+        }
+        if share.percent <= self.percent {
+            return true;
+        }
+        let rounding = minor_unit * Decimal::from(share.count);
+        share.base > Decimal::ZERO && (share.amount - rounding) * Decimal::ONE_HUNDRED / share.base <= self.percent
+    }
+}
+
+/// The ticket's discounts as a share of what its lines came to before any discount.
+pub fn discount_share(totals: &Totals) -> DiscountShare {
+    let base: Decimal = totals.lines.iter().map(|l| l.gross).filter(|g| *g > Decimal::ZERO).sum();
+    let amount: Decimal = totals.lines.iter().map(|l| l.discount).sum::<Decimal>() + totals.discount;
+    let percent = if base > Decimal::ZERO { amount * Decimal::ONE_HUNDRED / base } else { Decimal::ZERO };
+    let count = totals.lines.iter().filter(|l| !l.discount.is_zero()).count() + usize::from(!totals.discount.is_zero());
+    DiscountShare { amount, percent, base, count: u32::try_from(count).unwrap_or(u32::MAX) }
 }
 
 impl Ticket {
@@ -251,7 +304,7 @@ impl Ticket {
         if line.voided {
             return Err(TicketError::AlreadyVoided(no));
         }
-        let gross = line_gross(line, p);
+        let gross = line_gross(line, p)?;
         let pct = discount_percent(d, gross, &p.currency)?;
         line.discount = Some(d);
         Ok(pct)
@@ -316,14 +369,22 @@ impl Ticket {
                 });
                 continue;
             }
-            let gross = line_gross(l, p);
+            let gross = line_gross(l, p)?;
+            if gross.abs() > MAX_PAYMENT {
+                return Err(TicketError::TicketTooLarge { max: MAX_PAYMENT });
+            }
             let discount = match l.discount {
                 None => Decimal::ZERO,
                 Some(d) => discount_value(d, gross, p).min(gross),
             };
             lines.push(LineTotals { gross, discount, amount: gross - discount, ticket_discount_share: Decimal::ZERO });
         }
-        let subtotal: Decimal = lines.iter().map(|l| l.amount).sum();
+        // Every line is at most MAX_PAYMENT; the sum is checked, and so is the ticket's size.
+        let subtotal = lines
+            .iter()
+            .try_fold(Decimal::ZERO, |s, l| s.checked_add(l.amount))
+            .filter(|s| s.abs() <= MAX_PAYMENT)
+            .ok_or(TicketError::TicketTooLarge { max: MAX_PAYMENT })?;
         let discount = match self.discount {
             None => Decimal::ZERO,
             Some(d) => discount_value(d, subtotal, p).min(subtotal).max(Decimal::ZERO),
@@ -434,12 +495,14 @@ impl Ticket {
     }
 }
 
-/// qty x unit price (or the fixed amount), rounded by the line rule.
-pub fn line_gross(l: &Line, p: &Pricing) -> Decimal {
-    match l.fixed_amount {
-        Some(a) => p.currency.round(a, p.line_rule),
-        None => p.currency.round(l.qty * l.unit_price, p.line_rule),
-    }
+/// qty x unit price (or the fixed amount), rounded by the line rule; a product too large for
+/// any ticket is refused.
+pub fn line_gross(l: &Line, p: &Pricing) -> Result<Decimal, TicketError> {
+    let exact = match l.fixed_amount {
+        Some(a) => a,
+        None => l.qty.checked_mul(l.unit_price).ok_or(TicketError::TicketTooLarge { max: MAX_PAYMENT })?,
+    };
+    Ok(p.currency.round(exact, p.line_rule))
 }
 
 fn discount_value(d: Discount, base: Decimal, p: &Pricing) -> Decimal {

@@ -81,7 +81,7 @@ pub enum Permission {
 pub struct RolePolicy {
     pub permissions: BTreeSet<Permission>,
     /// The largest discount this role may give, as a percentage of what it applies to.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(serialize_with = "rust_decimal::serde::str::serialize", deserialize_with = "super::money::de_dec")]
     pub max_discount_percent: Decimal,
 }
 

@@ -241,8 +241,18 @@ impl Gui {
         self.sale_ui().set_manager_pin_dots("".into());
         self.sale_ui().set_manager_dialog(false);
         let pending = self.state.borrow_mut().pending_discount.take();
-        if let Some(Command::Discount { line, percent, amount, .. }) = pending {
-            self.send(Command::Discount { line, percent, amount, approver_pin: Some(pin) }, shown);
+        match pending {
+            Some(Command::Discount { line, percent, amount, .. }) => {
+                self.send(Command::Discount { line, percent, amount, approver_pin: Some(pin) }, shown);
+            }
+            // Payment was refused over the limit: the approval, then the payment again.
+            Some(Command::ApproveDiscount { .. }) => {
+                self.send(Command::ApproveDiscount { approver_pin: pin }, |g, r| match r {
+                    Ok(_) => g.pay(),
+                    Err(e) => g.show_error(&e),
+                })
+            }
+            _ => {}
         }
     }
 
@@ -252,6 +262,10 @@ impl Gui {
             Ok(out) => {
                 let asks = out.effects.iter().any(|e| matches!(e, crate::service::Effect::AskAge { .. }));
                 g.state.borrow_mut().going_to_pay = asks;
+            }
+            Err(ServiceError::DiscountOverLimit { .. }) => {
+                g.state.borrow_mut().pending_discount = Some(Command::ApproveDiscount { approver_pin: String::new() });
+                g.sale_ui().set_manager_dialog(true);
             }
             Err(e) => g.show_error(&e),
         });

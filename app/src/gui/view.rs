@@ -96,6 +96,9 @@ pub fn error_text(i18n: &I18n, e: &ServiceError) -> String {
         S::Locked { user, seconds } => {
             i18n.tr_args("error-locked", &[("name", user.clone().into()), ("seconds", (*seconds).into())])
         }
+        S::PadLocked { seconds } => i18n.tr_args("error-pad-locked", &[("seconds", (*seconds).into())]),
+        S::NotAnApprover { user, .. } => i18n.tr_args("error-not-approver", &[("name", user.clone().into())]),
+        S::Ticket(TicketError::TicketTooLarge { .. }) => i18n.tr("error-ticket-too-large"),
         S::NoShift => i18n.tr("error-no-shift"),
         S::ShiftOpen(_) => i18n.tr("error-shift-open"),
         S::NotPermitted { .. } => i18n.tr("error-not-permitted"),
@@ -127,6 +130,7 @@ pub fn error_text(i18n: &I18n, e: &ServiceError) -> String {
         S::Ticket(TicketError::BadQuantity { .. }) => i18n.tr("error-bad-quantity"),
         S::Ticket(TicketError::BadDiscount { .. }) => i18n.tr("error-bad-discount"),
         S::Ticket(TicketError::Empty) | S::Ticket(TicketError::NoAgeRestriction) => i18n.tr("error-nothing"),
+        S::Store(crate::store::StoreError::Halted(_)) => i18n.tr("error-store-halted"),
         S::Store(_) => i18n.tr("error-save"),
         other => i18n.tr_args("error-generic", &[("detail", other.to_string().into())]),
     }

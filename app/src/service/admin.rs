@@ -10,11 +10,20 @@ use crate::store::{DeviceSetting, Store};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
+/// The highest price per litre a pump's price field holds (6 BCD digits, 3 decimals).
+const PUMP_MAX_PRICE: Decimal = Decimal::from_parts(999_999, 0, 0, false, 3);
+
 impl Session {
     pub(super) fn set_fuel_price(&mut self, grade: &str, price: Decimal) -> Result<Outcome, ServiceError> {
         let user = self.require(Permission::ManageCatalog, "change fuel prices")?.clone();
         if price <= Decimal::ZERO || price.scale() > 3 || price > crate::import::MAX_PRICE {
             return Err(ServiceError::Invalid(format!("a fuel price of {price} is not possible (at most 3 decimals)")));
+        }
+        // A DART pump takes a price of six digits, three of them decimals.
+        if self.forecourt.is_some() && price > PUMP_MAX_PRICE {
+            return Err(ServiceError::Invalid(format!(
+                "a fuel price of {price} is more than the pumps can show ({PUMP_MAX_PRICE})"
+            )));
         }
         let old = self.grade(grade)?.price_per_litre;
         self.change_fuel_price(grade, old, price, &user.name, None)?;
@@ -235,9 +244,46 @@ pub(super) fn seed_demo(store: &mut Store, config: &Config) -> Result<(), Servic
     Ok(())
 }
 
+/// Adds a user from the command line. The first user of a new store needs no credentials
+/// (someone must be first); once a store has users, a PIN of a user allowed to manage users is
+/// needed, checked and counted like any PIN at the terminal (`manager_pin`).
+pub fn add_user(
+    store: Store,
+    config: &Config,
+    name: &str,
+    role: Role,
+    pin: &str,
+    manager_pin: Option<&str>,
+) -> Result<i64, ServiceError> {
+    let mut store = store;
+    if store.user_count()? == 0 {
+        return add_user_to(&mut store, &config.terminal_id, name, role, pin);
+    }
+    let manager_pin = manager_pin.ok_or_else(|| {
+        ServiceError::Invalid("this store has users: a manager's PIN is needed to add one (--manager-pin)".into())
+    })?;
+    let mut config = config.clone();
+    config.demo = false;
+    let mut session = Session::with_store(config, store)?;
+    session.execute(super::Command::Login { pin: manager_pin.to_string(), user: None }).or_else(|e| match e {
+        // Signing in at the counter is not what is asked here; the PIN was right.
+        ServiceError::NotPermitted { .. } => Err(ServiceError::Invalid("that PIN may not add users".into())),
+        e => Err(e),
+    })?;
+    let out = session.execute(super::Command::AddUser { name: name.to_string(), role, pin: pin.to_string() })?;
+    let _ = session.execute(super::Command::Logout);
+    Ok(out.user.map(|u| u.id).unwrap_or_default())
+}
+
 /// Adds a user with a PIN (validated, hashed); refuses a PIN another active user already has,
 /// since PIN-only login must find exactly one user.
-pub fn add_user(store: &mut Store, config: &Config, name: &str, role: Role, pin: &str) -> Result<i64, ServiceError> {
+pub(super) fn add_user_to(
+    store: &mut Store,
+    terminal: &str,
+    name: &str,
+    role: Role,
+    pin: &str,
+) -> Result<i64, ServiceError> {
     validate_pin(pin).map_err(|e| ServiceError::Invalid(e.into()))?;
     if name.trim().is_empty() {
         return Err(ServiceError::Invalid("the name must not be empty".into()));
@@ -247,7 +293,7 @@ pub fn add_user(store: &mut Store, config: &Config, name: &str, role: Role, pin:
     }
     let hash = auth::hash_pin(pin).map_err(ServiceError::Invalid)?;
     let (at, _) = now();
-    Ok(store.add_user(name.trim(), role, &hash, &config.terminal_id, &at)?)
+    Ok(store.add_user(name.trim(), role, &hash, terminal, &at)?)
 }
 
 /// Imports a catalog file all or nothing. On any bad row nothing is written.
@@ -256,8 +302,17 @@ pub fn import_catalog(
     config: &Config,
     text: &str,
     source: &str,
+    allow_empty: bool,
 ) -> Result<usize, Vec<import::RowError>> {
     let products = import::parse_catalog(text, config)?;
+    // A file with only its header would empty the catalog: almost always a wrong export.
+    if products.is_empty() && !allow_empty {
+        return Err(vec![import::RowError {
+            line: 1,
+            reason: "the file has no products; importing it would empty the catalog (use --allow-empty to mean that)"
+                .into(),
+        }]);
+    }
     let (at, _) = now();
     store
         .replace_catalog(&products, &config.terminal_id, &at, source)

@@ -54,6 +54,10 @@ pub enum Command {
         #[serde(default)]
         approver_pin: Option<String>,
     },
+    /// A manager approves the open ticket's discounts as they stand (above the cashier's limit).
+    ApproveDiscount {
+        approver_pin: String,
+    },
     /// On the way to payment: answers an age check to ask for, or that the tender may begin.
     Pay,
     ConfirmAge,
@@ -179,6 +183,12 @@ pub enum Command {
     DeviceTest {
         device: String,
         action: String,
+    },
+    /// Adds a user with their PIN (managers: `manage_users`).
+    AddUser {
+        name: String,
+        role: crate::domain::users::Role,
+        pin: String,
     },
     /// Events the central endpoint refused, with the reasons (managers).
     Parked,

@@ -12,6 +12,9 @@ pub mod auth;
 mod command;
 mod effects;
 mod forecourt;
+mod pins;
+#[cfg(test)]
+mod props;
 mod refunds;
 mod shifts;
 #[cfg(test)]
@@ -50,6 +53,10 @@ pub enum ServiceError {
     WrongPinFor { user: String, attempts: u32, max: u32 },
     #[error("{user} is locked after too many wrong PINs; try again in {seconds} s or ask a manager")]
     Locked { user: String, seconds: i64 },
+    #[error("too many wrong PINs on this terminal; the PIN pad is locked for {seconds} s")]
+    PadLocked { seconds: i64 },
+    #[error("{user} may not approve this: {why}")]
+    NotAnApprover { user: String, why: &'static str },
     #[error("no user is called '{0}'")]
     UnknownUser(String),
     #[error("no shift is open; open a shift with a float first")]
@@ -80,8 +87,10 @@ pub enum ServiceError {
     Lookup(#[from] LookupError),
     #[error("no sale has receipt number {0}")]
     NoSuchSale(i64),
-    #[error("the sale could not be saved, nothing was recorded: {0}")]
+    #[error("nothing was recorded: {0}")]
     Store(#[from] StoreError),
+    #[error("the store cannot be opened: {0}")]
+    Open(StoreError),
 }
 
 /// The open shift as answered to a screen or script.
@@ -198,7 +207,7 @@ impl Session {
     /// Opens the terminal's store in `data_dir` as its one writer. In demo mode an empty store
     /// is seeded with the demo catalog and the demo users (cashier 1111, manager 9999).
     pub fn open(config: Config, data_dir: &Path) -> Result<Session, ServiceError> {
-        let store = Store::open_dir(data_dir)?;
+        let store = Store::open_dir(data_dir).map_err(ServiceError::Open)?;
         Session::with_store(config, store)
     }
 
@@ -271,7 +280,11 @@ impl Session {
     /// Runs one command.
     pub fn execute(&mut self, cmd: Command) -> Result<Outcome, ServiceError> {
         self.forget_reset_pumps();
-        let out = self.run(cmd)?;
+        let out = self.run(cmd);
+        // A write-ahead log that vanished during the command: what was written is saved into
+        // the file before the answer goes out.
+        self.store.rescue_if_halted();
+        let out = out?;
         self.note_resets(&out);
         Ok(out)
     }
@@ -291,6 +304,7 @@ impl Session {
             C::Discount { line, percent, amount, approver_pin } => {
                 self.discount(line, percent.map(|d| d.0), amount.map(|d| d.0), approver_pin.as_deref())
             }
+            C::ApproveDiscount { approver_pin } => self.approve_discount(&approver_pin),
             C::Pay => self.pay(),
             C::ConfirmAge => self.edit(Permission::Sell, "sell", |t, _| t.confirm_age().map(|_| ())),
             C::RefuseAge => self.refuse_age(),
@@ -341,6 +355,12 @@ impl Session {
             }
             C::SetDevice { device, port, protocol } => self.set_device(device, port, protocol),
             C::DeviceTest { device, action } => self.device_test(&device, &action),
+            C::AddUser { name, role, pin } => {
+                self.require(Permission::ManageUsers, "add users")?;
+                let terminal = self.config.terminal_id.clone();
+                let id = admin::add_user_to(&mut self.store, &terminal, &name, role, &pin)?;
+                Ok(Outcome { user: Some(User { id, name: name.trim().to_string(), role }), ..Outcome::default() })
+            }
             C::Parked => {
                 self.require(Permission::ManageSync, "see the sync")?;
                 Ok(Outcome { parked: Some(self.store.parked_events()?), ..Outcome::default() })

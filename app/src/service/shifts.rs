@@ -1,6 +1,6 @@
 //! Signing in and out, opening and closing the shift.
 
-use super::{auth, now, Effect, Outcome, ServiceError, Session, ShiftView};
+use super::{now, Effect, Outcome, ServiceError, Session, ShiftView};
 use crate::domain::shift::ShiftCount;
 use crate::domain::users::Permission;
 use crate::store::{OpenShift, ShiftClosing};
@@ -11,49 +11,11 @@ impl Session {
         if let Some(u) = &self.user {
             return Err(ServiceError::AlreadyLoggedIn(u.name.clone()));
         }
-        let (at, unix) = now();
-        let users = self.store.active_users()?;
+        let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
         let found = match name {
-            Some(n) => {
-                let u =
-                    users.iter().find(|u| u.user.name == n).ok_or_else(|| ServiceError::UnknownUser(n.to_string()))?;
-                if let Some(until) = u.locked_until.filter(|&t| t > unix) {
-                    return Err(ServiceError::Locked { user: u.user.name.clone(), seconds: until - unix });
-                }
-                if !auth::verify_pin(pin, &u.pin_hash) {
-                    let max = self.config.max_pin_attempts;
-                    let lock_until =
-                        unix.saturating_add(i64::try_from(self.config.lockout_seconds).unwrap_or(i64::MAX));
-                    let attempts = self.store.record_failed_login(u.user.id, max, lock_until, &terminal, &at)?;
-                    if attempts >= max {
-                        return Err(ServiceError::Locked {
-                            user: u.user.name.clone(),
-                            seconds: i64::try_from(self.config.lockout_seconds).unwrap_or(i64::MAX),
-                        });
-                    }
-                    return Err(ServiceError::WrongPinFor { user: u.user.name.clone(), attempts, max });
-                }
-                u.user.clone()
-            }
-            None => {
-                let hit = users
-                    .iter()
-                    .filter(|u| u.locked_until.is_none_or(|t| t <= unix))
-                    .find(|u| auth::verify_pin(pin, &u.pin_hash));
-                match hit {
-                    Some(u) => u.user.clone(),
-                    None => {
-                        self.store.journal_event(
-                            "login_failed",
-                            &serde_json::json!({ "user_id": null }),
-                            &terminal,
-                            &at,
-                        )?;
-                        return Err(ServiceError::WrongPin);
-                    }
-                }
-            }
+            Some(n) => self.named_pin(pin, n)?,
+            None => self.pin_holder(pin, "login_failed", serde_json::Value::Null)?,
         };
         // The counter's screens are for roles that work the counter (not the kiosk role).
         let policy = self.config.role_policy(found.role);

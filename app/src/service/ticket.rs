@@ -1,10 +1,12 @@
 //! The open ticket: items, discounts, the age check, hold and recall, tender and the stored
 //! sale with what follows from it (receipt, drawer, pumps).
 
-use super::{auth, now, CustomerView, Effect, Outcome, ServiceError, Session};
+use super::{now, CustomerView, Effect, Outcome, ServiceError, Session};
 use crate::domain::catalog::{Lookup, Unit};
 use crate::domain::record::{SaleMeta, SaleRecord, TicketRecord};
-use crate::domain::ticket::{Discount, Line, LineKind, Method, Settlement, TenderOutcome, Ticket, TicketError};
+use crate::domain::ticket::{
+    discount_share, Approval, Discount, Line, LineKind, Method, Settlement, TenderOutcome, Ticket, TicketError,
+};
 use crate::domain::users::Permission;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -99,36 +101,93 @@ impl Session {
             (None, Some(a)) => Discount::Amount(a),
             _ => return Err(ServiceError::Invalid("give exactly one of `percent` or `amount`".into())),
         };
-        let (user, _) = self.selling(Permission::Discount, "give discounts")?;
-        let role = user.role;
-        let max = self.config.role_policy(role).max_discount_percent;
+        self.selling(Permission::Discount, "give discounts")?;
         let pricing = self.config.pricing.clone();
         let mut next = self.ticket.clone();
-        let pct = match line {
+        match line {
             Some(n) => next.set_line_discount(n, d, &pricing)?,
             None => next.set_ticket_discount(d, &pricing)?,
         };
-        let cashier = user.id;
-        let mut approver = None;
-        if pct > max {
-            let refused = ServiceError::DiscountOverLimit { pct: pct.round_dp(2).normalize(), max, role };
-            let pin = approver_pin.ok_or(refused)?;
-            let approved = self.store.active_users()?.into_iter().find(|u| {
-                let policy = self.config.role_policy(u.user.role);
-                u.user.id != cashier
-                    && policy.allows(Permission::Discount)
-                    && policy.max_discount_percent >= pct
-                    && auth::verify_pin(pin, &u.pin_hash)
-            });
-            approver = Some(approved.ok_or(ServiceError::WrongPin)?.user);
-        }
         let totals = next.totals(&pricing)?;
-        if let Some(a) = approver {
-            let payload = serde_json::json!({ "user_id": cashier, "approver_id": a.id, "percent": pct.round_dp(2).normalize().to_string(), "line": line });
-            self.journal("discount_override", &payload)?;
-        }
+        self.within_limit(&mut next, &totals, approver_pin)?;
         self.ticket = next;
         Ok(self.outcome_with(&totals))
+    }
+
+    /// A manager approves the open ticket's discounts as they stand now (after an edit such as
+    /// a lower quantity or a voided line raised their share above the cashier's limit).
+    pub(super) fn approve_discount(&mut self, approver_pin: &str) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        let mut next = self.ticket.clone();
+        let totals = next.totals(&self.config.pricing)?;
+        if discount_share(&totals).amount.is_zero() {
+            return Err(ServiceError::Invalid("the ticket has no discount to approve".into()));
+        }
+        self.within_limit(&mut next, &totals, Some(approver_pin))?;
+        self.ticket = next;
+        Ok(self.outcome_with(&totals))
+    }
+
+    /// All the ticket's discounts together, as a share of its undiscounted subtotal, must be
+    /// within the signed-in user's limit, or covered by an approval of this ticket that still
+    /// holds (no larger share, no larger amount), or approved now with `approver_pin` by another
+    /// user whose own limit covers them. Approvals and refused approvals are journaled.
+    pub(super) fn within_limit(
+        &mut self,
+        next: &mut Ticket,
+        totals: &crate::domain::ticket::Totals,
+        approver_pin: Option<&str>,
+    ) -> Result<(), ServiceError> {
+        let user = self.user()?.clone();
+        let max = self.config.role_policy(user.role).max_discount_percent;
+        let share = discount_share(totals);
+        if share.percent <= max {
+            return Ok(());
+        }
+        let unit = self.config.pricing.currency.minor_unit();
+        let approved = next.approval.as_ref().is_some_and(|a| a.covers(share, unit));
+        let shown = share.percent.round_dp(2).normalize();
+        let Some(pin) = approver_pin else {
+            return if approved {
+                Ok(())
+            } else {
+                Err(ServiceError::DiscountOverLimit { pct: shown, max, role: user.role })
+            };
+        };
+        let detail = serde_json::json!({ "user_id": user.id, "percent": shown.to_string() });
+        let approver = self.pin_holder(pin, "approval_failed", detail)?;
+        let policy = self.config.role_policy(approver.role);
+        let why = if approver.id == user.id {
+            Some("nobody approves their own discount")
+        } else if !policy.allows(Permission::Discount) {
+            Some("their role gives no discounts")
+        } else if policy.max_discount_percent < share.percent {
+            Some("the discount is above their own limit")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            let payload = serde_json::json!({
+                "user_id": user.id, "approver_id": approver.id, "percent": shown.to_string(), "reason": why,
+            });
+            self.journal("discount_override_refused", &payload)?;
+            return Err(ServiceError::NotAnApprover { user: approver.name, why });
+        }
+        let cur = &self.config.pricing.currency;
+        let payload = serde_json::json!({
+            "user_id": user.id, "approver_id": approver.id, "percent": shown.to_string(),
+            "amount": cur.fmt(share.amount), "subtotal": cur.fmt(totals.subtotal),
+        });
+        self.journal("discount_override", &payload)?;
+        next.approval = Some(Approval { approver_id: approver.id, percent: share.percent, amount: share.amount });
+        Ok(())
+    }
+
+    /// The ticket as it is about to be paid must be within the discount rules.
+    fn check_discounts(&mut self) -> Result<(), ServiceError> {
+        let mut t = self.ticket.clone();
+        let totals = t.totals(&self.config.pricing)?;
+        self.within_limit(&mut t, &totals, None)
     }
 
     /// On the way to payment: an age check first when one is needed, else the tender.
@@ -137,6 +196,7 @@ impl Session {
         if self.ticket.lines.iter().all(|l| l.voided) {
             return Err(ServiceError::Ticket(TicketError::Empty));
         }
+        self.check_discounts()?;
         let mut out = self.ticket_outcome()?;
         let age = self.ticket.required_age();
         out.effects.push(if age > self.ticket.age_confirmed { Effect::AskAge { age } } else { Effect::StartTender });
@@ -211,20 +271,40 @@ impl Session {
 
     /// Cancels the open ticket; its fills go back to waiting for payment at their pumps.
     pub(super) fn cancel_ticket(&mut self) -> Result<Outcome, ServiceError> {
-        let (user, _) = self.selling(Permission::CancelTicket, "cancel tickets")?;
-        let user = user.id;
+        let (user, shift) = self.selling(Permission::CancelTicket, "cancel tickets")?;
+        let (user_name, user, shift_id) = (user.name.clone(), user.id, shift.id);
         if self.ticket.lines.is_empty() {
             return Err(ServiceError::Invalid("there is no ticket to cancel".into()));
         }
         let totals = self.ticket.totals(&self.config.pricing)?;
         let record = TicketRecord::new(&self.ticket, &totals, &self.config.pricing);
-        self.journal("ticket_cancelled", &serde_json::json!({ "user_id": user, "ticket": record }))?;
+        if self.ticket.payments.is_empty() {
+            self.journal("ticket_cancelled", &serde_json::json!({ "user_id": user, "ticket": record }))?;
+        } else {
+            // Money was taken and goes back: head office hears of it like of a sale.
+            let (at, _) = now();
+            let cur = &self.config.pricing.currency;
+            let payments: Vec<_> = self
+                .ticket
+                .payments
+                .iter()
+                .map(|p| serde_json::json!({ "method": p.method.as_str(), "amount": cur.fmt(p.amount) }))
+                .collect();
+            let event = serde_json::json!({
+                "event_id": uuid::Uuid::new_v4().to_string(), "kind": "ticket_cancelled",
+                "terminal_id": self.terminal(), "at": at, "user": user_name, "user_id": user, "shift_id": shift_id,
+                "currency": cur.code, "payments_returned": payments, "ticket": record,
+            });
+            let terminal = self.config.terminal_id.clone();
+            self.store.record_event("ticket_cancelled", &event, &terminal, &at)?;
+        }
         self.ticket = Ticket::default();
         self.ticket_outcome()
     }
 
     pub(super) fn tender(&mut self, method: Method, amount: Option<Decimal>) -> Result<Outcome, ServiceError> {
         self.selling(Permission::Sell, "sell")?;
+        self.check_discounts()?;
         let mut next = self.ticket.clone();
         match next.tender(method, amount, &self.config.pricing)? {
             TenderOutcome::Partial { .. } => {

@@ -9,7 +9,7 @@ impl Store {
 
     /// Replaces the whole catalog in one transaction, with a journal entry.
     pub fn replace_catalog(&mut self, products: &[Product], terminal_id: &str, at: &str, source: &str) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         tx.execute("DELETE FROM barcodes", [])?;
         tx.execute("DELETE FROM products", [])?;
         {
@@ -34,7 +34,7 @@ impl Store {
         }
         let payload = serde_json::json!({ "source": source, "products": products.len() });
         journal::append(&tx, terminal_id, at, "catalog_import", &payload.to_string())?;
-        commit(tx, &mut self.commits)?;
+        commit(tx, &mut self.guard)?;
         Ok(())
     }
 

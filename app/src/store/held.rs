@@ -4,7 +4,7 @@
 //! at its line: the settlement is such a refund, so "settled" needs no state of its own and
 //! cannot disagree with the sales.
 
-use super::{commit, journal, Result, Store};
+use super::{begin, commit, journal, Result, Store};
 use rusqlite::{params, OptionalExtension};
 
 /// A ticket on hold, as stored (the ticket itself as JSON, read back by the session).
@@ -37,7 +37,7 @@ impl Store {
         journal_payload: &serde_json::Value,
         at: &str,
     ) -> Result<i64> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         tx.execute(
             "INSERT INTO held_tickets (terminal_id, held_by, held_at, ticket) VALUES (?1, ?2, ?3, ?4)",
             params![terminal_id, user_id, at, ticket],
@@ -46,7 +46,7 @@ impl Store {
         let mut payload = journal_payload.clone();
         payload["held_id"] = id.into();
         journal::append(&tx, terminal_id, at, "ticket_held", &payload.to_string())?;
-        commit(tx, &mut self.commits)?;
+        commit(tx, &mut self.guard)?;
         Ok(id)
     }
 
@@ -63,7 +63,7 @@ impl Store {
 
     /// Takes a held ticket back (it leaves the hold list) and journals who recalled it.
     pub fn recall_ticket(&mut self, terminal_id: &str, id: i64, user_id: i64, at: &str) -> Result<Option<String>> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         let ticket: Option<String> = tx
             .query_row(
                 "SELECT ticket FROM held_tickets WHERE id = ?1 AND terminal_id = ?2",
@@ -77,7 +77,7 @@ impl Store {
         tx.execute("DELETE FROM held_tickets WHERE id = ?1", [id])?;
         let payload = serde_json::json!({ "held_id": id, "user_id": user_id });
         journal::append(&tx, terminal_id, at, "ticket_recalled", &payload.to_string())?;
-        commit(tx, &mut self.commits)?;
+        commit(tx, &mut self.guard)?;
         Ok(ticket)
     }
 

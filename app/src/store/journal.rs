@@ -11,7 +11,22 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 
 /// SHA-256 over the previous hash and the entry, fields separated so that no two different
 /// entries hash the same bytes.
+#[cfg(test)]
 pub fn entry_hash(prev_hash: &str, seq: i64, at: &str, terminal_id: &str, kind: &str, payload: &str) -> String {
+    entry_hash_rows(prev_hash, seq, at, terminal_id, kind, payload, None)
+}
+
+/// The entry's hash when it also holds the digest of the rows it stands for (entries written
+/// before digests existed have none, and hash as they always did).
+pub fn entry_hash_rows(
+    prev_hash: &str,
+    seq: i64,
+    at: &str,
+    terminal_id: &str,
+    kind: &str,
+    payload: &str,
+    rows_hash: Option<&str>,
+) -> String {
     let mut h = Sha256::new();
     for part in [prev_hash, &seq.to_string(), at, terminal_id, kind] {
         h.update((part.len() as u64).to_be_bytes());
@@ -19,20 +34,46 @@ pub fn entry_hash(prev_hash: &str, seq: i64, at: &str, terminal_id: &str, kind: 
     }
     h.update((payload.len() as u64).to_be_bytes());
     h.update(payload.as_bytes());
+    if let Some(r) = rows_hash {
+        h.update(b"rows");
+        h.update((r.len() as u64).to_be_bytes());
+        h.update(r.as_bytes());
+    }
     hex::encode(h.finalize())
 }
 
-/// Appends an entry inside the caller's transaction and moves the head. Returns its seq.
-pub fn append(tx: &Transaction, terminal_id: &str, at: &str, kind: &str, payload: &str) -> Result<i64> {
+fn head(tx: &Transaction) -> Result<(i64, String)> {
     let head: Option<(i64, String)> = tx
         .prepare_cached("SELECT seq, hash FROM journal_head WHERE id = 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let (prev_seq, prev_hash) = head.unwrap_or((0, GENESIS_HASH.to_string()));
+    Ok(head.unwrap_or((0, GENESIS_HASH.to_string())))
+}
+
+/// The seq the next entry will get (rows that name their entry are written before it).
+pub fn next_seq(tx: &Transaction) -> Result<i64> {
+    Ok(head(tx)?.0 + 1)
+}
+
+/// Appends an entry inside the caller's transaction and moves the head. Returns its seq.
+pub fn append(tx: &Transaction, terminal_id: &str, at: &str, kind: &str, payload: &str) -> Result<i64> {
+    append_rows(tx, terminal_id, at, kind, payload, None)
+}
+
+/// Appends an entry that holds the digest of the rows it stands for.
+pub fn append_rows(
+    tx: &Transaction,
+    terminal_id: &str,
+    at: &str,
+    kind: &str,
+    payload: &str,
+    rows_hash: Option<&str>,
+) -> Result<i64> {
+    let (prev_seq, prev_hash) = head(tx)?;
     let seq = prev_seq + 1;
-    let hash = entry_hash(&prev_hash, seq, at, terminal_id, kind, payload);
-    tx.prepare_cached("INSERT INTO journal (seq, at, terminal_id, kind, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-        .execute(params![seq, at, terminal_id, kind, payload, prev_hash, hash])?;
+    let hash = entry_hash_rows(&prev_hash, seq, at, terminal_id, kind, payload, rows_hash);
+    tx.prepare_cached("INSERT INTO journal (seq, at, terminal_id, kind, payload, prev_hash, hash, rows_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+        .execute(params![seq, at, terminal_id, kind, payload, prev_hash, hash, rows_hash])?;
     tx.prepare_cached("INSERT INTO journal_head (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = ?1, hash = ?2")?
         .execute(params![seq, hash])?;
     Ok(seq)
@@ -59,11 +100,24 @@ pub enum JournalFault {
     HeadMismatch { seq: i64 },
     #[error("sale with receipt {receipt_no} points at journal entry {seq}, which is not its entry")]
     SaleWithoutEntry { receipt_no: i64, seq: i64 },
+    #[error("the stored rows of {what} differ from what journal entry {seq} recorded (edited in the database)")]
+    RowsAltered { what: String, seq: i64 },
+    #[error("journal entry {seq} records {what}, whose rows are gone from the database")]
+    RowsMissing { what: String, seq: i64 },
+    #[error("{what} has no journal entry (added to the database by hand)")]
+    RowsUnjournaled { what: String },
+    #[error("terminal {terminal}'s receipts are not 1 to {counter} without gaps (receipt {missing} is missing)")]
+    ReceiptGap { terminal: String, counter: i64, missing: i64 },
+    #[error("the database file is damaged: {0}")]
+    File(String),
 }
 
 pub fn verify(conn: &Connection) -> Result<std::result::Result<JournalReport, JournalFault>> {
-    let mut stmt =
-        conn.prepare("SELECT seq, at, terminal_id, kind, payload, prev_hash, hash FROM journal ORDER BY seq")?;
+    if let Err(e) = super::integrity::file_check(conn, true)? {
+        return Ok(Err(JournalFault::File(e)));
+    }
+    let mut stmt = conn
+        .prepare("SELECT seq, at, terminal_id, kind, payload, prev_hash, hash, rows_hash FROM journal ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     let mut expected_seq = 1;
     let mut prev = GENESIS_HASH.to_string();
@@ -75,13 +129,14 @@ pub fn verify(conn: &Connection) -> Result<std::result::Result<JournalReport, Jo
         let payload: String = r.get(4)?;
         let prev_hash: String = r.get(5)?;
         let hash: String = r.get(6)?;
+        let rows_hash: Option<String> = r.get(7)?;
         if seq != expected_seq {
             return Ok(Err(JournalFault::Missing { expected: expected_seq, found: seq }));
         }
         if prev_hash != prev {
             return Ok(Err(JournalFault::BrokenLink { seq }));
         }
-        if entry_hash(&prev_hash, seq, &at, &terminal_id, &kind, &payload) != hash {
+        if entry_hash_rows(&prev_hash, seq, &at, &terminal_id, &kind, &payload, rows_hash.as_deref()) != hash {
             return Ok(Err(JournalFault::Altered { seq }));
         }
         prev = hash;
@@ -107,6 +162,9 @@ pub fn verify(conn: &Connection) -> Result<std::result::Result<JournalReport, Jo
     )?;
     if let Some((receipt_no, seq)) = stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional()? {
         return Ok(Err(JournalFault::SaleWithoutEntry { receipt_no, seq }));
+    }
+    if let Some(fault) = super::integrity::verify_rows(conn)? {
+        return Ok(Err(fault));
     }
     Ok(Ok(JournalReport { entries: last, head_hash: prev }))
 }

@@ -6,6 +6,7 @@
 
 mod catalog;
 mod held;
+pub mod integrity;
 mod journal;
 mod sales;
 mod schema;
@@ -43,6 +44,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("an amount of {0} does not fit the currency")]
     Amount(Decimal),
+    #[error("the store has stopped taking sales: {0}")]
+    Halted(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -60,10 +63,35 @@ pub struct DeviceSetting {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    guard: Guard,
+    /// An OS lock on the database file itself, held for the life of the writer: a second
+    /// writer is refused whatever files are deleted.
+    _lock: Option<File>,
+    /// A private copy a read-only store was opened from, removed with it.
+    _copy: Option<tempfile::TempDir>,
+}
+
+/// What the writer watches across commits.
+#[derive(Default)]
+struct Guard {
     /// Commits since the last checkpoint; see [`Store::checkpoint_if_due`].
     commits: u32,
-    /// Held for the life of the writer: a second writer on the same data dir is refused.
-    _lock: Option<File>,
+    /// The write-ahead log's path and inode at open: a log deleted or replaced under a running
+    /// writer is noticed after the next commit.
+    wal: Option<(PathBuf, u64)>,
+    /// Why the writer stopped taking writes (and whether what it had was saved into the file).
+    halted: Option<String>,
+    rescued: bool,
+    /// The identity file and what it holds (writers opened on a data directory only).
+    identity: Option<(PathBuf, integrity::Identity)>,
+}
+
+/// Starts a write, unless the writer has stopped.
+fn begin<'c>(conn: &'c mut Connection, guard: &Guard) -> Result<Transaction<'c>> {
+    if let Some(why) = &guard.halted {
+        return Err(StoreError::Halted(why.clone()));
+    }
+    Ok(conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
 }
 
 /// WAL pages after which the writer checkpoints inside a commit, as a safety net for a caller
@@ -120,27 +148,76 @@ fn wait_for_writer(attempt: i32) -> bool {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store in `dir` as its one writer and migrates it.
+    /// Opens (creating if needed) the store in `dir` as its one writer and migrates it. The
+    /// directory is made owner-only (0700) and its files 0600. A missing, emptied, replaced or
+    /// older database file is refused (see [`integrity`]), and so is a damaged one.
     pub fn open_dir(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| StoreError::DataDir { dir: dir.display().to_string(), source })?;
-        let lock_path = dir.join("till.lock");
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|source| StoreError::DataDir { dir: dir.display().to_string(), source })?;
+        let io = |source| StoreError::DataDir { dir: dir.display().to_string(), source };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        integrity::secure_files(dir)?;
+        let identity = integrity::check_before_open(dir)?;
+        let db = dir.join(DB_FILE);
+        let mut o = File::options();
+        o.create(true).truncate(false).read(true).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        let lock = o.open(&db).map_err(io)?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(dir.display().to_string())),
-            Err(std::fs::TryLockError::Error(source)) => {
-                return Err(StoreError::DataDir { dir: dir.display().to_string(), source })
+            Err(std::fs::TryLockError::Error(source)) => return Err(io(source)),
+        }
+        let mut s = Store::open_file(&db)?;
+        s._lock = Some(lock);
+        if let Err(e) = integrity::file_check(&s.conn, false)? {
+            return Err(StoreError::Corrupt(format!(
+                "{} failed its integrity check ({e}); Till will not sell on a damaged file: restore it from a backup",
+                db.display()
+            )));
+        }
+        let identity = integrity::check_after_open(&s.conn, dir, identity)?;
+        integrity::secure_files(dir)?;
+        s.guard.identity = Some((dir.to_path_buf(), identity));
+        if let Some(ino) = integrity::wal_id(&db) {
+            s.guard.wal = Some((db.clone(), ino));
+        }
+        Ok(s)
+    }
+
+    /// The store's identity, for a writer opened on a data directory.
+    pub fn store_id(&self) -> Option<&str> {
+        self.guard.identity.as_ref().map(|(_, i)| i.store_id.as_str())
+    }
+
+    /// Why the writer has stopped taking writes, if it has.
+    pub fn halted(&self) -> Option<&str> {
+        self.guard.halted.as_deref()
+    }
+
+    /// After a command: when the write-ahead log vanished under the writer, everything it held
+    /// is copied into the database file at once (the writer still has the log open), so that
+    /// no answered sale is lost; the writer takes no more writes until Till is restarted.
+    pub fn rescue_if_halted(&mut self) {
+        if self.guard.halted.is_none() || self.guard.rescued {
+            return;
+        }
+        self.guard.rescued = true;
+        match self.conn.query_row("PRAGMA wal_checkpoint(FULL)", [], |r| r.get::<_, i64>(0)) {
+            Ok(0) => tracing::error!("store halted; everything written was saved into the database file"),
+            Ok(_) => tracing::error!("store halted; the database file could not take everything written"),
+            Err(e) => tracing::error!("store halted; saving into the database file failed: {e}"),
+        }
+    }
+
+    /// Records a receipt number beside the database too (a sale is durable already; a failure
+    /// here is logged, never the sale's).
+    fn note_receipt(&mut self, terminal_id: &str, receipt_no: i64) {
+        if let Some((dir, id)) = &mut self.guard.identity {
+            id.last_receipt.insert(terminal_id.to_string(), receipt_no);
+            if let Err(e) = id.write(dir) {
+                tracing::error!("the receipt number could not be kept beside the store: {e}");
             }
         }
-        let mut s = Store::open_file(&dir.join(DB_FILE))?;
-        s._lock = Some(lock);
-        Ok(s)
     }
 
     /// Opens a database file directly (tests, benchmarks). No process lock is taken.
@@ -149,7 +226,7 @@ impl Store {
         apply_pragmas(&conn)?;
         conn.pragma_update(None, "wal_autocheckpoint", SAFETY_AUTOCHECKPOINT)?;
         schema::migrations().to_latest(&mut conn)?;
-        Ok(Store { conn, path: path.to_path_buf(), commits: 0, _lock: None })
+        Ok(Store { conn, path: path.to_path_buf(), guard: Guard::default(), _lock: None, _copy: None })
     }
 
     /// Opens an existing store read-only (journal verification, reports) without taking the
@@ -162,10 +239,33 @@ impl Store {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, format!("no {DB_FILE} here")),
             });
         }
-        let conn =
-            Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        Ok(Store { conn, path, commits: 0, _lock: None })
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let readable = |p: &Path, flags: OpenFlags| -> Result<Connection> {
+            let conn = Connection::open_with_flags(p, flags)?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+            Ok(conn)
+        };
+        let (conn, copy) = match readable(&path, flags) {
+            Ok(conn) => (conn, None),
+            // A copy on read-only media (or without write access to its directory) cannot get
+            // the shared-memory index WAL mode needs: it is read from a private copy instead.
+            Err(first) => {
+                let tmp = tempfile::tempdir()
+                    .map_err(|source| StoreError::DataDir { dir: dir.display().to_string(), source })?;
+                for name in [DB_FILE.to_string(), format!("{DB_FILE}-wal")] {
+                    let from = dir.join(&name);
+                    if from.exists() {
+                        std::fs::copy(&from, tmp.path().join(&name))
+                            .map_err(|source| StoreError::DataDir { dir: dir.display().to_string(), source })?;
+                    }
+                }
+                let rw = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let conn = readable(&tmp.path().join(DB_FILE), rw).map_err(|_| first)?;
+                (conn, Some(tmp))
+            }
+        };
+        Ok(Store { conn, path, guard: Guard::default(), _lock: None, _copy: copy })
     }
 
     /// Copies the WAL into the database once enough commits have gathered, so that the WAL is
@@ -174,10 +274,10 @@ impl Store {
     /// and make every few-hundredth sale the slowest by far. Durability does not depend on it;
     /// every commit is already durable in the WAL.
     pub fn checkpoint_if_due(&mut self) -> Result<bool> {
-        if self.commits < CHECKPOINT_EVERY {
+        if self.guard.commits < CHECKPOINT_EVERY {
             return Ok(false);
         }
-        self.commits = 0;
+        self.guard.commits = 0;
         self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         Ok(true)
     }
@@ -194,17 +294,17 @@ impl Store {
         terminal_id: &str,
         at: &str,
     ) -> Result<i64> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         let seq = journal::append(&tx, terminal_id, at, kind, &payload.to_string())?;
-        commit(tx, &mut self.commits)?;
+        commit(tx, &mut self.guard)?;
         Ok(seq)
     }
 
     /// Journals an event and queues it for the central endpoint, in one transaction.
     pub fn record_event(&mut self, kind: &str, event: &serde_json::Value, terminal_id: &str, at: &str) -> Result<i64> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         let seq = append_event(&tx, terminal_id, kind, event, at)?;
-        commit(tx, &mut self.commits)?;
+        commit(tx, &mut self.guard)?;
         Ok(seq)
     }
 
@@ -216,16 +316,35 @@ impl Store {
         Ok(pending + parked)
     }
 
+    /// Rows of (integer, text) from a query, for checks over the stored data.
+    pub fn query_strings(&self, sql: &str) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
     /// Walks the whole journal and checks the hash chain, the head and the sales' entries.
     pub fn verify_journal(&self) -> Result<std::result::Result<JournalReport, JournalFault>> {
         journal::verify(&self.conn)
     }
 }
 
-/// Commits a transaction and counts it towards the next checkpoint.
-fn commit(tx: Transaction, commits: &mut u32) -> Result<()> {
+/// Commits a transaction and counts it towards the next checkpoint. A write-ahead log gone
+/// from under the writer stops further writes (the commit itself is in the log the writer
+/// still holds open, and [`Store::rescue_if_halted`] saves it into the file).
+fn commit(tx: Transaction, guard: &mut Guard) -> Result<()> {
     tx.commit()?;
-    *commits = commits.saturating_add(1);
+    guard.commits = guard.commits.saturating_add(1);
+    if let Some((db, ino)) = &guard.wal {
+        if integrity::wal_id(db) != Some(*ino) && guard.halted.is_none() {
+            let why = format!(
+                "the write-ahead log beside {} was deleted or replaced while Till ran; restart Till",
+                db.display()
+            );
+            tracing::error!("{why}");
+            guard.halted = Some(why);
+        }
+    }
     Ok(())
 }
 
@@ -240,9 +359,21 @@ fn event_id_of(event: &serde_json::Value) -> Result<String> {
 /// Journals an event and queues it for the central endpoint, inside the caller's transaction;
 /// returns its journal sequence number.
 fn append_event(tx: &Transaction, terminal_id: &str, kind: &str, event: &serde_json::Value, at: &str) -> Result<i64> {
+    append_event_rows(tx, terminal_id, kind, event, at, None)
+}
+
+/// [`append_event`] for an entry that holds the digest of the rows it stands for.
+fn append_event_rows(
+    tx: &Transaction,
+    terminal_id: &str,
+    kind: &str,
+    event: &serde_json::Value,
+    at: &str,
+    rows_hash: Option<&str>,
+) -> Result<i64> {
     let event_id = event_id_of(event)?;
     let body = event.to_string();
-    let seq = journal::append(tx, terminal_id, at, kind, &body)?;
+    let seq = journal::append_rows(tx, terminal_id, at, kind, &body, rows_hash)?;
     outbox(tx, &event_id, kind, &body, at)?;
     Ok(seq)
 }

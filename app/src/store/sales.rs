@@ -16,7 +16,7 @@ impl Store {
         refund_of_id: Option<i64>,
         build: impl FnOnce(i64) -> SaleRecord,
     ) -> Result<SaleRecord> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         let receipt_no: i64 = tx
             .prepare_cached(
                 "INSERT INTO receipt_counters (terminal_id, last_no) VALUES (?1, 1)
@@ -27,7 +27,7 @@ impl Store {
         let rec = build(receipt_no);
         let m = |v: Decimal| currency.to_minor(v).ok_or(StoreError::Amount(v));
         let payload = serde_json::to_string(&rec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let seq = journal::append(&tx, terminal_id, &rec.at, &rec.kind, &payload)?;
+        let seq = journal::next_seq(&tx)?;
         tx.prepare_cached(
             "INSERT INTO sales (event_id, terminal_id, receipt_no, kind, refund_of, shift_id, user_id, created_at, currency,
                                 subtotal_minor, discount_minor, tax_minor, total_minor, cash_rounding_minor, paid_minor, change_minor, journal_seq)
@@ -90,6 +90,11 @@ impl Store {
                 ins.execute(params![sale_id, i, p.method, m(p.amount)?])?;
             }
         }
+        // The entry comes after the rows it stands for, and holds their digest.
+        let digest = integrity::rows_digest(&tx, integrity::Rows::Sale(sale_id))?;
+        if journal::append_rows(&tx, terminal_id, &rec.at, &rec.kind, &payload, Some(&digest))? != seq {
+            return Err(StoreError::Corrupt("the journal moved while a sale was stored".into()));
+        }
         // The event wraps the journaled record; it is serialised once.
         let event = format!(
             "{{\"event_id\":{},\"kind\":{},\"terminal_id\":{},{}:{payload}}}",
@@ -99,7 +104,8 @@ impl Store {
             serde_json::Value::from(rec.kind.as_str()),
         );
         outbox(&tx, &rec.event_id, &rec.kind, &event, &rec.at)?;
-        commit(tx, &mut self.commits)?;
+        commit(tx, &mut self.guard)?;
+        self.note_receipt(terminal_id, receipt_no);
         Ok(rec)
     }
 

@@ -235,6 +235,35 @@ CREATE TABLE held_tickets (
 CREATE INDEX sale_lines_prepay ON sale_lines(sale_id) WHERE kind = 'prepay';
 "#,
         ),
+        // 7: the terminal's PIN pad: wrong PINs entered without a user name (sign-in by PIN
+        // alone, a manager's approval) count here, and lock the pad for everyone.
+        M::up(
+            r#"
+CREATE TABLE pin_pad (
+    terminal_id    TEXT PRIMARY KEY,
+    failed         INTEGER NOT NULL DEFAULT 0,
+    last_failed_at INTEGER,
+    locked_until   INTEGER
+);
+
+-- The store's identity (also kept in till.id beside the file), and in each sale, refund and
+-- shift entry of the journal a digest of the rows it stands for; shifts name their entries.
+CREATE TABLE store_meta (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    store_id TEXT NOT NULL
+);
+ALTER TABLE journal ADD COLUMN rows_hash TEXT;
+ALTER TABLE shifts ADD COLUMN open_seq INTEGER;
+ALTER TABLE shifts ADD COLUMN close_seq INTEGER;
+UPDATE shifts SET open_seq = (SELECT j.seq FROM journal j WHERE j.kind = 'shift_open'
+                              AND instr(j.payload, shifts.event_id) > 0 ORDER BY j.seq LIMIT 1);
+UPDATE shifts SET close_seq = (SELECT j.seq FROM journal j WHERE j.kind = 'shift_close'
+                               AND j.terminal_id = shifts.terminal_id
+                               AND instr(j.payload, '"shift_opened_at":"' || shifts.opened_at || '"') > 0
+                               ORDER BY j.seq LIMIT 1)
+ WHERE closed_at IS NOT NULL;
+"#,
+        ),
     ])
 }
 

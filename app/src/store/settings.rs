@@ -5,19 +5,19 @@ use super::*;
 impl Store {
     /// Puts a receipt in the reprint queue (it did not print), with a journal entry.
     pub fn queue_reprint(&mut self, receipt_no: i64, reason: &str, terminal_id: &str, at: &str) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         tx.execute(
             "INSERT INTO reprint_queue (receipt_no, reason, queued_at) VALUES (?1, ?2, ?3)",
             params![receipt_no, reason, at],
         )?;
         let payload = serde_json::json!({ "receipt_no": receipt_no, "reason": reason });
         journal::append(&tx, terminal_id, at, "receipt_not_printed", &payload.to_string())?;
-        commit(tx, &mut self.commits)
+        commit(tx, &mut self.guard)
     }
 
     /// Assigns a device its port (and protocol) and journals who did it, in one transaction.
     pub fn set_device(&mut self, d: &DeviceSetting, user_id: i64, terminal_id: &str, at: &str) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         tx.execute(
             "INSERT INTO device_settings (device, port, protocol, changed_by, changed_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(device) DO UPDATE SET port = ?2, protocol = ?3, changed_by = ?4, changed_at = ?5",
@@ -26,7 +26,7 @@ impl Store {
         let payload =
             serde_json::json!({ "device": d.device, "port": d.port, "protocol": d.protocol, "user_id": user_id });
         journal::append(&tx, terminal_id, at, "device_set", &payload.to_string())?;
-        commit(tx, &mut self.commits)
+        commit(tx, &mut self.guard)
     }
 
     /// The devices assigned on the settings screen.
@@ -47,8 +47,8 @@ impl Store {
     }
 
     pub fn reprinted(&mut self, id: i64, at: &str) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         tx.execute("UPDATE reprint_queue SET printed_at = ?2 WHERE id = ?1 AND printed_at IS NULL", params![id, at])?;
-        commit(tx, &mut self.commits)
+        commit(tx, &mut self.guard)
     }
 }

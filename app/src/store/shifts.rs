@@ -23,15 +23,18 @@ impl Store {
         event: &serde_json::Value,
         at: &str,
     ) -> Result<i64> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         let event_id = event_id_of(event)?;
+        let seq = journal::next_seq(&tx)?;
         tx.execute(
-            "INSERT INTO shifts (event_id, terminal_id, opened_by, opened_at, float_minor) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![event_id, terminal_id, user.id, at, float_minor],
+            "INSERT INTO shifts (event_id, terminal_id, opened_by, opened_at, float_minor, open_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![event_id, terminal_id, user.id, at, float_minor, seq],
         )?;
         let id = tx.last_insert_rowid();
-        append_event(&tx, terminal_id, "shift_open", event, at)?;
-        commit(tx, &mut self.commits)?;
+        let digest = integrity::rows_digest(&tx, integrity::Rows::ShiftOpen(id))?;
+        append_event_rows(&tx, terminal_id, "shift_open", event, at, Some(&digest))?;
+        commit(tx, &mut self.guard)?;
         Ok(id)
     }
 
@@ -57,16 +60,19 @@ impl Store {
         at: &str,
     ) -> Result<()> {
         let ShiftClosing { shift_id, counted_minor, expected_minor } = count;
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
+        let seq = journal::next_seq(&tx)?;
         let n = tx.execute(
-            "UPDATE shifts SET closed_by = ?2, closed_at = ?3, counted_minor = ?4, expected_minor = ?5 WHERE id = ?1 AND closed_at IS NULL",
-            params![shift_id, user.id, at, counted_minor, expected_minor],
+            "UPDATE shifts SET closed_by = ?2, closed_at = ?3, counted_minor = ?4, expected_minor = ?5, close_seq = ?6
+             WHERE id = ?1 AND closed_at IS NULL",
+            params![shift_id, user.id, at, counted_minor, expected_minor, seq],
         )?;
         if n != 1 {
             return Err(StoreError::Corrupt(format!("shift {shift_id} is not open")));
         }
-        append_event(&tx, terminal_id, "shift_close", event, at)?;
-        commit(tx, &mut self.commits)?;
+        let digest = integrity::rows_digest(&tx, integrity::Rows::ShiftClose(shift_id))?;
+        append_event_rows(&tx, terminal_id, "shift_close", event, at, Some(&digest))?;
+        commit(tx, &mut self.guard)?;
         Ok(())
     }
 }

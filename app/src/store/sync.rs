@@ -2,7 +2,7 @@
 //! status, and the price book's schedule. The push task works on its own connection to the same
 //! file; every change here is one short transaction.
 
-use super::{commit, journal, Result, Store, StoreError};
+use super::{begin, commit, journal, Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension};
 
 /// An event waiting to be sent, as stored.
@@ -76,7 +76,7 @@ impl Store {
 
     /// The server took these events (accepted or already had them): sent, and the sync succeeded.
     pub fn mark_sent(&mut self, seqs: &[i64], at: &str) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         {
             let mut stmt = tx.prepare_cached(
                 "UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'",
@@ -86,23 +86,23 @@ impl Store {
             }
         }
         tx.execute("UPDATE sync_status SET last_success_at = ?1, last_error = NULL WHERE id = 1", [at])?;
-        commit(tx, &mut self.commits)
+        commit(tx, &mut self.guard)
     }
 
     /// The server refused an event: it is kept with the reason, for the manager.
     pub fn park(&mut self, seq: i64, reason: &str, at: &str) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         tx.execute(
             "UPDATE outbox SET state = 'parked', last_error = ?2, attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'",
             params![seq, reason],
         )?;
         tx.execute("UPDATE sync_status SET last_success_at = ?1 WHERE id = 1", [at])?;
-        commit(tx, &mut self.commits)
+        commit(tx, &mut self.guard)
     }
 
     /// A send of these events failed as a whole (network, 5xx, a bad answer): counted, kept.
     pub fn note_failure(&mut self, seqs: &[i64], error: &str, at: &str) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         {
             let mut stmt = tx.prepare_cached(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1 AND state = 'pending'",
@@ -112,14 +112,14 @@ impl Store {
             }
         }
         tx.execute("UPDATE sync_status SET last_error = ?1, last_error_at = ?2 WHERE id = 1", params![error, at])?;
-        commit(tx, &mut self.commits)
+        commit(tx, &mut self.guard)
     }
 
     /// The endpoint answered (a price book, or "unchanged"): the sync is working.
     pub fn sync_reached(&mut self, at: &str) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         tx.execute("UPDATE sync_status SET last_success_at = ?1 WHERE id = 1", [at])?;
-        commit(tx, &mut self.commits)
+        commit(tx, &mut self.guard)
     }
 
     pub fn sync_record(&self) -> Result<SyncRecord> {
@@ -160,7 +160,7 @@ impl Store {
 
     /// A manager sends parked events again (all when `seqs` is empty); journaled with the user.
     pub fn retry_parked(&mut self, seqs: &[i64], user_id: i64, terminal_id: &str, at: &str) -> Result<usize> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         let n = if seqs.is_empty() {
             tx.execute("UPDATE outbox SET state = 'pending' WHERE state = 'parked'", [])?
         } else {
@@ -172,7 +172,7 @@ impl Store {
         };
         let payload = serde_json::json!({ "seqs": seqs, "count": n, "user_id": user_id });
         journal::append(&tx, terminal_id, at, "sync_retry", &payload.to_string())?;
-        commit(tx, &mut self.commits)?;
+        commit(tx, &mut self.guard)?;
         Ok(n)
     }
 
@@ -187,7 +187,7 @@ impl Store {
         terminal_id: &str,
         at: &str,
     ) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         let applied: std::collections::HashMap<(String, String, String, String), String> = {
             let mut stmt = tx.prepare(
                 "SELECT kind, key, price, effective_at, applied_at FROM price_schedule WHERE applied_at IS NOT NULL",
@@ -216,7 +216,7 @@ impl Store {
             let payload = serde_json::json!({ "version": version, "entries": entries.len() });
             journal::append(&tx, terminal_id, at, "pricebook_received", &payload.to_string())?;
         }
-        commit(tx, &mut self.commits)
+        commit(tx, &mut self.guard)
     }
 
     /// The price in force for each item or grade of `kind` at `now`: its latest entry that is not
@@ -249,7 +249,7 @@ impl Store {
         terminal_id: &str,
         at: &str,
     ) -> Result<Vec<(String, String)>> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         let mut changed = Vec::new();
         for p in prices {
             if p.kind != "item" {
@@ -267,7 +267,7 @@ impl Store {
             let payload = serde_json::json!({ "changed": changed.len(), "items": changed });
             journal::append(&tx, terminal_id, at, "pricebook_applied", &payload.to_string())?;
         }
-        commit(tx, &mut self.commits)?;
+        commit(tx, &mut self.guard)?;
         Ok(changed)
     }
 
@@ -285,7 +285,7 @@ impl Store {
         terminal_id: &str,
         at: &str,
     ) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         tx.execute(
             "INSERT INTO fuel_prices (grade, price, changed_at, source) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (grade) DO UPDATE SET price = ?2, changed_at = ?3, source = ?4",
@@ -295,14 +295,14 @@ impl Store {
             mark_applied(&tx, id, at)?;
         }
         super::append_event(&tx, terminal_id, "fuel_price", event, at)?;
-        commit(tx, &mut self.commits)
+        commit(tx, &mut self.guard)
     }
 
     /// Marks a price book entry as applied (a fuel price that was already in force).
     pub fn price_applied(&mut self, id: i64, at: &str) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         mark_applied(&tx, id, at)?;
-        commit(tx, &mut self.commits)
+        commit(tx, &mut self.guard)
     }
 
     /// The fuel prices set since the configuration was written: (grade, price).

@@ -8,7 +8,7 @@ impl Store {
     }
 
     pub fn add_user(&mut self, name: &str, role: Role, pin_hash: &str, terminal_id: &str, at: &str) -> Result<i64> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         tx.execute(
             "INSERT INTO users (name, role, pin_hash) VALUES (?1, ?2, ?3)",
             params![name, role.as_str(), pin_hash],
@@ -16,7 +16,7 @@ impl Store {
         let id = tx.last_insert_rowid();
         let payload = serde_json::json!({ "user_id": id, "name": name, "role": role.as_str() });
         journal::append(&tx, terminal_id, at, "user_added", &payload.to_string())?;
-        commit(tx, &mut self.commits)?;
+        commit(tx, &mut self.guard)?;
         Ok(id)
     }
 
@@ -53,7 +53,7 @@ impl Store {
         terminal_id: &str,
         at: &str,
     ) -> Result<u32> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         let attempts: u32 = tx.query_row(
             "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE id = ?1 RETURNING failed_attempts",
             [user_id],
@@ -68,15 +68,67 @@ impl Store {
         }
         let payload = serde_json::json!({ "user_id": user_id, "attempts": attempts, "locked": locked });
         journal::append(&tx, terminal_id, at, "login_failed", &payload.to_string())?;
-        commit(tx, &mut self.commits)?;
+        commit(tx, &mut self.guard)?;
         Ok(attempts)
     }
 
     pub fn record_login(&mut self, user_id: i64, terminal_id: &str, at: &str) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = begin(&mut self.conn, &self.guard)?;
         tx.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?1", [user_id])?;
         journal::append(&tx, terminal_id, at, "login", &serde_json::json!({ "user_id": user_id }).to_string())?;
-        commit(tx, &mut self.commits)?;
+        commit(tx, &mut self.guard)?;
         Ok(())
+    }
+
+    /// The PIN pad's lock: Unix time until which it is locked, if it is.
+    pub fn pad_locked_until(&self, terminal_id: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row("SELECT locked_until FROM pin_pad WHERE terminal_id = ?1", [terminal_id], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// Records a wrong PIN entered without a user name (`kind`: "login_failed" or
+    /// "approval_failed"). Wrong PINs count while each comes within `window` seconds of the
+    /// one before; at `max` the pad locks until `lock_until`. Returns the count and whether it
+    /// locked. A right PIN does not clear the count: it ends only with a lock or a quiet window.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_pad_failure(
+        &mut self,
+        terminal_id: &str,
+        kind: &str,
+        payload: serde_json::Value,
+        max: u32,
+        window: i64,
+        now: i64,
+        lock_until: i64,
+        at: &str,
+    ) -> Result<(u32, bool)> {
+        let tx = begin(&mut self.conn, &self.guard)?;
+        let (failed, last): (u32, Option<i64>) = tx
+            .query_row("SELECT failed, last_failed_at FROM pin_pad WHERE terminal_id = ?1", [terminal_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .unwrap_or((0, None));
+        let recent = last.is_some_and(|t| now.saturating_sub(t) <= window);
+        let attempts = if recent { failed.saturating_add(1) } else { 1 };
+        let locked = attempts >= max;
+        let (count, until) = if locked { (0, Some(lock_until)) } else { (attempts, None) };
+        tx.execute(
+            "INSERT INTO pin_pad (terminal_id, failed, last_failed_at, locked_until) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(terminal_id) DO UPDATE SET failed = ?2, last_failed_at = ?3,
+                 locked_until = COALESCE(?4, locked_until)",
+            params![terminal_id, count, now, until],
+        )?;
+        let mut payload = payload;
+        if let Some(o) = payload.as_object_mut() {
+            o.insert("pad_attempts".into(), attempts.into());
+            o.insert("pad_locked".into(), locked.into());
+        }
+        journal::append(&tx, terminal_id, at, kind, &payload.to_string())?;
+        commit(tx, &mut self.guard)?;
+        Ok((attempts, locked))
     }
 }
