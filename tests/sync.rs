@@ -4,13 +4,13 @@
 mod common;
 
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use till::config::{Config, SyncConfig};
 use till::service::{Command, Session};
 use till::sync::{SyncTask, Terminal};
-use till_central::{Central, Fault};
+use till_central::{Central, Fault, Upload};
 
 const TERMINAL: &str = "DEMO-01";
 const TOKEN: &str = "till-demo-token";
@@ -42,6 +42,10 @@ fn session(dir: &Path) -> Session {
 }
 
 fn start(session: &Session, url: &str) -> SyncTask {
+    start_with(session, sync_config(url))
+}
+
+fn start_with(session: &Session, cfg: SyncConfig) -> SyncTask {
     let c = session.config();
     let terminal = Terminal {
         id: c.terminal_id.clone(),
@@ -49,7 +53,7 @@ fn start(session: &Session, url: &str) -> SyncTask {
         minor_units: c.pricing.currency.minor_units,
         grades: c.fuel_grades.iter().map(|g| g.code.clone()).collect(),
     };
-    SyncTask::start(sync_config(url), terminal, session.db_path().to_path_buf())
+    SyncTask::start(cfg, terminal, session.db_path().to_path_buf())
 }
 
 fn sell(session: &mut Session, n: usize) {
@@ -211,15 +215,17 @@ fn malformed_or_hostile_answers_change_nothing_and_are_logged() {
     sell(&mut s, 10);
     let ids = outbox(dir.path());
     let huge = format!("{{\"accepted\":[\"{}\"],\"pad\":\"{}\"}}", ids[0].1, "x".repeat(2 * 1024 * 1024));
+    // The first three go to the whole batch (then its events go one at a time), the last two to
+    // the first event alone.
     central.inject([
         Fault::Body(b"<html>proxy error</html>".to_vec()),
+        Fault::Body(json!({"accepted":[ids[0].1],"duplicates":[],"rejected":[]}).to_string().into_bytes()),
         Fault::Body(huge.into_bytes()),
         Fault::Body(
             json!({"accepted":[uuid::Uuid::new_v4().to_string()],"duplicates":[],"rejected":[]})
                 .to_string()
                 .into_bytes(),
         ),
-        Fault::Body(json!({"accepted":[ids[0].1],"duplicates":[],"rejected":[]}).to_string().into_bytes()),
         Fault::Body(json!({"accepted":"all","duplicates":[],"rejected":[]}).to_string().into_bytes()),
     ]);
     let sync = start(&s, &format!("http://{addr}"));
@@ -240,6 +246,128 @@ fn malformed_or_hostile_answers_change_nothing_and_are_logged() {
         .unwrap();
     assert!(attempts >= 6, "{attempts}");
     assert!(error.contains("unusable answer") || error.contains("over"), "{error}");
+}
+
+/// An answer that would be usable (it names every event accepted) but for its size: over 1 MiB.
+fn oversized_answer(dir: &Path) -> Vec<u8> {
+    let ids: Vec<String> = outbox(dir).into_iter().map(|e| e.1).collect();
+    let pad = "x".repeat(till::sync::MAX_ANSWER + 1);
+    json!({"accepted": ids, "duplicates": [], "rejected": [], "pad": pad}).to_string().into_bytes()
+}
+
+/// Sells 5 (six events with the shift), answers the first uploads with `faults`, and checks that
+/// the batch went under one key until its third unusable answer (`statuses` are the answers it
+/// got), then each event alone under a new key, each once, and nothing more.
+fn three_strikes(faults: impl FnOnce(&Path) -> Vec<Fault>, statuses: &[u16]) {
+    let dir = tempfile::tempdir().unwrap();
+    let central = central(dir.path());
+    let addr = central.clone().spawn("127.0.0.1:0").unwrap();
+    let mut s = session(dir.path());
+    sell(&mut s, 5);
+    let seqs: Vec<i64> = outbox(dir.path()).iter().map(|e| e.0).collect();
+    assert_eq!(seqs.len(), 6);
+    central.inject(faults(dir.path()));
+    let sync = start(&s, &format!("http://{addr}"));
+    delivered_exactly_once(dir.path(), &central, &sync, 0);
+    let log = central.upload_log();
+    let shown: Vec<(&str, &[i64], u16)> = log.iter().map(|u| (&u.key[..8], &u.seqs[..], u.status)).collect();
+    assert_eq!(log.len(), statuses.len() + seqs.len(), "{shown:?}");
+    let (batch, singles) = log.split_at(statuses.len());
+    for u in batch {
+        assert_eq!((&u.key, &u.seqs), (&batch[0].key, &seqs), "the same batch under the same key: {shown:?}");
+    }
+    assert_eq!(batch.iter().map(|u| u.status).collect::<Vec<_>>(), statuses, "{shown:?}");
+    for (u, seq) in singles.iter().zip(&seqs) {
+        assert_eq!((&u.seqs[..], u.status), (&[*seq][..], 200), "one at a time, in order: {shown:?}");
+    }
+    let keys: HashSet<&str> = log.iter().map(|u| u.key.as_str()).collect();
+    assert_eq!(keys.len(), 1 + seqs.len(), "a new key for each event: {shown:?}");
+    // The last unusable answer is noted on the events it concerned.
+    let db = rusqlite::Connection::open(dir.path().join("till/till.sqlite")).unwrap();
+    let (attempts, error): (i64, String) = db
+        .query_row("SELECT attempts, last_error FROM outbox WHERE id = ?1", [seqs[5]], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(attempts as usize, statuses.len() + 1, "{error}");
+    assert!(error.starts_with("unusable answer"), "{error}");
+}
+
+#[test]
+fn an_oversized_answer_with_content_length_is_unusable_and_the_third_sends_the_batch_one_at_a_time() {
+    three_strikes(|dir| vec![Fault::Body(oversized_answer(dir)); 3], &[200, 200, 200]);
+}
+
+#[test]
+fn an_oversized_chunked_answer_is_unusable_and_the_third_sends_the_batch_one_at_a_time() {
+    three_strikes(|dir| vec![Fault::Chunked(oversized_answer(dir)); 3], &[200, 200, 200]);
+}
+
+#[test]
+fn unusable_answers_of_every_kind_count_together_and_a_transport_failure_between_them_does_not_reset() {
+    three_strikes(
+        |dir| {
+            let mut not_utf8 = b"{\"accepted\":[\"".to_vec();
+            not_utf8.extend_from_slice(b"\xff\xfe\"],\"duplicates\":[],\"rejected\":[]}");
+            vec![
+                Fault::Body(oversized_answer(dir)),
+                Fault::Status(503),
+                Fault::Chunked(oversized_answer(dir)),
+                Fault::Body(not_utf8),
+            ]
+        },
+        &[200, 503, 200, 200],
+    );
+}
+
+/// 45 events in batches of 20, the first `too_large` uploads answered 413: the uploads seen, as
+/// (first seq, last seq, status) relative to the outbox (0-based indexes), and a check that every
+/// event was taken once.
+fn after_413s(too_large: usize) -> Vec<(usize, usize, u16)> {
+    let dir = tempfile::tempdir().unwrap();
+    let central = central(dir.path());
+    let addr = central.clone().spawn("127.0.0.1:0").unwrap();
+    let mut s = session(dir.path());
+    sell(&mut s, 44);
+    let seqs: Vec<i64> = outbox(dir.path()).iter().map(|e| e.0).collect();
+    assert_eq!(seqs.len(), 45);
+    central.inject(vec![Fault::Status(413); too_large]);
+    let mut cfg = sync_config(&format!("http://{addr}"));
+    cfg.batch_size = 20;
+    let sync = start_with(&s, cfg);
+    delivered_exactly_once(dir.path(), &central, &sync, 0);
+    let log: Vec<Upload> = central.upload_log();
+    let at = |seq: &i64| seqs.iter().position(|s| s == seq).unwrap();
+    let ranges: Vec<(usize, usize, u16)> =
+        log.iter().map(|u| (at(&u.seqs[0]), at(&u.seqs[u.seqs.len() - 1]) + 1, u.status)).collect();
+    for u in &log {
+        let n = u.seqs.len();
+        assert_eq!(u.seqs, seqs[at(&u.seqs[0])..at(&u.seqs[0]) + n], "consecutive events: {ranges:?}");
+    }
+    let taken: Vec<i64> = log.iter().filter(|u| u.status == 200).flat_map(|u| u.seqs.clone()).collect();
+    assert_eq!(taken, seqs, "every event taken once, in order: {ranges:?}");
+    let keys: HashSet<&str> = log.iter().map(|u| u.key.as_str()).collect();
+    assert_eq!(keys.len(), log.len(), "each piece has its own key: {ranges:?}");
+    ranges
+}
+
+#[test]
+fn after_a_413_the_second_half_is_sent_next_and_the_size_grows_only_after_both() {
+    // Halved to 10: both halves, one more batch of 10, then doubled back to 20 (15 left).
+    assert_eq!(after_413s(1), [(0, 20, 413), (0, 10, 200), (10, 20, 200), (20, 30, 200), (30, 45, 200)]);
+    // The first half gets 413 too: its halves, then the first batch's second half, then batches
+    // of 5 doubling to 10 and 20.
+    assert_eq!(
+        after_413s(2),
+        [
+            (0, 20, 413),
+            (0, 10, 413),
+            (0, 5, 200),
+            (5, 10, 200),
+            (10, 20, 200),
+            (20, 25, 200),
+            (25, 35, 200),
+            (35, 45, 200)
+        ]
+    );
 }
 
 #[test]

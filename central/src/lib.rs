@@ -35,8 +35,12 @@ pub enum Fault {
     /// Store the batch, then cut the connection in the middle of the answer (a lost
     /// acknowledgement).
     CutAfterStoring,
-    /// Answer 200 with this body, storing nothing (a malformed or hostile answer).
+    /// Answer 200 with this body, storing nothing (a malformed or hostile answer). The answer
+    /// announces its size (Content-Length).
     Body(Vec<u8>),
+    /// Answer 200 with this body in 64 KiB chunks, without Content-Length (chunked transfer
+    /// encoding), storing nothing.
+    Chunked(Vec<u8>),
     /// Answer with this status and an HTML page (a proxy in the way), storing nothing.
     Html(u16),
 }
@@ -51,8 +55,17 @@ pub struct Central {
     /// whole batch a 400 (`invalid_batch`).
     reject: Arc<Mutex<HashSet<String>>>,
     poison: Arc<Mutex<HashSet<String>>>,
-    /// Uploads seen (including refused and faulted ones).
-    uploads: Arc<Mutex<u64>>,
+    /// Uploads seen (including refused and faulted ones), in the order they came.
+    uploads: Arc<Mutex<Vec<Upload>>>,
+}
+
+/// One upload as the receiver saw it: its key, the `seq` of each event (as far as the body could
+/// be read) and the status it was answered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub key: String,
+    pub seqs: Vec<i64>,
+    pub status: u16,
 }
 
 /// One stored event, as the receiver keeps it.
@@ -135,7 +148,12 @@ impl Central {
     }
 
     pub fn uploads(&self) -> u64 {
-        self.uploads.lock().map(|u| *u).unwrap_or(0)
+        self.uploads.lock().map(|u| u.len() as u64).unwrap_or(0)
+    }
+
+    /// Every upload seen so far, in order.
+    pub fn upload_log(&self) -> Vec<Upload> {
+        self.uploads.lock().map(|u| u.clone()).unwrap_or_default()
     }
 
     /// Sets a terminal's price book (the JSON body served as is).
@@ -248,10 +266,22 @@ fn is_uuid(s: &str) -> bool {
 }
 
 async fn upload(State(c): State<Central>, Path(terminal): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let seqs = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v.get("events").and_then(Value::as_array).map(|e| e.iter().filter_map(|e| e["seq"].as_i64()).collect())
+        })
+        .unwrap_or_default();
+    let answer = answer_upload(&c, &terminal, &headers, &body).await;
     if let Ok(mut u) = c.uploads.lock() {
-        *u += 1;
+        u.push(Upload { key, seqs, status: answer.status().as_u16() });
     }
-    if let Err(r) = c.authorize(&terminal, &headers) {
+    answer
+}
+
+async fn answer_upload(c: &Central, terminal: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+    if let Err(r) = c.authorize(terminal, headers) {
         return r;
     }
     let fault = c.next_fault();
@@ -280,9 +310,17 @@ async fn upload(State(c): State<Central>, Path(terminal): Path<String>, headers:
                 .body(Body::from(b.clone()))
                 .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
+        Some(Fault::Chunked(b)) => {
+            let parts = b.chunks(64 * 1024).map(Bytes::copy_from_slice).collect();
+            return Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from_stream(Chunks(parts, false)))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        }
         _ => {}
     }
-    let (status, answer) = match store_batch(&c, &terminal, &headers, &body) {
+    let (status, answer) = match store_batch(c, terminal, headers, body) {
         Ok(a) => (StatusCode::OK, a),
         Err(r) => return r,
     };
@@ -293,7 +331,7 @@ async fn upload(State(c): State<Central>, Path(terminal): Path<String>, headers:
         // The batch is stored; the answer starts and the connection breaks before it ends.
         let half = answer.len() / 2;
         let first = Bytes::copy_from_slice(&answer.as_bytes()[..half]);
-        let stream = futures_stream(first);
+        let stream = Chunks(VecDeque::from([first]), true);
         return Response::builder()
             .status(status)
             .header(header::CONTENT_TYPE, "application/json")
@@ -303,26 +341,25 @@ async fn upload(State(c): State<Central>, Path(terminal): Path<String>, headers:
     (status, [(header::CONTENT_TYPE, "application/json")], answer).into_response()
 }
 
-/// A body that yields `first` and then fails: hyper aborts the connection mid-answer.
-fn futures_stream(first: Bytes) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    struct Cut(Option<Bytes>, bool);
-    impl futures_core::Stream for Cut {
-        type Item = Result<Bytes, std::io::Error>;
-        fn poll_next(
-            mut self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Self::Item>> {
-            if let Some(b) = self.0.take() {
-                return std::task::Poll::Ready(Some(Ok(b)));
-            }
-            if !self.1 {
-                self.1 = true;
-                return std::task::Poll::Ready(Some(Err(std::io::Error::other("connection cut"))));
-            }
-            std::task::Poll::Ready(None)
+/// A streamed body: these chunks, then (if the flag is set) an error, on which hyper aborts the
+/// connection mid-answer. Its length is not known in advance, so it goes out chunked.
+struct Chunks(VecDeque<Bytes>, bool);
+
+impl futures_core::Stream for Chunks {
+    type Item = Result<Bytes, std::io::Error>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if let Some(b) = self.0.pop_front() {
+            return std::task::Poll::Ready(Some(Ok(b)));
         }
+        if self.1 {
+            self.1 = false;
+            return std::task::Poll::Ready(Some(Err(std::io::Error::other("connection cut"))));
+        }
+        std::task::Poll::Ready(None)
     }
-    Cut(Some(first), false)
 }
 
 /// Validates a batch, stores its new events and the idempotency record in one transaction, and

@@ -5,7 +5,9 @@
 //! duplicate; everything else leaves it pending, and the server deduplicates by event id, so an
 //! event sent twice (a lost acknowledgement, a crash after sending) is stored once. A batch that
 //! failed is sent again with the same key and the same bytes. At most one batch is in memory.
-//! The send state lives in the store (migration 4), so it survives restarts.
+//! Each event's state (pending, sent, parked; attempts, last error) lives in the store, so it
+//! survives restarts; the batch in flight, its key and the batch size do not (a restarted
+//! terminal builds its first batch afresh, with a new key, at `batch_size`).
 
 use crate::config::SyncConfig;
 use crate::store::{OutboxRow, Store};
@@ -17,9 +19,11 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod batching;
 mod pricebook;
 mod push;
 
+use batching::Batching;
 pub use pricebook::format_utc;
 use pricebook::Pull;
 use push::InFlight;
@@ -167,12 +171,8 @@ struct Engine {
     status: Arc<Mutex<SyncStatus>>,
     failures: u32,
     in_flight: Option<InFlight>,
-    /// Events still to be sent one per batch (after a 400/422 on a whole batch).
-    single: usize,
-    /// The batch size in use (halved after a 413).
-    cap: usize,
-    /// Unusable answers in a row to the batch in flight.
-    unusable: u32,
+    /// How many events the next batch takes (halves after a 413, one at a time after a 400/422).
+    batching: Batching,
 }
 
 impl Engine {
@@ -192,9 +192,8 @@ impl Engine {
             .build()
             .map_err(|e| format!("cannot set up HTTP: {e}"))?;
         let store = Store::open_file(db).map_err(|e| format!("cannot open the store: {e}"))?;
-        let cap = cfg.batch_size;
-        let engine =
-            Engine { cfg, terminal, client, store, status, failures: 0, in_flight: None, single: 0, cap, unusable: 0 };
+        let batching = Batching::new(cfg.batch_size);
+        let engine = Engine { cfg, terminal, client, store, status, failures: 0, in_flight: None, batching };
         engine.publish();
         Ok(engine)
     }
@@ -270,8 +269,8 @@ impl Engine {
     }
 }
 
-/// After the n-th failure in a row: a random wait in [d/2, d], d = min(base * 2^n, 300 s), and
-/// at least what the server asked for.
+/// After the n-th failure in a row (n >= 1): a random wait in [d/2, d], d = min(base * 2^n,
+/// 300 s), and at least what the server asked for (`Retry-After`, at most an hour).
 fn backoff(base: Duration, failures: u32, after: Option<Duration>) -> Duration {
     let d = base.saturating_mul(1u32 << failures.min(20)).min(MAX_BACKOFF);
     let jitter = (uuid::Uuid::new_v4().as_u128() % 1000) as u32;
@@ -312,7 +311,8 @@ mod tests {
 
     #[test]
     fn an_answer_must_name_every_event_once() {
-        let batch = InFlight { key: String::new(), body: vec![], events: vec![(1, "a".into()), (2, "b".into())] };
+        let batch =
+            InFlight { key: String::new(), body: vec![], events: vec![(1, "a".into()), (2, "b".into())], unusable: 0 };
         assert!(check_answer(br#"{"accepted":["a"],"duplicates":["b"],"rejected":[]}"#, &batch).is_ok());
         for bad in [
             &br#"{"accepted":["a"],"duplicates":[],"rejected":[]}"#[..],

@@ -8,7 +8,12 @@ pub(super) struct InFlight {
     pub(super) key: String,
     pub(super) body: Vec<u8>,
     pub(super) events: Vec<(i64, String)>,
+    /// Unusable 200 answers to this batch (under this key) so far.
+    pub(super) unusable: u32,
 }
+
+/// Unusable answers to one batch after which its key is dropped and its events go one at a time.
+pub(super) const UNUSABLE_STRIKES: u32 = 3;
 
 /// The server's answer to an upload, as the API defines it.
 pub(super) use till_central::api::BatchAnswer as Answer;
@@ -21,7 +26,8 @@ pub(super) enum Sent {
         error: String,
         after: Option<Duration>,
     },
-    /// A 200 that cannot be used (not the answer's shape, wrong ids, too large).
+    /// A 200 that cannot be used: larger than `MAX_ANSWER` (announced or not), not UTF-8 JSON of
+    /// the answer's shape, or not naming every event of the batch exactly once.
     Unusable(String),
     Auth(String),
     /// 400 or 422 for the whole batch, with the server's code and message.
@@ -69,7 +75,7 @@ pub(super) fn encode(rows: &[OutboxRow], max_body: usize) -> Result<InFlight, Un
         events.push((r.seq, r.event_id.clone()));
     }
     body.extend_from_slice(b"]}");
-    Ok(InFlight { key: uuid::Uuid::new_v4().to_string(), body, events })
+    Ok(InFlight { key: uuid::Uuid::new_v4().to_string(), body, events, unusable: 0 })
 }
 
 /// An answer is usable only if it names every event of the batch exactly once and nothing else.
@@ -92,9 +98,10 @@ pub(super) fn check_answer(bytes: &[u8], batch: &InFlight) -> Result<Answer, Str
 
 /// Why a body was not read.
 pub(super) enum BodyError {
-    /// It came, and grew larger than allowed.
+    /// Larger than allowed: announced so by Content-Length (then not read at all), or it grew
+    /// past the limit while it was read (chunked, or a Content-Length that lied).
     TooLarge(String),
-    /// Announced larger than allowed (Content-Length; not read), or the connection broke off.
+    /// The connection broke off or timed out before the body ended.
     Broken(String),
 }
 
@@ -109,7 +116,7 @@ impl std::fmt::Display for BodyError {
 /// Reads a body, refusing more than `limit` bytes.
 pub(super) async fn read_limited(mut r: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
     if let Some(n) = r.content_length().filter(|n| *n > limit as u64) {
-        return Err(BodyError::Broken(format!("an answer of {n} bytes is too large")));
+        return Err(BodyError::TooLarge(format!("an answer of {n} bytes is over {limit} bytes")));
     }
     let mut buf = Vec::new();
     loop {
@@ -170,8 +177,7 @@ impl Engine {
             let batch = match self.in_flight.take() {
                 Some(b) => b,
                 None => {
-                    let limit = if self.single > 0 { 1 } else { self.cap };
-                    let rows = match self.store.pending_events(limit) {
+                    let rows = match self.store.pending_events(self.batching.limit()) {
                         Ok(r) => r,
                         Err(e) => return self.failed(format!("cannot read the outbox: {e}"), None),
                     };
@@ -180,23 +186,26 @@ impl Engine {
                     }
                     match encode(&rows, MAX_BODY) {
                         Ok(b) => b,
+                        // A row that is not JSON cannot be sent as it is: parked, not retried.
                         Err(Unsendable::Corrupt(seq, e)) => {
-                            // A row that is not JSON cannot be sent as it is: parked, not retried.
                             if let Err(e) = self.park(seq, &format!("corrupt_event: {e}")) {
                                 return self.failed(e, None);
                             }
+                            self.batching.settle(1);
                             continue;
                         }
                         Err(Unsendable::TooLarge(seq)) => {
                             if let Err(e) = self.park(seq, "body_too_large: the event alone is over 4 MiB") {
                                 return self.failed(e, None);
                             }
+                            self.batching.settle(1);
                             continue;
                         }
                     }
                 }
             };
             let sent = self.send(&batch).await;
+            let n = batch.events.len();
             self.in_flight = Some(batch);
             match sent {
                 Sent::Answer(a) => {
@@ -205,9 +214,7 @@ impl Engine {
                     }
                     self.in_flight = None;
                     self.failures = 0;
-                    self.unusable = 0;
-                    self.single = self.single.saturating_sub(1);
-                    self.cap = (self.cap * 2).min(self.cfg.batch_size);
+                    self.batching.answered(n);
                     self.update(|s| {
                         s.error = None;
                         s.auth_failed = false;
@@ -218,12 +225,13 @@ impl Engine {
                 Sent::Unusable(error) => {
                     // The same bytes keep getting the same unusable (replayed) answer: after three,
                     // a new key, one event at a time. Deduplication by event id keeps it safe.
-                    self.unusable += 1;
                     let wait = self.failed(error, None);
-                    if self.unusable >= 3 {
-                        self.unusable = 0;
-                        if let Some(b) = self.in_flight.take() {
-                            self.single = self.single.max(b.events.len());
+                    if let Some(b) = self.in_flight.as_mut() {
+                        b.unusable += 1;
+                        if b.unusable >= UNUSABLE_STRIKES {
+                            tracing::warn!("sync: {UNUSABLE_STRIKES} unusable answers; sending one at a time");
+                            self.in_flight = None;
+                            self.batching.one_at_a_time(n);
                         }
                     }
                     return wait;
@@ -237,17 +245,23 @@ impl Engine {
                 Sent::BadBatch { code, message } if code == "invalid_request" => {
                     return self.failed(format!("the server refused the request: {message}"), None)
                 }
+                Sent::BadBatch { code, message } if code == "idempotency_key_reused" => {
+                    // Not the events' fault: the same events again later, under a new key.
+                    let wait = self.failed(format!("the server refused the key: {message}"), None);
+                    self.in_flight = None;
+                    return wait;
+                }
                 Sent::BadBatch { code, message } => {
                     let Some(batch) = self.in_flight.take() else { continue };
                     if let [(seq, _)] = batch.events.as_slice() {
                         if let Err(e) = self.park(*seq, &format!("{code}: {message}")) {
                             return self.failed(e, None);
                         }
-                        self.single = self.single.saturating_sub(1);
+                        self.batching.settle(1);
                     } else {
                         // Find the broken event: one at a time, then batches again.
                         tracing::warn!("sync: batch refused ({code}: {message}); sending one at a time");
-                        self.single = batch.events.len();
+                        self.batching.one_at_a_time(n);
                     }
                 }
                 Sent::TooLarge => {
@@ -256,8 +270,11 @@ impl Engine {
                         if let Err(e) = self.park(*seq, "body_too_large: the event is larger than the server takes") {
                             return self.failed(e, None);
                         }
+                        self.batching.settle(1);
                     } else {
-                        self.cap = (batch.events.len() / 2).max(1);
+                        // Both halves go next, each with its own key, before the size grows again.
+                        tracing::warn!("sync: a batch of {n} events was too large; sending it in halves");
+                        self.batching.split(n);
                     }
                 }
             }
