@@ -215,3 +215,105 @@ fn the_pump_line_is_configured_and_checked() {
     let e = parse_err(&site.replace("nozzles = [\"E10\"]", "nozzles = [\"E5\"]"));
     assert!(e.contains("forecourt.pumps[0].nozzles") && e.contains("'E5'"), "{e}");
 }
+
+#[test]
+fn security_and_role_limits_hold_their_bounds() {
+    let with = |extra: &str| format!("{GOOD}\n{extra}\n");
+    for (extra, key) in [
+        ("[security]\nlockout_seconds = 9223372036854775807", "security.lockout_seconds"),
+        ("[security]\nlockout_seconds = 0", "security.lockout_seconds"),
+        ("[security]\nmax_pin_attempts = 0", "security.max_pin_attempts"),
+        ("[security]\nmax_pin_attempts = 4294967295", "security.max_pin_attempts"),
+    ] {
+        let e = parse_err(&with(extra));
+        assert!(e.contains(key), "{extra}: {e}");
+    }
+    // A float is binary floating point: refused for a discount limit as for any amount.
+    let e = parse_err(&with("[roles.cashier]\npermissions = [\"counter\", \"sell\"]\nmax_discount_percent = 10.5"));
+    assert!(e.contains("float") && e.contains("max_discount_percent"), "{e}");
+    for bad in ["\"1_0\"", "\"1e1\"", "\"+10\""] {
+        let e = parse_err(&with(&format!("[roles.cashier]\npermissions = [\"sell\"]\nmax_discount_percent = {bad}")));
+        assert!(e.contains("not a decimal number"), "{bad}: {e}");
+    }
+    assert!(Config::parse(
+        &with("[roles.cashier]\npermissions = [\"counter\"]\nmax_discount_percent = \"12.5\"\n[security]\nlockout_seconds = 600"),
+        "x.toml"
+    )
+    .is_ok());
+}
+
+#[test]
+fn a_catalog_without_products_is_refused_unless_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    exec(&d, None, &[json!({"cmd":"login","pin":"1111"})]);
+    let before = products(&d).len();
+    assert!(before > 100);
+    let file = dir.path().join("empty.csv");
+    std::fs::write(&file, "sku,name,barcode,category,price,tax_class,unit,age_restriction\n").unwrap();
+    let out = run(&["catalog", "import", file.to_str().unwrap(), "--data-dir", d.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-empty"));
+    assert_eq!(products(&d).len(), before, "nothing changed");
+    let out = run(&["catalog", "import", file.to_str().unwrap(), "--allow-empty", "--data-dir", d.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(products(&d).is_empty());
+}
+
+#[test]
+fn adding_a_user_to_a_store_with_users_needs_a_managers_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let ds = d.to_str().unwrap();
+    exec(&d, None, &[json!({"cmd":"login","pin":"1111"})]);
+    let add = |extra: &[&str]| {
+        let mut args = vec!["user", "add", "--name", "Mallory", "--role", "manager", "--pin", "4242", "--data-dir", ds];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let users = || db(&d).query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0)).unwrap();
+    let out = add(&[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("manager's PIN"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = add(&["--manager-pin", "1111"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("may not add users"), "a cashier's PIN");
+    let out = add(&["--manager-pin", "0000"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong PIN"));
+    assert_eq!(users(), 2, "nobody was added");
+    let out = add(&["--manager-pin", "9999"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(users(), 3);
+    let failed: i64 =
+        db(&d).query_row("SELECT COUNT(*) FROM journal WHERE kind = 'login_failed'", [], |r| r.get(0)).unwrap();
+    assert_eq!(failed, 1, "the wrong PIN counted like any other");
+}
+
+#[test]
+fn cancelling_a_ticket_after_a_card_payment_tells_head_office() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = exec(
+        dir.path(),
+        None,
+        &[
+            json!({"cmd":"login","pin":"1111"}),
+            json!({"cmd":"open_shift","float":"100.00"}),
+            json!({"cmd":"add","sku":"BEV-0001","qty":"3"}),
+            json!({"cmd":"tender","method":"card","amount":"2.00"}),
+            json!({"cmd":"cancel_ticket"}),
+            json!({"cmd":"add","sku":"BEV-0001"}),
+            json!({"cmd":"cancel_ticket"}),
+        ],
+    );
+    for x in &a {
+        ok(x);
+    }
+    let conn = db(dir.path());
+    let payloads: Vec<String> = {
+        let mut s = conn.prepare("SELECT payload FROM outbox WHERE kind = 'ticket_cancelled'").unwrap();
+        s.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
+    };
+    assert_eq!(payloads.len(), 1, "only the ticket money was taken for");
+    let v: serde_json::Value = serde_json::from_str(&payloads[0]).unwrap();
+    assert_eq!(v["payments_returned"], json!([{"method":"card","amount":"2.00"}]));
+    assert_eq!(v["ticket"]["total"], "6.57");
+}
