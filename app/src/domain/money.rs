@@ -127,7 +127,34 @@ impl Currency {
     }
 }
 
-/// A decimal written as a string ("1.789") or an integer; a TOML float is refused because it
+/// The most digits a decimal written as text may have: 28 always fit a `Decimal` exactly (with
+/// more, `Decimal::from_str` would round instead of refusing).
+pub const MAX_DECIMAL_DIGITS: usize = 28;
+
+/// Parses a decimal written plainly: an optional `-`, digits, and optionally a `.` followed by
+/// digits (`12`, `-0.5`, `1.789`). `Decimal::from_str` alone also takes `+2`, `1_000` and
+/// `.5`, and rounds past 28 digits: in an amount or a quantity those are typing errors (or
+/// another program's number format), refused here rather than read as something.
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (int, frac) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !frac.is_none_or(digits) || int.len() + frac.map_or(0, str::len) > MAX_DECIMAL_DIGITS {
+        return None;
+    }
+    Decimal::from_str(text).ok()
+}
+
+/// `serde(deserialize_with)` for a decimal written as a string, parsed by [`parse_decimal`].
+pub fn deserialize_decimal_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_decimal(s.trim()).ok_or_else(|| serde::de::Error::custom(format!("'{s}' is not a decimal number")))
+}
+
+/// A decimal written as a string ("1.789", see [`parse_decimal`]) or an integer; a TOML float is refused because it
 /// is binary floating point and would not round-trip money exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dec(pub Decimal);
@@ -141,7 +168,7 @@ impl<'de> Deserialize<'de> for Dec {
                 f.write_str("a decimal number written as a quoted string, e.g. \"1.789\"")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dec, E> {
-                Decimal::from_str(v.trim()).map(Dec).map_err(|_| E::custom(format!("'{v}' is not a decimal number")))
+                parse_decimal(v.trim()).map(Dec).ok_or_else(|| E::custom(format!("'{v}' is not a decimal number")))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dec, E> {
                 Ok(Dec(Decimal::from(v)))
@@ -211,6 +238,21 @@ mod tests {
         let e = serde_json::from_str::<Dec>("1.5").unwrap_err().to_string();
         assert!(e.contains("quoted string"), "{e}");
         assert!(serde_json::from_str::<Dec>("\"1,5\"").is_err());
+        let d: Dec = serde_json::from_str("\" -0.50 \"").unwrap();
+        assert_eq!(d.0, dec!(-0.50));
+    }
+
+    #[test]
+    fn decimal_text_is_plain_digits_only() {
+        for (text, value) in [("12", dec!(12)), ("-0.5", dec!(-0.5)), ("1.789", dec!(1.789)), ("007", dec!(7))] {
+            assert_eq!(parse_decimal(text), Some(value), "{text}");
+        }
+        for bad in ["+2", "1_000", "1e3", "1E3", ".5", "5.", "-", "", "1.2.3", "١", "NaN", "--1", "0x10"] {
+            assert_eq!(parse_decimal(bad), None, "{bad}");
+            assert!(serde_json::from_str::<Dec>(&format!("{bad:?}")).is_err(), "{bad}");
+        }
+        assert_eq!(parse_decimal(&"9".repeat(28)).map(|d| d.to_string()), Some("9".repeat(28)));
+        assert_eq!(parse_decimal(&format!("0.{}", "1".repeat(28))), None, "it would be rounded");
     }
 
     #[test]

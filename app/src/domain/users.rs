@@ -81,7 +81,10 @@ pub enum Permission {
 pub struct RolePolicy {
     pub permissions: BTreeSet<Permission>,
     /// The largest discount this role may give, as a percentage of what it applies to.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(
+        serialize_with = "rust_decimal::serde::str::serialize",
+        deserialize_with = "crate::domain::money::deserialize_decimal_str"
+    )]
     pub max_discount_percent: Decimal,
 }
 
