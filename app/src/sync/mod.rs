@@ -17,6 +17,8 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+#[cfg(test)]
+mod fuzz;
 mod pricebook;
 mod push;
 
