@@ -49,3 +49,41 @@ fn stable_moving_then_stable_and_overload() {
     sim.lock().unwrap().state = SimState::Underload;
     assert_eq!(weigh(&scale), Err(WeighError::Underload));
 }
+
+/// A scale on a pty that answers every `S` with `answer` (and `I4` with its serial number).
+fn answering_scale(answer: &'static str) -> Scale {
+    let (mut sim_end, mut till_end) = TTYPort::pair().unwrap();
+    sim_end.set_timeout(Duration::from_millis(2)).unwrap();
+    till_end.set_timeout(Duration::from_millis(2)).unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        let mut line = Vec::new();
+        loop {
+            match std::io::Read::read(&mut sim_end, &mut buf) {
+                Ok(n) if n > 0 => line.extend_from_slice(&buf[..n]),
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
+                Err(_) => return,
+            }
+            while let Some(end) = line.windows(2).position(|w| w == b"\r\n") {
+                let cmd: Vec<u8> = line.drain(..end + 2).take(end).collect();
+                let out = if cmd == b"S" { answer.to_string() } else { "I4 A \"0123456789\"".to_string() };
+                if std::io::Write::write_all(&mut sim_end, format!("{out}\r\n").as_bytes()).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    Scale::start(till_end)
+}
+
+#[test]
+fn units_are_taken_exactly_or_refused_and_no_odd_weight_is_sold() {
+    assert_eq!(weigh(&answering_scale("S S      1250 g")), Ok("1.250".into()), "grams, exactly");
+    assert_eq!(weigh(&answering_scale("S S     2.000 lb")), Err(WeighError::Unit("lb".into())), "never 2.000 kg");
+    assert_eq!(weigh(&answering_scale("S S     1.000 oz")), Err(WeighError::Unit("oz".into())));
+    assert_eq!(weigh(&answering_scale("S S    -0.500 kg")), Err(WeighError::Underload), "a negative weight");
+    for odd in ["S S       1e3 kg", "S S        +2 kg", "S S     1_000 g", "S S       inf kg", "S S    1.2345 kg"] {
+        assert!(matches!(weigh(&answering_scale(odd)), Err(WeighError::Device(_))), "{odd}");
+    }
+}

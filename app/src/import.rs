@@ -89,7 +89,7 @@ pub fn parse_catalog(text: &str, config: &Config) -> Result<Vec<Product>, Vec<Ro
                 continue;
             }
         };
-        let price = match Decimal::from_str(f(4)) {
+        let price = match crate::domain::money::parse_decimal(f(4)) {
             Ok(p) if p < Decimal::ZERO => {
                 bad(format!("price '{}' is negative", f(4)));
                 continue;
@@ -99,8 +99,8 @@ pub fn parse_catalog(text: &str, config: &Config) -> Result<Vec<Product>, Vec<Ro
                 continue;
             }
             Ok(p) => p,
-            Err(_) => {
-                bad(format!("price '{}' is not a decimal number (use a dot: 1.99)", f(4)));
+            Err(e) => {
+                bad(format!("price: {e} (use a dot: 1.99)"));
                 continue;
             }
         };
@@ -117,8 +117,9 @@ pub fn parse_catalog(text: &str, config: &Config) -> Result<Vec<Product>, Vec<Ro
         }
         let age_restriction = match f(7) {
             "" | "0" => None,
-            s => match s.parse::<u8>() {
-                Ok(a) if (1..=99).contains(&a) => Some(a),
+            // Digits only: `parse` alone would also take "+18".
+            s => match s.parse::<u8>().ok().filter(|_| s.bytes().all(|b| b.is_ascii_digit())) {
+                Some(a) if (1..=99).contains(&a) => Some(a),
                 _ => {
                     bad(format!("age_restriction '{s}' must be empty or a whole number of years from 1 to 99"));
                     continue;

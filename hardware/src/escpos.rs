@@ -126,20 +126,42 @@ pub fn fits_code_page(text: &str) -> bool {
     text.chars().all(|c| cp858(c).is_some())
 }
 
-/// What `DLE EOT 4` answers about the paper: bits 5 and 6 set when the paper has run out.
-pub fn paper_out(status: u8) -> bool {
-    status & 0x60 == 0x60
-}
+/// A real-time status byte, the answer to `DLE EOT n`. ESC/POS fixes four of its bits for every
+/// `n`: bit 1 and bit 4 are 1, bit 0 and bit 7 are 0 (`0xx1 xx10`). A byte that does not have
+/// them is not a status (line noise, a byte left from something else) and is never read as one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Status(u8);
 
-/// What `DLE EOT 2` answers: bit 2 set when the cover is open.
-pub fn cover_open(status: u8) -> bool {
-    status & 0x04 != 0
-}
+impl Status {
+    /// The bits every status byte has: bits 0, 1, 4 and 7 ...
+    pub const FIXED_MASK: u8 = 0x93;
+    /// ... set to 0, 1, 1 and 0.
+    pub const FIXED_BITS: u8 = 0x12;
 
-/// What `DLE EOT 1` answers: bit 2 is the drawer connector's pin 3, high when the drawer is open
-/// (for the common drawers whose switch closes when the drawer shuts).
-pub fn drawer_open(status: u8) -> bool {
-    status & 0x04 != 0
+    /// The status in `byte`, or `None` when the fixed bits say it is not one.
+    pub fn from_byte(byte: u8) -> Option<Status> {
+        (byte & Status::FIXED_MASK == Status::FIXED_BITS).then_some(Status(byte))
+    }
+
+    pub fn byte(self) -> u8 {
+        self.0
+    }
+
+    /// What `DLE EOT 4` answers about the paper: bits 5 and 6 set when the paper has run out.
+    pub fn paper_out(self) -> bool {
+        self.0 & 0x60 == 0x60
+    }
+
+    /// What `DLE EOT 2` answers: bit 2 set when the cover is open.
+    pub fn cover_open(self) -> bool {
+        self.0 & 0x04 != 0
+    }
+
+    /// What `DLE EOT 1` answers: bit 2 is the drawer connector's pin 3, high when the drawer is
+    /// open (for the common drawers whose switch closes when the drawer shuts).
+    pub fn drawer_open(self) -> bool {
+        self.0 & 0x04 != 0
+    }
 }
 
 /// A raster image, `GS v 0 m xL xH yL yH data`: `width_bytes` bytes per row, 1 = black, MSB left.
@@ -334,12 +356,28 @@ mod tests {
         assert!(job.bytes().ends_with(&[0x1B, 0x70, 0x00, 0x19, 0xFA]));
     }
 
+    fn status(p: &mut SimPrinter, request: &[u8]) -> Status {
+        let answer = p.on_bytes(request);
+        assert_eq!(answer.len(), 1);
+        Status::from_byte(answer[0]).expect("the simulator answers status bytes")
+    }
+
+    #[test]
+    fn only_bytes_with_the_fixed_bits_are_a_status() {
+        assert_eq!(Status::from_byte(0x12).map(Status::byte), Some(0x12));
+        assert!(Status::from_byte(0x12 | 0x04 | 0x08 | 0x20 | 0x40).is_some());
+        for b in [0x00, 0xFF, 0x13, 0x92, 0x10, 0x02, b'A', 0x7F] {
+            assert_eq!(Status::from_byte(b), None, "{b:02X}");
+        }
+        assert_eq!((0..=255u8).filter(|&b| Status::from_byte(b).is_some()).count(), 16);
+    }
+
     #[test]
     fn status_reports_paper_out_and_nothing_prints_without_paper() {
         let mut p = SimPrinter::new();
-        assert!(!paper_out(p.on_bytes(&STATUS_PAPER)[0]));
+        assert!(!status(&mut p, &STATUS_PAPER).paper_out());
         p.paper_out = true;
-        assert!(paper_out(p.on_bytes(&STATUS_PAPER)[0]));
+        assert!(status(&mut p, &STATUS_PAPER).paper_out());
         p.on_bytes(Job::new().line("lost").cut().bytes());
         assert!(p.text().is_empty());
     }
@@ -347,12 +385,12 @@ mod tests {
     #[test]
     fn status_reports_cover_and_drawer_and_images_decode() {
         let mut p = SimPrinter::new();
-        assert!(!drawer_open(p.on_bytes(&STATUS_PRINTER)[0]));
+        assert!(!status(&mut p, &STATUS_PRINTER).drawer_open());
         p.on_bytes(&DRAWER_KICK);
-        assert!(drawer_open(p.on_bytes(&STATUS_PRINTER)[0]));
-        assert!(!cover_open(p.on_bytes(&STATUS_OFFLINE)[0]));
+        assert!(status(&mut p, &STATUS_PRINTER).drawer_open());
+        assert!(!status(&mut p, &STATUS_OFFLINE).cover_open());
         p.cover_open = true;
-        assert!(cover_open(p.on_bytes(&STATUS_OFFLINE)[0]));
+        assert!(status(&mut p, &STATUS_OFFLINE).cover_open());
         p.on_bytes(Job::new().line("lost").bytes());
         assert!(p.text().is_empty());
         p.cover_open = false;

@@ -21,27 +21,43 @@ pub enum Reading {
     Error(String),
 }
 
-/// Parses one answer line (without CR LF).
+/// The most digits a weight may have; a scale's display shows far fewer.
+pub const MAX_WEIGHT_DIGITS: usize = 12;
+
+/// Whether `s` is a weight as MT-SICS writes it: an optional `-`, digits, and optionally a `.`
+/// followed by more digits. A `+`, an exponent, a digit separator, `inf` or `nan` is not one.
+pub fn is_weight(s: &str) -> bool {
+    let unsigned = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    digits(int) && frac.is_none_or(digits) && int.len() + frac.map_or(0, str::len) <= MAX_WEIGHT_DIGITS
+}
+
+/// Parses one answer line (without CR LF). A weight answer is exactly `S S|D value unit`; the
+/// value must be a weight (see [`is_weight`]), the unit is the scale's and is checked by the
+/// caller.
 pub fn parse(line: &str) -> Reading {
     let t = line.trim_end_matches(['\r', '\n']);
-    let mut parts = t.split_whitespace();
-    match (parts.next(), parts.next()) {
-        (Some("S" | "SI"), Some("S")) | (Some("S" | "SI"), Some("D")) => {
-            let stable = t.split_whitespace().nth(1) == Some("S");
-            let value = parts.next().unwrap_or("").to_string();
-            let unit = parts.next().unwrap_or("").to_string();
-            if value.parse::<f64>().is_err() {
+    let parts: Vec<&str> = t.split_whitespace().collect();
+    match parts.as_slice() {
+        ["S" | "SI", s @ ("S" | "D"), rest @ ..] => {
+            let [value, unit] = rest else { return Reading::Error(format!("'{t}' has no weight and unit")) };
+            if !is_weight(value) || !unit.chars().all(|c| c.is_ascii_alphabetic()) {
                 return Reading::Error(format!("'{t}' has no weight"));
             }
-            if stable {
+            let (value, unit) = (value.to_string(), unit.to_string());
+            if *s == "S" {
                 Reading::Stable { value, unit }
             } else {
                 Reading::Moving { value, unit }
             }
         }
-        (Some("S" | "SI"), Some("+")) => Reading::Overload,
-        (Some("S" | "SI"), Some("-")) => Reading::Underload,
-        (Some(e @ ("ES" | "ET" | "EL")), _) => Reading::Error(e.to_string()),
+        ["S" | "SI", "+"] => Reading::Overload,
+        ["S" | "SI", "-"] => Reading::Underload,
+        [e @ ("ES" | "ET" | "EL")] => Reading::Error(e.to_string()),
         _ => Reading::Error(format!("unexpected answer '{t}'")),
     }
 }
@@ -145,6 +161,38 @@ mod tests {
         assert_eq!(parse("S -"), Reading::Underload);
         assert_eq!(parse("ES"), Reading::Error("ES".into()));
         assert!(matches!(parse("S S abc kg"), Reading::Error(_)));
+    }
+
+    #[test]
+    fn only_plain_decimal_weights_are_weights() {
+        for ok in ["0", "1.250", "-0.500", "100.00", "123456789012"] {
+            assert!(is_weight(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "-",
+            "+2",
+            "1e3",
+            "1E3",
+            "1_000",
+            "inf",
+            "NaN",
+            ".5",
+            "5.",
+            "1.2.3",
+            "--1",
+            "1 000",
+            "1234567890123",
+            "١٢",
+        ] {
+            assert!(!is_weight(bad), "{bad}");
+            assert!(matches!(parse(&format!("S S {bad} kg")), Reading::Error(_)), "{bad}");
+        }
+        assert!(matches!(parse("S S 1.0"), Reading::Error(_)), "no unit");
+        assert!(matches!(parse("S S 1.0 kg kg"), Reading::Error(_)), "more than a unit");
+        assert!(matches!(parse("S S 1.0 k\u{e9}"), Reading::Error(_)));
+        assert_eq!(parse("S S     2.000 lb"), Reading::Stable { value: "2.000".into(), unit: "lb".into() });
+        assert_eq!(parse("S + 1"), Reading::Error("unexpected answer 'S + 1'".into()));
     }
 
     #[test]

@@ -56,8 +56,21 @@ pub fn request_i201(tank: u8) -> Vec<u8> {
     r
 }
 
+/// Hex digits only: `from_str_radix` alone would also take a leading `+`.
+fn hex(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 8 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(s, 16).ok()
+}
+
+/// Eight hex digits holding an IEEE-754 single; a NaN or an infinity is not a reading.
 fn hex_f32(s: &str) -> Result<f32, TlsError> {
-    u32::from_str_radix(s, 16).map(f32::from_bits).map_err(|_| TlsError::Malformed(format!("'{s}' is not a hex float")))
+    hex(s)
+        .filter(|_| s.len() == 8)
+        .map(f32::from_bits)
+        .filter(|f| f.is_finite())
+        .ok_or_else(|| TlsError::Malformed(format!("'{s}' is not a hex float")))
 }
 
 /// Parses an i201 reply; the checksum is checked before anything is read.
@@ -74,8 +87,11 @@ pub fn parse_i201(reply: &[u8]) -> Result<Inventory, TlsError> {
     }
     let text = std::str::from_utf8(body).map_err(|_| TlsError::Malformed("not ASCII".into()))?;
     let amp = text.rfind("&&").ok_or_else(|| TlsError::Malformed("no && before the checksum".into()))?;
-    let found =
-        u16::from_str_radix(&text[amp + 2..], 16).map_err(|_| TlsError::Malformed("bad checksum digits".into()))?;
+    let digits = &text[amp + 2..];
+    let found = hex(digits)
+        .filter(|_| digits.len() == 4)
+        .and_then(|c| u16::try_from(c).ok())
+        .ok_or_else(|| TlsError::Malformed("bad checksum digits".into()))?;
     let expected = checksum(&reply[..1 + amp + 2]);
     if found != expected {
         return Err(TlsError::BadChecksum { expected, found });
@@ -91,10 +107,15 @@ pub fn parse_i201(reply: &[u8]) -> Result<Inventory, TlsError> {
         if rest.len() < 9 {
             return Err(TlsError::Malformed("a tank record is cut short".into()));
         }
-        let tank: u8 = rest[..2].parse().map_err(|_| TlsError::Malformed("bad tank number".into()))?;
+        let tank = Some(&rest[..2])
+            .filter(|t| t.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|t| t.parse::<u8>().ok())
+            .ok_or_else(|| TlsError::Malformed("bad tank number".into()))?;
         let product = rest[2..3].chars().next().unwrap_or('?');
-        let status = u16::from_str_radix(&rest[3..7], 16).map_err(|_| TlsError::Malformed("bad status".into()))?;
-        let n = usize::from_str_radix(&rest[7..9], 16).map_err(|_| TlsError::Malformed("bad field count".into()))?;
+        let status = hex(&rest[3..7])
+            .and_then(|s| u16::try_from(s).ok())
+            .ok_or_else(|| TlsError::Malformed("bad status".into()))?;
+        let n = hex(&rest[7..9]).map(|n| n as usize).ok_or_else(|| TlsError::Malformed("bad field count".into()))?;
         if n < 7 || rest.len() < 9 + 8 * n {
             return Err(TlsError::Malformed(format!("tank {tank}: {n} fields")));
         }
@@ -186,6 +207,16 @@ mod tests {
         }
     }
 
+    /// `text` (SOH .. checksum ETX) with its checksum made right again.
+    fn with_checksum(text: &str) -> Vec<u8> {
+        let amp = text.rfind("&&").unwrap() + 2;
+        let mut out = text.as_bytes()[..amp].to_vec();
+        let c = checksum(&out);
+        out.extend(format!("{c:04X}").bytes());
+        out.push(ETX);
+        out
+    }
+
     #[test]
     fn checksum_vector() {
         let reply = b"\x01i101002312301342020402&&FB3B\x03";
@@ -206,6 +237,14 @@ mod tests {
         assert!(matches!(parse_i201(&bad), Err(TlsError::BadChecksum { .. })));
         assert_eq!(parse_i201(b"\x019999FF1B\x03"), Err(TlsError::UnknownCommand));
         assert_eq!(parse_i201(b"i201"), Err(TlsError::Framing));
+        // A `+` where hex digits belong, or a float that is not a number, is no reading.
+        let plus = String::from_utf8(wire.clone()).unwrap().replacen("0000", "+000", 1);
+        assert!(matches!(parse_i201(&with_checksum(&plus)), Err(TlsError::Malformed(_))), "{plus:?}");
+        let nan = Inventory { at: inv.at.clone(), tanks: vec![tank(1, f32::NAN, 0.0)] };
+        assert!(matches!(parse_i201(&encode_i201(0, &nan)), Err(TlsError::Malformed(_))));
+        let short_sum = String::from_utf8(wire.clone()).unwrap();
+        let cut = format!("{}\u{3}", &short_sum[..short_sum.len() - 2]);
+        assert!(matches!(parse_i201(cut.as_bytes()), Err(TlsError::Malformed(_))), "three checksum digits");
         assert_eq!(
             parse_i201("\u{1}i20100ééééééééééééé&&0000\u{3}".as_bytes()),
             Err(TlsError::Malformed("not ASCII".into()))

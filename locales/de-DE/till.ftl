@@ -133,6 +133,7 @@ scale-overload = Die Waage ist überlastet
 scale-underload = Nichts auf der Waage
 scale-unstable = Das Gewicht wird nicht ruhig
 scale-no-answer = Die Waage antwortet nicht
+scale-unit = Die Waage wiegt nicht in kg oder g
 
 ## Tender
 tender-title = Zahlung

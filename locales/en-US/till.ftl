@@ -133,6 +133,7 @@ scale-overload = The scale is overloaded
 scale-underload = Nothing on the scale
 scale-unstable = The weight does not settle
 scale-no-answer = The scale does not answer
+scale-unit = The scale does not weigh in kg or g
 
 ## Tender
 tender-title = Payment

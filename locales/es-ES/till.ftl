@@ -133,6 +133,7 @@ scale-overload = La balanza está sobrecargada
 scale-underload = No hay nada en la balanza
 scale-unstable = El peso no se estabiliza
 scale-no-answer = La balanza no responde
+scale-unit = La balanza no pesa en kg ni en g
 
 ## Tender
 tender-title = Cobro

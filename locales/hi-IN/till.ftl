@@ -133,6 +133,7 @@ scale-overload = तराज़ू पर ज़्यादा भार ह�
 scale-underload = तराज़ू पर कुछ नहीं है
 scale-unstable = वज़न स्थिर नहीं हो रहा
 scale-no-answer = तराज़ू जवाब नहीं दे रहा
+scale-unit = तराज़ू kg या g में नहीं तौलता
 
 ## Tender
 tender-title = भुगतान

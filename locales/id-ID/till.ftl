@@ -133,6 +133,7 @@ scale-overload = Timbangan kelebihan beban
 scale-underload = Tidak ada apa-apa di timbangan
 scale-unstable = Berat tidak stabil
 scale-no-answer = Timbangan tidak menjawab
+scale-unit = Timbangan tidak menimbang dalam kg atau g
 
 ## Tender
 tender-title = Pembayaran

@@ -33,7 +33,9 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         None => None,
         Some(Dec(inc)) => {
             let unit = Decimal::new(1, minor_units);
-            if inc <= Decimal::ZERO || (inc / unit).fract() != Decimal::ZERO {
+            // A multiple of the minor unit has no more decimals than it (no division: a huge
+            // increment divided by 0.0001 would overflow).
+            if inc <= Decimal::ZERO || inc.normalize().scale() > minor_units {
                 return err("currency.cash_increment", format!("must be a positive multiple of {unit}"));
             }
             Some(inc)

@@ -209,15 +209,22 @@ fn write_patiently(port: &mut dyn Port, bytes: &[u8], deadline: Instant) -> std:
     port.flush()
 }
 
-/// Sends a real-time status request and reads the one byte it answers.
-fn ask(port: &mut Box<dyn Port>, request: &[u8]) -> std::io::Result<Option<u8>> {
+/// Sends a real-time status request and reads the status byte it answers. A byte without the
+/// fixed bits of a status (noise on the line, the tail of something else) is not taken for one:
+/// it is skipped, and a printer that sends nothing else before the deadline has not answered.
+fn ask(port: &mut Box<dyn Port>, request: &[u8]) -> std::io::Result<Option<escpos::Status>> {
     link::drain(port.as_mut())?;
     port.write_all(request)?;
     let deadline = Instant::now() + ANSWER;
     let mut b = [0u8; 1];
     while Instant::now() < deadline {
         match port.read(&mut b) {
-            Ok(1) => return Ok(Some(b[0])),
+            Ok(1) => {
+                if let Some(status) = escpos::Status::from_byte(b[0]) {
+                    return Ok(Some(status));
+                }
+                tracing::debug!("printer: {:02X} is not a status byte, skipped", b[0]);
+            }
             // A serial port that reads nothing without timing out has hung up.
             Ok(_) => return Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the device hung up")),
             Err(e) if link::fatal(&e) => return Err(e),
@@ -236,7 +243,7 @@ fn probe(link: &mut Link, health: &Health) {
         health.online("ready");
         return;
     }
-    let answers = (|| -> std::io::Result<Option<(u8, u8, u8)>> {
+    let answers = (|| -> std::io::Result<Option<(escpos::Status, escpos::Status, escpos::Status)>> {
         let Some(printer) = ask(port, &escpos::STATUS_PRINTER)? else { return Ok(None) };
         let Some(cover) = ask(port, &escpos::STATUS_OFFLINE)? else { return Ok(None) };
         let Some(paper) = ask(port, &escpos::STATUS_PAPER)? else { return Ok(None) };
@@ -244,14 +251,14 @@ fn probe(link: &mut Link, health: &Health) {
     })();
     match answers {
         Ok(Some((printer, cover, paper))) => {
-            let detail = if escpos::cover_open(cover) {
+            let detail = if cover.cover_open() {
                 "cover_open"
-            } else if escpos::paper_out(paper) {
+            } else if paper.paper_out() {
                 "paper_out"
             } else {
                 "ready"
             };
-            health.set(Status { online: true, detail: detail.into(), drawer_open: escpos::drawer_open(printer) });
+            health.set(Status { online: true, detail: detail.into(), drawer_open: printer.drawer_open() });
         }
         Ok(None) => {
             // Still connected, but silent (switched off, or not a printer).
@@ -277,13 +284,80 @@ fn print(link: &mut Link, bytes: &[u8], confirm: bool) -> PrintResult {
     }
     let answers = ask(port, &escpos::STATUS_OFFLINE).and_then(|cover| Ok(cover.zip(ask(port, &escpos::STATUS_PAPER)?)));
     match answers {
-        Ok(Some((cover, _))) if escpos::cover_open(cover) => PrintResult::Failed("cover_open".into()),
-        Ok(Some((_, paper))) if escpos::paper_out(paper) => PrintResult::Failed("paper_out".into()),
+        Ok(Some((cover, _))) if cover.cover_open() => PrintResult::Failed("cover_open".into()),
+        Ok(Some((_, paper))) if paper.paper_out() => PrintResult::Failed("paper_out".into()),
         Ok(Some(_)) => PrintResult::Printed,
         Ok(None) => PrintResult::Failed("no_answer".into()),
         Err(e) => {
             link.lost(e.to_string());
             PrintResult::Failed("offline".into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// A printer that answers every status request with the next of its scripted answers.
+    struct Scripted {
+        answers: VecDeque<Vec<u8>>,
+        pending: VecDeque<u8>,
+    }
+
+    impl Read for Scripted {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.pending.pop_front() {
+                Some(b) if !buf.is_empty() => {
+                    buf[0] = b;
+                    Ok(1)
+                }
+                _ => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "nothing")),
+            }
+        }
+    }
+
+    impl Write for Scripted {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.starts_with(&[escpos::DLE, escpos::EOT]) {
+                self.pending.extend(self.answers.pop_front().unwrap_or_default());
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn answering(answers: &[&[u8]]) -> Box<dyn Port> {
+        Box::new(Scripted { answers: answers.iter().map(|a| a.to_vec()).collect(), pending: VecDeque::new() })
+    }
+
+    #[test]
+    fn a_byte_without_the_fixed_bits_is_not_a_status() {
+        // 0x00 would read as "paper present, cover shut", 0xFF as "cover open": neither is a status.
+        for noise in [0x00u8, 0xFF, 0x01, 0x80, 0x0C] {
+            let mut port = answering(&[&[noise]]);
+            assert_eq!(ask(&mut port, &escpos::STATUS_PAPER).unwrap(), None, "{noise:02X}");
+        }
+    }
+
+    #[test]
+    fn noise_before_a_status_is_skipped() {
+        let mut port = answering(&[&[0x00, 0xFF, 0x72]]);
+        let status = ask(&mut port, &escpos::STATUS_PAPER).unwrap().unwrap();
+        assert_eq!(status.byte(), 0x72);
+        assert!(status.paper_out());
+    }
+
+    #[test]
+    fn a_print_confirmed_only_by_noise_has_no_answer() {
+        let mut link =
+            Link::fixed(Scripted { answers: VecDeque::from([vec![0x00], vec![0x00]]), pending: VecDeque::new() }, "p");
+        assert_eq!(print(&mut link, b"x\n", true), PrintResult::Failed("no_answer".into()));
+        let mut link =
+            Link::fixed(Scripted { answers: VecDeque::from([vec![0x12], vec![0x12]]), pending: VecDeque::new() }, "p");
+        assert_eq!(print(&mut link, b"x\n", true), PrintResult::Printed);
     }
 }

@@ -19,8 +19,43 @@ pub enum WeighError {
     NotStable,
     #[error("the scale does not answer")]
     NoAnswer,
+    /// The scale weighs in a unit Till does not sell by (see [`kilograms`]).
+    #[error("the scale weighs in '{0}'; set it to kg or g")]
+    Unit(String),
     #[error("the scale answered: {0}")]
     Device(String),
+}
+
+/// A stable weight as the sale takes it: in kilograms, exactly what the scale showed.
+///
+/// `kg` is taken as it is and `g` is moved three places (exact). Other units are refused rather
+/// than converted: pounds would convert exactly (1 lb = 0.45359237 kg) only to more decimals
+/// than a line holds, and a rounded conversion is a weight the customer never saw on the
+/// scale's display, which weighing for sale (a legal-for-trade scale) does not allow; a scale
+/// set to pounds is set to kilograms instead. A weight of zero or below is not one to sell
+/// (`Underload`), and one finer than the gram a line holds (0.001 kg) is refused, not rounded.
+pub fn kilograms(value: &str, unit: &str) -> Result<Decimal, WeighError> {
+    let bad = || WeighError::Device(format!("'{value} {unit}' is not a weight"));
+    if !scale::is_weight(value) {
+        return Err(bad());
+    }
+    let v = Decimal::from_str(value).map_err(|_| bad())?;
+    let kg = match unit {
+        "kg" => v,
+        "g" => {
+            let mut kg = v;
+            kg.set_scale(v.scale() + 3).map_err(|_| bad())?;
+            kg
+        }
+        other => return Err(WeighError::Unit(other.to_string())),
+    };
+    if kg <= Decimal::ZERO {
+        return Err(WeighError::Underload);
+    }
+    if kg.normalize().scale() > 3 {
+        return Err(WeighError::Device(format!("'{value} {unit}' is finer than the 0.001 kg a sale takes")));
+    }
+    Ok(kg)
 }
 
 /// Asks for a stable weight in kilograms, for up to `patience`.
@@ -30,14 +65,7 @@ pub fn weigh<P: Read + Write>(port: &mut P, patience: Duration) -> Result<Decima
     while Instant::now() < deadline {
         let line = ask(port, "S")?;
         match scale::parse(&line) {
-            Reading::Stable { value, unit } => {
-                let v = Decimal::from_str(&value).map_err(|_| WeighError::Device(line.clone()))?;
-                return Ok(match unit.as_str() {
-                    "g" => v / Decimal::from(1000),
-                    _ => v,
-                }
-                .round_dp(3));
-            }
+            Reading::Stable { value, unit } => return kilograms(&value, &unit),
             Reading::Moving { .. } => {
                 moving = true;
                 std::thread::sleep(Duration::from_millis(100));
@@ -147,5 +175,36 @@ impl Scale {
             let _ = reply.send(Err(WeighError::NoAnswer));
         }
         rx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn grams_are_kilograms_exactly_and_other_units_are_refused() {
+        assert_eq!(kilograms("1.250", "kg"), Ok(dec!(1.250)));
+        assert_eq!(kilograms("1250", "g").map(|d| d.to_string()), Ok("1.250".into()));
+        assert_eq!(kilograms("5", "g"), Ok(dec!(0.005)));
+        assert_eq!(kilograms("100.00", "g"), Ok(dec!(0.1)));
+        assert_eq!(kilograms("2.000", "lb"), Err(WeighError::Unit("lb".into())));
+        for unit in ["oz", "mg", "t", "KG", ""] {
+            assert_eq!(kilograms("1", unit), Err(WeighError::Unit(unit.into())), "{unit}");
+        }
+    }
+
+    #[test]
+    fn nothing_negative_zero_finer_than_a_gram_or_oddly_written_is_sold() {
+        assert_eq!(kilograms("-0.500", "kg"), Err(WeighError::Underload));
+        assert_eq!(kilograms("0.000", "kg"), Err(WeighError::Underload));
+        assert_eq!(kilograms("-0", "g"), Err(WeighError::Underload));
+        assert!(matches!(kilograms("1.2345", "kg"), Err(WeighError::Device(_))));
+        assert!(matches!(kilograms("100.5", "g"), Err(WeighError::Device(_))));
+        assert_eq!(kilograms("1.2340", "kg"), Ok(dec!(1.234)), "a trailing zero is not finer");
+        for bad in ["1e3", "+2", "1_000", "inf", "NaN", ".5", " 1"] {
+            assert!(matches!(kilograms(bad, "kg"), Err(WeighError::Device(_))), "{bad}");
+        }
     }
 }

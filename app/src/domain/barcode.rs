@@ -101,7 +101,7 @@ pub struct VariableMeasureRule {
 impl VariableMeasureRule {
     /// Digits of the value field.
     pub fn value_digits(&self) -> u32 {
-        13 - 2 - 1 - self.item_digits
+        (13 - 2 - 1u32).saturating_sub(self.item_digits)
     }
 }
 
@@ -116,8 +116,10 @@ pub struct VariableMeasure {
 
 /// The template key under which a catalog barcode of a variable-measure item is registered:
 /// for a template code like `2100123000007` it is `2100123`.
+/// A rule the configuration would refuse, or a code too short for it, gives the code itself.
 pub fn variable_item_key(rule: &VariableMeasureRule, ean13: &str) -> String {
-    ean13[..2 + rule.item_digits as usize].to_string()
+    let end = 2usize.saturating_add(rule.item_digits as usize);
+    ean13.get(..end).filter(|_| end <= 12).unwrap_or(ean13).to_string()
 }
 
 /// Finds the rule for a valid EAN-13, if its prefix is in the table.
@@ -132,13 +134,14 @@ pub fn variable_rule<'a>(rules: &'a [VariableMeasureRule], gtin: &Gtin) -> Optio
 /// is not in the table (they are looked up as ordinary codes).
 pub fn decode_variable(rules: &[VariableMeasureRule], gtin: &Gtin) -> Option<VariableMeasure> {
     let rule = variable_rule(rules, gtin)?;
-    let item_end = 2 + rule.item_digits as usize;
-    let value_digits = &gtin.key[item_end..12];
+    let item_end = 2usize.saturating_add(rule.item_digits as usize);
+    // Validation keeps rules within the 13 digits; a rule that is not is no decoding, not a panic.
+    let value_digits = gtin.key.get(item_end..12).filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))?;
     let raw: i64 = value_digits.parse().ok()?;
     Some(VariableMeasure {
-        item_key: gtin.key[..item_end].to_string(),
+        item_key: gtin.key.get(..item_end)?.to_string(),
         kind: rule.kind,
-        value: Decimal::new(raw, rule.decimals),
+        value: Decimal::try_new(raw, rule.decimals).ok()?,
     })
 }
 

@@ -157,7 +157,7 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     }
     // Leading zeros do not count towards the size; 28 significant digits is all Decimal holds.
     let significant = int.trim_start_matches('0').len() + frac.map_or(0, str::len);
-    if significant > 28 {
+    if significant > MAX_DECIMAL_DIGITS {
         return Err(format!("'{}' has more digits than Till takes", shorten(text)));
     }
     let v = Decimal::from_str(t).map_err(|_| bad())?;
@@ -171,6 +171,16 @@ pub fn shorten(text: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// The most digits a decimal written as text may have: 28 always fit a `Decimal` exactly (with
+/// more, `Decimal::from_str` would round instead of refusing).
+pub const MAX_DECIMAL_DIGITS: usize = 28;
+
+/// `serde(deserialize_with)` for a decimal written as a string, parsed by [`parse_decimal`].
+pub fn deserialize_decimal_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_decimal(&s).map_err(serde::de::Error::custom)
 }
 
 /// Reads a `Decimal` field the way [`Dec`] does (never from a float).
@@ -262,6 +272,21 @@ mod tests {
         let e = serde_json::from_str::<Dec>("1.5").unwrap_err().to_string();
         assert!(e.contains("quoted string"), "{e}");
         assert!(serde_json::from_str::<Dec>("\"1,5\"").is_err());
+        let d: Dec = serde_json::from_str("\" -0.50 \"").unwrap();
+        assert_eq!(d.0, dec!(-0.50));
+    }
+
+    #[test]
+    fn decimal_text_is_plain_digits_only() {
+        for (text, value) in [("12", dec!(12)), ("-0.5", dec!(-0.5)), ("1.789", dec!(1.789)), ("007", dec!(7))] {
+            assert_eq!(parse_decimal(text).ok(), Some(value), "{text}");
+        }
+        for bad in ["+2", "1_000", "1e3", "1E3", ".5", "5.", "-", "", "1.2.3", "١", "NaN", "--1", "0x10"] {
+            assert!(parse_decimal(bad).is_err(), "{bad}");
+            assert!(serde_json::from_str::<Dec>(&format!("{bad:?}")).is_err(), "{bad}");
+        }
+        assert_eq!(parse_decimal(&"9".repeat(12)).map(|d| d.to_string()), Ok("9".repeat(12)));
+        assert!(parse_decimal(&format!("0.{}", "1".repeat(29))).is_err(), "it would be rounded");
     }
 
     #[test]

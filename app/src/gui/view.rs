@@ -153,6 +153,7 @@ pub fn weigh_error_key(e: &crate::devices::scale::WeighError) -> &'static str {
         W::Overload => "scale-overload",
         W::Underload => "scale-underload",
         W::NotStable => "scale-unstable",
+        W::Unit(_) => "scale-unit",
         W::NoAnswer | W::Device(_) => "scale-no-answer",
     }
 }

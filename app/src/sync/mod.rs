@@ -20,6 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 mod batching;
+#[cfg(test)]
+mod fuzz;
 mod pricebook;
 mod push;
 

@@ -132,8 +132,15 @@ pub enum AppError {
     UnknownTransaction(u8),
     #[error("unknown value {value:02X} in transaction {trans:02X}")]
     BadValue { trans: u8, value: u8 },
+    #[error("transaction {trans:02X} would hold {lng} bytes; a transaction holds at most 255")]
+    TooLong { trans: u8, lng: usize },
     #[error(transparent)]
     Bcd(#[from] bcd::BcdError),
+}
+
+/// The LNG byte of a transaction of `lng` bytes.
+fn lng_byte(trans: u8, lng: usize) -> Result<u8, AppError> {
+    u8::try_from(lng).map_err(|_| AppError::TooLong { trans, lng })
 }
 
 /// Splits a data block into its transactions.
@@ -169,7 +176,7 @@ pub fn encode_commands(cmds: &[PosCommand]) -> Result<Vec<u8>, AppError> {
         match c {
             PosCommand::Command(d) => out.extend([0x01, 0x01, d.byte()]),
             PosCommand::AllowedNozzles(n) => {
-                out.extend([0x02, n.len() as u8]);
+                out.extend([0x02, lng_byte(0x02, n.len())?]);
                 out.extend(n);
             }
             PosCommand::PresetVolume(v) => {
@@ -181,7 +188,7 @@ pub fn encode_commands(cmds: &[PosCommand]) -> Result<Vec<u8>, AppError> {
                 out.extend(bcd::encode(u64::from(*v), 4)?);
             }
             PosCommand::Prices(p) => {
-                out.extend([0x05, (3 * p.len()) as u8]);
+                out.extend([0x05, lng_byte(0x05, 3 * p.len())?]);
                 for price in p {
                     out.extend(bcd::encode(u64::from(*price), 3)?);
                 }
@@ -333,5 +340,14 @@ mod tests {
         assert!(matches!(decode_replies(&[0x02, 0x08, 0, 0, 0, 0x1A, 0, 0, 0, 0]), Err(AppError::Bcd(_))));
         assert_eq!(decode_replies(&[0x77, 0x00]), Err(AppError::UnknownTransaction(0x77)));
         assert_eq!(decode_commands(&[0x01, 0x01, 0x07]), Err(AppError::BadValue { trans: 0x01, value: 0x07 }));
+        // A transaction longer than its LNG byte can say is refused, not cut to a wrong length.
+        assert_eq!(
+            encode_commands(&[PosCommand::Prices(vec![1; 86])]),
+            Err(AppError::TooLong { trans: 0x05, lng: 258 })
+        );
+        assert_eq!(
+            encode_commands(&[PosCommand::AllowedNozzles(vec![1; 256])]),
+            Err(AppError::TooLong { trans: 0x02, lng: 256 })
+        );
     }
 }

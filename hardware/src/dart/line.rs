@@ -112,6 +112,10 @@ pub enum FrameError {
     BadCrc { expected: u16, found: u16 },
     #[error("short frame with a {0:?} control byte")]
     Unexpected(Control),
+    /// `10 FA` where the address belongs: stuffing is for payload and CRC, and no pump has the
+    /// address `FA`.
+    #[error("an escaped FA as the address")]
+    BadAddress,
 }
 
 /// Reassembles frames from a byte stream, undoing DLE stuffing; resynchronises on every `FA`.
@@ -171,6 +175,9 @@ impl Decoder {
 fn parse(bytes: &[u8]) -> Result<Frame, FrameError> {
     if bytes.len() < 2 {
         return Err(FrameError::TooShort(bytes.len()));
+    }
+    if bytes[0] == SF {
+        return Err(FrameError::BadAddress);
     }
     let control = Control::from_byte(bytes[1]).ok_or(FrameError::BadControl(bytes[1]))?;
     match control {
@@ -256,6 +263,10 @@ mod tests {
         assert_eq!(d.push_all(&[0x50, 0x99, 0xFA]), vec![Err(FrameError::BadControl(0x99))]);
         assert_eq!(d.push_all(&[0x50, 0x31, 0x01, 0x02, 0x04, 0xFA]), vec![Err(FrameError::MissingEtx)]);
         assert_eq!(d.push_all(&[0xFA]), vec![Err(FrameError::TooShort(0))]);
+        // Found by the round trip in tests/fuzz.rs (dart_line_arbitrary_bytes, a long run):
+        // `10 FA 50 FA` decoded as a NAK "from FA", a frame whose encoding is not its bytes.
+        assert_eq!(d.push_all(&[0x10, 0xFA, 0x50, 0xFA]), vec![Err(FrameError::BadAddress)]);
+        assert_eq!(d.push_all(&[0x10, 0xFA, 0x20, 0xFA]), vec![Err(FrameError::BadAddress)]);
         let noise = vec![0x55; MAX_FRAME + 10];
         let mut noisy = noise.clone();
         noisy.push(SF);
