@@ -265,10 +265,10 @@ pub fn add_user(
     let mut config = config.clone();
     config.demo = false;
     let mut session = Session::with_store(config, store)?;
-    session.execute(super::Command::Login { pin: manager_pin.to_string(), user: None }).or_else(|e| match e {
+    session.execute(super::Command::Login { pin: manager_pin.to_string(), user: None }).map_err(|e| match e {
         // Signing in at the counter is not what is asked here; the PIN was right.
-        ServiceError::NotPermitted { .. } => Err(ServiceError::Invalid("that PIN may not add users".into())),
-        e => Err(e),
+        ServiceError::NotPermitted { .. } => ServiceError::Invalid("that PIN may not add users".into()),
+        e => e,
     })?;
     let out = session.execute(super::Command::AddUser { name: name.to_string(), role, pin: pin.to_string() })?;
     let _ = session.execute(super::Command::Logout);
