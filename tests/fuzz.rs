@@ -403,7 +403,11 @@ fn a_huge_cash_increment_is_an_error_not_a_panic() {
     // increment near Decimal::MAX, one of the values the harnesses put everywhere.
     let text = DEMO_CONFIG.replace("# cash_increment = \"0.05\"", "cash_increment = \"7922816251426433759354395033\"");
     assert!(text.contains("cash_increment = \"7922"));
-    assert!(Config::parse(&text, "x.toml").is_ok(), "a whole number of cents, however large");
+    // Above the one cap on outside numbers: refused with the key named, never a panic.
+    let e = Config::parse(&text, "x.toml").unwrap_err().to_string();
+    assert!(e.contains("cash_increment") && e.contains("larger than any amount"), "{e}");
+    let text = DEMO_CONFIG.replace("# cash_increment = \"0.05\"", "cash_increment = \"1000000000000\"");
+    assert!(Config::parse(&text, "x.toml").is_ok(), "a whole number of cents up to the cap");
     let text = DEMO_CONFIG.replace("# cash_increment = \"0.05\"", "cash_increment = \"0.055\"");
     let e = Config::parse(&text, "x.toml").unwrap_err().to_string();
     assert!(e.contains("currency.cash_increment"), "{e}");

@@ -100,6 +100,8 @@ fn every_command_checks_its_permission_for_every_role() {
         "kiosk",
         "--pin",
         "5555",
+        "--manager-pin",
+        "9999",
     ]);
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
 

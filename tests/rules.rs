@@ -121,6 +121,7 @@ fn wrong_pins_without_a_name_lock_the_pin_pad_and_the_lock_survives_a_restart() 
     };
     assert_eq!(failed.len(), 5, "every wrong PIN is journaled");
     assert!(failed[4].contains("\"pad_locked\":true"), "{}", failed[4]);
+    assert_eq!(journal_count(dir.path(), "pin_refused"), 2, "attempts on the locked pad are journaled too");
 }
 
 #[test]

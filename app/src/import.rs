@@ -99,8 +99,15 @@ pub fn parse_catalog(text: &str, config: &Config) -> Result<Vec<Product>, Vec<Ro
                 continue;
             }
             Ok(p) => p,
-            Err(e) => {
-                bad(format!("price: {e} (use a dot: 1.99)"));
+            Err(e) if e.contains("larger than") => {
+                bad(format!("price '{}' is more than {MAX_PRICE}", crate::domain::money::shorten(f(4))));
+                continue;
+            }
+            Err(_) => {
+                bad(format!(
+                    "price '{}' is not a decimal number (use a dot: 1.99)",
+                    crate::domain::money::shorten(f(4))
+                ));
                 continue;
             }
         };

@@ -206,6 +206,10 @@ mod device_port_tests {
             ("scanner", "/dev/tty\n"),
             ("scanner", " /dev/ttyS0"),
             ("drawer", "/dev/ttyS0"),
+            // Characters of more than one byte where "COM" would end: refused, never sliced.
+            ("scanner", "CÖM1"),
+            ("scanner", "C€1"),
+            ("printer", "tcp://hé:9100"),
         ] {
             assert!(check(dev, port, None).is_err(), "{dev} {port:?}");
         }

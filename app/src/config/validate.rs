@@ -281,7 +281,9 @@ pub fn check_device_port(device: &str, port: &str, protocol: Option<&str>) -> Re
     }
     let serial = |p: &str| {
         p.starts_with('/') && !p.ends_with('/')
-            || p.len() > 3 && p[..3].eq_ignore_ascii_case("COM") && p[3..].chars().all(|c| c.is_ascii_digit())
+            || p.len() > 3
+                && p.get(..3).is_some_and(|c| c.eq_ignore_ascii_case("COM"))
+                && p.get(3..).is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
     };
     let ok = port.is_empty()
         || serial(port)

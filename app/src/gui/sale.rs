@@ -291,7 +291,7 @@ impl Gui {
                     self.entry_amount(&digits)
                 }
             }
-            v => v.parse::<Decimal>().ok(),
+            v => crate::domain::money::parse_decimal(v).ok(),
         };
         self.send(Command::Tender { method, amount: amount.map(Dec) }, shown);
     }

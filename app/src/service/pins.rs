@@ -12,9 +12,14 @@ impl Session {
         i64::try_from(self.config.lockout_seconds).unwrap_or(i64::MAX)
     }
 
-    /// Refuses while the terminal's PIN pad is locked.
-    fn pad_open(&self, unix: i64) -> Result<(), ServiceError> {
+    /// Refuses while the terminal's PIN pad is locked (the attempt is journaled; its PIN is
+    /// not even looked at).
+    fn pad_open(&mut self, kind: &str, unix: i64) -> Result<(), ServiceError> {
         if let Some(until) = self.store.pad_locked_until(&self.config.terminal_id)?.filter(|&t| t > unix) {
+            self.journal(
+                "pin_refused",
+                &serde_json::json!({ "user_id": null, "for": kind, "reason": "pin pad locked" }),
+            )?;
             return Err(ServiceError::PadLocked { seconds: until - unix });
         }
         Ok(())
@@ -30,7 +35,7 @@ impl Session {
         detail: serde_json::Value,
     ) -> Result<User, ServiceError> {
         let (at, unix) = now();
-        self.pad_open(unix)?;
+        self.pad_open(kind, unix)?;
         let users = self.store.active_users()?;
         let Some(u) = users.iter().find(|u| auth::verify_pin(pin, &u.pin_hash)) else {
             let max = self.config.max_pin_attempts;
@@ -49,7 +54,9 @@ impl Session {
             return Err(if locked { ServiceError::PadLocked { seconds: lock } } else { ServiceError::WrongPin });
         };
         if let Some(until) = u.locked_until.filter(|&t| t > unix) {
-            return Err(ServiceError::Locked { user: u.user.name.clone(), seconds: until - unix });
+            let (name, id) = (u.user.name.clone(), u.user.id);
+            self.journal("pin_refused", &serde_json::json!({ "user_id": id, "for": kind, "reason": "user locked" }))?;
+            return Err(ServiceError::Locked { user: name, seconds: until - unix });
         }
         Ok(u.user.clone())
     }
@@ -61,7 +68,12 @@ impl Session {
         let u =
             users.iter().find(|u| u.user.name == name).ok_or_else(|| ServiceError::UnknownUser(name.to_string()))?;
         if let Some(until) = u.locked_until.filter(|&t| t > unix) {
-            return Err(ServiceError::Locked { user: u.user.name.clone(), seconds: until - unix });
+            let (name, id) = (u.user.name.clone(), u.user.id);
+            self.journal(
+                "pin_refused",
+                &serde_json::json!({ "user_id": id, "for": "login", "reason": "user locked" }),
+            )?;
+            return Err(ServiceError::Locked { user: name, seconds: until - unix });
         }
         if auth::verify_pin(pin, &u.pin_hash) {
             return Ok(u.user.clone());

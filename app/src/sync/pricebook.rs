@@ -114,8 +114,8 @@ impl Engine {
                     .ok_or_else(|| at(&format!("no valid {key_field}")))?;
                 let price_text =
                     e.get("price").and_then(Value::as_str).ok_or_else(|| at("price must be a decimal string"))?;
-                let price =
-                    Decimal::from_str(price_text).map_err(|_| at(&format!("'{price_text}' is not a decimal")))?;
+                let price = crate::domain::money::parse_decimal(price_text)
+                    .map_err(|_| at(&format!("'{}' is not a decimal", crate::domain::money::shorten(price_text))))?;
                 let when = e.get("effective_at").and_then(Value::as_str).ok_or_else(|| at("no effective_at"))?;
                 let when = chrono::DateTime::parse_from_rfc3339(when)
                     .map_err(|_| at(&format!("'{when}' is not an RFC 3339 time")))?;
