@@ -51,6 +51,9 @@ pub struct Runner<'a> {
     expected: usize,
 }
 
+/// The longest command line taken (no command comes near it).
+pub const MAX_LINE: usize = 64 * 1024;
+
 /// How long the end of a script waits for devices to report (receipts, meter totals).
 const REPORT_PATIENCE: Duration = Duration::from_secs(5);
 
@@ -111,11 +114,36 @@ impl<'a> Runner<'a> {
         let mut buf = Vec::new();
         loop {
             buf.clear();
-            if input.read_until(b'\n', &mut buf)? == 0 {
+            // A line is read up to MAX_LINE bytes; the rest of a longer one is skipped, not kept.
+            let mut too_long = false;
+            let n = std::io::Read::take(&mut input, MAX_LINE as u64).read_until(b'\n', &mut buf)?;
+            if n == 0 {
                 break;
+            }
+            if buf.last() != Some(&b'\n') && n == MAX_LINE {
+                too_long = true;
+                loop {
+                    let chunk = input.fill_buf()?;
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    match chunk.iter().position(|&b| b == b'\n') {
+                        Some(i) => {
+                            input.consume(i + 1);
+                            break;
+                        }
+                        None => {
+                            let len = chunk.len();
+                            input.consume(len);
+                        }
+                    }
+                }
             }
             self.handle_reports(false);
             let answer = match std::str::from_utf8(&buf) {
+                _ if too_long => {
+                    Some(json!({ "ok": false, "error": format!("the line is longer than {MAX_LINE} bytes") }))
+                }
                 Err(e) => Some(json!({ "ok": false, "error": format!("the line is not UTF-8 text: {e}") })),
                 Ok(line) => parse(line).map(|p| match p {
                     Ok(cmd) => to_json(&self.execute(cmd)),
@@ -131,5 +159,32 @@ impl<'a> Runner<'a> {
         }
         self.handle_reports(true);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_line_answers_an_error_and_the_session_goes_on() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = crate::store::Store::open_file(&dir.path().join("t.sqlite")).expect("store");
+        let mut session = Session::with_store(crate::config::Config::demo().expect("demo"), store).expect("session");
+        let mut input = Vec::new();
+        input.extend_from_slice(b"{\"cmd\":\"login\",\"pin\":\"1111\"}\n");
+        input.extend_from_slice(b"\xff\xfe not text\n");
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE * 3));
+        input.push(b'\n');
+        input.extend_from_slice(b"{\"cmd\":\"ticket\"}\n");
+        let mut out = Vec::new();
+        run(&mut session, &input[..], &mut out).expect("runs");
+        let answers: Vec<serde_json::Value> =
+            String::from_utf8(out).expect("utf8").lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+        assert_eq!(answers.len(), 4, "{answers:?}");
+        assert_eq!(answers[0]["ok"], true);
+        assert!(answers[1]["error"].as_str().unwrap_or_default().contains("not UTF-8"));
+        assert!(answers[2]["error"].as_str().unwrap_or_default().contains("longer than"));
+        assert_eq!(answers[3]["ok"], true, "the session went on");
     }
 }

@@ -15,7 +15,6 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
