@@ -263,7 +263,9 @@ impl Gui {
                 let asks = out.effects.iter().any(|e| matches!(e, crate::service::Effect::AskAge { .. }));
                 g.state.borrow_mut().going_to_pay = asks;
             }
-            Err(ServiceError::DiscountOverLimit { .. }) => {
+            Err(e @ ServiceError::DiscountOverLimit { .. }) => {
+                // Why a manager is needed stays in the message bar above the dialog.
+                g.show_error(&e);
                 g.state.borrow_mut().pending_discount = Some(Command::ApproveDiscount { approver_pin: String::new() });
                 g.sale_ui().set_manager_dialog(true);
             }
