@@ -244,3 +244,17 @@ fn the_store_is_private_whatever_the_umask() {
         assert_eq!(mode(&p), 0o600, "{}", p.display());
     }
 }
+
+#[test]
+fn an_identity_file_cut_short_by_a_power_cut_is_taken_again_from_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    sales(dir.path(), 2);
+    let id_before = std::fs::read_to_string(dir.path().join("till.id")).unwrap();
+    std::fs::write(dir.path().join("till.id"), b"{\"store_id\":\"").unwrap();
+    let a = exec(dir.path(), None, &[json!({"cmd":"login","pin":"1111"})]);
+    ok(&a[0]);
+    let id_after = std::fs::read_to_string(dir.path().join("till.id")).unwrap();
+    let store = |t: &str| serde_json::from_str::<Value>(t).unwrap()["store_id"].clone();
+    assert_eq!(store(&id_before), store(&id_after), "the same store, its receipts kept");
+    assert!(id_after.contains("\"DEMO-01\":2"), "{id_after}");
+}

@@ -23,22 +23,30 @@ impl Identity {
     pub fn read(dir: &Path) -> Result<Option<Identity>> {
         let path = dir.join(ID_FILE);
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-                StoreError::Corrupt(format!("{} cannot be read ({e}); restore it from a backup", path.display()))
-            }),
+            // A file cut short by a power cut (it is replaced without an fsync) is as good as
+            // none: the database's own identity is taken again, as for a store from before
+            // identities. Deleting the file has the same effect, so nothing is lost by this.
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(id) => Ok(Some(id)),
+                Err(e) => {
+                    tracing::warn!("{} cannot be read ({e}); the database's identity is used", path.display());
+                    Ok(None)
+                }
+            },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(StoreError::DataDir { dir: dir.display().to_string(), source }),
         }
     }
 
-    /// Replaces the file whole (a new file renamed over the old one, owner-only).
+    /// Replaces the file whole (a new file renamed over the old one, owner-only). No fsync: the
+    /// sale is durable in the database already, and a file older than the database after a
+    /// power cut is harmless (the check is that the database is not behind it).
     pub fn write(&self, dir: &Path) -> Result<()> {
         let tmp = dir.join(format!("{ID_FILE}.new"));
         let io = |source| StoreError::DataDir { dir: dir.display().to_string(), source };
         let bytes = serde_json::to_vec(self).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut f = private_file(&tmp).map_err(io)?;
         std::io::Write::write_all(&mut f, &bytes).map_err(io)?;
-        f.sync_data().map_err(io)?;
         std::fs::rename(&tmp, dir.join(ID_FILE)).map_err(io)
     }
 }
