@@ -103,7 +103,9 @@ pub fn error_text(i18n: &I18n, e: &ServiceError) -> String {
         S::ShiftOpen(_) => i18n.tr("error-shift-open"),
         S::NotPermitted { .. } => i18n.tr("error-not-permitted"),
         S::DiscountOverLimit { pct, max, .. } => {
-            i18n.tr_args("error-discount-limit", &[("pct", pct.to_string().into()), ("max", max.to_string().into())])
+            // Percentages as the language writes numbers (91,32 in German), without trailing zeros.
+            let num = |v: &Decimal| i18n.format().number(*v, v.normalize().scale());
+            i18n.tr_args("error-discount-limit", &[("pct", num(pct).into()), ("max", num(max).into())])
         }
         S::TicketOpen => i18n.tr("error-ticket-open"),
         S::TicketsHeld { count } => i18n.tr_args("error-tickets-held", &[("count", (*count).into())]),
@@ -211,5 +213,13 @@ mod tests {
             error_text(&i18n, &ServiceError::TicketsHeld { count: 1 }).split(':').next(),
             Some("1 Bon(s) geparkt")
         );
+        let e = ServiceError::DiscountOverLimit {
+            pct: rust_decimal_macros::dec!(91.32),
+            max: rust_decimal_macros::dec!(10),
+            role: crate::domain::users::Role::Cashier,
+        };
+        assert_eq!(error_text(&i18n, &e), "Ein Rabatt von 91,32 % ist mehr als erlaubt (bis 10 %).");
+        let e = ServiceError::PadLocked { seconds: 300 };
+        assert!(error_text(&i18n, &e).contains("300 s gesperrt"), "{}", error_text(&i18n, &e));
     }
 }
