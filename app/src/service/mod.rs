@@ -272,6 +272,7 @@ impl Session {
     /// Housekeeping for the moments between commands (a checkpoint of the store when due).
     /// Never fails a sale: an error here is logged and retried at the next idle moment.
     pub fn idle(&mut self) {
+        self.store.keep_identity();
         if let Err(e) = self.store.checkpoint_if_due() {
             tracing::warn!("store checkpoint failed: {e}");
         }

@@ -82,6 +82,8 @@ struct Guard {
     /// Why the writer stopped taking writes (and whether what it had was saved into the file).
     halted: Option<String>,
     rescued: bool,
+    /// Receipt numbers given since `till.id` was last written.
+    identity_dirty: bool,
     /// The identity file and what it holds (writers opened on a data directory only).
     identity: Option<(PathBuf, integrity::Identity)>,
 }
@@ -209,13 +211,30 @@ impl Store {
         }
     }
 
-    /// Records a receipt number beside the database too (a sale is durable already; a failure
-    /// here is logged, never the sale's).
+    /// Notes a receipt number to keep beside the database too; written by
+    /// [`Store::keep_identity`] once the sale has been answered, off the sale's path.
     fn note_receipt(&mut self, terminal_id: &str, receipt_no: i64) {
-        if let Some((dir, id)) = &mut self.guard.identity {
+        if let Some((_, id)) = &mut self.guard.identity {
             id.last_receipt.insert(terminal_id.to_string(), receipt_no);
-            if let Err(e) = id.write(dir) {
-                tracing::error!("the receipt number could not be kept beside the store: {e}");
+            self.guard.identity_dirty = true;
+        }
+    }
+
+    /// Between commands: writes the receipt numbers beside the database (the file renamed over
+    /// the old one, then the directory synced, so that the rename is not left for the next
+    /// sale's fsync to carry). A failure is logged, never a sale's.
+    pub fn keep_identity(&mut self) {
+        if !std::mem::take(&mut self.guard.identity_dirty) {
+            return;
+        }
+        if let Some((dir, id)) = &self.guard.identity {
+            let synced = id.write(dir).and_then(|()| {
+                File::open(dir)
+                    .and_then(|d| d.sync_all())
+                    .map_err(|source| StoreError::DataDir { dir: dir.display().to_string(), source })
+            });
+            if let Err(e) = synced {
+                tracing::error!("the receipt numbers could not be kept beside the store: {e}");
             }
         }
     }
@@ -326,6 +345,13 @@ impl Store {
     /// Walks the whole journal and checks the hash chain, the head and the sales' entries.
     pub fn verify_journal(&self) -> Result<std::result::Result<JournalReport, JournalFault>> {
         journal::verify(&self.conn)
+    }
+}
+
+impl Drop for Store {
+    /// Receipt numbers not yet written beside the database (a writer closed right after a sale).
+    fn drop(&mut self) {
+        self.keep_identity();
     }
 }
 
