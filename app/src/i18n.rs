@@ -374,3 +374,46 @@ mod tests {
         assert!(s.contains("5,00 €"), "{s}");
     }
 }
+
+#[cfg(test)]
+mod font_tests {
+    /// The font every screen is drawn with (`ui/ui/main.slint` imports it as "Till Sans").
+    const SCREEN_FONTS: [&[u8]; 2] = [
+        include_bytes!("../../assets/fonts/TillSans-Regular.ttf"),
+        include_bytes!("../../assets/fonts/TillSans-Bold.ttf"),
+    ];
+
+    #[test]
+    fn every_locale_renders_with_the_font_the_screens_register() {
+        let fonts: Vec<swash::FontRef> =
+            SCREEN_FONTS.iter().map(|b| swash::FontRef::from_index(b, 0).expect("a font")).collect();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../locales");
+        let mut texts: Vec<(String, String)> =
+            super::LANGUAGES.iter().map(|(code, name)| (format!("language name {code}"), name.to_string())).collect();
+        for (code, _) in super::LANGUAGES {
+            let ftl = std::fs::read_to_string(dir.join(code).join("till.ftl")).expect("locale file");
+            for line in ftl.lines().filter(|l| !l.trim_start().starts_with('#')) {
+                // A message's value, or a continuation line; placeables' variable names are not text.
+                let value = line.split_once(" = ").map_or(line, |(_, v)| v);
+                let mut text = String::new();
+                let mut depth = 0;
+                for c in value.chars() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        c if depth == 0 => text.push(c),
+                        _ => {}
+                    }
+                }
+                texts.push((format!("{code}: {line}"), text));
+            }
+        }
+        for (where_, text) in texts {
+            for c in text.chars().filter(|c| !c.is_whitespace() && !c.is_control()) {
+                for f in &fonts {
+                    assert!(f.charmap().map(c) != 0, "'{c}' (U+{:04X}) has no glyph in Till Sans: {where_}", c as u32);
+                }
+            }
+        }
+    }
+}
