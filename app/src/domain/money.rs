@@ -177,12 +177,6 @@ pub fn shorten(text: &str) -> String {
 /// more, `Decimal::from_str` would round instead of refusing).
 pub const MAX_DECIMAL_DIGITS: usize = 28;
 
-/// `serde(deserialize_with)` for a decimal written as a string, parsed by [`parse_decimal`].
-pub fn deserialize_decimal_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-    let s = String::deserialize(d)?;
-    parse_decimal(&s).map_err(serde::de::Error::custom)
-}
-
 /// Reads a `Decimal` field the way [`Dec`] does (never from a float).
 pub fn de_dec<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     Dec::deserialize(d).map(|v| v.0)

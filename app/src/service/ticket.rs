@@ -138,22 +138,11 @@ impl Session {
         totals: &crate::domain::ticket::Totals,
         approver_pin: Option<&str>,
     ) -> Result<(), ServiceError> {
+        let Err(refused) = self.limit_holds(next, totals) else { return Ok(()) };
+        let Some(pin) = approver_pin else { return Err(refused) };
         let user = self.user()?.clone();
-        let max = self.config.role_policy(user.role).max_discount_percent;
         let share = discount_share(totals);
-        if share.percent <= max {
-            return Ok(());
-        }
-        let unit = self.config.pricing.currency.minor_unit();
-        let approved = next.approval.as_ref().is_some_and(|a| a.covers(share, unit));
         let shown = share.percent.round_dp(2).normalize();
-        let Some(pin) = approver_pin else {
-            return if approved {
-                Ok(())
-            } else {
-                Err(ServiceError::DiscountOverLimit { pct: shown, max, role: user.role })
-            };
-        };
         let detail = serde_json::json!({ "user_id": user.id, "percent": shown.to_string() });
         let approver = self.pin_holder(pin, "approval_failed", detail)?;
         let policy = self.config.role_policy(approver.role);
@@ -183,11 +172,22 @@ impl Session {
         Ok(())
     }
 
+    /// Whether the ticket's discounts are within the user's limit or covered by its approval;
+    /// the refusal to answer when they are not.
+    fn limit_holds(&self, ticket: &Ticket, totals: &crate::domain::ticket::Totals) -> Result<(), ServiceError> {
+        let user = self.user()?;
+        let max = self.config.role_policy(user.role).max_discount_percent;
+        let share = discount_share(totals);
+        let unit = self.config.pricing.currency.minor_unit();
+        if share.percent <= max || ticket.approval.as_ref().is_some_and(|a| a.covers(share, unit)) {
+            return Ok(());
+        }
+        Err(ServiceError::DiscountOverLimit { pct: share.percent.round_dp(2).normalize(), max, role: user.role })
+    }
+
     /// The ticket as it is about to be paid must be within the discount rules.
-    fn check_discounts(&mut self) -> Result<(), ServiceError> {
-        let mut t = self.ticket.clone();
-        let totals = t.totals(&self.config.pricing)?;
-        self.within_limit(&mut t, &totals, None)
+    fn check_discounts(&self) -> Result<(), ServiceError> {
+        self.limit_holds(&self.ticket, &self.ticket.totals(&self.config.pricing)?)
     }
 
     /// On the way to payment: an age check first when one is needed, else the tender.

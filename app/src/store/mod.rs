@@ -177,8 +177,8 @@ impl Store {
                 db.display()
             )));
         }
+        // The log and index SQLite makes take the database file's mode (0600) already.
         let identity = integrity::check_after_open(&s.conn, dir, identity)?;
-        integrity::secure_files(dir)?;
         s.guard.identity = Some((dir.to_path_buf(), identity));
         if let Some(ino) = integrity::wal_id(&db) {
             s.guard.wal = Some((db.clone(), ino));
@@ -335,7 +335,8 @@ impl Store {
         Ok(pending + parked)
     }
 
-    /// Rows of (integer, text) from a query, for checks over the stored data.
+    /// Rows of (integer, text) from a query, for the tests' checks over the stored data.
+    #[cfg(test)]
     pub fn query_strings(&self, sql: &str) -> Result<Vec<(i64, String)>> {
         let mut stmt = self.conn.prepare(sql)?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
