@@ -101,7 +101,14 @@ fn pumps_on_the_sale_screen() {
     tap(&gui, "More: pump 3");
     screenshot(&gui, "10-pump-menu");
     tap(&gui, "Drive-off");
+    // A drive-off asks first, naming the pump and the amount; nothing is recorded before.
+    assert!(gui.window().global::<till_ui::Shell>().get_confirm_open());
+    assert!(value(&gui, "question").contains("pump 3"), "{}", value(&gui, "question"));
+    screenshot(&gui, "10b-drive-off-confirm");
+    assert_eq!(forecourt.pump(3).unwrap().state, PumpState::Completed);
+    tap(&gui, "Confirm: Drive-off");
     wait(&forecourt, 3, PumpState::Idle);
+    assert_eq!(value(&gui, "message"), "Drive-off at pump 3 recorded.");
 
     // Prepay from the pump menu: 30.00 keyed, paid, the pump authorized for 30.00; the customer
     // stops at 10.00 l (17.99) and the rest is settled by itself.
@@ -109,7 +116,8 @@ fn pumps_on_the_sale_screen() {
     wait(&forecourt, 1, PumpState::Idle);
     tap_digits(&gui, "3000");
     tap(&gui, "More: pump 1");
-    tap(&gui, "Prepay");
+    // The keys say what the keyed digits do.
+    tap(&gui, "Prepay €30.00");
     assert_eq!(value(&gui, "Total"), "€30.00");
     tap(&gui, "Pay");
     tap(&gui, "Exact");
@@ -174,7 +182,12 @@ fn pumps_on_the_sale_screen() {
     }
     assert_eq!(value(&gui, "new price"), "1.759");
     tap(&gui, "Send to pumps");
-    assert!(value(&gui, "message").starts_with("E10: 1.759 per litre"), "{}", value(&gui, "message"));
+    // Sending asks first, naming the grade by its name and both prices.
+    assert!(value(&gui, "question").contains("1.759"), "{}", value(&gui, "question"));
+    assert!(value(&gui, "question").contains("Super E10"), "the grade by name: {}", value(&gui, "question"));
+    tap(&gui, "Confirm: Send to pumps");
+    assert!(value(&gui, "message").contains(": 1.759 per litre"), "{}", value(&gui, "message"));
+    assert!(value(&gui, "message").starts_with("Super E10"), "{}", value(&gui, "message"));
     let deadline = Instant::now() + Duration::from_secs(5);
     while bus.lock().unwrap().pump_mut(0x51).unwrap().prices.get(1) != Some(&1759) {
         assert!(Instant::now() < deadline, "pump 2 never got the new E10 price");

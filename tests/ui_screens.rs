@@ -78,7 +78,7 @@ fn render_login_sale_tender_and_receipt() {
     assert_eq!(value(&gui, "message"), "The scale is overloaded");
 
     // Search with the on-screen keyboard.
-    tap(&gui, "Search products");
+    tap(&gui, "On-screen keyboard");
     for k in ["C", "O", "L", "A"] {
         tap(&gui, &format!("key {k}"));
     }
@@ -104,6 +104,7 @@ fn render_login_sale_tender_and_receipt() {
     assert_eq!((big.width(), big.height()), (1920, 1080));
     gui.window().window().set_size(slint::PhysicalSize::new(1024, 768));
     tap(&gui, "Cancel ticket");
+    tap(&gui, "Confirm: Cancel ticket");
     tap(&gui, "Sign out");
     tap(&gui, "hi-IN");
     gui.window().global::<Theme>().set_mode(2);

@@ -248,6 +248,19 @@ impl I18n {
         key.to_string()
     }
 
+    /// A configured name (a tax, say) in the current language when the locales name it
+    /// (`tax-vat = MwSt.`), else as configured.
+    pub fn term(&self, prefix: &str, name: &str) -> String {
+        let id: String = name.trim().chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+        let key = format!("{prefix}-{id}");
+        let text = self.tr(&key);
+        if text == key {
+            name.to_string()
+        } else {
+            text
+        }
+    }
+
     /// The message ids a language defines (for the completeness test).
     pub fn keys(lang: &str) -> BTreeSet<String> {
         let source = SOURCES.iter().find(|(l, _)| *l == lang).map(|(_, s)| *s).unwrap_or("");
@@ -406,6 +419,34 @@ mod font_tests {
                     }
                 }
                 texts.push((format!("{code}: {line}"), text));
+            }
+        }
+        // The symbols the screens write themselves: string literals in the .slint files, and the
+        // pump icons.
+        let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/ui");
+        let mut stack = vec![ui];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("ui dir").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "slint") {
+                    let src = std::fs::read_to_string(&path).expect("slint file");
+                    for line in src.lines().filter(|l| !l.trim_start().starts_with("//") && !l.contains("import")) {
+                        for (i, lit) in line.split('"').enumerate() {
+                            if i % 2 == 1 && !lit.starts_with('#') {
+                                texts.push((format!("{}: {line}", path.display()), lit.to_string()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let gui = include_str!("gui/pumps.rs");
+        let icons = gui.split("fn pump_look").nth(1).and_then(|s| s.split("impl Gui").next()).unwrap_or_default();
+        for (i, lit) in icons.split('"').enumerate() {
+            if i % 2 == 1 && !lit.starts_with("pump-") {
+                texts.push(("a pump icon in gui/pumps.rs".into(), lit.to_string()));
             }
         }
         for (where_, text) in texts {

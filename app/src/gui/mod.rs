@@ -9,6 +9,7 @@
 //! executed inline on the UI thread.
 
 mod devices;
+mod dialogs;
 mod pumps;
 mod render;
 mod sale;
@@ -84,6 +85,14 @@ struct State {
     return_page: Option<Page>,
     /// Each pump's state as last drawn (a change asks the session whether a prepay is due).
     pump_states: Vec<crate::devices::forecourt::PumpState>,
+    /// The prepayments still to settle, by pump, as the session last answered them.
+    prepays: Vec<PrepayInfo>,
+}
+
+#[derive(Debug, Clone)]
+struct PrepayInfo {
+    pump: u8,
+    amount: Decimal,
 }
 
 pub struct Gui {
@@ -104,6 +113,8 @@ pub struct Gui {
     device_timer: slint::Timer,
     device_seen: RefCell<Vec<Option<crate::devices::link::Status>>>,
     reprint_count: Cell<usize>,
+    /// What the open confirmation does on "yes".
+    confirm: RefCell<Option<dialogs::Confirmed>>,
     pump_tiles: Rc<VecModel<till_ui::PumpTile>>,
     tank_tiles: Rc<VecModel<till_ui::TankTile>>,
     /// The ticket's lines, updated row by row so that a scan re-creates only what changed.
@@ -294,6 +305,7 @@ impl Gui {
             device_timer: slint::Timer::default(),
             device_seen: RefCell::new(Vec::new()),
             reprint_count: Cell::new(0),
+            confirm: RefCell::new(None),
             pump_tiles,
             tank_tiles,
             lines,

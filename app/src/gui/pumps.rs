@@ -62,6 +62,11 @@ impl Gui {
         let i18n = self.i18n.borrow();
         let fmt = i18n.format();
         let cur = &self.config.pricing.currency;
+        let st = self.state.borrow();
+        // Grades by name ("Diesel", not "B7").
+        let grade_name = |code: &str| {
+            st.grades.iter().find(|g| g.code == code).map(|g| g.name.clone()).unwrap_or_else(|| code.to_string())
+        };
         let tiles: Vec<till_ui::PumpTile> = pumps
             .iter()
             .map(|p| {
@@ -74,12 +79,20 @@ impl Gui {
                     state: i18n.tr(key).into(),
                     icon: icon.into(),
                     kind,
-                    grade: p.grade.clone().filter(|_| busy || kind == PumpKind::Calling).unwrap_or_default().into(),
+                    grade: p
+                        .grade
+                        .as_deref()
+                        .filter(|_| busy || kind == PumpKind::Calling)
+                        .map(&grade_name)
+                        .unwrap_or_default()
+                        .into(),
                     amount: if busy { fmt.money(p.amount, cur).into() } else { SharedString::new() },
                     volume: if busy { format!("{} l", fmt.number(p.volume, 2)).into() } else { SharedString::new() },
+                    prepaid: self.prepaid_text(p.number).into(),
                 }
             })
             .collect();
+        drop(st);
         sync_rows(&self.pump_tiles, tiles);
         let offline = pumps.iter().filter(|p| p.state == P::Offline).count();
         let (mut text, mut state) = if !f.health.get().online && offline == pumps.len() {
@@ -150,36 +163,88 @@ impl Gui {
         self.forecourt_ui().set_price_entry_text(text.into());
     }
 
+    /// Sending a price asks first, naming the grade, the old and the new price.
     pub(super) fn price_send(&self) {
         let grade = self.forecourt_ui().get_price_grade().to_string();
         let Some(price) = self.keyed_price().filter(|p| !p.is_zero()) else { return };
-        self.forecourt_ui().set_price_dialog(false);
-        // The continuation names what was sent, whatever the dialog shows by then.
-        self.send(Command::SetFuelPrice { grade: grade.clone(), price: Dec(price) }, move |g, r| match r {
-            Ok(_) => {
-                let f = g.i18n.borrow().format();
-                let text = g
-                    .i18n
-                    .borrow()
-                    .tr_args("prices-set", &[("grade", grade.into()), ("price", f.number(price, 3).into())]);
-                g.show_text(text, false);
-            }
-            Err(e) => g.show_error(&e),
+        let (name, old) = {
+            let st = self.state.borrow();
+            let g = st.grades.iter().find(|g| g.code == grade);
+            (g.map(|g| g.name.clone()).unwrap_or_else(|| grade.clone()), g.map(|g| g.price))
+        };
+        let i18n = self.i18n.borrow();
+        let f = i18n.format();
+        let text = i18n.tr_args(
+            "confirm-price-text",
+            &[
+                ("grade", name.clone().into()),
+                ("old", old.map(|p| f.number(p, 3)).unwrap_or_default().into()),
+                ("price", f.number(price, 3).into()),
+            ],
+        );
+        let (title, yes) = (i18n.tr("prices-title"), i18n.tr("prices-send"));
+        drop(i18n);
+        self.ask(title, text, yes, false, move |g| {
+            g.forecourt_ui().set_price_dialog(false);
+            // The continuation names what was sent, whatever the dialog shows by then.
+            g.send(Command::SetFuelPrice { grade, price: Dec(price) }, move |g, r| match r {
+                Ok(_) => {
+                    let f = g.i18n.borrow().format();
+                    let text =
+                        g.i18n.borrow().tr_args("prices-set", &[("grade", name.into()), ("price", f.number(price, 3).into())]);
+                    g.show_text(text, false);
+                }
+                Err(e) => g.show_error(&e),
+            });
         });
+    }
+
+    /// The prepayment still to settle at a pump, as its tile shows it ("" for none).
+    pub(super) fn prepaid_text(&self, pump: u8) -> String {
+        let st = self.state.borrow();
+        let Some(p) = st.prepays.iter().find(|p| p.pump == pump) else { return String::new() };
+        let i18n = self.i18n.borrow();
+        let amount = i18n.format().money(p.amount, &self.config.pricing.currency);
+        i18n.tr_args("pump-prepaid", &[("amount", amount.into())])
     }
 
     /// Opens the pump menu with the actions that fit the pump's state.
     pub(super) fn pump_more(&self, number: u8) {
         let Some(f) = self.forecourt() else { return };
         let Some(p) = f.pump(number) else { return };
+        let prepaid = self.state.borrow().prepays.iter().find(|v| v.pump == number).map(|v| v.amount);
+        let entry = self.sale_ui().get_entry().to_string();
+        let keyed = self.entry_amount(&entry).filter(|a| !a.is_zero());
+        let litres = entry.parse::<i64>().ok().filter(|v| *v > 0).map(|v| Decimal::new(v, 2));
         let i18n = self.i18n.borrow();
+        let f = i18n.format();
+        let cur = &self.config.pricing.currency;
+        let money = |a: Decimal| f.money(a, cur);
+        // What the keys do with the keyed digits, said on the keys themselves.
+        let label = |id: &str| match (id, keyed) {
+            ("authorize", Some(a)) => i18n.tr_args("pump-action-authorize-amount", &[("amount", money(a).into())]),
+            ("prepay", Some(a)) => i18n.tr_args("pump-action-prepay-amount", &[("amount", money(a).into())]),
+            ("authorize-volume", Some(_)) => i18n.tr_args(
+                "pump-action-authorize-litres",
+                &[("litres", litres.map(|l| f.number(l, 2)).unwrap_or_default().into())],
+            ),
+            _ => i18n.tr(&format!("pump-action-{id}")),
+        };
         let action = |id: &str, primary: bool, danger: bool| till_ui::PumpAction {
             id: id.into(),
-            label: i18n.tr(&format!("pump-action-{id}")).into(),
+            label: label(id).into(),
             primary,
             danger,
         };
         let actions = match p.state {
+            _ if prepaid.is_some() && matches!(p.state, P::Idle | P::Calling | P::Authorized | P::Filling) => {
+                let mut a = vec![];
+                if matches!(p.state, P::Authorized | P::Filling) {
+                    a.push(action("stop", false, true));
+                }
+                a.push(action("cancel-prepay", false, true));
+                a
+            }
             P::Idle | P::Calling => {
                 vec![
                     action("authorize", true, false),
@@ -196,7 +261,16 @@ impl Gui {
         };
         let (_, state_key, _) = pump_look(&p.state);
         let title = format!("{} · {}", i18n.tr_args("pump-label", &[("n", number.into())]), i18n.tr(state_key));
+        let detail = match (prepaid, &p.state) {
+            (Some(a), _) => i18n.tr_args("pump-prepaid", &[("amount", money(a).into())]),
+            (None, P::Filling | P::Completed | P::Stopped) if !p.amount.is_zero() => {
+                format!("{} · {} l", money(p.amount), f.number(p.volume, 2))
+            }
+            (None, P::Idle | P::Calling) if keyed.is_none() => i18n.tr("pump-menu-hint"),
+            _ => String::new(),
+        };
         self.forecourt_ui().set_pump_menu_title(title.into());
+        self.forecourt_ui().set_pump_menu_detail(detail.into());
         self.forecourt_ui().set_pump_actions(ModelRc::new(VecModel::from(actions)));
         self.forecourt_ui().set_pump_menu(i32::from(number));
     }
@@ -222,10 +296,43 @@ impl Gui {
             "stop" => self.send(Command::Stop { pump }, shown),
             "resume" => self.send(Command::Resume { pump }, shown),
             "add" => self.send(Command::PumpFill { pump }, shown),
-            "drive-off" => self.send(Command::DriveOff { pump }, shown),
+            "drive-off" => self.ask_drive_off(pump),
+            "cancel-prepay" => self.ask_cancel_prepay(pump),
             "pump-test" => self.send(Command::PumpTest { pump }, shown),
             _ => {}
         }
+    }
+
+    /// A drive-off is recorded only after the cashier confirms it, with the amount lost.
+    fn ask_drive_off(&self, pump: u8) {
+        let Some(p) = self.forecourt().and_then(|f| f.pump(pump)) else { return };
+        let i18n = self.i18n.borrow();
+        let amount = i18n.format().money(p.amount, &self.config.pricing.currency);
+        let text = i18n.tr_args("confirm-drive-off-text", &[("n", pump.into()), ("amount", amount.into())]);
+        let (title, yes) = (i18n.tr("confirm-drive-off-title"), i18n.tr("pump-action-drive-off"));
+        drop(i18n);
+        self.ask(title, text, yes, true, move |g| {
+            g.send(Command::DriveOff { pump }, move |g, r| match r {
+                Ok(_) => {
+                    let text = g.i18n.borrow().tr_args("pump-drive-off-done", &[("n", pump.into())]);
+                    g.show_text(text, false);
+                }
+                Err(e) => g.show_error(&e),
+            })
+        });
+    }
+
+    /// Cancelling a prepayment pays it back: asked first, naming the amount.
+    fn ask_cancel_prepay(&self, pump: u8) {
+        let Some(amount) = self.state.borrow().prepays.iter().find(|v| v.pump == pump).map(|v| v.amount) else {
+            return;
+        };
+        let i18n = self.i18n.borrow();
+        let amount = i18n.format().money(amount, &self.config.pricing.currency);
+        let text = i18n.tr_args("confirm-cancel-prepay-text", &[("n", pump.into()), ("amount", amount.into())]);
+        let (title, yes) = (i18n.tr("pump-action-cancel-prepay"), i18n.tr("confirm-cancel-prepay-yes"));
+        drop(i18n);
+        self.ask(title, text, yes, true, move |g| g.send(Command::CancelPrepay { pump }, shown));
     }
 
     /// Authorizes a pump; digits keyed before preset the amount (1500 = 15.00).

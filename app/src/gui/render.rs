@@ -14,7 +14,7 @@ impl Gui {
         let date = view::born_on_or_before(today, age);
         let i18n = self.i18n.borrow();
         self.sale_ui().set_age_title(i18n.tr_args("age-title", &[("age", age.into())]).into());
-        self.sale_ui().set_age_date(i18n.format().date(&date.and_hms_opt(0, 0, 0).unwrap_or_default()).into());
+        self.sale_ui().set_age_date(view::long_date(&i18n, date).into());
         self.sale_ui().set_age_dialog(true);
     }
 
@@ -195,7 +195,9 @@ impl Gui {
         let payments: Vec<till_ui::PaymentRow> = t
             .payments
             .iter()
-            .map(|p| till_ui::PaymentRow {
+            .enumerate()
+            .map(|(i, p)| till_ui::PaymentRow {
+                index: i as i32,
                 method: i18n.tr(if p.method == "cash" { "tender-cash" } else { "tender-card" }).into(),
                 amount: f.money(p.amount, cur).into(),
             })

@@ -40,13 +40,54 @@ impl Gui {
             f.money(self.entry_amount(if digits.is_empty() { "0" } else { digits }).unwrap_or_default(), cur)
         };
         self.signin().set_float_text(amount(&self.signin().get_float_entry()).into());
-        self.sale_ui().set_entry_money(amount(&self.sale_ui().get_entry()).into());
+        let entry = self.sale_ui().get_entry().to_string();
+        let money = self.entry_amount(&entry).map(|a| f.money(a, cur)).unwrap_or_default();
+        self.sale_ui().set_entry_money(money.into());
+        self.sale_ui().set_entry_text(entry.replace('.', &f.decimal.to_string()).into());
+        self.sale_ui().set_decimal_sep(f.decimal.to_string().into());
     }
 
-    /// Digits typed for an amount are minor units: 1500 is 15.00 in EUR, 1500 in IDR.
+    /// Digits typed for an amount are minor units: 1500 is 15.00 in EUR, 1500 in IDR. With the
+    /// decimal key they are the amount itself (15.5 is 15.50), when the currency has those
+    /// decimals.
     pub(super) fn entry_amount(&self, digits: &str) -> Option<Decimal> {
+        let cur = &self.config.pricing.currency;
+        if digits.contains('.') {
+            let v = crate::domain::money::parse_decimal(digits).ok()?;
+            return cur.is_exact(v).then_some(v);
+        }
         let minor: i64 = digits.parse().ok()?;
-        Some(self.config.pricing.currency.from_minor(minor))
+        Some(cur.from_minor(minor))
+    }
+
+    /// A key of the sale screen's keypad: digits, and one decimal separator (for a quantity or
+    /// an amount).
+    pub(super) fn entry_key(&self, key: &str) {
+        if key == "." {
+            let mut v = self.sale_ui().get_entry().to_string();
+            if !v.contains('.') && v.len() < 12 {
+                if v.is_empty() {
+                    v.push('0');
+                }
+                v.push('.');
+                self.sale_ui().set_entry(v.into());
+            }
+            self.render_amounts();
+            return;
+        }
+        self.edit_digits(key, |g| g.sale_ui().get_entry(), |g, v| g.sale_ui().set_entry(v), 13);
+    }
+
+    /// The keyed entry as a quantity (whole or decimal).
+    fn entry_quantity(digits: &str) -> Option<Decimal> {
+        crate::domain::money::parse_decimal(digits.trim_end_matches('.')).ok().filter(|q| !q.is_zero())
+    }
+
+    /// Search and category back to the start: the next customer and the next user begin clean.
+    pub(super) fn clear_search(&self) {
+        self.sale_ui().set_search("".into());
+        self.sale_ui().set_category(0);
+        self.render_products();
     }
 
     pub(super) fn take_entry(&self) -> String {
@@ -63,6 +104,7 @@ impl Gui {
         let user = self.state.borrow().users.iter().find(|u| u.id == i64::from(selected)).map(|u| u.name.clone());
         self.send(Command::Login { pin, user }, |g, r| match r {
             Ok(_) => {
+                g.clear_search();
                 g.signin().set_selected_user(-1);
                 g.set_page(if g.state.borrow().shift.is_some() { Page::Sale } else { Page::OpenShift });
                 // A prepaid filling that completed while nobody was signed in settles now.
@@ -84,6 +126,7 @@ impl Gui {
                     st.permissions.clear();
                     st.ticket = None;
                 }
+                g.clear_search();
                 g.set_page(Page::Login);
             }
             Err(e) => g.show_error(&e),
@@ -101,37 +144,11 @@ impl Gui {
         });
     }
 
-    pub(super) fn close_shift(&self) {
-        let digits = self.take_entry();
-        match self.entry_amount(&digits) {
-            Some(counted) => self.send(Command::CloseShift { counted: Dec(counted) }, |g, r| match r {
-                Ok(out) => {
-                    g.state.borrow_mut().shift = None;
-                    if let Some(c) = &out.shift_count {
-                        let f = g.i18n.borrow().format();
-                        let cur = &g.config.pricing.currency;
-                        let text = g.i18n.borrow().tr_args(
-                            "shift-closed",
-                            &[
-                                ("expected", f.money(c.expected, cur).into()),
-                                ("counted", f.money(c.counted, cur).into()),
-                                ("difference", f.money(c.difference, cur).into()),
-                            ],
-                        );
-                        g.show_text(text, false);
-                    }
-                    g.set_page(Page::OpenShift);
-                }
-                Err(e) => g.show_error(&e),
-            }),
-            None => self.show_message("shift-counted", true),
-        }
-    }
-
     pub(super) fn entry_times(&self) {
         let digits = self.take_entry();
-        if let Ok(q) = digits.parse::<i64>() {
-            self.state.borrow_mut().pending_qty = Some(Decimal::from(q));
+        match Self::entry_quantity(&digits) {
+            Some(q) => self.state.borrow_mut().pending_qty = Some(q),
+            None => self.show_message("hint-times", false),
         }
         self.render_entry_hint();
     }
@@ -157,27 +174,28 @@ impl Gui {
             self.scan(&code);
         } else {
             let qty = self.qty();
-            self.send(Command::Add { sku: None, plu: Some(code), qty }, shown);
+            self.send(Command::Add { sku: None, plu: Some(code), qty }, Self::added);
         }
     }
 
     pub(super) fn add_sku(&self, sku: &str) {
-        // Items sold by the kilogram are weighed, unless a quantity was keyed.
-        let weighed = self
-            .state
-            .borrow()
-            .products
-            .iter()
-            .find(|p| p.sku == sku)
-            .filter(|p| p.unit == crate::domain::catalog::Unit::Kg)
-            .map(|p| p.name.clone());
-        let scale = self.scale.borrow().clone();
-        if let (Some(name), Some(scale), None) = (weighed, scale, self.state.borrow().pending_qty) {
-            self.weigh_and_add(sku, &name, scale);
-            return;
-        }
         let qty = self.qty();
-        self.send(Command::Add { sku: Some(sku.to_string()), plu: None, qty }, shown);
+        self.send(Command::Add { sku: Some(sku.to_string()), plu: None, qty }, Self::added);
+    }
+
+    /// An item the session will not add without its weight (keyed by PLU or tapped) is weighed
+    /// on the scale, then added with the weight; with no scale the cashier is told to key it.
+    fn added(g: &Gui, r: Result<crate::service::Outcome, ServiceError>) {
+        match r {
+            Err(ServiceError::NeedsWeight { sku, name }) => match g.scale.borrow().clone() {
+                Some(scale) => g.weigh_and_add(&sku, &name, scale),
+                None => {
+                    let text = g.i18n.borrow().tr_args("hint-weigh-no-scale", &[("name", name.into())]);
+                    g.show_text(text, true);
+                }
+            },
+            other => shown(g, other),
+        }
     }
 
     pub(super) fn scan(&self, code: &str) {
@@ -207,16 +225,25 @@ impl Gui {
     }
 
     pub(super) fn set_qty(&self) {
+        if self.sale_ui().get_selected_line() <= 0 {
+            return self.show_message("hint-select-line", false);
+        }
+        if self.sale_ui().get_entry().is_empty() {
+            return self.show_message("hint-qty", false);
+        }
         let digits = self.take_entry();
-        match digits.parse::<i64>() {
-            Ok(q) => self.line_command(|line| Command::SetQty { line, qty: Dec(Decimal::from(q)) }),
-            Err(_) => self.show_message("error-bad-quantity", true),
+        match Self::entry_quantity(&digits) {
+            Some(q) => self.line_command(|line| Command::SetQty { line, qty: Dec(q) }),
+            None => self.show_message("error-bad-quantity", true),
         }
     }
 
     pub(super) fn discount(&self) {
+        if self.sale_ui().get_entry().is_empty() {
+            return self.show_message("hint-discount", false);
+        }
         let digits = self.take_entry();
-        let Ok(pct) = digits.parse::<i64>() else {
+        let Some(pct) = Self::entry_quantity(&digits) else {
             self.show_message("error-bad-discount", true);
             return;
         };
@@ -224,12 +251,12 @@ impl Gui {
             n if n > 0 => Some(n as usize),
             _ => None,
         };
-        let cmd = Command::Discount { line, percent: Some(Dec(Decimal::from(pct))), amount: None, approver_pin: None };
+        let cmd = Command::Discount { line, percent: Some(Dec(pct)), amount: None, approver_pin: None };
         let pending = cmd.clone();
         self.send(cmd, move |g, r| match r {
-            Err(ServiceError::DiscountOverLimit { .. }) => {
+            Err(e @ ServiceError::DiscountOverLimit { .. }) => {
+                g.ask_manager(&e);
                 g.state.borrow_mut().pending_discount = Some(pending);
-                g.sale_ui().set_manager_dialog(true);
             }
             other => shown(g, other),
         });
@@ -264,13 +291,31 @@ impl Gui {
                 g.state.borrow_mut().going_to_pay = asks;
             }
             Err(e @ ServiceError::DiscountOverLimit { .. }) => {
-                // Why a manager is needed stays in the message bar above the dialog.
-                g.show_error(&e);
+                g.ask_manager(&e);
                 g.state.borrow_mut().pending_discount = Some(Command::ApproveDiscount { approver_pin: String::new() });
-                g.sale_ui().set_manager_dialog(true);
             }
             Err(e) => g.show_error(&e),
         });
+    }
+
+    /// The manager's PIN dialog, saying what is to be approved (the banner says why too).
+    fn ask_manager(&self, e: &ServiceError) {
+        self.show_error(e);
+        let i18n = self.i18n.borrow();
+        let reason = match e {
+            ServiceError::DiscountOverLimit { pct, max, .. } => {
+                let num = |v: &Decimal| i18n.format().number(*v, v.normalize().scale());
+                let user = self.state.borrow().user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+                i18n.tr_args(
+                    "manager-reason-discount",
+                    &[("pct", num(pct).into()), ("max", num(max).into()), ("user", user.into())],
+                )
+            }
+            other => super::view::error_text(&i18n, other),
+        };
+        drop(i18n);
+        self.sale_ui().set_manager_reason(reason.into());
+        self.sale_ui().set_manager_dialog(true);
     }
 
     pub(super) fn age_confirm(&self) {

@@ -20,6 +20,13 @@ pub fn born_on_or_before(today: NaiveDate, age: u8) -> NaiveDate {
         .unwrap_or(today)
 }
 
+/// A date that cannot be misread at any station: the day, the month's name in the language,
+/// the year ("1 December 2008", "1. Dezember 2008"); used for the age check.
+pub fn long_date(i18n: &I18n, date: NaiveDate) -> String {
+    let month = i18n.tr(&format!("month-{}", date.month()));
+    i18n.tr_args("date-long", &[("day", date.day().into()), ("month", month.into()), ("year", date.year().into())])
+}
+
 /// An RFC 3339 time from the store as local wall-clock time.
 pub fn local_time(rfc3339: &str) -> Option<NaiveDateTime> {
     chrono::DateTime::parse_from_rfc3339(rfc3339).ok().map(|t| t.with_timezone(&chrono::Local).naive_local())
@@ -38,12 +45,19 @@ pub fn ticket_lines(f: &LocaleFormat, cur: &Currency, t: &TicketRecord) -> Vec<T
         .iter()
         .map(|l| {
             let qty = f.number(l.qty, l.qty.scale());
-            let unit = if l.unit == "each" { String::new() } else { format!(" {}", l.unit) };
+            // Units as a price tag writes them: "2 × 1.19", "0.755 kg × 2.99/kg", "45.00 l × 1.659/l".
+            let unit = match l.unit.as_str() {
+                "each" => "",
+                "litre" | "l" => "l",
+                other => other,
+            };
             let price_dp = l.unit_price.scale().max(cur.minor_units);
+            let price = f.number(l.unit_price, price_dp);
+            let detail = if unit.is_empty() { format!("{qty} × {price}") } else { format!("{qty} {unit} × {price}/{unit}") };
             TicketLine {
                 no: l.line as i32,
                 name: l.name.clone().into(),
-                detail: format!("{qty}{unit} × {}", f.number(l.unit_price, price_dp)).into(),
+                detail: detail.into(),
                 discount: if l.discount.is_zero() { "".into() } else { f.money(l.discount, cur).into() },
                 amount: f.money(l.amount, cur).into(),
                 voided: l.voided,
@@ -132,6 +146,7 @@ pub fn error_text(i18n: &I18n, e: &ServiceError) -> String {
         S::Ticket(TicketError::BadQuantity { .. }) => i18n.tr("error-bad-quantity"),
         S::Ticket(TicketError::BadDiscount { .. }) => i18n.tr("error-bad-discount"),
         S::Ticket(TicketError::Empty) | S::Ticket(TicketError::NoAgeRestriction) => i18n.tr("error-nothing"),
+        S::NeedsWeight { name, .. } => i18n.tr_args("error-needs-weight", &[("name", name.clone().into())]),
         S::Store(crate::store::StoreError::Halted(_)) => i18n.tr("error-store-halted"),
         S::Store(_) => i18n.tr("error-save"),
         other => i18n.tr_args("error-generic", &[("detail", other.to_string().into())]),

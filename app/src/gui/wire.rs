@@ -45,11 +45,28 @@ impl Gui {
         let w = with.clone();
         self.sale_ui().on_logout(move || w(&|g| g.logout()));
         let w = with.clone();
-        self.sale_ui().on_close_shift(move || w(&|g| g.close_shift()));
+        self.sale_ui().on_close_shift(move || w(&|g| g.open_close_shift()));
         let w = with.clone();
-        self.sale_ui().on_entry_key(move |k| {
-            w(&|g| g.edit_digits(&k, |g| g.sale_ui().get_entry(), |g, v| g.sale_ui().set_entry(v), 13))
+        self.sale_ui().on_close_key(move |k| {
+            w(&|g| {
+                g.edit_digits(&k, |g| g.sale_ui().get_close_entry(), |g, v| g.sale_ui().set_close_entry(v), 9);
+                g.render_close_entry();
+            })
         });
+        let w = with.clone();
+        self.sale_ui().on_close_confirm(move || w(&|g| g.close_confirm()));
+        let w = with.clone();
+        self.sale_ui().on_close_cancel(move || w(&|g| g.sale_ui().set_close_dialog(false)));
+        let w = with.clone();
+        self.sale_ui().on_summary_done(move || w(&|g| g.sale_ui().set_summary_dialog(false)));
+        let w = with.clone();
+        self.sale_ui().on_recall_id(move |id| w(&|g| g.recall_id(i64::from(id))));
+        let w = with.clone();
+        self.shell().on_confirm_yes(move || w(&|g| g.confirm_answer(true)));
+        let w = with.clone();
+        self.shell().on_confirm_no(move || w(&|g| g.confirm_answer(false)));
+        let w = with.clone();
+        self.sale_ui().on_entry_key(move |k| w(&|g| g.entry_key(&k)));
         let w = with.clone();
         self.sale_ui().on_entry_times(move || w(&|g| g.entry_times()));
         let w = with.clone();
@@ -92,9 +109,9 @@ impl Gui {
         let w = with.clone();
         self.sale_ui().on_hold(move || w(&|g| g.send(Command::Hold, shown)));
         let w = with.clone();
-        self.sale_ui().on_recall(move || w(&|g| g.send(Command::Recall { index: None, id: None }, shown)));
+        self.sale_ui().on_recall(move || w(&|g| g.recall()));
         let w = with.clone();
-        self.sale_ui().on_cancel_ticket(move || w(&|g| g.send(Command::CancelTicket, shown)));
+        self.sale_ui().on_cancel_ticket(move || w(&|g| g.cancel_ticket()));
         let w = with.clone();
         self.sale_ui().on_pay(move || w(&|g| g.pay()));
         let w = with.clone();
@@ -149,6 +166,7 @@ impl Gui {
         self.tender_ui().on_new_sale(move || {
             w(&|g| {
                 g.state.borrow_mut().last_sale = None;
+                g.clear_search();
                 g.set_page(Page::Sale);
             })
         });

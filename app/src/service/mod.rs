@@ -85,6 +85,8 @@ pub enum ServiceError {
     Ticket(#[from] TicketError),
     #[error(transparent)]
     Lookup(#[from] LookupError),
+    #[error("{name} is sold by weight or volume: weigh it, or give the quantity")]
+    NeedsWeight { sku: String, name: String },
     #[error("no sale has receipt number {0}")]
     NoSuchSale(i64),
     #[error("nothing was recorded: {0}")]

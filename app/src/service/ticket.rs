@@ -60,7 +60,15 @@ impl Session {
             }
             _ => return Err(ServiceError::Invalid("give exactly one of `sku` or `plu`".into())),
         };
-        let line = Line::shop(product, qty.unwrap_or(Decimal::ONE))?;
+        // An item sold by weight or volume is never guessed as one unit: it is weighed first.
+        let qty = match qty {
+            Some(q) => q,
+            None if product.unit != Unit::Each => {
+                return Err(ServiceError::NeedsWeight { sku: product.sku.clone(), name: product.name.clone() })
+            }
+            None => Decimal::ONE,
+        };
+        let line = Line::shop(product, qty)?;
         self.add_line(line)
     }
 
