@@ -26,7 +26,7 @@ fn render_login_sale_tender_and_receipt() {
         "Cola 0.5 l PET",
         "Cola Zero 0.5 l PET",
         "Cola 0.33 l Can",
-        "Apple Spritzer 0.5 l PET",
+        "Orange Lemonade 0.5 l PET",
         "Lemon Lemonade 0.5 l PET",
     ];
     for name in tiles.iter().cycle().take(10) {

@@ -265,6 +265,9 @@ event-fuel_price = Kraftstoffpreis
 sync-starting = verbindet
 
 # Screens at arm's length
+devices-port-simulated = Simuliert: Anschluss eingeben, um das echte Gerät zu nutzen
+devices-port-none = Kein Anschluss: einen eingeben, um das Gerät anzuschließen
+pump-paid = Bezahlt
 message-dismiss = Meldung schließen
 sale-keyboard = Bildschirmtastatur
 key-decimal = Komma

@@ -265,6 +265,9 @@ event-fuel_price = Fuel price
 sync-starting = connecting
 
 # Screens at arm's length
+devices-port-simulated = Simulated: type a port to use the real device
+devices-port-none = No port: type one to attach the device
+pump-paid = Paid
 message-dismiss = Dismiss message
 sale-keyboard = On-screen keyboard
 key-decimal = Decimal point

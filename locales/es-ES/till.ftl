@@ -265,6 +265,9 @@ event-fuel_price = Precio de combustible
 sync-starting = conectando
 
 # Screens at arm's length
+devices-port-simulated = Simulado: escriba un puerto para usar el dispositivo real
+devices-port-none = Sin puerto: escriba uno para conectar el dispositivo
+pump-paid = Pagado
 message-dismiss = Cerrar el mensaje
 sale-keyboard = Teclado en pantalla
 key-decimal = Coma decimal

@@ -265,6 +265,9 @@ event-fuel_price = ईंधन मूल्य
 sync-starting = जुड़ रहा है
 
 # Screens at arm's length
+devices-port-simulated = सिम्युलेटेड: असली उपकरण के लिए पोर्ट लिखें
+devices-port-none = कोई पोर्ट नहीं: उपकरण जोड़ने के लिए पोर्ट लिखें
+pump-paid = भुगतान हो गया
 message-dismiss = संदेश बंद करें
 sale-keyboard = स्क्रीन कीबोर्ड
 key-decimal = दशमलव

@@ -265,6 +265,9 @@ event-fuel_price = Harga BBM
 sync-starting = menghubungkan
 
 # Screens at arm's length
+devices-port-simulated = Simulasi: ketik port untuk memakai perangkat asli
+devices-port-none = Tanpa port: ketik port untuk memasang perangkat
+pump-paid = Lunas
 message-dismiss = Tutup pesan
 sale-keyboard = Papan ketik layar
 key-decimal = Koma desimal

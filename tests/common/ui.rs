@@ -36,7 +36,15 @@ fn buttons(gui: &Gui, label: &str) -> Vec<ElementHandle> {
 /// Taps the button with this accessible label; panics when there is none or it is disabled.
 pub fn tap(gui: &Gui, label: &str) {
     let found = buttons(gui, label);
-    let b = found.first().unwrap_or_else(|| panic!("no button labelled '{label}'"));
+    let b = found.first().unwrap_or_else(|| {
+        let all: Vec<String> = ElementQuery::from_root(gui.window())
+            .match_accessible_role(AccessibleRole::Button)
+            .find_all()
+            .iter()
+            .filter_map(|e| e.accessible_label().map(|l| l.to_string()))
+            .collect();
+        panic!("no button labelled '{label}'; the buttons: {all:?}")
+    });
     assert!(b.accessible_enabled().unwrap_or(true), "button '{label}' is disabled");
     b.invoke_accessible_default_action();
 }

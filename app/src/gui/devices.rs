@@ -195,11 +195,10 @@ impl Gui {
                     }
                     Some(_) => (1, i18n.tr("device-ready")),
                 };
-                let status = if d.port.is_empty() && h.is_some() {
-                    format!("{status} · {}", i18n.tr("devices-simulated"))
-                } else {
-                    status
-                };
+                let simulated = d.port.is_empty() && h.is_some();
+                let status = if simulated { format!("{status} · {}", i18n.tr("devices-simulated")) } else { status };
+                // The empty port field says what an empty port means here.
+                let hint = i18n.tr(if simulated { "devices-port-simulated" } else { "devices-port-none" });
                 let tests: Vec<(&str, &str)> = match d.device.as_str() {
                     "printer" => vec![("test-page", "devices-test-page"), ("open-drawer", "devices-open-drawer")],
                     "display" => vec![("show-text", "devices-show-text")],
@@ -217,6 +216,7 @@ impl Gui {
                     state: super::view::chip(state),
                     status: status.into(),
                     port: d.port.as_str().into(),
+                    hint: hint.into(),
                     protocol: d.protocol.clone().unwrap_or_default().into(),
                     protocols: ModelRc::new(VecModel::from(if d.device == "display" {
                         vec![SharedString::from("epson"), SharedString::from("cd5220")]

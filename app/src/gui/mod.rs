@@ -13,10 +13,13 @@ mod dialogs;
 mod pumps;
 mod render;
 mod sale;
+mod start;
 mod shop;
 mod syncscreen;
 mod view;
 mod wire;
+
+pub use start::{run, Devices, Options};
 
 use crate::config::Config;
 use crate::domain::record::{SaleRecord, TicketRecord};
@@ -87,6 +90,8 @@ struct State {
     pump_states: Vec<crate::devices::forecourt::PumpState>,
     /// The prepayments still to settle, by pump, as the session last answered them.
     prepays: Vec<PrepayInfo>,
+    /// Pumps whose fill is paid and whose reset is on the way (the tile says "Paid").
+    resetting: Vec<u8>,
 }
 
 #[derive(Debug, Clone)]
@@ -181,61 +186,6 @@ fn shown(gui: &Gui, r: Result<Outcome, ServiceError>) {
     if let Err(e) = r {
         gui.show_error(&e);
     }
-}
-
-/// How `till` shows its window.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
-    pub fullscreen: bool,
-    /// Exit 0 after the first frame, printing `first_frame_ms=N` (start-up benchmark).
-    pub exit_after_first_frame: bool,
-}
-
-/// The devices the window works with; any may be missing.
-#[derive(Default)]
-pub struct Devices {
-    pub forecourt: Option<crate::devices::forecourt::Forecourt>,
-    pub tanks: Option<crate::devices::tanks::TankMonitor>,
-    pub printer: Option<crate::devices::printer::Printer>,
-    pub display: Option<crate::devices::display::CustomerDisplay>,
-    pub scale: Option<crate::devices::scale::Scale>,
-    pub scanner: Option<crate::devices::scanner::Scanner>,
-    pub sync: Option<crate::sync::SyncTask>,
-}
-
-/// Opens the window on the platform's backend and runs until it is closed.
-pub fn run(session: Session, devices: Devices, options: Options, started: std::time::Instant) -> anyhow::Result<()> {
-    let gui = Gui::new(session, true)?;
-    gui.attach(devices);
-    let window = gui.window.clone_strong();
-    if options.fullscreen {
-        window.window().set_fullscreen(true);
-    }
-    if options.exit_after_first_frame {
-        let notified = window.window().set_rendering_notifier(move |state, _| {
-            if matches!(state, slint::RenderingState::AfterRendering) {
-                println!("first_frame_ms={}", started.elapsed().as_millis());
-                let _ = slint::quit_event_loop();
-            }
-        });
-        if notified.is_err() {
-            // The software renderer has no rendering notifier (Slint 1.18). The window's first
-            // redraw is handled in the event loop's first turn; ask for another and report on
-            // the second turn, so the number is an upper bound of the first frame.
-            let w = window.as_weak();
-            slint::Timer::single_shot(std::time::Duration::ZERO, move || {
-                if let Some(w) = w.upgrade() {
-                    w.window().request_redraw();
-                }
-                slint::Timer::single_shot(std::time::Duration::ZERO, move || {
-                    println!("first_frame_ms={}", started.elapsed().as_millis());
-                    let _ = slint::quit_event_loop();
-                });
-            });
-        }
-    }
-    window.run()?;
-    Ok(())
 }
 
 impl Gui {
@@ -501,6 +451,7 @@ impl Gui {
             match e {
                 Effect::AskAge { age } => self.ask_age(*age),
                 Effect::StartTender => self.set_page(Page::Tender),
+                Effect::ResetPump { pump } => self.state.borrow_mut().resetting.push(*pump),
                 _ => {}
             }
         }

@@ -70,7 +70,10 @@ impl Gui {
         let tiles: Vec<till_ui::PumpTile> = pumps
             .iter()
             .map(|p| {
-                let (kind, key, icon) = pump_look(&p.state);
+                let (kind, mut key, icon) = pump_look(&p.state);
+                if p.state == P::Completed && st.resetting.contains(&p.number) {
+                    key = "pump-paid";
+                }
                 let busy = !p.amount.is_zero() && matches!(p.state, P::Filling | P::Completed | P::Stopped);
                 till_ui::PumpTile {
                     number: i32::from(p.number),
@@ -93,6 +96,8 @@ impl Gui {
             })
             .collect();
         drop(st);
+        // A pump that has left "completed" has been reset: its paid fill is gone.
+        self.state.borrow_mut().resetting.retain(|n| pumps.iter().any(|p| p.number == *n && p.state == P::Completed));
         sync_rows(&self.pump_tiles, tiles);
         let offline = pumps.iter().filter(|p| p.state == P::Offline).count();
         let (mut text, mut state) = if !f.health.get().online && offline == pumps.len() {
@@ -213,6 +218,7 @@ impl Gui {
         let Some(f) = self.forecourt() else { return };
         let Some(p) = f.pump(number) else { return };
         let prepaid = self.state.borrow().prepays.iter().find(|v| v.pump == number).map(|v| v.amount);
+        let paid = p.state == P::Completed && self.state.borrow().resetting.contains(&number);
         let entry = self.sale_ui().get_entry().to_string();
         let keyed = self.entry_amount(&entry).filter(|a| !a.is_zero());
         let litres = entry.parse::<i64>().ok().filter(|v| *v > 0).map(|v| Decimal::new(v, 2));
@@ -253,6 +259,7 @@ impl Gui {
                 ]
             }
             P::Authorized | P::Filling => vec![action("stop", false, true)],
+            P::Completed if paid => vec![],
             P::Completed => {
                 vec![action("add", true, false), action("drive-off", false, true), action("pump-test", false, false)]
             }
@@ -260,6 +267,7 @@ impl Gui {
             P::Offline | P::Error => vec![],
         };
         let (_, state_key, _) = pump_look(&p.state);
+        let state_key = if paid { "pump-paid" } else { state_key };
         let title = format!("{} · {}", i18n.tr_args("pump-label", &[("n", number.into())]), i18n.tr(state_key));
         let detail = match (prepaid, &p.state) {
             (Some(a), _) => i18n.tr_args("pump-prepaid", &[("amount", money(a).into())]),
