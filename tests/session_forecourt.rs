@@ -300,3 +300,49 @@ fn a_fill_is_sold_at_the_price_the_pump_showed() {
     drop(r);
     drop(sim);
 }
+
+#[test]
+fn the_open_prepays_are_answered_until_they_are_settled() {
+    use till::service::PrepayView;
+    let (sim, bus, f, _spare) = start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = Session::open(Config::demo().unwrap(), dir.path()).unwrap();
+    let mut r = Runner::new(&mut session, Executor { forecourt: Some(f.clone()), ..Default::default() }).unwrap();
+    assert_eq!(ok(&mut r, json!({"cmd":"login","pin":"1111"})).prepays, Some(vec![]));
+    ok(&mut r, json!({"cmd":"open_shift","float":"100.00"}));
+    // On the ticket it is not paid yet, so not open.
+    assert_eq!(ok(&mut r, json!({"cmd":"prepay","pump":1,"amount":"20.00"})).prepays, Some(vec![]));
+    let paid = ok(&mut r, json!({"cmd":"tender","method":"card"}));
+    let one = PrepayView { pump: 1, amount: "20.00".parse().unwrap(), receipt_no: paid.sale.unwrap().receipt_no };
+    assert_eq!(paid.prepays, Some(vec![one]));
+    wait(&f, 1, PumpState::Authorized);
+    let out = ok(&mut r, json!({"cmd":"prepay","pump":2,"amount":"15.00"}));
+    assert_eq!(out.prepays, Some(vec![one]));
+    let paid = ok(&mut r, json!({"cmd":"tender","method":"cash","amount":"15.00"}));
+    let two = PrepayView { pump: 2, amount: "15.00".parse().unwrap(), receipt_no: paid.sale.unwrap().receipt_no };
+    assert_eq!(paid.prepays, Some(vec![one, two]));
+    wait(&f, 2, PumpState::Authorized);
+    assert_eq!(ok(&mut r, json!({"cmd":"pumps"})).prepays, Some(vec![one, two]));
+    let json = serde_json::to_value(ok(&mut r, json!({"cmd":"pumps"}))).unwrap();
+    assert_eq!(json["prepays"][1], json!({"pump":2,"amount":"15.00","receipt_no":two.receipt_no}));
+
+    // Cancelled: gone. Signed out and in again: still the other.
+    assert_eq!(ok(&mut r, json!({"cmd":"cancel_prepay","pump":2})).prepays, Some(vec![one]));
+    wait(&f, 2, PumpState::Idle);
+    ok(&mut r, json!({"cmd":"logout"}));
+    assert_eq!(ok(&mut r, json!({"cmd":"login","pin":"1111"})).prepays, Some(vec![one]));
+
+    // Pump 1 fills and hangs up: its settlement answers the list without it.
+    bus.lock().unwrap().pump_mut(0x50).unwrap().lift(2);
+    wait(&f, 1, PumpState::Filling);
+    std::thread::sleep(Duration::from_millis(300));
+    bus.lock().unwrap().pump_mut(0x50).unwrap().hang();
+    wait(&f, 1, PumpState::Completed);
+    drop(r);
+    // What the window does when the pumps change (the forecourt's events).
+    let settled = session.pumps_changed().expect("the prepay is settled");
+    assert_eq!(settled.settled.as_ref().map(Vec::len), Some(1));
+    assert_eq!(settled.prepays, Some(vec![]));
+    assert!(session.pumps_changed().is_none(), "nothing more to settle");
+    drop(sim);
+}

@@ -41,7 +41,11 @@ fn forecourt() -> (Forecourt, common::SimLine) {
     let (sim, till_end) = common::sim_line((0..2).map(|i| SimPump::new(0x50 + i, 4)).collect());
     let config = till::config::Config::demo().unwrap();
     let setup = (0..2u8)
-        .map(|i| PumpSetup { number: i + 1, address: 0x50 + i, grades: vec!["E5".into(), "E10".into(), "SP98".into(), "B7".into()] })
+        .map(|i| PumpSetup {
+            number: i + 1,
+            address: 0x50 + i,
+            grades: vec!["E5".into(), "E10".into(), "SP98".into(), "B7".into()],
+        })
         .collect();
     let f = Forecourt::start(till_end, setup, config.fuel_grades.clone());
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -251,7 +251,8 @@ impl I18n {
     /// A configured name (a tax, say) in the current language when the locales name it
     /// (`tax-vat = MwSt.`), else as configured.
     pub fn term(&self, prefix: &str, name: &str) -> String {
-        let id: String = name.trim().chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+        let id: String =
+            name.trim().chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
         let key = format!("{prefix}-{id}");
         let text = self.tr(&key);
         if text == key {

@@ -125,7 +125,11 @@ pub fn layout(
     let inclusive = rec.total == rec.subtotal - rec.discount;
     if !inclusive {
         for t in &rec.tax {
-            out.push(ReceiptLine::Text(pair(&format!("{} {}", i18n.term("tax", &t.name), t.rate), &money(t.amount), width)));
+            out.push(ReceiptLine::Text(pair(
+                &format!("{} {}", i18n.term("tax", &t.name), t.rate),
+                &money(t.amount),
+                width,
+            )));
         }
     }
     out.push(ReceiptLine::Title(pair(
@@ -136,7 +140,11 @@ pub fn layout(
     if inclusive && !rec.tax.is_empty() {
         out.push(ReceiptLine::Text(i18n.tr("receipt-tax-title")));
         for t in &rec.tax {
-            out.push(ReceiptLine::Text(pair(&format!("  {} {}", i18n.term("tax", &t.name), t.rate), &money(t.amount), width)));
+            out.push(ReceiptLine::Text(pair(
+                &format!("  {} {}", i18n.term("tax", &t.name), t.rate),
+                &money(t.amount),
+                width,
+            )));
         }
     }
     out.push(ReceiptLine::Rule);

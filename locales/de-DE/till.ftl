@@ -335,3 +335,8 @@ month-12 = Dezember
 tax-vat = MwSt.
 tax-energy-tax = Energiesteuer
 confirm-a11y = Bestätigen:
+
+# Service additions
+error-no-such-payment = Auf diesem Bon gibt es keine Zahlung { $n }.
+error-unknown-language = Die Sprache { $language } gibt es an dieser Kasse nicht.
+error-unknown-theme = Die Darstellung { $theme } gibt es an dieser Kasse nicht (Hell, Dunkel, Hoher Kontrast).

@@ -335,3 +335,8 @@ month-12 = December
 tax-vat = VAT
 tax-energy-tax = Energy tax
 confirm-a11y = Confirm:
+
+# Service additions
+error-no-such-payment = There is no payment { $n } on this ticket.
+error-unknown-language = { $language } is not a language this till has.
+error-unknown-theme = { $theme } is not a theme this till has (light, dark, contrast).

@@ -335,3 +335,8 @@ month-12 = diciembre
 tax-vat = IVA
 tax-energy-tax = Impuesto especial
 confirm-a11y = Confirmar:
+
+# Service additions
+error-no-such-payment = Este ticket no tiene ningún pago { $n }.
+error-unknown-language = El idioma { $language } no está disponible en esta caja.
+error-unknown-theme = El tema { $theme } no está disponible en esta caja (claro, oscuro, alto contraste).

@@ -335,3 +335,8 @@ month-12 = दिसंबर
 tax-vat = वैट
 tax-energy-tax = ऊर्जा कर
 confirm-a11y = पुष्टि करें:
+
+# Service additions
+error-no-such-payment = इस बिल पर भुगतान { $n } मौजूद नहीं है।
+error-unknown-language = भाषा { $language } इस टिल में उपलब्ध नहीं है।
+error-unknown-theme = रंग योजना { $theme } इस टिल में उपलब्ध नहीं है (हल्का, गहरा, उच्च कंट्रास्ट)।

@@ -335,3 +335,8 @@ month-12 = Desember
 tax-vat = PPN
 tax-energy-tax = Pajak energi
 confirm-a11y = Konfirmasi:
+
+# Service additions
+error-no-such-payment = Tidak ada pembayaran { $n } pada nota ini.
+error-unknown-language = Bahasa { $language } tidak tersedia di kasir ini.
+error-unknown-theme = Tema { $theme } tidak tersedia di kasir ini (terang, gelap, kontras tinggi).

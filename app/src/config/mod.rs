@@ -24,6 +24,19 @@ pub use validate::check_device_port;
 /// The demo configuration, used when no configuration file exists.
 pub const DEMO_CONFIG: &str = include_str!("../../../assets/demo/demo.toml");
 
+/// The screens' themes.
+pub const THEMES: [&str; 3] = ["light", "dark", "contrast"];
+
+/// Whether `lang` is a language Till ships (`locales/<lang>`).
+pub fn is_language(lang: &str) -> bool {
+    crate::i18n::LANGUAGES.iter().any(|(code, _)| *code == lang)
+}
+
+/// Whether `theme` is one of [`THEMES`].
+pub fn is_theme(theme: &str) -> bool {
+    THEMES.contains(&theme)
+}
+
 /// The demo catalog in the import format.
 pub const DEMO_CATALOG: &str = include_str!("../../../assets/demo/catalog.csv");
 
@@ -63,6 +76,9 @@ pub struct Config {
     pub terminal_id: String,
     pub terminal_name: String,
     pub fullscreen: bool,
+    /// The screens' language and theme until the terminal chooses its own (`set_look`).
+    pub language: Option<String>,
+    pub theme: Option<String>,
     pub store: StoreInfo,
     pub pricing: Pricing,
     pub fuel_grades: Vec<FuelGrade>,

@@ -138,6 +138,12 @@ pub(super) struct RawTerminal {
     /// Full screen without a frame: the counter touchscreen.
     #[serde(default)]
     pub(super) fullscreen: bool,
+    /// The screens' language until one is chosen on the terminal (a locale: "de-DE").
+    #[serde(default)]
+    pub(super) language: Option<String>,
+    /// The screens' theme until one is chosen on the terminal ("light", "dark", "contrast").
+    #[serde(default)]
+    pub(super) theme: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -17,6 +17,14 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         return err("terminal.id", "must be 1 to 32 letters, digits, '-' or '_'");
     }
 
+    if let Some(lang) = t.language.as_deref().filter(|l| !is_language(l)) {
+        let known: Vec<&str> = crate::i18n::LANGUAGES.iter().map(|(c, _)| *c).collect();
+        return err("terminal.language", format!("'{}' is not one of {}", lang.escape_debug(), known.join(", ")));
+    }
+    if let Some(theme) = t.theme.as_deref().filter(|th| !is_theme(th)) {
+        return err("terminal.theme", format!("'{}' is not one of {}", theme.escape_debug(), THEMES.join(", ")));
+    }
+
     let code = raw.currency.code.trim().to_ascii_uppercase();
     if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
         return err("currency.code", format!("'{}' is not a three-letter ISO 4217 code", raw.currency.code));
@@ -242,6 +250,8 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         terminal_id: t.id.clone(),
         terminal_name: t.name.clone().unwrap_or_else(|| t.id.clone()),
         fullscreen: t.fullscreen,
+        language: t.language.clone(),
+        theme: t.theme.clone(),
         store: StoreInfo { name: raw.store.name, address: raw.store.address, tax_id: raw.store.tax_id },
         pricing: Pricing {
             currency,

@@ -13,7 +13,14 @@ pub(super) type Confirmed = Box<dyn FnOnce(&Gui)>;
 
 impl Gui {
     /// Asks before `action`: a title, what will happen, and the key that does it.
-    pub(super) fn ask(&self, title: String, text: String, yes: String, danger: bool, action: impl FnOnce(&Gui) + 'static) {
+    pub(super) fn ask(
+        &self,
+        title: String,
+        text: String,
+        yes: String,
+        danger: bool,
+        action: impl FnOnce(&Gui) + 'static,
+    ) {
         *self.confirm.borrow_mut() = Some(Box::new(action));
         let shell = self.shell();
         shell.set_confirm_title(title.into());

@@ -195,8 +195,10 @@ impl Gui {
             g.send(Command::SetFuelPrice { grade, price: Dec(price) }, move |g, r| match r {
                 Ok(_) => {
                     let f = g.i18n.borrow().format();
-                    let text =
-                        g.i18n.borrow().tr_args("prices-set", &[("grade", name.into()), ("price", f.number(price, 3).into())]);
+                    let text = g
+                        .i18n
+                        .borrow()
+                        .tr_args("prices-set", &[("grade", name.into()), ("price", f.number(price, 3).into())]);
                     g.show_text(text, false);
                 }
                 Err(e) => g.show_error(&e),

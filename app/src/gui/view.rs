@@ -53,7 +53,8 @@ pub fn ticket_lines(f: &LocaleFormat, cur: &Currency, t: &TicketRecord) -> Vec<T
             };
             let price_dp = l.unit_price.scale().max(cur.minor_units);
             let price = f.number(l.unit_price, price_dp);
-            let detail = if unit.is_empty() { format!("{qty} × {price}") } else { format!("{qty} {unit} × {price}/{unit}") };
+            let detail =
+                if unit.is_empty() { format!("{qty} × {price}") } else { format!("{qty} {unit} × {price}/{unit}") };
             TicketLine {
                 no: l.line as i32,
                 name: l.name.clone().into(),

@@ -43,6 +43,10 @@ pub enum Command {
     VoidLine {
         line: usize,
     },
+    /// Takes back a partial payment of the open ticket (0-based, in the order taken).
+    RemovePayment {
+        index: usize,
+    },
     Discount {
         #[serde(default)]
         line: Option<usize>,
@@ -200,4 +204,12 @@ pub enum Command {
     /// Applies the price book's prices whose time has come: item prices to the catalog, fuel
     /// prices to the grades (answered in `fuel_prices`, for the pumps).
     ApplyPrices,
+    /// Chooses the screens' language and/or theme: the terminal's when nobody is signed in,
+    /// the user's otherwise. Needs no sign-in.
+    SetLook {
+        #[serde(default)]
+        language: Option<String>,
+        #[serde(default)]
+        theme: Option<String>,
+    },
 }

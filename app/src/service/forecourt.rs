@@ -38,6 +38,14 @@ pub struct PumpPrepay {
     pub amount: Decimal,
 }
 
+/// A prepaid authorization not settled yet, as the screens list it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PrepayView {
+    pub pump: u8,
+    pub amount: Decimal,
+    pub receipt_no: i64,
+}
+
 /// The largest value a preset can carry on the pump line (a 32-bit count of its decimals).
 fn preset_fits(v: Decimal, dp: u32) -> bool {
     v.scale() <= dp
@@ -58,6 +66,15 @@ impl Session {
 
     fn open_prepay(&self, pump: u8) -> Option<OpenPrepay> {
         self.prepays.iter().find(|p| p.pump == pump).copied()
+    }
+
+    /// The stored prepayments not settled yet, oldest first.
+    pub fn prepay_views(&self) -> Vec<PrepayView> {
+        let cur = &self.config.pricing.currency;
+        self.prepays
+            .iter()
+            .map(|p| PrepayView { pump: p.pump, amount: cur.from_minor(p.amount_minor), receipt_no: p.receipt_no })
+            .collect()
     }
 
     /// Whether a stored prepayment waits for this pump.
@@ -199,6 +216,7 @@ impl Session {
             })
             .collect();
         out.pumps = Some(list);
+        out.prepays = Some(self.prepay_views());
         Ok(out)
     }
 
@@ -221,6 +239,7 @@ impl Session {
             (Some(mut o), _) => {
                 self.note_resets(&o);
                 o.effects.extend(again);
+                o.prepays = Some(self.prepay_views());
                 Some(o)
             }
         }
@@ -447,7 +466,9 @@ impl Session {
             return Err(ServiceError::Invalid(format!("pump {pump} already has a prepayment")));
         }
         let line = Line::prepay(pump, amount, format!("Prepay · {pump}"));
-        self.add_line(line)
+        let mut out = self.add_line(line)?;
+        out.prepays = Some(self.prepay_views());
+        Ok(out)
     }
 
     /// Pays a prepayment back in full when its pump has dispensed nothing (an authorized pump
@@ -474,6 +495,7 @@ impl Session {
         if stop {
             out.effects.insert(0, Effect::StopPump { pump });
         }
+        out.prepays = Some(self.prepay_views());
         Ok(out)
     }
 

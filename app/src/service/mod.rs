@@ -12,6 +12,7 @@ pub mod auth;
 mod command;
 mod effects;
 mod forecourt;
+mod look;
 mod pins;
 #[cfg(test)]
 mod props;
@@ -24,7 +25,8 @@ mod ticket;
 pub use admin::{add_user, import_catalog};
 pub use command::Command;
 pub use effects::{CustomerView, Effect};
-pub use forecourt::{PumpInfo, PumpPrepay};
+pub use forecourt::{PrepayView, PumpInfo, PumpPrepay};
+pub use look::Look;
 pub use ticket::HeldInfo;
 
 use crate::config::Config;
@@ -93,6 +95,12 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error("the store cannot be opened: {0}")]
     Open(StoreError),
+    #[error("the ticket has no payment {index}")]
+    NoSuchPayment { index: usize },
+    #[error("'{0}' is not a language Till has")]
+    UnknownLanguage(String),
+    #[error("'{0}' is not a theme Till has (light, dark, contrast)")]
+    UnknownTheme(String),
 }
 
 /// The open shift as answered to a screen or script.
@@ -156,6 +164,14 @@ pub struct Outcome {
     pub items_repriced: Option<Vec<(String, Decimal)>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fuel_prices: Option<Vec<(String, Decimal)>>,
+    /// The look the screens show now (`login`: the user's; `logout`: the terminal's;
+    /// `set_look`: the one just chosen).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub look: Option<Look>,
+    /// The prepaid pump authorizations not settled yet (`prepay`, `cancel_prepay`, `pumps`,
+    /// `login`, a sale holding a prepay, and settlements as pumps finish).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepays: Option<Vec<PrepayView>>,
     /// What must happen at the devices and on the screen, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub effects: Vec<Effect>,
@@ -304,6 +320,7 @@ impl Session {
             C::Fuel { grade, litres } => self.fuel(&grade, litres.0),
             C::SetQty { line, qty } => self.edit(Permission::Sell, "change quantities", |t, _| t.set_qty(line, qty.0)),
             C::VoidLine { line } => self.edit(Permission::VoidLine, "void lines", |t, _| t.void_line(line)),
+            C::RemovePayment { index } => self.remove_payment(index),
             C::Discount { line, percent, amount, approver_pin } => {
                 self.discount(line, percent.map(|d| d.0), amount.map(|d| d.0), approver_pin.as_deref())
             }
@@ -379,6 +396,7 @@ impl Session {
                 self.user()?;
                 self.apply_prices()
             }
+            C::SetLook { language, theme } => self.set_look(language.as_deref(), theme.as_deref()),
         }
     }
 

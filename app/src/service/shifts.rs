@@ -28,12 +28,15 @@ impl Session {
         }
         let permissions = policy.permissions.iter().copied().collect();
         self.store.record_login(found.id, &terminal, &at)?;
+        let look = self.user_look(found.id)?;
         self.user = Some(found.clone());
         Ok(Outcome {
             user: Some(found),
             permissions: Some(permissions),
             shift: self.shift_view(),
             held: Some(self.held.len()),
+            look: Some(look),
+            prepays: Some(self.prepay_views()),
             ..Outcome::default()
         })
     }
@@ -48,7 +51,7 @@ impl Session {
         }
         self.journal("logout", &serde_json::json!({ "user_id": user.id }))?;
         self.user = None;
-        Ok(Outcome::default())
+        Ok(Outcome { look: Some(self.look()), ..Outcome::default() })
     }
 
     pub(super) fn shift_view(&self) -> Option<ShiftView> {

@@ -310,6 +310,27 @@ impl Session {
         self.ticket_outcome()
     }
 
+    /// Takes back one partial payment of the open ticket (journaled; nothing was sold, so
+    /// head office hears nothing). Till keeps no terminal approval of a card payment, so any
+    /// payment may be taken back while the ticket is open.
+    pub(super) fn remove_payment(&mut self, index: usize) -> Result<Outcome, ServiceError> {
+        let user = self.selling(Permission::VoidLine, "remove payments")?.0.id;
+        let mut next = self.ticket.clone();
+        if index >= next.payments.len() {
+            return Err(ServiceError::NoSuchPayment { index });
+        }
+        let removed = next.payments.remove(index);
+        let totals = next.totals(&self.config.pricing)?;
+        let cur = &self.config.pricing.currency;
+        let payload = serde_json::json!({
+            "user_id": user, "index": index, "method": removed.method.as_str(), "amount": cur.fmt(removed.amount),
+            "due": cur.fmt(next.due(&totals)),
+        });
+        self.journal("payment_removed", &payload)?;
+        self.ticket = next;
+        Ok(self.outcome_with(&totals))
+    }
+
     pub(super) fn tender(&mut self, method: Method, amount: Option<Decimal>) -> Result<Outcome, ServiceError> {
         self.selling(Permission::Sell, "sell")?;
         self.check_discounts()?;
@@ -323,7 +344,11 @@ impl Session {
                 self.check_prepay_pumps(&next)?;
                 let sale = self.store_sale(&next, &settlement, None)?;
                 self.ticket = Ticket::default();
-                Ok(self.sold(sale, &next))
+                let mut out = self.sold(sale, &next);
+                if next.lines.iter().any(|l| matches!(l.kind, LineKind::Prepay { .. }) && !l.voided) {
+                    out.prepays = Some(self.prepay_views());
+                }
+                Ok(out)
             }
         }
     }

@@ -8,6 +8,7 @@ mod catalog;
 mod held;
 pub mod integrity;
 mod journal;
+mod looks;
 mod sales;
 mod schema;
 mod settings;
@@ -16,6 +17,7 @@ mod sync;
 mod users;
 
 pub use held::{HeldRow, OpenPrepay};
+pub use looks::StoredLook;
 pub use sync::{OutboxRow, ParkedEvent, PriceChange, SyncRecord};
 
 pub use journal::{JournalFault, JournalReport, GENESIS_HASH};

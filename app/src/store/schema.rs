@@ -264,6 +264,18 @@ UPDATE shifts SET close_seq = (SELECT j.seq FROM journal j WHERE j.kind = 'shift
  WHERE closed_at IS NOT NULL;
 "#,
         ),
+        // 8: the remembered look (language and theme): the terminal's own, and each user's,
+        // keyed by scope ("terminal:<id>" or "user:<id>"); a missing column means "not chosen".
+        M::up(
+            r#"
+CREATE TABLE looks (
+    scope      TEXT PRIMARY KEY,
+    language   TEXT,
+    theme      TEXT,
+    changed_at TEXT NOT NULL
+);
+"#,
+        ),
     ])
 }
 
