@@ -251,3 +251,23 @@ fn recall_from_the_list_and_remove_a_partial_payment() {
     assert_eq!(lines(&gui), 2, "the ticket is editable again");
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM journal WHERE kind = 'payment_removed'"), 1);
 }
+
+#[test]
+fn the_look_chosen_at_sign_in_is_remembered_by_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let gui = open(dir.path());
+    tap(&gui, "de-DE");
+    tap(&gui, "theme-dark");
+    assert!(has_button(&gui, "Anmelden"));
+    assert_eq!(gui.window().global::<till_ui::Theme>().get_mode(), 1);
+    // Stored for the terminal, so the next start shows it (tests/look.rs restarts the session).
+    let stored = "SELECT count(*) FROM looks WHERE scope LIKE 'terminal:%' AND language = 'de-DE' AND theme = 'dark'";
+    assert_eq!(count(dir.path(), stored), 1);
+    // Signed in, the cashier (who chose nothing) sees the terminal's look.
+    tap(&gui, "Demo Cashier");
+    tap_digits(&gui, "1111");
+    tap(&gui, "Anmelden");
+    assert_ne!(page(&gui), Page::Login);
+    assert_eq!(gui.window().global::<till_ui::Theme>().get_mode(), 1);
+    assert!(!has_button(&gui, "Sign out"), "still German");
+}

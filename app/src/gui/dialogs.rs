@@ -55,6 +55,19 @@ impl Gui {
         self.ask(title, text, yes, true, |g| g.send(Command::CancelTicket, shown));
     }
 
+    /// Takes a partial payment off the ticket, after asking (the cashier hands it back).
+    pub(super) fn ask_remove_payment(&self, index: usize) {
+        let Some(t) = self.state.borrow().ticket.clone() else { return };
+        let Some(p) = t.payments.get(index) else { return };
+        let i18n = self.i18n.borrow();
+        let method = i18n.tr(if p.method == "cash" { "tender-cash" } else { "tender-card" });
+        let amount = i18n.format().money(p.amount, &self.config.pricing.currency);
+        let text = i18n.tr_args("confirm-remove-payment-text", &[("method", method.into()), ("amount", amount.into())]);
+        let (title, yes) = (i18n.tr("confirm-remove-payment-title"), i18n.tr("confirm-remove-payment-yes"));
+        drop(i18n);
+        self.ask(title, text, yes, true, move |g| g.send(Command::RemovePayment { index }, shown));
+    }
+
     /// Close shift: the count first (the expected amount is shown only after closing).
     pub(super) fn open_close_shift(&self) {
         self.sale_ui().set_close_entry("".into());

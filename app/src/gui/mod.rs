@@ -13,8 +13,8 @@ mod dialogs;
 mod pumps;
 mod render;
 mod sale;
-mod start;
 mod shop;
+mod start;
 mod syncscreen;
 mod view;
 mod wire;
@@ -220,6 +220,7 @@ impl Gui {
         let unsent = session.unsent()?;
         let shift = session.current_shift();
         let grades = session.grade_prices();
+        let look = session.look();
         let exec = if threaded {
             let (tx, rx) = mpsc::channel::<Job>();
             let mut session = session;
@@ -278,6 +279,8 @@ impl Gui {
             }
         });
         gui.refresh_all();
+        // The terminal's remembered look (else the configuration's).
+        gui.apply_look(&look);
         Ok(gui)
     }
 
@@ -423,6 +426,12 @@ impl Gui {
             if let Some(g) = &out.grades {
                 st.grades = g.clone();
             }
+            if let Some(list) = &out.prepays {
+                st.prepays = list.iter().map(|p| PrepayInfo { pump: p.pump, amount: p.amount }).collect();
+            }
+        }
+        if let Some(look) = &out.look {
+            self.apply_look(look);
         }
         if let Some(list) = &out.reprints {
             self.reprint_count.set(list.len());

@@ -356,6 +356,23 @@ impl Gui {
         }
     }
 
+    /// A language or theme chosen on screen: the session remembers it (for the terminal, or
+    /// for the user signed in) and answers the look to show.
+    pub(super) fn choose_look(&self, language: Option<String>, theme: Option<String>) {
+        self.send(Command::SetLook { language, theme }, shown);
+    }
+
+    /// Shows the look the session answered.
+    pub(super) fn apply_look(&self, look: &crate::service::Look) {
+        let mode = match look.theme.as_str() {
+            "dark" => 1,
+            "contrast" => 2,
+            _ => 0,
+        };
+        self.window.global::<till_ui::Theme>().set_mode(mode);
+        self.set_language(&look.language);
+    }
+
     pub(super) fn set_language(&self, code: &str) {
         if self.i18n.borrow_mut().set_language(code) {
             self.window.global::<Strings>().set_lang(code.into());

@@ -6,7 +6,7 @@ use crate::domain::ticket::Method;
 use crate::service::Command;
 use slint::ComponentHandle;
 use std::rc::Rc;
-use till_ui::{Page, Strings, Theme};
+use till_ui::{Page, Strings};
 
 impl Gui {
     pub(super) fn wire(self: &Rc<Self>) {
@@ -33,9 +33,12 @@ impl Gui {
         let w = with.clone();
         self.signin().on_login(move || w(&|g| g.login()));
         let w = with.clone();
-        self.signin().on_set_language(move |code| w(&|g| g.set_language(&code)));
+        self.signin().on_set_language(move |code| w(&|g| g.choose_look(Some(code.to_string()), None)));
         let w = with.clone();
-        self.signin().on_set_theme(move |mode| w(&|g| g.window.global::<Theme>().set_mode(mode)));
+        self.signin().on_set_theme(move |mode| {
+            let theme = ["light", "dark", "contrast"].get(mode.clamp(0, 2) as usize).copied().unwrap_or("light");
+            w(&|g| g.choose_look(None, Some(theme.to_string())))
+        });
         let w = with.clone();
         self.signin().on_float_key(move |k| {
             w(&|g| g.edit_digits(&k, |g| g.signin().get_float_entry(), |g, v| g.signin().set_float_entry(v), 9))
@@ -162,6 +165,8 @@ impl Gui {
         self.tender_ui().on_tender_card(move || w(&|g| g.tender(Method::Card, "entry")));
         let w = with.clone();
         self.tender_ui().on_tender_back(move || w(&|g| g.set_page(Page::Sale)));
+        let w = with.clone();
+        self.tender_ui().on_remove_payment(move |i| w(&|g| g.ask_remove_payment(i.max(0) as usize)));
         let w = with.clone();
         self.tender_ui().on_new_sale(move || {
             w(&|g| {
