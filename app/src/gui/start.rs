@@ -75,9 +75,7 @@ pub fn run(session: Session, devices: Devices, options: Options, started: std::t
 /// tests, a headless machine).
 fn screen_size() -> Option<(u32, u32)> {
     use x11rb::connection::Connection;
-    if std::env::var_os("DISPLAY").is_none() {
-        return None;
-    }
+    std::env::var_os("DISPLAY")?;
     let (conn, screen) = x11rb::connect(None).ok()?;
     let root = conn.setup().roots.get(screen)?;
     let (w, h) = (u32::from(root.width_in_pixels), u32::from(root.height_in_pixels));
