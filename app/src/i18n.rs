@@ -450,12 +450,15 @@ mod font_tests {
                 texts.push(("a pump icon in gui/pumps.rs".into(), lit.to_string()));
             }
         }
+        let mut missing = Vec::new();
         for (where_, text) in texts {
             for c in text.chars().filter(|c| !c.is_whitespace() && !c.is_control()) {
-                for f in &fonts {
-                    assert!(f.charmap().map(c) != 0, "'{c}' (U+{:04X}) has no glyph in Till Sans: {where_}", c as u32);
+                if fonts.iter().any(|f| f.charmap().map(c) == 0) {
+                    missing.push(format!("'{c}' (U+{:04X}) in {where_}", c as u32));
                 }
             }
         }
+        missing.dedup();
+        assert!(missing.is_empty(), "no glyph in Till Sans for:\n{}", missing.join("\n"));
     }
 }

@@ -13,14 +13,14 @@ use till_ui::PumpKind;
 /// How a pump state looks: the tile's kind, its message key and its icon.
 fn pump_look(state: &P) -> (PumpKind, &'static str, &'static str) {
     match state {
-        P::Offline => (PumpKind::Offline, "pump-offline", "✕"),
-        P::Idle => (PumpKind::Idle, "pump-idle", "○"),
+        P::Offline => (PumpKind::Offline, "pump-offline", "×"),
+        P::Idle => (PumpKind::Idle, "pump-idle", ""),
         P::Calling => (PumpKind::Calling, "pump-calling", "!"),
-        P::Authorized => (PumpKind::Authorized, "pump-authorized", "▶"),
-        P::Filling => (PumpKind::Filling, "pump-filling", "●"),
-        P::Completed => (PumpKind::Completed, "pump-completed", "■"),
+        P::Authorized => (PumpKind::Authorized, "pump-authorized", "»"),
+        P::Filling => (PumpKind::Filling, "pump-filling", "•"),
+        P::Completed => (PumpKind::Completed, "pump-completed", ""),
         P::Stopped => (PumpKind::Stopped, "pump-stopped", "‖"),
-        P::Error => (PumpKind::Error, "pump-error", "⚠"),
+        P::Error => (PumpKind::Error, "pump-error", "!"),
     }
 }
 
@@ -103,7 +103,7 @@ impl Gui {
         let (mut text, mut state) = if !f.health.get().online && offline == pumps.len() {
             (format!("{} {}", i18n.tr("device-pump-line"), i18n.tr("device-offline")), 3)
         } else if offline == 0 {
-            (format!("{} ✓", pumps.len()), 1)
+            (format!("{0}/{0}", pumps.len()), 1)
         } else {
             (
                 format!("{offline}/{} {}", pumps.len(), i18n.tr("pump-offline")),

@@ -11,7 +11,7 @@ use slint::SharedString;
 use till_ui::{Page, Strings};
 
 impl Gui {
-    /// Applies a keypad key to a digit field: digits append, "C" clears, "⌫" deletes.
+    /// Applies a keypad key to a digit field: digits append, "C" clears, "back" deletes.
     pub(super) fn edit_digits(
         &self,
         key: &str,
@@ -22,7 +22,7 @@ impl Gui {
         let mut v = get(self).to_string();
         match key {
             "C" => v.clear(),
-            "⌫" => {
+            "back" => {
                 v.pop();
             }
             k if k.chars().all(|c| c.is_ascii_digit()) && v.len() + k.len() <= max => v.push_str(k),

@@ -89,7 +89,7 @@ impl Gui {
             w(&|g| {
                 let mut text = g.sale_ui().get_search().to_string();
                 match k.as_str() {
-                    "⌫" => {
+                    "back" => {
                         text.pop();
                     }
                     "clear" => text.clear(),
@@ -192,7 +192,7 @@ impl Gui {
             w(&|g| {
                 g.edit_digits(&k, |g| g.sale_ui().get_manager_pin(), |g, v| g.sale_ui().set_manager_pin(v), 8);
                 let n = g.sale_ui().get_manager_pin().chars().count();
-                g.sale_ui().set_manager_pin_dots("● ".repeat(n).trim_end().into());
+                g.sale_ui().set_manager_pin_dots("• ".repeat(n).trim_end().into());
             })
         });
         let w = with.clone();
