@@ -60,7 +60,7 @@ impl Gui {
         let Some(t) = self.state.borrow().ticket.clone() else { return };
         let Some(p) = t.payments.get(index) else { return };
         let i18n = self.i18n.borrow();
-        let method = i18n.tr(if p.method == "cash" { "tender-cash" } else { "tender-card" });
+        let method = super::view::method_label(&i18n, &p.method);
         let amount = i18n.format().money(p.amount, &self.config.pricing.currency);
         let text = i18n.tr_args("confirm-remove-payment-text", &[("method", method.into()), ("amount", amount.into())]);
         let (title, yes) = (i18n.tr("confirm-remove-payment-title"), i18n.tr("confirm-remove-payment-yes"));

@@ -89,15 +89,9 @@ struct State {
     /// Each pump's state as last drawn (a change asks the session whether a prepay is due).
     pump_states: Vec<crate::devices::forecourt::PumpState>,
     /// The prepayments still to settle, by pump, as the session last answered them.
-    prepays: Vec<PrepayInfo>,
+    prepays: Vec<crate::service::PrepayView>,
     /// Pumps whose fill is paid and whose reset is on the way (the tile says "Paid").
     resetting: Vec<u8>,
-}
-
-#[derive(Debug, Clone)]
-struct PrepayInfo {
-    pump: u8,
-    amount: Decimal,
 }
 
 pub struct Gui {
@@ -427,7 +421,7 @@ impl Gui {
                 st.grades = g.clone();
             }
             if let Some(list) = &out.prepays {
-                st.prepays = list.iter().map(|p| PrepayInfo { pump: p.pump, amount: p.amount }).collect();
+                st.prepays = list.clone();
             }
         }
         if let Some(look) = &out.look {

@@ -24,6 +24,16 @@ fn pump_look(state: &P) -> (PumpKind, &'static str, &'static str) {
     }
 }
 
+/// A grade by its name ("Diesel", not "B7"); the code when the grade is not known.
+fn grade_name(grades: &[crate::service::GradePrice], code: &str) -> String {
+    grades.iter().find(|g| g.code == code).map(|g| g.name.clone()).unwrap_or_else(|| code.to_string())
+}
+
+/// Keyed digits as litres: centilitres, so 3000 is 30.00 l.
+fn keyed_litres(digits: &str) -> Option<Decimal> {
+    digits.parse::<i64>().ok().filter(|v| *v > 0).map(|v| Decimal::new(v, 2))
+}
+
 impl Gui {
     /// Shows the pumps and lets the cashier work them: the session reads them, the executor
     /// drives them. The forecourt tells the window when a pump changes; the tiles are then
@@ -63,10 +73,6 @@ impl Gui {
         let fmt = i18n.format();
         let cur = &self.config.pricing.currency;
         let st = self.state.borrow();
-        // Grades by name ("Diesel", not "B7").
-        let grade_name = |code: &str| {
-            st.grades.iter().find(|g| g.code == code).map(|g| g.name.clone()).unwrap_or_else(|| code.to_string())
-        };
         let tiles: Vec<till_ui::PumpTile> = pumps
             .iter()
             .map(|p| {
@@ -86,7 +92,7 @@ impl Gui {
                         .grade
                         .as_deref()
                         .filter(|_| busy || kind == PumpKind::Calling)
-                        .map(&grade_name)
+                        .map(|code| grade_name(&st.grades, code))
                         .unwrap_or_default()
                         .into(),
                     amount: if busy { fmt.money(p.amount, cur).into() } else { SharedString::new() },
@@ -174,8 +180,7 @@ impl Gui {
         let Some(price) = self.keyed_price().filter(|p| !p.is_zero()) else { return };
         let (name, old) = {
             let st = self.state.borrow();
-            let g = st.grades.iter().find(|g| g.code == grade);
-            (g.map(|g| g.name.clone()).unwrap_or_else(|| grade.clone()), g.map(|g| g.price))
+            (grade_name(&st.grades, &grade), st.grades.iter().find(|g| g.code == grade).map(|g| g.price))
         };
         let i18n = self.i18n.borrow();
         let f = i18n.format();
@@ -208,22 +213,26 @@ impl Gui {
 
     /// The prepayment still to settle at a pump, as its tile shows it ("" for none).
     pub(super) fn prepaid_text(&self, pump: u8) -> String {
-        let st = self.state.borrow();
-        let Some(p) = st.prepays.iter().find(|p| p.pump == pump) else { return String::new() };
+        let Some(amount) = self.prepaid(pump) else { return String::new() };
         let i18n = self.i18n.borrow();
-        let amount = i18n.format().money(p.amount, &self.config.pricing.currency);
+        let amount = i18n.format().money(amount, &self.config.pricing.currency);
         i18n.tr_args("pump-prepaid", &[("amount", amount.into())])
+    }
+
+    /// The prepayment still to settle at a pump, as the session last answered it.
+    fn prepaid(&self, pump: u8) -> Option<Decimal> {
+        self.state.borrow().prepays.iter().find(|p| p.pump == pump).map(|p| p.amount)
     }
 
     /// Opens the pump menu with the actions that fit the pump's state.
     pub(super) fn pump_more(&self, number: u8) {
         let Some(f) = self.forecourt() else { return };
         let Some(p) = f.pump(number) else { return };
-        let prepaid = self.state.borrow().prepays.iter().find(|v| v.pump == number).map(|v| v.amount);
+        let prepaid = self.prepaid(number);
         let paid = p.state == P::Completed && self.state.borrow().resetting.contains(&number);
         let entry = self.sale_ui().get_entry().to_string();
         let keyed = self.entry_amount(&entry).filter(|a| !a.is_zero());
-        let litres = entry.parse::<i64>().ok().filter(|v| *v > 0).map(|v| Decimal::new(v, 2));
+        let litres = keyed_litres(&entry);
         let i18n = self.i18n.borrow();
         let f = i18n.format();
         let cur = &self.config.pricing.currency;
@@ -293,7 +302,7 @@ impl Gui {
             "authorize-volume" => {
                 // Keyed digits are centilitres: 3000 is 30.00 l.
                 let digits = self.take_entry();
-                let litres = digits.parse::<i64>().ok().filter(|v| *v > 0).map(|v| Dec(Decimal::new(v, 2)));
+                let litres = keyed_litres(&digits).map(Dec);
                 self.send(Command::Authorize { pump, amount: None, litres }, shown);
             }
             "prepay" => {
@@ -334,9 +343,7 @@ impl Gui {
 
     /// Cancelling a prepayment pays it back: asked first, naming the amount.
     fn ask_cancel_prepay(&self, pump: u8) {
-        let Some(amount) = self.state.borrow().prepays.iter().find(|v| v.pump == pump).map(|v| v.amount) else {
-            return;
-        };
+        let Some(amount) = self.prepaid(pump) else { return };
         let i18n = self.i18n.borrow();
         let amount = i18n.format().money(amount, &self.config.pricing.currency);
         let text = i18n.tr_args("confirm-cancel-prepay-text", &[("n", pump.into()), ("amount", amount.into())]);

@@ -198,7 +198,7 @@ impl Gui {
             .enumerate()
             .map(|(i, p)| till_ui::PaymentRow {
                 index: i as i32,
-                method: i18n.tr(if p.method == "cash" { "tender-cash" } else { "tender-card" }).into(),
+                method: view::method_label(&i18n, &p.method).into(),
                 amount: f.money(p.amount, cur).into(),
             })
             .collect();

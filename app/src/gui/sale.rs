@@ -304,7 +304,7 @@ impl Gui {
         let i18n = self.i18n.borrow();
         let reason = match e {
             ServiceError::DiscountOverLimit { pct, max, .. } => {
-                let num = |v: &Decimal| i18n.format().number(*v, v.normalize().scale());
+                let num = |v: &Decimal| super::view::percent(&i18n, v);
                 let user = self.state.borrow().user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
                 i18n.tr_args(
                     "manager-reason-discount",
@@ -364,12 +364,9 @@ impl Gui {
 
     /// Shows the look the session answered.
     pub(super) fn apply_look(&self, look: &crate::service::Look) {
-        let mode = match look.theme.as_str() {
-            "dark" => 1,
-            "contrast" => 2,
-            _ => 0,
-        };
-        self.window.global::<till_ui::Theme>().set_mode(mode);
+        // Theme.mode is the theme's place in the list (0 light, 1 dark, 2 contrast).
+        let mode = crate::config::THEMES.iter().position(|t| *t == look.theme).unwrap_or(0);
+        self.window.global::<till_ui::Theme>().set_mode(mode as i32);
         self.set_language(&look.language);
     }
 

@@ -20,6 +20,16 @@ pub fn born_on_or_before(today: NaiveDate, age: u8) -> NaiveDate {
         .unwrap_or(today)
 }
 
+/// A payment's method as the screens name it.
+pub fn method_label(i18n: &I18n, method: &str) -> String {
+    i18n.tr(if method == "cash" { "tender-cash" } else { "tender-card" })
+}
+
+/// A percentage as the language writes numbers (91,32 in German), without trailing zeros.
+pub fn percent(i18n: &I18n, v: &Decimal) -> String {
+    i18n.format().number(*v, v.normalize().scale())
+}
+
 /// A date that cannot be misread at any station: the day, the month's name in the language,
 /// the year ("1 December 2008", "1. Dezember 2008"); used for the age check.
 pub fn long_date(i18n: &I18n, date: NaiveDate) -> String {
@@ -118,9 +128,8 @@ pub fn error_text(i18n: &I18n, e: &ServiceError) -> String {
         S::ShiftOpen(_) => i18n.tr("error-shift-open"),
         S::NotPermitted { .. } => i18n.tr("error-not-permitted"),
         S::DiscountOverLimit { pct, max, .. } => {
-            // Percentages as the language writes numbers (91,32 in German), without trailing zeros.
-            let num = |v: &Decimal| i18n.format().number(*v, v.normalize().scale());
-            i18n.tr_args("error-discount-limit", &[("pct", num(pct).into()), ("max", num(max).into())])
+            let (pct, max) = (percent(i18n, pct), percent(i18n, max));
+            i18n.tr_args("error-discount-limit", &[("pct", pct.into()), ("max", max.into())])
         }
         S::TicketOpen => i18n.tr("error-ticket-open"),
         S::TicketsHeld { count } => i18n.tr_args("error-tickets-held", &[("count", (*count).into())]),

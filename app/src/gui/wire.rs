@@ -36,7 +36,7 @@ impl Gui {
         self.signin().on_set_language(move |code| w(&|g| g.choose_look(Some(code.to_string()), None)));
         let w = with.clone();
         self.signin().on_set_theme(move |mode| {
-            let theme = ["light", "dark", "contrast"].get(mode.clamp(0, 2) as usize).copied().unwrap_or("light");
+            let theme = crate::config::THEMES.get(mode.max(0) as usize).copied().unwrap_or("light");
             w(&|g| g.choose_look(None, Some(theme.to_string())))
         });
         let w = with.clone();
