@@ -22,8 +22,9 @@ work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
-# Where the keys are, per screen size (x y in pixels). The layout is the same in every locale
-# and theme: keys that hold words are laid out by the screen's width, not by their label.
+# Where the keys are, per screen size (x y in pixels), the same in every theme. Keys are laid
+# out by the screen's width, except the status bar's chips (and the forecourt header's keys),
+# whose places move with the length of their words: they are tapped last, or on the left.
 coords() {
   case "$1" in
     1024x768)
@@ -99,12 +100,14 @@ for size in $sizes; do
       tap $exact; sleep 0.5; shot 08-receipt
       tap $next; tap $forecourt; sleep 0.5; shot 09-forecourt
       tap $prices; shot 10-prices
-      tap $prices_close; tap $back_sale; tap $devices; sleep 0.5; shot 11-devices
-      tap $devices_back; tap $sync; sleep 0.5; shot 12-sync
-      tap $sync_back; tap $close_shift; tap $c1; tap $c5; tap $c0; tap $c0; tap $c0; shot 13-close-count
-      tap $close_ok; shot 14-close-confirm
-      tap $close_yes; sleep 0.5; shot 15-shift-summary
-      tap $done_key; shot 16-after-close
+      tap $prices_close; tap $back_sale
+      tap $close_shift; tap $c1; tap $c5; tap $c0; tap $c0; tap $c0; shot 11-close-count
+      tap $close_ok; shot 12-close-confirm
+      tap $close_yes; sleep 0.5; shot 13-shift-summary
+      tap $done_key; shot 14-after-close
+      # Last: the chips' places depend on their words' length, so a miss here spoils nothing.
+      tap $devices; sleep 0.5; shot 15-devices
+      tap $devices_back; tap $sync; sleep 0.5; shot 16-sync
       echo "$size $locale $theme: peak resident memory $(awk '/VmHWM/{printf "%.1f MB", $2/1024}' "/proc/$pid/status")"
       kill "$pid"; wait "$pid" 2>/dev/null || true
       montage "$dir"/[0-9]*.png -tile 4x -geometry 480x+4+4 "$out/$size/$locale-$theme.png"
