@@ -29,7 +29,7 @@ pub fn to_json(result: &Result<Outcome, ServiceError>) -> Value {
             }
             Value::Object(m)
         }
-        Err(e) => json!({ "ok": false, "error": e.to_string() }),
+        Err(e) => json!({ "ok": false, "error": e.to_string(), "code": e.message().key }),
     }
 }
 

@@ -19,7 +19,7 @@ mod raw;
 mod validate;
 
 use raw::RawConfig;
-pub use validate::check_device_port;
+pub use validate::{check_device_port, PortError};
 
 /// The demo configuration, used when no configuration file exists.
 pub const DEMO_CONFIG: &str = include_str!("../../../assets/demo/demo.toml");

@@ -279,15 +279,32 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
     })
 }
 
+/// Why a device address (or protocol) is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PortError {
+    #[error("no device is called '{device}'")]
+    NoSuchDevice { device: String },
+    #[error("'{port}' is not a port address")]
+    NotAPort { port: String },
+    #[error("'{port}' is neither a serial port (/dev/..., COMn), tcp://HOST:PORT nor file:///PATH")]
+    NotAPrinterPort { port: String },
+    #[error("'{port}' is not a serial port (/dev/..., COMn)")]
+    NotASerialPort { port: String },
+    #[error("display protocol '{protocol}' is not epson or cd5220")]
+    NoSuchProtocol { protocol: String },
+    #[error("the {device} has no protocol to choose ('{protocol}')")]
+    NoProtocolToChoose { device: String, protocol: String },
+}
+
 /// Checks a device address as typed on the device settings screen (or in the configuration): a
 /// serial port path (`/dev/ttyUSB0`, `/dev/serial/by-id/...`, `COM3`), and for the printer also
 /// `tcp://HOST:PORT` or `file:///PATH`. An empty address means "not attached".
-pub fn check_device_port(device: &str, port: &str, protocol: Option<&str>) -> Result<(), String> {
+pub fn check_device_port(device: &str, port: &str, protocol: Option<&str>) -> Result<(), PortError> {
     if !["printer", "display", "scale", "scanner"].contains(&device) {
-        return Err(format!("no device is called '{device}'"));
+        return Err(PortError::NoSuchDevice { device: device.to_string() });
     }
     if port.len() > 256 || port.chars().any(char::is_control) || port.trim() != port {
-        return Err(format!("'{}' is not a port address", port.escape_debug()));
+        return Err(PortError::NotAPort { port: port.escape_debug().to_string() });
     }
     let serial = |p: &str| {
         p.starts_with('/') && !p.ends_with('/')
@@ -304,16 +321,20 @@ pub fn check_device_port(device: &str, port: &str, protocol: Option<&str>) -> Re
                         .is_some_and(|(host, p)| !host.is_empty() && p.parse::<u16>().is_ok_and(|n| n > 0))
                 }));
     if !ok {
+        let port = port.to_string();
         return Err(if device == "printer" {
-            format!("'{port}' is neither a serial port (/dev/..., COMn), tcp://HOST:PORT nor file:///PATH")
+            PortError::NotAPrinterPort { port }
         } else {
-            format!("'{port}' is not a serial port (/dev/..., COMn)")
+            PortError::NotASerialPort { port }
         });
     }
     match (device, protocol) {
-        ("display", Some(p)) => p.parse::<till_hardware::display::Protocol>().map(|_| ()).map_err(|e| e.to_string()),
+        ("display", Some(p)) => p
+            .parse::<till_hardware::display::Protocol>()
+            .map(|_| ())
+            .map_err(|_| PortError::NoSuchProtocol { protocol: p.to_string() }),
         ("display", None) => Ok(()),
         (_, None) => Ok(()),
-        (_, Some(p)) => Err(format!("the {device} has no protocol to choose ('{p}')")),
+        (_, Some(p)) => Err(PortError::NoProtocolToChoose { device: device.to_string(), protocol: p.to_string() }),
     }
 }

@@ -10,6 +10,7 @@
 
 mod devices;
 mod dialogs;
+mod errors;
 mod pumps;
 mod render;
 mod sale;
@@ -496,7 +497,7 @@ impl Gui {
     }
 
     fn show_error(&self, e: &ServiceError) {
-        let text = view::error_text(&self.i18n.borrow(), e);
+        let text = errors::error_text(&self.i18n.borrow(), &self.config.pricing.currency, e);
         self.show_text(text, true);
     }
 

@@ -311,7 +311,7 @@ impl Gui {
                     &[("pct", num(pct).into()), ("max", num(max).into()), ("user", user.into())],
                 )
             }
-            other => super::view::error_text(&i18n, other),
+            other => super::errors::error_text(&i18n, &self.config.pricing.currency, other),
         };
         drop(i18n);
         self.sale_ui().set_manager_reason(reason.into());

@@ -1,11 +1,9 @@
 //! Pure helpers that turn records into what the screens show.
 
-use crate::domain::catalog::{LookupError, Unit};
+use crate::domain::catalog::Unit;
 use crate::domain::money::Currency;
 use crate::domain::record::TicketRecord;
-use crate::domain::ticket::TicketError;
 use crate::i18n::{I18n, LocaleFormat};
-use crate::service::ServiceError;
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use till_ui::{ChipState, TicketLine};
@@ -108,64 +106,6 @@ pub fn quick_cash(code: &str, due: Decimal) -> Vec<Decimal> {
     out
 }
 
-/// A service error as a sentence in the current language.
-pub fn error_text(i18n: &I18n, e: &ServiceError) -> String {
-    use ServiceError as S;
-    match e {
-        S::NotLoggedIn => i18n.tr("error-not-logged-in"),
-        S::AlreadyLoggedIn(name) => i18n.tr_args("error-already-logged-in", &[("name", name.clone().into())]),
-        S::WrongPin => i18n.tr("error-wrong-pin"),
-        S::WrongPinFor { attempts, max, .. } => {
-            i18n.tr_args("error-wrong-pin-attempts", &[("attempts", (*attempts).into()), ("max", (*max).into())])
-        }
-        S::Locked { user, seconds } => {
-            i18n.tr_args("error-locked", &[("name", user.clone().into()), ("seconds", (*seconds).into())])
-        }
-        S::PadLocked { seconds } => i18n.tr_args("error-pad-locked", &[("seconds", (*seconds).into())]),
-        S::NotAnApprover { user, .. } => i18n.tr_args("error-not-approver", &[("name", user.clone().into())]),
-        S::Ticket(TicketError::TicketTooLarge { .. }) => i18n.tr("error-ticket-too-large"),
-        S::NoShift => i18n.tr("error-no-shift"),
-        S::ShiftOpen(_) => i18n.tr("error-shift-open"),
-        S::NotPermitted { .. } => i18n.tr("error-not-permitted"),
-        S::DiscountOverLimit { pct, max, .. } => {
-            let (pct, max) = (percent(i18n, pct), percent(i18n, max));
-            i18n.tr_args("error-discount-limit", &[("pct", pct.into()), ("max", max.into())])
-        }
-        S::TicketOpen => i18n.tr("error-ticket-open"),
-        S::TicketsHeld { count } => i18n.tr_args("error-tickets-held", &[("count", (*count).into())]),
-        S::ShiftNotClear(detail) => i18n.tr_args("error-shift-not-clear", &[("detail", detail.clone().into())]),
-        S::NoForecourt => i18n.tr("error-no-pumps"),
-        S::NoSuchPump(n) => i18n.tr_args("error-no-such-pump", &[("n", (*n).into())]),
-        S::PumpState { pump, state, .. } => {
-            let state = i18n.tr(&format!("pump-{state}"));
-            i18n.tr_args("error-pump-state", &[("n", (*pump).into()), ("state", state.into())])
-        }
-        S::Lookup(LookupError::Unknown(code)) => i18n.tr_args("error-unknown-code", &[("code", code.clone().into())]),
-        S::Lookup(LookupError::Invalid(b)) => {
-            let code = match b {
-                crate::domain::barcode::BarcodeError::NotDigits(c) => c.clone(),
-                crate::domain::barcode::BarcodeError::BadLength { code, .. } => code.clone(),
-                crate::domain::barcode::BarcodeError::BadCheckDigit { code, .. } => code.clone(),
-                crate::domain::barcode::BarcodeError::Empty => String::new(),
-            };
-            i18n.tr_args("error-bad-code", &[("code", code.into())])
-        }
-        S::Ticket(TicketError::AgeNotConfirmed(_)) => i18n.tr("error-age"),
-        S::Ticket(TicketError::CardOverDue { .. }) => i18n.tr("error-card-over"),
-        S::Ticket(TicketError::Locked) => i18n.tr("error-locked-ticket"),
-        S::Ticket(TicketError::BadQuantity { .. }) => i18n.tr("error-bad-quantity"),
-        S::Ticket(TicketError::BadDiscount { .. }) => i18n.tr("error-bad-discount"),
-        S::Ticket(TicketError::Empty) | S::Ticket(TicketError::NoAgeRestriction) => i18n.tr("error-nothing"),
-        S::NeedsWeight { name, .. } => i18n.tr_args("error-needs-weight", &[("name", name.clone().into())]),
-        S::NoSuchPayment { index } => i18n.tr_args("error-no-such-payment", &[("n", (index + 1).into())]),
-        S::UnknownLanguage(l) => i18n.tr_args("error-unknown-language", &[("language", l.clone().into())]),
-        S::UnknownTheme(t) => i18n.tr_args("error-unknown-theme", &[("theme", t.clone().into())]),
-        S::Store(crate::store::StoreError::Halted(_)) => i18n.tr("error-store-halted"),
-        S::Store(_) => i18n.tr("error-save"),
-        other => i18n.tr_args("error-generic", &[("detail", other.to_string().into())]),
-    }
-}
-
 /// A chip's or a device's state from its level: 0 not attached, 1 ready, 2 a warning, 3 failing.
 pub fn chip(level: i32) -> ChipState {
     match level {
@@ -225,29 +165,5 @@ mod tests {
         assert_eq!(quick_cash("EUR", dec!(450)), vec![dec!(600), dec!(800)]);
         assert_eq!(quick_cash("EUR", dec!(400)), vec![dec!(600), dec!(800)]);
         assert_eq!(quick_cash("IDR", dec!(37500)), vec![dec!(50000), dec!(100000)]);
-    }
-
-    #[test]
-    fn every_service_error_reads_as_a_translated_sentence() {
-        let mut i18n = I18n::new().unwrap();
-        i18n.set_language("de-DE");
-        let e = ServiceError::Lookup(LookupError::Unknown("123".into()));
-        assert_eq!(error_text(&i18n, &e), "Kein Artikel hat den Code 123.");
-        let e = ServiceError::WrongPinFor { user: "A".into(), attempts: 2, max: 5 };
-        assert_eq!(error_text(&i18n, &e), "Falsche PIN (2 von 5 Versuchen).");
-        let e = ServiceError::PumpState { pump: 2, state: "calling", what: "it has no completed fill" };
-        assert_eq!(error_text(&i18n, &e), "Zapfsäule 2: Ruft – jetzt nicht möglich.");
-        assert_eq!(
-            error_text(&i18n, &ServiceError::TicketsHeld { count: 1 }).split(':').next(),
-            Some("1 Bon(s) geparkt")
-        );
-        let e = ServiceError::DiscountOverLimit {
-            pct: rust_decimal_macros::dec!(91.32),
-            max: rust_decimal_macros::dec!(10),
-            role: crate::domain::users::Role::Cashier,
-        };
-        assert_eq!(error_text(&i18n, &e), "Ein Rabatt von 91,32 % ist mehr als erlaubt (bis 10 %).");
-        let e = ServiceError::PadLocked { seconds: 300 };
-        assert!(error_text(&i18n, &e).contains("300 s gesperrt"), "{}", error_text(&i18n, &e));
     }
 }

@@ -1,7 +1,7 @@
 //! Managers' and technicians' commands: fuel prices and the price book, devices, the drawer
 //! without a sale, receipts to print again; seeding, users and catalog import.
 
-use super::{auth, now, set_grade_price, Effect, Outcome, Reprint, ServiceError, Session};
+use super::{auth, now, set_grade_price, Effect, Outcome, Refusal, Reprint, ServiceError, Session};
 use crate::config::{Config, DEMO_CATALOG};
 use crate::domain::catalog::Catalog;
 use crate::domain::users::{validate_pin, Permission, Role};
@@ -17,13 +17,11 @@ impl Session {
     pub(super) fn set_fuel_price(&mut self, grade: &str, price: Decimal) -> Result<Outcome, ServiceError> {
         let user = self.require(Permission::ManageCatalog, "change fuel prices")?.clone();
         if price <= Decimal::ZERO || price.scale() > 3 || price > crate::import::MAX_PRICE {
-            return Err(ServiceError::Invalid(format!("a fuel price of {price} is not possible (at most 3 decimals)")));
+            return Err(Refusal::BadFuelPrice { price }.into());
         }
         // A DART pump takes a price of six digits, three of them decimals.
         if self.forecourt.is_some() && price > PUMP_MAX_PRICE {
-            return Err(ServiceError::Invalid(format!(
-                "a fuel price of {price} is more than the pumps can show ({PUMP_MAX_PRICE})"
-            )));
+            return Err(Refusal::PriceOverPump { price, max: PUMP_MAX_PRICE }.into());
         }
         let old = self.grade(grade)?.price_per_litre;
         self.change_fuel_price(grade, old, price, &user.name, None)?;
@@ -75,8 +73,9 @@ impl Session {
         // Fuel prices: a book's price once, when its time comes (a manager may change it later).
         let mut fuel = Vec::new();
         for p in self.store.prices_in_force("fuel", &in_force_at)?.into_iter().filter(|p| !p.applied) {
-            let price =
-                Decimal::from_str(&p.price).map_err(|_| ServiceError::Invalid(format!("bad price {}", p.price)))?;
+            let price = Decimal::from_str(&p.price).map_err(|_| {
+                ServiceError::from(Refusal::BadBookPrice { key: p.key.clone(), price: p.price.clone() })
+            })?;
             let Some(old) = self.config.fuel_grades.iter().find(|g| g.code == p.key).map(|g| g.price_per_litre) else {
                 self.store.price_applied(p.id, &at)?;
                 continue;
@@ -131,7 +130,7 @@ impl Session {
         protocol: Option<String>,
     ) -> Result<Outcome, ServiceError> {
         let user = self.require(Permission::ManageDevices, "change the devices")?.id;
-        crate::config::check_device_port(&device, &port, protocol.as_deref()).map_err(ServiceError::Invalid)?;
+        crate::config::check_device_port(&device, &port, protocol.as_deref()).map_err(Refusal::from)?;
         let setting = DeviceSetting { device, port, protocol };
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
@@ -142,9 +141,9 @@ impl Session {
 
     pub(super) fn device_test(&mut self, device: &str, action: &str) -> Result<Outcome, ServiceError> {
         let user = self.require(Permission::ManageDevices, "test the devices")?.id;
-        crate::config::check_device_port(device, "", None).map_err(ServiceError::Invalid)?;
+        crate::config::check_device_port(device, "", None).map_err(Refusal::from)?;
         if !["test-page", "open-drawer", "show-text", "read-weight"].contains(&action) {
-            return Err(ServiceError::Invalid(format!("no device test is called '{action}'")));
+            return Err(Refusal::NoSuchDeviceTest { action: action.to_string() }.into());
         }
         self.journal("device_test", &serde_json::json!({ "device": device, "action": action, "user_id": user }))?;
         Ok(Outcome::default())
@@ -159,7 +158,7 @@ impl Session {
         }
         let reason = reason.map(|r| r.trim().to_string()).unwrap_or_default();
         if reason.chars().count() > 200 {
-            return Err(ServiceError::Invalid("the reason is longer than 200 characters".into()));
+            return Err(Refusal::ReasonTooLong { max: 200 }.into());
         }
         self.journal("no_sale", &serde_json::json!({ "user_id": user, "shift_id": shift, "reason": reason }))?;
         Ok(Outcome::effects(vec![Effect::OpenDrawer]))
@@ -169,7 +168,7 @@ impl Session {
         self.user()?;
         self.store.sale_id(self.terminal(), receipt_no)?.ok_or(ServiceError::NoSuchSale(receipt_no))?;
         if reason.chars().count() > 200 {
-            return Err(ServiceError::Invalid("the reason is longer than 200 characters".into()));
+            return Err(Refusal::ReasonTooLong { max: 200 }.into());
         }
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
@@ -228,16 +227,15 @@ pub(super) fn seed_demo(store: &mut Store, config: &Config) -> Result<(), Servic
     let (at, _) = now();
     if store.product_count()? == 0 {
         let products = import::parse_catalog(DEMO_CATALOG, config).map_err(|errs| {
-            ServiceError::Invalid(format!(
-                "the demo catalog is invalid: {}",
-                errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
-            ))
+            ServiceError::from(Refusal::DemoData {
+                detail: errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "),
+            })
         })?;
         store.replace_catalog(&products, &config.terminal_id, &at, "demo")?;
     }
     if store.user_count()? == 0 {
         for (name, role, pin) in [("Demo Cashier", Role::Cashier, "1111"), ("Demo Manager", Role::Manager, "9999")] {
-            let hash = auth::hash_pin(pin).map_err(ServiceError::Invalid)?;
+            let hash = auth::hash_pin(pin).map_err(|detail| Refusal::DemoData { detail })?;
             store.add_user(name, role, &hash, &config.terminal_id, &at)?;
         }
     }
@@ -259,15 +257,13 @@ pub fn add_user(
     if store.user_count()? == 0 {
         return add_user_to(&mut store, &config.terminal_id, name, role, pin);
     }
-    let manager_pin = manager_pin.ok_or_else(|| {
-        ServiceError::Invalid("this store has users: a manager's PIN is needed to add one (--manager-pin)".into())
-    })?;
+    let manager_pin = manager_pin.ok_or_else(|| ServiceError::from(Refusal::ManagerPinNeeded))?;
     let mut config = config.clone();
     config.demo = false;
     let mut session = Session::with_store(config, store)?;
     session.execute(super::Command::Login { pin: manager_pin.to_string(), user: None }).map_err(|e| match e {
         // Signing in at the counter is not what is asked here; the PIN was right.
-        ServiceError::NotPermitted { .. } => ServiceError::Invalid("that PIN may not add users".into()),
+        ServiceError::NotPermitted { .. } => Refusal::PinMayNotAddUsers.into(),
         e => e,
     })?;
     let out = session.execute(super::Command::AddUser { name: name.to_string(), role, pin: pin.to_string() })?;
@@ -284,14 +280,14 @@ pub(super) fn add_user_to(
     role: Role,
     pin: &str,
 ) -> Result<i64, ServiceError> {
-    validate_pin(pin).map_err(|e| ServiceError::Invalid(e.into()))?;
+    validate_pin(pin).map_err(|_| Refusal::BadPin)?;
     if name.trim().is_empty() {
-        return Err(ServiceError::Invalid("the name must not be empty".into()));
+        return Err(Refusal::EmptyName.into());
     }
     if store.active_users()?.iter().any(|u| auth::verify_pin(pin, &u.pin_hash)) {
-        return Err(ServiceError::Invalid("another user already has this PIN".into()));
+        return Err(Refusal::PinTaken.into());
     }
-    let hash = auth::hash_pin(pin).map_err(ServiceError::Invalid)?;
+    let hash = auth::hash_pin(pin).map_err(|detail| Refusal::DemoData { detail })?;
     let (at, _) = now();
     Ok(store.add_user(name.trim(), role, &hash, terminal, &at)?)
 }

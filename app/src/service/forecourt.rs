@@ -3,7 +3,7 @@
 //! reads the pumps from the forecourt's own record (never litres or amounts from a front end)
 //! and answers what must happen at the pumps as effects.
 
-use super::{CustomerView, Effect, Outcome, ServiceError, Session};
+use super::{CustomerView, Effect, Outcome, Refusal, ServiceError, Session};
 use crate::devices::forecourt::{PumpState, PumpView, AMOUNT_DP, VOLUME_DP};
 use crate::domain::ticket::{Line, LineKind, Ticket};
 use crate::domain::users::Permission;
@@ -168,16 +168,13 @@ impl Session {
             }
         };
         if let Some(on) = self.fill_on(pump) {
-            return Err(ServiceError::Invalid(format!(
-                "the fill of pump {pump} is already on {} ticket",
-                if on == "open" { "the open" } else { "a held" }
-            )));
+            return Err(Refusal::FillOnTicket { pump, held: on != "open" }.into());
         }
         if self.prepaid(pump) {
-            return Err(ServiceError::Invalid(format!("the fill of pump {pump} is prepaid; it is settled by itself")));
+            return Err(Refusal::FillPrepaid { pump }.into());
         }
         if self.being_reset(pump) {
-            return Err(ServiceError::Invalid(format!("the fill of pump {pump} is paid; the pump is being reset")));
+            return Err(Refusal::FillBeingReset { pump }.into());
         }
         Ok((v, grade))
     }
@@ -286,14 +283,11 @@ impl Session {
             .lines
             .iter()
             .find(|l| l.line == p.line)
-            .ok_or_else(|| ServiceError::Invalid(format!("receipt {} has no line {}", p.receipt_no, p.line)))?;
+            .ok_or_else(|| ServiceError::from(Refusal::NoLineOnReceipt { receipt: p.receipt_no, line: p.line }))?;
         let prepaid = line.amount - line.ticket_discount;
         let amount = if cancelled { Decimal::ZERO } else { v.amount };
         if amount > prepaid {
-            return Err(ServiceError::Invalid(format!(
-                "pump {} dispensed {amount}, more than the {prepaid} prepaid; sell the difference",
-                p.pump
-            )));
+            return Err(Refusal::PrepayOverrun { pump: p.pump, dispensed: amount, prepaid }.into());
         }
         let mut t = Ticket::default();
         t.lines.push(Line {
@@ -303,8 +297,7 @@ impl Session {
             ..Line::prepay(p.pump, prepaid, line.name.clone())
         });
         if !amount.is_zero() {
-            let grade =
-                v.grade.clone().ok_or_else(|| ServiceError::Invalid(format!("pump {} names no grade", p.pump)))?;
+            let grade = v.grade.clone().ok_or_else(|| ServiceError::from(Refusal::PumpNoGrade { pump: p.pump }))?;
             let g = self.fill_grade(&grade, v)?;
             t.lines.push(Line::pump_fill(&g, p.pump, v.volume, amount, &self.config.pricing)?);
         }
@@ -365,29 +358,23 @@ impl Session {
             return Err(ServiceError::PumpState { pump, state: v.state.as_str(), what: "it cannot be authorized now" });
         }
         if self.prepay_on_a_ticket(pump) {
-            return Err(ServiceError::Invalid(format!(
-                "pump {pump} has a prepayment on a ticket; it is authorized once that is paid"
-            )));
+            return Err(Refusal::PrepayOnTicket { pump }.into());
         }
         let cur = &self.config.pricing.currency;
         let (amount, litres) = match (self.open_prepay(pump), amount, litres) {
             (Some(p), None, None) => (Some(cur.from_minor(p.amount_minor)), None),
-            (Some(_), _, _) => {
-                return Err(ServiceError::Invalid(format!(
-                    "pump {pump} is prepaid; it is authorized for what was paid"
-                )))
-            }
-            (None, Some(_), Some(_)) => return Err(ServiceError::Invalid("give an amount or litres, not both".into())),
+            (Some(_), _, _) => return Err(Refusal::PumpPrepaid { pump }.into()),
+            (None, Some(_), Some(_)) => return Err(Refusal::AmountAndLitres.into()),
             (None, a, l) => (a, l),
         };
         if let Some(a) = amount {
             if !cur.is_exact(a) || !preset_fits(a, AMOUNT_DP) {
-                return Err(ServiceError::Invalid(format!("a preset of {a} is not possible")));
+                return Err(Refusal::BadPresetAmount { amount: a }.into());
             }
         }
         if let Some(l) = litres {
             if !preset_fits(l, VOLUME_DP) || l > crate::domain::ticket::MAX_QTY {
-                return Err(ServiceError::Invalid(format!("a preset of {l} litres is not possible")));
+                return Err(Refusal::BadPresetLitres { litres: l }.into());
             }
         }
         let detail =
@@ -452,7 +439,7 @@ impl Session {
         self.require(Permission::Pumps, "work the pumps")?;
         let cur = &self.config.pricing.currency;
         if amount <= Decimal::ZERO || !cur.is_exact(amount) || !preset_fits(amount, AMOUNT_DP) {
-            return Err(ServiceError::Invalid(format!("a prepayment of {amount} is not possible")));
+            return Err(Refusal::BadPrepay { amount }.into());
         }
         let v = self.pump_view(pump)?;
         if !matches!(v.state, PumpState::Idle | PumpState::Calling) {
@@ -463,7 +450,7 @@ impl Session {
             });
         }
         if self.prepaid(pump) || self.prepay_on_a_ticket(pump) {
-            return Err(ServiceError::Invalid(format!("pump {pump} already has a prepayment")));
+            return Err(Refusal::AlreadyPrepaid { pump }.into());
         }
         let line = Line::prepay(pump, amount, format!("Prepay · {pump}"));
         let mut out = self.add_line(line)?;
@@ -476,8 +463,7 @@ impl Session {
     pub(super) fn cancel_prepay(&mut self, pump: u8) -> Result<Outcome, ServiceError> {
         self.selling(Permission::Sell, "sell")?;
         self.require(Permission::Pumps, "work the pumps")?;
-        let p =
-            self.open_prepay(pump).ok_or_else(|| ServiceError::Invalid(format!("pump {pump} has no prepayment")))?;
+        let p = self.open_prepay(pump).ok_or_else(|| ServiceError::from(Refusal::NoPrepay { pump }))?;
         let v = self.pump_view(pump)?;
         let stop = match v.state {
             PumpState::Idle | PumpState::Calling => false,
@@ -503,7 +489,7 @@ impl Session {
     pub(super) fn meter_totals(&mut self, phase: &str) -> Result<Outcome, ServiceError> {
         self.user()?;
         if !["shift_open", "shift_close", "manual"].contains(&phase) {
-            return Err(ServiceError::Invalid(format!("'{phase}' is not shift_open, shift_close or manual")));
+            return Err(Refusal::BadMeterPhase { phase: phase.to_string() }.into());
         }
         self.forecourt.as_ref().ok_or(ServiceError::NoForecourt)?;
         let detail: Vec<serde_json::Value> = self

@@ -1,7 +1,7 @@
 //! The remembered look: the screens' language and theme. Signed out, a choice is the
 //! terminal's; signed in, the user's. Each is stored, and answered as the look now in force.
 
-use super::{Outcome, ServiceError, Session};
+use super::{Outcome, Refusal, ServiceError, Session};
 use crate::config::{is_language, is_theme};
 use serde::Serialize;
 
@@ -64,7 +64,7 @@ impl Session {
     /// terminal's. Needs no sign-in; an unknown value stores nothing.
     pub(super) fn set_look(&mut self, language: Option<&str>, theme: Option<&str>) -> Result<Outcome, ServiceError> {
         if language.is_none() && theme.is_none() {
-            return Err(ServiceError::Invalid("give a language, a theme or both".into()));
+            return Err(Refusal::LanguageOrTheme.into());
         }
         if let Some(l) = language.filter(|l| !is_language(l)) {
             return Err(ServiceError::UnknownLanguage(l.to_string()));

@@ -13,10 +13,12 @@ mod command;
 mod effects;
 mod forecourt;
 mod look;
+pub mod message;
 mod pins;
 #[cfg(test)]
 mod props;
 mod refunds;
+pub mod refusal;
 mod shifts;
 #[cfg(test)]
 mod tests;
@@ -27,6 +29,7 @@ pub use command::Command;
 pub use effects::{CustomerView, Effect};
 pub use forecourt::{PrepayView, PumpInfo, PumpPrepay};
 pub use look::Look;
+pub use refusal::{AmountOf, Blocker, Refusal};
 pub use ticket::HeldInfo;
 
 use crate::config::Config;
@@ -73,16 +76,16 @@ pub enum ServiceError {
     TicketOpen,
     #[error("{count} ticket(s) on hold; recall and finish or cancel them first")]
     TicketsHeld { count: usize },
-    #[error("the shift cannot close yet: {0}")]
-    ShiftNotClear(String),
+    #[error("the shift cannot close yet: {}", refusal::blockers_text(.0))]
+    ShiftNotClear(Vec<Blocker>),
     #[error("no pumps are configured on this terminal")]
     NoForecourt,
     #[error("there is no pump {0}")]
     NoSuchPump(u8),
     #[error("pump {pump} is {state}; {what}")]
     PumpState { pump: u8, state: &'static str, what: &'static str },
-    #[error("{0}")]
-    Invalid(String),
+    #[error(transparent)]
+    Invalid(#[from] Refusal),
     #[error(transparent)]
     Ticket(#[from] TicketError),
     #[error(transparent)]
@@ -462,18 +465,19 @@ impl Session {
         &self.config.terminal_id
     }
 
-    fn money(&self, v: Decimal, what: &str) -> Result<i64, ServiceError> {
+    fn money(&self, v: Decimal, what: AmountOf) -> Result<i64, ServiceError> {
         if v < Decimal::ZERO {
-            return Err(ServiceError::Invalid(format!("the {what} must not be negative")));
+            return Err(Refusal::Negative { what }.into());
         }
         if v > crate::domain::ticket::MAX_PAYMENT {
-            return Err(ServiceError::Invalid(format!("the {what} {v} is larger than any amount Till takes")));
+            return Err(Refusal::AmountTooLarge { what, value: v }.into());
         }
         self.config.pricing.currency.to_minor(v).ok_or_else(|| {
-            ServiceError::Invalid(format!(
-                "the {what} {v} has more decimals than {} allows",
-                self.config.pricing.currency.code
-            ))
+            ServiceError::from(Refusal::TooManyDecimals {
+                what,
+                value: v,
+                currency: self.config.pricing.currency.code.clone(),
+            })
         })
     }
 

@@ -1,6 +1,6 @@
 //! Refunds of earlier sales, paid back to the tender they came from.
 
-use super::{Outcome, ServiceError, Session};
+use super::{Outcome, Refusal, ServiceError, Session};
 use crate::domain::catalog::Unit;
 use crate::domain::record::SaleRecord;
 use crate::domain::ticket::{self, Line, LineKind, Settlement, Ticket};
@@ -42,29 +42,27 @@ impl Session {
         self.selling(Permission::Refund, "give refunds")?;
         let (id, orig) = self.earlier_sale(receipt_no)?;
         if orig.kind != "sale" {
-            return Err(ServiceError::Invalid(format!("receipt {receipt_no} is a refund; it cannot be refunded")));
+            return Err(Refusal::RefundOfRefund { receipt: receipt_no }.into());
         }
         let (done, card_done, cash_done) = self.store.refunds_of(id)?;
         let open: Vec<_> = orig.lines.iter().filter(|l| !l.voided && !done.contains(&l.line)).collect();
         if open.is_empty() {
-            return Err(ServiceError::Invalid(format!("receipt {receipt_no} is already fully refunded")));
+            return Err(Refusal::FullyRefunded { receipt: receipt_no }.into());
         }
         let selected: Vec<_> = match &lines {
             None => open.clone(),
             Some(wanted) => {
                 if wanted.is_empty() {
-                    return Err(ServiceError::Invalid("name at least one line to refund".into()));
+                    return Err(Refusal::NoRefundLines.into());
                 }
                 let mut sel = Vec::new();
                 for n in wanted {
                     match open.iter().find(|l| l.line == *n) {
-                        Some(l) if !sel.iter().any(|s: &&crate::domain::record::LineRecord| s.line == *n) => sel.push(*l),
-                        Some(_) => return Err(ServiceError::Invalid(format!("line {n} is named twice"))),
-                        None => {
-                            return Err(ServiceError::Invalid(format!(
-                                "line {n} of receipt {receipt_no} cannot be refunded (it does not exist, was voided or is already refunded)"
-                            )))
+                        Some(l) if !sel.iter().any(|s: &&crate::domain::record::LineRecord| s.line == *n) => {
+                            sel.push(*l)
                         }
+                        Some(_) => return Err(Refusal::LineNamedTwice { line: *n }.into()),
+                        None => return Err(Refusal::LineNotRefundable { receipt: receipt_no, line: *n }.into()),
                     }
                 }
                 sel
@@ -76,7 +74,8 @@ impl Session {
             t.lines.push(Line {
                 sku: l.sku.clone(),
                 name: l.name.clone(),
-                unit: Unit::from_str(&l.unit).map_err(ServiceError::Invalid)?,
+                unit: Unit::from_str(&l.unit)
+                    .map_err(|_| Refusal::UnknownUnit { receipt: receipt_no, unit: l.unit.clone() })?,
                 qty: l.qty,
                 unit_price: l.unit_price,
                 fixed_amount: Some(-(l.amount - l.ticket_discount)),

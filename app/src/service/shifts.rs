@@ -1,6 +1,6 @@
 //! Signing in and out, opening and closing the shift.
 
-use super::{now, Effect, Outcome, ServiceError, Session, ShiftView};
+use super::{now, AmountOf, Blocker, Effect, Outcome, ServiceError, Session, ShiftView};
 use crate::domain::shift::ShiftCount;
 use crate::domain::users::Permission;
 use crate::store::{OpenShift, ShiftClosing};
@@ -67,7 +67,7 @@ impl Session {
         if let Some(s) = &self.shift {
             return Err(ServiceError::ShiftOpen(s.opened_at.clone()));
         }
-        let float_minor = self.money(float, "float")?;
+        let float_minor = self.money(float, AmountOf::Float)?;
         let (at, _) = now();
         let cur = &self.config.pricing.currency;
         let event = serde_json::json!({
@@ -86,22 +86,17 @@ impl Session {
 
     /// What keeps the shift from closing: the open ticket, held tickets, fills not paid for,
     /// prepayments not settled. Each is named; none is carried over silently.
-    fn unfinished(&self) -> Vec<String> {
+    fn unfinished(&self) -> Vec<Blocker> {
         let cur = &self.config.pricing.currency;
         let mut left = Vec::new();
         if !self.ticket.lines.is_empty() {
-            left.push("a ticket is open".to_string());
+            left.push(Blocker::TicketOpen);
         }
         if !self.held.is_empty() {
-            left.push(format!("{} ticket(s) on hold", self.held.len()));
+            left.push(Blocker::Held { count: self.held.len() });
         }
         for p in &self.prepays {
-            left.push(format!(
-                "pump {} has a prepayment of {} (receipt {}) to settle",
-                p.pump,
-                cur.fmt(cur.from_minor(p.amount_minor)),
-                p.receipt_no
-            ));
+            left.push(Blocker::Prepay { pump: p.pump, amount: cur.from_minor(p.amount_minor), receipt: p.receipt_no });
         }
         use crate::devices::forecourt::PumpState as P;
         for p in self.pump_views() {
@@ -110,10 +105,10 @@ impl Session {
             }
             match p.state {
                 P::Completed if !p.amount.is_zero() => {
-                    left.push(format!("pump {} has an unpaid fill of {}", p.number, cur.fmt(p.amount)));
+                    left.push(Blocker::UnpaidFill { pump: p.number, amount: p.amount });
                 }
                 P::Authorized | P::Filling | P::Stopped => {
-                    left.push(format!("pump {} is {}", p.number, p.state.as_str()))
+                    left.push(Blocker::PumpBusy { pump: p.number, state: p.state.as_str() })
                 }
                 _ => {}
             }
@@ -126,9 +121,9 @@ impl Session {
         let (user, shift) = (user.clone(), shift.clone());
         let left = self.unfinished();
         if !left.is_empty() {
-            return Err(ServiceError::ShiftNotClear(left.join("; ")));
+            return Err(ServiceError::ShiftNotClear(left));
         }
-        let counted_minor = self.money(counted, "counted amount")?;
+        let counted_minor = self.money(counted, AmountOf::Counted)?;
         let cur = self.config.pricing.currency.clone();
         let cash_net = self.store.shift_cash_net(shift.id)?;
         let count =

@@ -1,7 +1,7 @@
 //! The open ticket: items, discounts, the age check, hold and recall, tender and the stored
 //! sale with what follows from it (receipt, drawer, pumps).
 
-use super::{now, CustomerView, Effect, Outcome, ServiceError, Session};
+use super::{now, CustomerView, Effect, Outcome, Refusal, ServiceError, Session};
 use crate::domain::catalog::{Lookup, Unit};
 use crate::domain::record::{SaleMeta, SaleRecord, TicketRecord};
 use crate::domain::ticket::{
@@ -35,7 +35,7 @@ impl Session {
                 crate::domain::barcode::MeasureKind::Price => Line::embedded_price(p, vm.value),
                 crate::domain::barcode::MeasureKind::Weight => {
                     if p.unit == Unit::Each {
-                        return Err(ServiceError::Invalid(format!("{} is sold by the piece, not by weight", p.name)));
+                        return Err(Refusal::SoldByPiece { name: p.name.clone() }.into());
                     }
                     Line::shop(p, vm.value)?
                 }
@@ -53,12 +53,12 @@ impl Session {
         self.selling(Permission::Sell, "sell")?;
         let product = match (sku, plu) {
             (Some(s), None) => {
-                self.catalog.by_sku(s).ok_or_else(|| ServiceError::Invalid(format!("no item has the SKU '{s}'")))?
+                self.catalog.by_sku(s).ok_or_else(|| ServiceError::from(Refusal::NoSuchSku { sku: s.to_string() }))?
             }
             (None, Some(p)) => {
-                self.catalog.by_plu(p).ok_or_else(|| ServiceError::Invalid(format!("no item has the PLU '{p}'")))?
+                self.catalog.by_plu(p).ok_or_else(|| ServiceError::from(Refusal::NoSuchPlu { plu: p.to_string() }))?
             }
-            _ => return Err(ServiceError::Invalid("give exactly one of `sku` or `plu`".into())),
+            _ => return Err(Refusal::SkuOrPlu.into()),
         };
         // An item sold by weight or volume is never guessed as one unit: it is weighed first.
         let qty = match qty {
@@ -94,7 +94,7 @@ impl Session {
             .fuel_grades
             .iter()
             .find(|g| g.code == code)
-            .ok_or_else(|| ServiceError::Invalid(format!("no fuel grade is called '{code}'")))
+            .ok_or_else(|| ServiceError::from(Refusal::NoSuchGrade { code: code.to_string() }))
     }
 
     pub(super) fn discount(
@@ -107,7 +107,7 @@ impl Session {
         let d = match (percent, amount) {
             (Some(p), None) => Discount::Percent(p),
             (None, Some(a)) => Discount::Amount(a),
-            _ => return Err(ServiceError::Invalid("give exactly one of `percent` or `amount`".into())),
+            _ => return Err(Refusal::PercentOrAmount.into()),
         };
         self.selling(Permission::Discount, "give discounts")?;
         let pricing = self.config.pricing.clone();
@@ -129,7 +129,7 @@ impl Session {
         let mut next = self.ticket.clone();
         let totals = next.totals(&self.config.pricing)?;
         if discount_share(&totals).amount.is_zero() {
-            return Err(ServiceError::Invalid("the ticket has no discount to approve".into()));
+            return Err(Refusal::NoDiscountToApprove.into());
         }
         self.within_limit(&mut next, &totals, Some(approver_pin))?;
         self.ticket = next;
@@ -228,12 +228,12 @@ impl Session {
     pub(super) fn hold(&mut self) -> Result<Outcome, ServiceError> {
         let user = self.selling(Permission::Sell, "sell")?.0.id;
         if self.ticket.is_empty() {
-            return Err(ServiceError::Invalid("there is no ticket to hold".into()));
+            return Err(Refusal::NothingToHold.into());
         }
         if !self.ticket.payments.is_empty() {
             return Err(ServiceError::Ticket(TicketError::Locked));
         }
-        let text = serde_json::to_string(&self.ticket).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let text = serde_json::to_string(&self.ticket).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))?;
         let totals = self.ticket.totals(&self.config.pricing)?;
         let record = TicketRecord::new(&self.ticket, &totals, &self.config.pricing);
         let (at, _) = now();
@@ -264,14 +264,14 @@ impl Session {
             (Some(id), None) => self.held.iter().position(|h| h.id == id),
             (None, Some(i)) => (i < self.held.len()).then_some(i),
             (None, None) => self.held.len().checked_sub(1),
-            (Some(_), Some(_)) => return Err(ServiceError::Invalid("give at most one of `id` or `index`".into())),
+            (Some(_), Some(_)) => return Err(Refusal::IdOrIndex.into()),
         }
-        .ok_or_else(|| ServiceError::Invalid("there is no such held ticket".into()))?;
+        .ok_or(ServiceError::Invalid(Refusal::NoSuchHeld))?;
         let held_id = self.held[i].id;
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
         if self.store.recall_ticket(&terminal, held_id, user, &at)?.is_none() {
-            return Err(ServiceError::Invalid("there is no such held ticket".into()));
+            return Err(Refusal::NoSuchHeld.into());
         }
         self.ticket = self.held.remove(i).ticket;
         self.ticket_outcome()
@@ -282,7 +282,7 @@ impl Session {
         let (user, shift) = self.selling(Permission::CancelTicket, "cancel tickets")?;
         let (user_name, user, shift_id) = (user.name.clone(), user.id, shift.id);
         if self.ticket.lines.is_empty() {
-            return Err(ServiceError::Invalid("there is no ticket to cancel".into()));
+            return Err(Refusal::NothingToCancel.into());
         }
         let totals = self.ticket.totals(&self.config.pricing)?;
         let record = TicketRecord::new(&self.ticket, &totals, &self.config.pricing);

@@ -1,0 +1,146 @@
+//! Why the service refused a command, as data: each refusal names what was wrong with the values
+//! that matter, so that a screen can say it in the cashier's language (`ServiceError::message`)
+//! and `till exec` can answer the English sentence and a stable code.
+
+use rust_decimal::Decimal;
+use thiserror::Error;
+
+/// An amount a command is given, named in refusals about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountOf {
+    Float,
+    Counted,
+}
+
+impl AmountOf {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AmountOf::Float => "float",
+            AmountOf::Counted => "counted amount",
+        }
+    }
+}
+
+/// A command refused because of what it was given or what the ticket, a pump or the store
+/// holds at the moment. Nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Refusal {
+    #[error("receipt {receipt} is a refund; it cannot be refunded")]
+    RefundOfRefund { receipt: i64 },
+    #[error("receipt {receipt} is already fully refunded")]
+    FullyRefunded { receipt: i64 },
+    #[error("name at least one line to refund")]
+    NoRefundLines,
+    #[error("line {line} is named twice")]
+    LineNamedTwice { line: usize },
+    #[error(
+        "line {line} of receipt {receipt} cannot be refunded (it does not exist, was voided or is already refunded)"
+    )]
+    LineNotRefundable { receipt: i64, line: usize },
+    #[error("receipt {receipt} has a line with the unit '{unit}', which Till does not know")]
+    UnknownUnit { receipt: i64, unit: String },
+    #[error("the fill of pump {pump} is already on {} ticket", if *.held { "a held" } else { "the open" })]
+    FillOnTicket { pump: u8, held: bool },
+    #[error("the fill of pump {pump} is prepaid; it is settled by itself")]
+    FillPrepaid { pump: u8 },
+    #[error("the fill of pump {pump} is paid; the pump is being reset")]
+    FillBeingReset { pump: u8 },
+    #[error("receipt {receipt} has no line {line}")]
+    NoLineOnReceipt { receipt: i64, line: usize },
+    #[error("pump {pump} dispensed {dispensed}, more than the {prepaid} prepaid; sell the difference")]
+    PrepayOverrun { pump: u8, dispensed: Decimal, prepaid: Decimal },
+    #[error("pump {pump} names no grade")]
+    PumpNoGrade { pump: u8 },
+    #[error("pump {pump} has a prepayment on a ticket; it is authorized once that is paid")]
+    PrepayOnTicket { pump: u8 },
+    #[error("pump {pump} is prepaid; it is authorized for what was paid")]
+    PumpPrepaid { pump: u8 },
+    #[error("give an amount or litres, not both")]
+    AmountAndLitres,
+    #[error("a preset of {amount} is not possible")]
+    BadPresetAmount { amount: Decimal },
+    #[error("a preset of {litres} litres is not possible")]
+    BadPresetLitres { litres: Decimal },
+    #[error("a prepayment of {amount} is not possible")]
+    BadPrepay { amount: Decimal },
+    #[error("pump {pump} already has a prepayment")]
+    AlreadyPrepaid { pump: u8 },
+    #[error("pump {pump} has no prepayment")]
+    NoPrepay { pump: u8 },
+    #[error("'{phase}' is not shift_open, shift_close or manual")]
+    BadMeterPhase { phase: String },
+    #[error("the {} must not be negative", .what.as_str())]
+    Negative { what: AmountOf },
+    #[error("the {} {value} is larger than any amount Till takes", .what.as_str())]
+    AmountTooLarge { what: AmountOf, value: Decimal },
+    #[error("the {} {value} has more decimals than {currency} allows", .what.as_str())]
+    TooManyDecimals { what: AmountOf, value: Decimal, currency: String },
+    #[error("{name} is sold by the piece, not by weight")]
+    SoldByPiece { name: String },
+    #[error("no item has the SKU '{sku}'")]
+    NoSuchSku { sku: String },
+    #[error("no item has the PLU '{plu}'")]
+    NoSuchPlu { plu: String },
+    #[error("give exactly one of `sku` or `plu`")]
+    SkuOrPlu,
+    #[error("no fuel grade is called '{code}'")]
+    NoSuchGrade { code: String },
+    #[error("give exactly one of `percent` or `amount`")]
+    PercentOrAmount,
+    #[error("the ticket has no discount to approve")]
+    NoDiscountToApprove,
+    #[error("there is no ticket to hold")]
+    NothingToHold,
+    #[error("give at most one of `id` or `index`")]
+    IdOrIndex,
+    #[error("there is no such held ticket")]
+    NoSuchHeld,
+    #[error("there is no ticket to cancel")]
+    NothingToCancel,
+    #[error("give a language, a theme or both")]
+    LanguageOrTheme,
+    #[error("a fuel price of {price} is not possible (at most 3 decimals)")]
+    BadFuelPrice { price: Decimal },
+    #[error("a fuel price of {price} is more than the pumps can show ({max})")]
+    PriceOverPump { price: Decimal, max: Decimal },
+    #[error("the price book holds a price '{price}' for {key} that is not a number")]
+    BadBookPrice { key: String, price: String },
+    #[error(transparent)]
+    Port(#[from] crate::config::PortError),
+    #[error("no device test is called '{action}'")]
+    NoSuchDeviceTest { action: String },
+    #[error("the reason is longer than {max} characters")]
+    ReasonTooLong { max: usize },
+    #[error("this store has users: a manager's PIN is needed to add one (--manager-pin)")]
+    ManagerPinNeeded,
+    #[error("that PIN may not add users")]
+    PinMayNotAddUsers,
+    #[error("a PIN is 4 to 8 digits")]
+    BadPin,
+    #[error("the name must not be empty")]
+    EmptyName,
+    #[error("another user already has this PIN")]
+    PinTaken,
+    #[error("the built-in demo data is damaged: {detail}")]
+    DemoData { detail: String },
+}
+
+/// One thing that keeps a shift from closing.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Blocker {
+    #[error("a ticket is open")]
+    TicketOpen,
+    #[error("{count} ticket(s) on hold")]
+    Held { count: usize },
+    #[error("pump {pump} has a prepayment of {amount} (receipt {receipt}) to settle")]
+    Prepay { pump: u8, amount: Decimal, receipt: i64 },
+    #[error("pump {pump} has an unpaid fill of {amount}")]
+    UnpaidFill { pump: u8, amount: Decimal },
+    #[error("pump {pump} is {state}")]
+    PumpBusy { pump: u8, state: &'static str },
+}
+
+/// The blockers as one English sentence part, as `till exec` answers them.
+pub fn blockers_text(list: &[Blocker]) -> String {
+    list.iter().map(|b| b.to_string()).collect::<Vec<_>>().join("; ")
+}
