@@ -1,0 +1,12 @@
+//! ZVT, the ECR interface of German and Austrian card terminals (PA00P015 13.x, transport
+//! PA00P016): APDUs, bitmaps, the serial framing, the commands the till sends and what the
+//! terminal says. The `zvt` crate (0.1.0) was weighed first: it has no authorization (`06 01`),
+//! reversal, refund or repeat receipt, and no serial transport, so this codec is Till's own.
+
+pub mod apdu;
+pub mod bmp;
+pub mod frame;
+pub mod msg;
+
+pub use apdu::{Apdu, ApduReader};
+pub use msg::{PtMessage, StatusInfo};
