@@ -156,6 +156,8 @@ pub struct StatusInfo {
     pub trace: Option<u32>,
     pub receipt: Option<u16>,
     pub turnover: Option<u32>,
+    /// For a reversal: the trace number of the payment it reversed (BMP 37).
+    pub original_trace: Option<u32>,
     /// `MMDD hhmmss` as the terminal gave them.
     pub date: Option<String>,
     pub time: Option<String>,
@@ -201,6 +203,7 @@ impl StatusInfo {
                 0x0B => s.trace = num(&v).and_then(|n| u32::try_from(n).ok()),
                 0x87 => s.receipt = num(&v).and_then(|n| u16::try_from(n).ok()),
                 0x88 => s.turnover = num(&v).and_then(|n| u32::try_from(n).ok()),
+                0x37 => s.original_trace = num(&v).and_then(|n| u32::try_from(n).ok()),
                 0x0C => s.time = Some(digits(&v)),
                 0x0D => s.date = Some(digits(&v)),
                 0x29 => s.terminal_id = Some(digits(&v)),
@@ -244,6 +247,9 @@ impl StatusInfo {
         }
         if let Some(t) = self.turnover {
             bcd_field(&mut d, 0x88, u64::from(t), 3);
+        }
+        if let Some(t) = self.original_trace {
+            bcd_field(&mut d, 0x37, u64::from(t), 3);
         }
         for (tag, v, n) in [(0x0C, &self.time, 3), (0x0D, &self.date, 2), (0x29, &self.terminal_id, 4)] {
             if let Some(v) = v.as_ref().and_then(|s| s.parse::<u64>().ok()) {
