@@ -16,13 +16,27 @@ pub const REPEATS: usize = 2;
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
     #[error("the card terminal's link failed: {0}")]
-    Io(#[from] io::Error),
+    Io(io::Error),
     #[error("the card terminal closed the connection")]
     Closed,
     #[error("the card terminal did not acknowledge (NAK or no ACK after {0} tries)")]
     NotAcknowledged(usize),
     #[error("the message is too long for ZVT")]
     TooLong,
+}
+
+impl From<io::Error> for LinkError {
+    /// A peer that went away (reset, aborted, broken pipe, end of stream) is `Closed`,
+    /// however the operating system reported it.
+    fn from(e: io::Error) -> Self {
+        use io::ErrorKind as K;
+        match e.kind() {
+            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof | K::NotConnected => {
+                LinkError::Closed
+            }
+            _ => LinkError::Io(e),
+        }
+    }
 }
 
 /// A byte stream whose reads wait at most a set time.
