@@ -26,6 +26,31 @@ pub enum Report {
     MeterTotalsRead {
         phase: String,
     },
+    /// The card terminal approved a payment: the session stores it and says so through
+    /// `decision` (the terminal is answered "goods issued" only then).
+    CardApproved {
+        intent: i64,
+        answer: crate::store::TerminalAnswer,
+        amount_minor: Option<i64>,
+        decision: crate::devices::card::Decision,
+    },
+    /// What the terminal shows the customer (insert card, enter PIN, ...).
+    CardProgress {
+        intent: i64,
+        code: u8,
+    },
+    /// The payment's transaction ended: `None` when it was approved and answered "issued".
+    CardFinished {
+        intent: i64,
+        end: Option<crate::service::CardEnd>,
+    },
+    /// The terminal's last transaction, asked after an unclear ending (`failed`: it could
+    /// not be asked).
+    CardRecovered {
+        intent: i64,
+        last: Option<(crate::store::TerminalAnswer, i64)>,
+        failed: Option<String>,
+    },
 }
 
 /// The devices that effects are carried out at; any may be missing.
@@ -34,6 +59,7 @@ pub struct Executor {
     pub forecourt: Option<Forecourt>,
     pub printer: Option<crate::devices::printer::Printer>,
     pub display: Option<crate::devices::display::CustomerDisplay>,
+    pub card: Option<crate::devices::card::CardTerminal>,
 }
 
 impl Executor {
@@ -82,6 +108,26 @@ impl Executor {
                     };
                     d.show(frame);
                 }
+                Effect::CardPay { intent, amount_minor, .. } => match &self.card {
+                    Some(c) => c.pay(*intent, *amount_minor, report.clone()),
+                    None => report(Report::CardFinished {
+                        intent: *intent,
+                        end: Some(crate::service::CardEnd::NotAsked("no card terminal is attached".into())),
+                    }),
+                },
+                Effect::CardRecover { intent } => match &self.card {
+                    Some(c) => c.recover(*intent, report.clone()),
+                    None => report(Report::CardRecovered {
+                        intent: *intent,
+                        last: None,
+                        failed: Some("no card terminal is attached".into()),
+                    }),
+                },
+                Effect::CardAbort => {
+                    if let Some(c) = &self.card {
+                        c.abort();
+                    }
+                }
                 // Screen effects: the front end shows them.
                 Effect::AskAge { .. } | Effect::StartTender => {}
             }
@@ -95,6 +141,8 @@ impl Executor {
             .filter(|e| match e {
                 Effect::PrintReceipt { .. } => self.printer.is_some(),
                 Effect::ReadMeterTotals { .. } => self.forecourt.is_some(),
+                // Each ends with one report, with or without a terminal.
+                Effect::CardPay { .. } | Effect::CardRecover { .. } => true,
                 _ => false,
             })
             .count()
@@ -168,5 +216,48 @@ pub fn follow_up(r: &Report) -> Option<crate::service::Command> {
         }
         Report::NotPrinted { queue_id: Some(_), .. } => None,
         Report::MeterTotalsRead { phase } => Some(Command::MeterTotals { phase: phase.clone() }),
+        Report::CardApproved { intent, answer, amount_minor, .. } => {
+            Some(Command::CardApproved { intent: *intent, answer: answer.clone(), amount_minor: *amount_minor })
+        }
+        Report::CardProgress { .. } | Report::CardFinished { end: None, .. } => None,
+        Report::CardFinished { intent, end: Some(end) } => {
+            Some(Command::CardEnded { intent: *intent, end: end.clone() })
+        }
+        Report::CardRecovered { intent, last, failed: None } => {
+            Some(Command::CardRecovered { intent: *intent, last: last.clone() })
+        }
+        Report::CardRecovered { failed: Some(_), .. } => None,
+    }
+}
+
+impl Report {
+    /// Whether this is the last report of an effect (the ones `expected_reports` counts).
+    pub fn ends_effect(&self) -> bool {
+        !matches!(self, Report::CardApproved { .. } | Report::CardProgress { .. })
+    }
+
+    /// The decision an approval waits for: claimed before its follow-up command runs (false:
+    /// the terminal was already answered "not issued", so the command must not run).
+    pub fn claim(&self) -> Option<&crate::devices::card::Decision> {
+        match self {
+            Report::CardApproved { decision, .. } => Some(decision),
+            _ => None,
+        }
+    }
+}
+
+/// Runs a report's follow-up command with `run`, keeping an approval's decision: the terminal
+/// hears "goods issued" only if the command succeeded. Nothing runs for an approval the driver
+/// already answered (it reports the ending next).
+pub fn follow<T, E>(r: &Report, run: impl FnOnce(crate::service::Command) -> Result<T, E>) -> Option<Result<T, E>> {
+    let cmd = follow_up(r)?;
+    match r.claim() {
+        Some(d) if !d.claim() => None,
+        Some(d) => {
+            let out = run(cmd);
+            d.decide(out.is_ok());
+            Some(out)
+        }
+        None => Some(run(cmd)),
     }
 }

@@ -3,7 +3,7 @@
 //! (the pumps, with `[forecourt]` configured) by the same executor the window uses.
 
 use crate::effects::{Executor, Report};
-use crate::service::{Command, Outcome, ServiceError, Session};
+use crate::service::{Command, Effect, Outcome, Refusal, ServiceError, Session};
 use serde_json::{json, Value};
 use std::io::{BufRead, Write};
 use std::sync::mpsc::Receiver;
@@ -54,6 +54,9 @@ pub struct Runner<'a> {
 /// The longest command line taken (no command comes near it).
 pub const MAX_LINE: usize = 64 * 1024;
 
+/// The longest a card payment is waited for: the terminal's own limit (T4) and a recovery.
+const CARD_PATIENCE: Duration = Duration::from_secs(240);
+
 /// How long the end of a script waits for devices to report (receipts, meter totals).
 const REPORT_PATIENCE: Duration = Duration::from_secs(5);
 
@@ -74,11 +77,67 @@ impl<'a> Runner<'a> {
         if matches!(cmd, Command::Logout) && self.expected > 0 {
             self.handle_reports(true);
         }
+        let login = matches!(cmd, Command::Login { .. });
         let result = self.session.execute(cmd);
         if let Ok(out) = &result {
             self.carry_out(out);
+            if out.effects.iter().any(|e| matches!(e, Effect::CardPay { .. } | Effect::CardRecover { .. })) {
+                if login {
+                    // A payment left open by a crash is settled first; the sign-in is answered
+                    // as it was (the ticket as the recovery left it).
+                    let ticket = self.await_card(Ok(Outcome::default())).ok().and_then(|o| o.ticket);
+                    return result.map(|mut o| {
+                        o.card = None;
+                        o.ticket = ticket.or_else(|| self.session.execute(Command::Ticket).ok().and_then(|t| t.ticket));
+                        o
+                    });
+                }
+                return self.await_card(result);
+            }
         }
         result
+    }
+
+    /// A card payment is answered with its end: the sale stored, or why the ticket is still
+    /// open. The terminal's reports are taken as they come (approval, ending, recovery).
+    fn await_card(&mut self, mut answer: Result<Outcome, ServiceError>) -> Result<Outcome, ServiceError> {
+        let deadline = Instant::now() + CARD_PATIENCE;
+        // Card effects carried out whose final report has not come yet.
+        let mut open = 1usize;
+        while open > 0 || self.session.card_in_progress() {
+            if Instant::now() >= deadline {
+                return Err(Refusal::CardUnclear.into());
+            }
+            let Ok(r) = self.reports.recv_timeout(Duration::from_millis(200)) else { continue };
+            if r.ends_effect() {
+                self.expected = self.expected.saturating_sub(1);
+            }
+            let card =
+                matches!(r, Report::CardApproved { .. } | Report::CardFinished { .. } | Report::CardRecovered { .. });
+            if matches!(r, Report::CardFinished { .. } | Report::CardRecovered { .. }) {
+                open = open.saturating_sub(1);
+            }
+            if let Report::CardRecovered { failed: Some(why), .. } = &r {
+                tracing::warn!("the card terminal could not be asked about the payment: {why}");
+                return Err(Refusal::CardUnclear.into());
+            }
+            let done = crate::effects::follow(&r, |cmd| {
+                let out = self.session.execute(cmd);
+                if let Ok(o) = &out {
+                    open += o
+                        .effects
+                        .iter()
+                        .filter(|e| matches!(e, Effect::CardPay { .. } | Effect::CardRecover { .. }))
+                        .count();
+                    self.carry_out(o);
+                }
+                out
+            });
+            if let (true, Some(res)) = (card, done) {
+                answer = res;
+            }
+        }
+        answer
     }
 
     fn carry_out(&mut self, out: &Outcome) {
@@ -95,11 +154,15 @@ impl<'a> Runner<'a> {
         let deadline = Instant::now() + REPORT_PATIENCE;
         loop {
             while let Ok(r) = self.reports.try_recv() {
-                self.expected = self.expected.saturating_sub(1);
-                if let Some(cmd) = crate::effects::follow_up(&r) {
-                    if let Err(e) = self.execute(cmd) {
-                        tracing::warn!("after {r:?}: {e}");
-                    }
+                if r.ends_effect() {
+                    self.expected = self.expected.saturating_sub(1);
+                }
+                let session = &mut *self.session;
+                let out = crate::effects::follow(&r, |cmd| session.execute(cmd));
+                match out {
+                    Some(Ok(o)) => self.carry_out(&o),
+                    Some(Err(e)) => tracing::warn!("after {r:?}: {e}"),
+                    None => {}
                 }
             }
             if !wait || self.expected == 0 || Instant::now() >= deadline {

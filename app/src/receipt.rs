@@ -213,7 +213,7 @@ mod tests {
             tax_total: dec!(0.70),
             total: dec!(4.38),
             cash_rounding: dec!(0.00),
-            payments: vec![PaymentRecord { method: "cash".into(), amount: dec!(10.00) }],
+            payments: vec![PaymentRecord { method: "cash".into(), amount: dec!(10.00), card: None }],
             paid: dec!(10.00),
             change: dec!(5.62),
         }

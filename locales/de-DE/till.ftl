@@ -412,4 +412,23 @@ refusal-pin-may-not-add-users = Mit dieser PIN können keine Benutzer angelegt w
 refusal-bad-pin = Eine PIN hat 4 bis 8 Ziffern.
 refusal-empty-name = Geben Sie einen Namen ein.
 refusal-pin-taken = Ein anderer Benutzer hat diese PIN schon. Wählen Sie eine andere.
+refusal-card-in-progress = Am Kartenterminal läuft eine Kartenzahlung. Warten Sie oder brechen Sie sie ab.
+refusal-no-card-payment = Es läuft keine Kartenzahlung.
+refusal-card-amount-mismatch = Das Kartenterminal hat einen anderen Betrag genehmigt. Die Zahlung wurde nicht angenommen.
+refusal-card-declined = Die Karte wurde nicht angenommen (Terminalcode { $code }). Bitten Sie um eine andere Karte oder Zahlungsart.
+refusal-card-not-taken = Die Kartenzahlung wurde nicht angenommen. Die Karte wurde nicht belastet.
+refusal-card-terminal-unreachable = Das Kartenterminal ist nicht erreichbar. Es wurde nichts belastet. Prüfen Sie Kabel und Strom oder nehmen Sie eine andere Zahlung an.
+refusal-card-reversed-after-sale = Das Kartenterminal hat die Kartenzahlung von Bon { $receipt } ({ $amount }) nach dem Speichern storniert. Der Kunde hat sie nicht bezahlt: Kassieren Sie { $amount } erneut.
+refusal-card-unconfirmed = Das Kartenterminal hat die Kartenzahlung von Bon { $receipt } ({ $amount }) nicht bestätigt. Prüfen Sie das Terminaljournal, bevor der Kunde geht.
+refusal-card-unclear = Das Kartenterminal hat nicht gemeldet, was aus der Zahlung wurde. Fragen Sie das Terminal erneut.
 refusal-demo-data = Die eingebauten Demodaten sind beschädigt. Installieren Sie Till neu.
+
+## The card payment dialog
+card-title = Kartenzahlung
+card-waiting = { $amount }: Der Kunde zahlt am Kartenterminal.
+card-asking = { $amount }: Die Verbindung zum Kartenterminal ist abgebrochen. Till fragt das Terminal, ob die Zahlung durchging. Kassieren Sie nicht erneut.
+card-abort = Zahlung abbrechen
+card-insert = Karte einstecken, auflegen oder durchziehen.
+card-pin = Der Kunde gibt die PIN ein.
+card-wait = Bitte warten…
+card-working = Das Kartenterminal arbeitet…

@@ -412,4 +412,23 @@ refusal-pin-may-not-add-users = That PIN may not add users.
 refusal-bad-pin = A PIN has 4 to 8 digits.
 refusal-empty-name = Give a name.
 refusal-pin-taken = Another user already has this PIN. Choose another.
+refusal-card-in-progress = A card payment is in progress at the card terminal. Wait for it, or abort it.
+refusal-no-card-payment = No card payment is in progress.
+refusal-card-amount-mismatch = The card terminal approved a different amount. The payment was not taken.
+refusal-card-declined = The card was not accepted (terminal code { $code }). Ask for another card or another way to pay.
+refusal-card-not-taken = The card payment was not taken. The card was not charged.
+refusal-card-terminal-unreachable = The card terminal cannot be reached. Nothing was charged. Check its cable and power, or take another payment.
+refusal-card-reversed-after-sale = The card terminal reversed the card payment of receipt { $receipt } ({ $amount }) after the sale was stored. The customer has not paid it: take { $amount } again.
+refusal-card-unconfirmed = The card terminal did not confirm the card payment of receipt { $receipt } ({ $amount }). Check the terminal's journal before the customer leaves.
+refusal-card-unclear = The card terminal did not say what became of the payment. Ask the terminal again.
 refusal-demo-data = The built-in demo data is damaged. Reinstall Till.
+
+## The card payment dialog
+card-title = Card payment
+card-waiting = { $amount }: the customer pays at the card terminal.
+card-asking = { $amount }: the link to the card terminal was lost. Till is asking the terminal whether the payment went through. Do not take the payment again.
+card-abort = Abort payment
+card-insert = Insert, tap or swipe the card.
+card-pin = The customer enters the PIN.
+card-wait = Please wait…
+card-working = The card terminal is working…

@@ -412,4 +412,23 @@ refusal-pin-may-not-add-users = Ese PIN no puede añadir usuarios.
 refusal-bad-pin = Un PIN tiene de 4 a 8 cifras.
 refusal-empty-name = Escriba un nombre.
 refusal-pin-taken = Otro usuario ya tiene este PIN. Elija otro.
+refusal-card-in-progress = Hay un pago con tarjeta en curso en el terminal. Espere o anúlelo.
+refusal-no-card-payment = No hay ningún pago con tarjeta en curso.
+refusal-card-amount-mismatch = El terminal de tarjetas aprobó otro importe. El pago no se ha aceptado.
+refusal-card-declined = La tarjeta no se ha aceptado (código del terminal { $code }). Pida otra tarjeta u otra forma de pago.
+refusal-card-not-taken = El pago con tarjeta no se ha aceptado. No se ha cargado nada en la tarjeta.
+refusal-card-terminal-unreachable = No se puede conectar con el terminal de tarjetas. No se ha cargado nada. Revise el cable y la alimentación, o cobre de otra forma.
+refusal-card-reversed-after-sale = El terminal de tarjetas anuló el pago con tarjeta del tique { $receipt } ({ $amount }) después de guardar la venta. El cliente no lo ha pagado: cobre { $amount } de nuevo.
+refusal-card-unconfirmed = El terminal de tarjetas no confirmó el pago con tarjeta del tique { $receipt } ({ $amount }). Revise el diario del terminal antes de que se vaya el cliente.
+refusal-card-unclear = El terminal de tarjetas no ha dicho qué pasó con el pago. Vuelva a preguntar al terminal.
 refusal-demo-data = Los datos de demostración incluidos están dañados. Reinstale Till.
+
+## The card payment dialog
+card-title = Pago con tarjeta
+card-waiting = { $amount }: el cliente paga en el terminal de tarjetas.
+card-asking = { $amount }: se perdió la conexión con el terminal de tarjetas. Till le pregunta si el pago se realizó. No vuelva a cobrar.
+card-abort = Anular el pago
+card-insert = Inserte, acerque o deslice la tarjeta.
+card-pin = El cliente introduce el PIN.
+card-wait = Espere, por favor…
+card-working = El terminal de tarjetas está trabajando…

@@ -412,4 +412,23 @@ refusal-pin-may-not-add-users = यह PIN उपयोगकर्ता नह
 refusal-bad-pin = PIN में 4 से 8 अंक होते हैं।
 refusal-empty-name = नाम दें।
 refusal-pin-taken = यह PIN किसी और उपयोगकर्ता का है। दूसरा चुनें।
+refusal-card-in-progress = कार्ड टर्मिनल पर कार्ड भुगतान चल रहा है। प्रतीक्षा करें या उसे रोकें।
+refusal-no-card-payment = कोई कार्ड भुगतान नहीं चल रहा है।
+refusal-card-amount-mismatch = कार्ड टर्मिनल ने दूसरी राशि स्वीकृत की। भुगतान नहीं लिया गया।
+refusal-card-declined = कार्ड स्वीकार नहीं हुआ (टर्मिनल कोड { $code })। दूसरा कार्ड या भुगतान का दूसरा तरीका माँगें।
+refusal-card-not-taken = कार्ड भुगतान नहीं लिया गया। कार्ड से पैसे नहीं कटे।
+refusal-card-terminal-unreachable = कार्ड टर्मिनल से संपर्क नहीं हो रहा। कुछ नहीं कटा। उसकी केबल और बिजली जाँचें, या भुगतान दूसरे तरीके से लें।
+refusal-card-reversed-after-sale = कार्ड टर्मिनल ने बिक्री सहेजने के बाद रसीद { $receipt } ({ $amount }) का कार्ड भुगतान उलट दिया। ग्राहक ने यह नहीं चुकाया: { $amount } फिर से लें।
+refusal-card-unconfirmed = कार्ड टर्मिनल ने रसीद { $receipt } ({ $amount }) के कार्ड भुगतान की पुष्टि नहीं की। ग्राहक के जाने से पहले टर्मिनल का जर्नल जाँचें।
+refusal-card-unclear = कार्ड टर्मिनल ने नहीं बताया कि भुगतान का क्या हुआ। टर्मिनल से फिर पूछें।
 refusal-demo-data = अंतर्निहित डेमो डेटा खराब है। Till फिर से इंस्टॉल करें।
+
+## The card payment dialog
+card-title = कार्ड भुगतान
+card-waiting = { $amount }: ग्राहक कार्ड टर्मिनल पर भुगतान कर रहा है।
+card-asking = { $amount }: कार्ड टर्मिनल से संपर्क टूट गया। Till टर्मिनल से पूछ रहा है कि भुगतान हुआ या नहीं। फिर से भुगतान न लें।
+card-abort = भुगतान रोकें
+card-insert = कार्ड डालें, छुआएँ या स्वाइप करें।
+card-pin = ग्राहक PIN डाल रहा है।
+card-wait = कृपया प्रतीक्षा करें…
+card-working = कार्ड टर्मिनल काम कर रहा है…

@@ -412,4 +412,23 @@ refusal-pin-may-not-add-users = PIN itu tidak boleh menambah pengguna.
 refusal-bad-pin = PIN terdiri dari 4 sampai 8 angka.
 refusal-empty-name = Isi namanya.
 refusal-pin-taken = Pengguna lain sudah memakai PIN ini. Pilih yang lain.
+refusal-card-in-progress = Pembayaran kartu sedang berjalan di terminal kartu. Tunggu, atau batalkan.
+refusal-no-card-payment = Tidak ada pembayaran kartu yang sedang berjalan.
+refusal-card-amount-mismatch = Terminal kartu menyetujui jumlah yang berbeda. Pembayaran tidak diterima.
+refusal-card-declined = Kartu tidak diterima (kode terminal { $code }). Minta kartu lain atau cara bayar lain.
+refusal-card-not-taken = Pembayaran kartu tidak diterima. Kartu tidak didebit.
+refusal-card-terminal-unreachable = Terminal kartu tidak dapat dihubungi. Tidak ada yang didebit. Periksa kabel dan dayanya, atau terima pembayaran lain.
+refusal-card-reversed-after-sale = Terminal kartu membatalkan pembayaran kartu struk { $receipt } ({ $amount }) setelah penjualan disimpan. Pelanggan belum membayarnya: tagih { $amount } lagi.
+refusal-card-unconfirmed = Terminal kartu tidak mengonfirmasi pembayaran kartu struk { $receipt } ({ $amount }). Periksa jurnal terminal sebelum pelanggan pergi.
+refusal-card-unclear = Terminal kartu tidak memberi tahu hasil pembayaran. Tanyakan lagi ke terminal.
 refusal-demo-data = Data demo bawaan rusak. Pasang ulang Till.
+
+## The card payment dialog
+card-title = Pembayaran kartu
+card-waiting = { $amount }: pelanggan membayar di terminal kartu.
+card-asking = { $amount }: koneksi ke terminal kartu terputus. Till menanyakan ke terminal apakah pembayaran berhasil. Jangan tagih lagi.
+card-abort = Batalkan pembayaran
+card-insert = Masukkan, tempelkan, atau gesek kartu.
+card-pin = Pelanggan memasukkan PIN.
+card-wait = Mohon tunggu…
+card-working = Terminal kartu sedang bekerja…

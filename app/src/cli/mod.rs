@@ -4,6 +4,7 @@
 pub mod hw;
 mod show;
 pub mod sim;
+pub mod sim_card;
 
 use crate::config::{self, Config};
 use crate::domain::users::Role;
@@ -224,6 +225,15 @@ enum SimCmd {
         #[arg(long, value_name = "FILE")]
         pricebook: Option<std::path::PathBuf>,
     },
+    /// A simulated ZVT card terminal: prints its address (`tcp://...` or the pty path), then
+    /// takes `drop`, `slow SECS`, `busy`, `ok`, `journal`.
+    CardTerminal {
+        /// Listen on this TCP address (bare APDUs) instead of a pty (framed serial).
+        #[arg(long, value_name = "HOST:PORT")]
+        tcp: Option<String>,
+        #[arg(long, value_name = "PATH")]
+        link: Option<std::path::PathBuf>,
+    },
     /// A simulated TLS tank gauge: prints the pty path, then takes `level T L`, `water T H`.
     Tank {
         #[arg(long, default_value_t = 4)]
@@ -323,6 +333,7 @@ fn headless(mut session: Session, input: impl std::io::BufRead, sync_wait: u64) 
         } else {
             cfg.display.as_ref().map(|(port, p)| crate::devices::display::CustomerDisplay::open(port, *p))
         },
+        card: cfg.card_terminal.as_ref().map(crate::devices::card::CardTerminal::open),
     };
     let runner = crate::exec::Runner::new(&mut session, executor)?;
     runner
@@ -356,6 +367,17 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                 match crate::devices::demo::demo_central(&dir, &cfg) {
                     Ok(s) => cfg.sync = Some(s),
                     Err(e) => eprintln!("till: the demo head office did not start: {}", show::explain(&e)),
+                }
+            }
+            if cfg.demo && cfg.card_terminal.is_none() {
+                // Demo mode's card terminal: a simulated ZVT terminal on loopback.
+                match crate::cli::sim_card::start_tcp("127.0.0.1:0") {
+                    Ok((port, _)) => {
+                        let currency_numeric = crate::config::iso_numeric(&cfg.pricing.currency.code).unwrap_or(978);
+                        cfg.card_terminal =
+                            Some(crate::config::CardTerminalConfig { port, password: 0, currency_numeric });
+                    }
+                    Err(e) => eprintln!("till: the demo card terminal did not start: {e}"),
                 }
             }
             let session = Session::open(cfg, &dir)?;
@@ -513,6 +535,10 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                 central.serve(listener).await?;
                 anyhow::Ok(())
             })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Sim { device: SimCmd::CardTerminal { tcp, link } }) => {
+            crate::cli::sim_card::sim_card_terminal(tcp.as_deref(), link.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Sim { device: SimCmd::Scanner { link } }) => {

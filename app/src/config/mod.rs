@@ -19,7 +19,7 @@ mod raw;
 mod validate;
 
 use raw::RawConfig;
-pub use validate::{check_device_port, PortError};
+pub use validate::{check_device_port, iso_numeric, PortError};
 
 /// The demo configuration, used when no configuration file exists.
 pub const DEMO_CONFIG: &str = include_str!("../../../assets/demo/demo.toml");
@@ -100,6 +100,18 @@ pub struct Config {
     pub scanner_port: Option<String>,
     /// The central endpoint, when the terminal reports to one.
     pub sync: Option<SyncConfig>,
+    /// The card terminal on the counter (ZVT), when card payments go through one.
+    pub card_terminal: Option<CardTerminalConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardTerminalConfig {
+    /// `tcp://HOST:PORT` or a serial port path.
+    pub port: String,
+    /// The terminal's password (six digits).
+    pub password: u32,
+    /// The currency as ISO 4217 numeric code (978 for EUR), from `[currency]`.
+    pub currency_numeric: u16,
 }
 
 #[derive(Debug, Clone)]

@@ -35,6 +35,26 @@ pub(super) struct RawConfig {
     pub(super) scanner: Option<RawPort>,
     #[serde(default)]
     pub(super) sync: Option<RawSync>,
+    #[serde(default)]
+    pub(super) card_terminal: Option<RawCardTerminal>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCardTerminal {
+    pub(super) port: String,
+    #[serde(default = "zvt")]
+    pub(super) protocol: String,
+    #[serde(default = "zero_password")]
+    pub(super) password: String,
+}
+
+fn zvt() -> String {
+    "zvt".into()
+}
+
+fn zero_password() -> String {
+    "000000".into()
 }
 
 #[derive(Debug, Deserialize)]

@@ -244,6 +244,35 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         return err("security.lockout_seconds", "must be 1 to 604800 (a week)");
     }
 
+    let card_terminal = match raw.card_terminal {
+        None => None,
+        Some(c) if c.port.trim().is_empty() => None,
+        Some(c) => {
+            if c.protocol != "zvt" {
+                return err(
+                    "card_terminal.protocol",
+                    format!("'{}' is not a card protocol Till speaks (zvt)", c.protocol),
+                );
+            }
+            let serial = c.port.starts_with('/') || c.port.to_ascii_uppercase().starts_with("COM");
+            let tcp = c
+                .port
+                .strip_prefix("tcp://")
+                .and_then(|a| a.rsplit_once(':'))
+                .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok_and(|n| n > 0));
+            if !serial && !tcp {
+                return err("card_terminal.port", "must be tcp://HOST:PORT or a serial port path");
+            }
+            let password = match c.password.parse::<u32>() {
+                Ok(p) if c.password.len() == 6 && c.password.bytes().all(|b| b.is_ascii_digit()) => p,
+                _ => return err("card_terminal.password", "must be 6 digits"),
+            };
+            let Some(currency_numeric) = iso_numeric(&currency.code) else {
+                return err("currency.code", "has no ISO 4217 number Till knows, so the card terminal cannot be used");
+            };
+            Some(CardTerminalConfig { port: c.port, password, currency_numeric })
+        }
+    };
     Ok(Config {
         source: file.to_string(),
         demo: false,
@@ -276,6 +305,7 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         scale_port: raw.scale.map(|p| p.port).filter(|p| !p.trim().is_empty()),
         scanner_port: raw.scanner.map(|p| p.port).filter(|p| !p.trim().is_empty()),
         sync,
+        card_terminal,
     })
 }
 
@@ -337,4 +367,23 @@ pub fn check_device_port(device: &str, port: &str, protocol: Option<&str>) -> Re
         (_, None) => Ok(()),
         (_, Some(p)) => Err(PortError::NoProtocolToChoose { device: device.to_string(), protocol: p.to_string() }),
     }
+}
+
+/// ISO 4217 numeric codes of the currencies a card terminal is likely to take.
+pub fn iso_numeric(code: &str) -> Option<u16> {
+    Some(match code {
+        "EUR" => 978,
+        "CHF" => 756,
+        "GBP" => 826,
+        "USD" => 840,
+        "PLN" => 985,
+        "CZK" => 203,
+        "HUF" => 348,
+        "DKK" => 208,
+        "SEK" => 752,
+        "NOK" => 578,
+        "INR" => 356,
+        "IDR" => 360,
+        _ => return None,
+    })
 }

@@ -310,6 +310,7 @@ pub fn open_devices(cfg: &crate::config::Config) -> anyhow::Result<crate::gui::D
                 .as_deref()
                 .map(|p| crate::devices::scanner::Scanner::open(p, crate::gui::scanned)),
             sync: None,
+            card: cfg.card_terminal.as_ref().map(crate::devices::card::CardTerminal::open),
         });
     }
     let forecourt = cfg.forecourt.as_ref().map(|f| site_forecourt(f, &cfg.fuel_grades));
@@ -327,6 +328,7 @@ pub fn open_devices(cfg: &crate::config::Config) -> anyhow::Result<crate::gui::D
         scale: cfg.scale_port.as_deref().map(crate::devices::scale::Scale::open),
         scanner: cfg.scanner_port.as_deref().map(|p| crate::devices::scanner::Scanner::open(p, crate::gui::scanned)),
         sync: None,
+        card: cfg.card_terminal.as_ref().map(crate::devices::card::CardTerminal::open),
     })
 }
 

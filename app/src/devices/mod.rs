@@ -2,6 +2,7 @@
 //! pumps) and the tank gauge, the receipt printer and its drawer, the customer display, the
 //! scale, the serial scanner; and demo mode's simulated ones.
 
+pub mod card;
 pub mod demo;
 pub mod display;
 pub mod forecourt;

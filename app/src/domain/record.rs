@@ -39,6 +39,27 @@ pub struct TaxRecord {
 pub struct PaymentRecord {
     pub method: String,
     pub amount: Decimal,
+    /// What the card terminal returned for a card payment through it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardAuth>,
+}
+
+/// A card terminal's approval, as much of it as may be kept: never a full card number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardAuth {
+    /// The payment intent's reference (the same on the till and at head office).
+    pub reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terminal_receipt: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<i64>,
+    /// The card number as the terminal masked it (at most the last four digits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pan: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_code: Option<String>,
 }
 
 /// A completed sale or refund, exactly as stored.
@@ -133,7 +154,7 @@ fn tax_records(totals: &Totals, c: &Currency) -> Vec<TaxRecord> {
 fn payment_records(ticket_payments: &[super::ticket::Payment], c: &Currency) -> Vec<PaymentRecord> {
     ticket_payments
         .iter()
-        .map(|p| PaymentRecord { method: p.method.as_str().to_string(), amount: money(c, p.amount) })
+        .map(|p| PaymentRecord { method: p.method.as_str().to_string(), amount: money(c, p.amount), card: None })
         .collect()
 }
 

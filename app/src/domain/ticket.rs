@@ -131,6 +131,9 @@ pub struct Payment {
     pub method: Method,
     /// The amount handed over (cash) or charged (card); negative when paid out on a refund.
     pub amount: Decimal,
+    /// The card terminal's payment it stands for (its intent id in the store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_intent: Option<i64>,
 }
 
 /// The priced state of one line.
@@ -460,7 +463,7 @@ impl Ticket {
                     return Err(TicketError::CardOverDue { amount: a, due });
                 }
                 let mut next = self.clone();
-                next.payments.push(Payment { method, amount: cur.round(a, p.line_rule) });
+                next.payments.push(Payment { method, amount: cur.round(a, p.line_rule), card_intent: None });
                 let remaining = due - a;
                 let outcome = if remaining.is_zero() {
                     TenderOutcome::Complete(next.settle(totals, Decimal::ZERO, Decimal::ZERO))
@@ -475,12 +478,12 @@ impl Ticket {
                 let a = amount.unwrap_or(cash_due);
                 let mut next = self.clone();
                 let outcome = if a >= cash_due {
-                    next.payments.push(Payment { method, amount: cur.round(a, p.line_rule) });
+                    next.payments.push(Payment { method, amount: cur.round(a, p.line_rule), card_intent: None });
                     let rounding = cash_due - due;
                     let change = a - cash_due;
                     TenderOutcome::Complete(next.settle(totals, rounding, change))
                 } else {
-                    next.payments.push(Payment { method, amount: a });
+                    next.payments.push(Payment { method, amount: a, card_intent: None });
                     TenderOutcome::Partial { remaining: due - a }
                 };
                 *self = next;
@@ -575,10 +578,10 @@ pub fn refund_payments(
     let cash = p.currency.round_cash(exact_cash, p.cash_rule).min(cash_left).max(Decimal::ZERO);
     let mut out = Vec::new();
     if !card.is_zero() {
-        out.push(Payment { method: Method::Card, amount: -card });
+        out.push(Payment { method: Method::Card, amount: -card, card_intent: None });
     }
     if !cash.is_zero() {
-        out.push(Payment { method: Method::Cash, amount: -cash });
+        out.push(Payment { method: Method::Cash, amount: -cash, card_intent: None });
     }
     (out, exact_cash - cash)
 }

@@ -224,12 +224,12 @@ fn refund_payments_go_to_card_first_and_never_exceed_what_was_paid() {
     assert_eq!(
         pay,
         vec![
-            Payment { method: Method::Card, amount: dec!(-10.00) },
-            Payment { method: Method::Cash, amount: dec!(-2.00) }
+            Payment { method: Method::Card, amount: dec!(-10.00), card_intent: None },
+            Payment { method: Method::Cash, amount: dec!(-2.00), card_intent: None }
         ]
     );
     let (pay, rounding) = refund_payments(dec!(3.02), dec!(0), dec!(5.00), &p);
-    assert_eq!(pay, vec![Payment { method: Method::Cash, amount: dec!(-3.00) }]);
+    assert_eq!(pay, vec![Payment { method: Method::Cash, amount: dec!(-3.00), card_intent: None }]);
     assert_eq!(rounding, dec!(0.02));
     // More than is left is never paid out.
     let (pay, _) = refund_payments(dec!(50.00), dec!(10.00), dec!(5.00), &p);

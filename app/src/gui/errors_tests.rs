@@ -77,6 +77,15 @@ fn refusals() -> Vec<Refusal> {
         R::EmptyName,
         R::PinTaken,
         R::DemoData { detail: s("x") },
+        R::CardInProgress,
+        R::NoCardPayment,
+        R::CardAmountMismatch,
+        R::CardDeclined { code: 0x05, reason: "declined" },
+        R::CardNotTaken,
+        R::CardUnclear,
+        R::CardTerminalUnreachable { detail: s("connection refused") },
+        R::CardReversedAfterSale { receipt: 12, amount: dec!(42.50) },
+        R::CardUnconfirmed { receipt: 12, amount: dec!(42.50) },
     ]
 }
 
@@ -136,9 +145,18 @@ fn refusal_kind(r: &Refusal) -> usize {
         R::EmptyName => 50,
         R::PinTaken => 51,
         R::DemoData { .. } => 52,
+        R::CardInProgress => 53,
+        R::NoCardPayment => 54,
+        R::CardAmountMismatch => 55,
+        R::CardDeclined { .. } => 56,
+        R::CardNotTaken => 57,
+        R::CardUnclear => 58,
+        R::CardTerminalUnreachable { .. } => 59,
+        R::CardReversedAfterSale { .. } => 60,
+        R::CardUnconfirmed { .. } => 61,
     }
 }
-const REFUSAL_KINDS: usize = 53;
+const REFUSAL_KINDS: usize = 62;
 
 fn ticket_errors() -> Vec<TicketError> {
     use TicketError as T;

@@ -8,6 +8,7 @@
 //! user, shift, ticket and sale is shown. Tests run the same controller with the session
 //! executed inline on the UI thread.
 
+mod card;
 mod devices;
 mod dialogs;
 mod errors;
@@ -115,6 +116,8 @@ pub struct Gui {
     reprint_count: Cell<usize>,
     /// What the open confirmation does on "yes".
     confirm: RefCell<Option<dialogs::Confirmed>>,
+    /// The card payment the card dialog shows, while there is one.
+    card_view: card::CardShown,
     pump_tiles: Rc<VecModel<till_ui::PumpTile>>,
     tank_tiles: Rc<VecModel<till_ui::TankTile>>,
     /// The ticket's lines, updated row by row so that a scan re-creates only what changed.
@@ -252,6 +255,7 @@ impl Gui {
             device_seen: RefCell::new(Vec::new()),
             reprint_count: Cell::new(0),
             confirm: RefCell::new(None),
+            card_view: RefCell::new(None),
             pump_tiles,
             tank_tiles,
             lines,
@@ -305,6 +309,9 @@ impl Gui {
         }
         if let Some(s) = devices.sync {
             self.attach_sync(s);
+        }
+        if let Some(c) = devices.card {
+            self.executor.borrow_mut().card = Some(c);
         }
     }
 
@@ -428,6 +435,9 @@ impl Gui {
         if let Some(look) = &out.look {
             self.apply_look(look);
         }
+        if out.card.is_some() {
+            self.show_card(out);
+        }
         if let Some(list) = &out.reprints {
             self.reprint_count.set(list.len());
         }
@@ -470,6 +480,9 @@ impl Gui {
 
     /// What a device answered: shown, and the command the session wants next sent.
     fn reported(&self, r: Report) {
+        if self.card_reported(&r) {
+            return;
+        }
         if let Report::NotPrinted { receipt_no, reason, .. } = &r {
             let i18n = self.i18n.borrow();
             let shown_reason = i18n.tr(&format!("printer-{reason}"));

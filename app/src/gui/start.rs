@@ -26,6 +26,7 @@ pub struct Devices {
     pub scale: Option<crate::devices::scale::Scale>,
     pub scanner: Option<crate::devices::scanner::Scanner>,
     pub sync: Option<crate::sync::SyncTask>,
+    pub card: Option<crate::devices::card::CardTerminal>,
 }
 
 /// Opens the window on the platform's backend and runs until it is closed.

@@ -1,7 +1,9 @@
 //! The closed set of commands: the same for the screens, `till exec` and `till console`.
 
+use super::card::CardEnd;
 use crate::domain::money::Dec;
 use crate::domain::ticket::Method;
+use crate::store::TerminalAnswer;
 use serde::Deserialize;
 
 /// Everything a screen or a script can ask of the terminal.
@@ -212,4 +214,65 @@ pub enum Command {
         #[serde(default)]
         theme: Option<String>,
     },
+
+    // -- the card terminal ---------------------------------------------------------------------
+    /// Asks the card terminal to abort the payment in progress; its ending is reported.
+    CardAbort,
+    /// Asks the card terminal again what became of a payment whose ending was not heard.
+    CardRecover,
+    /// The card terminal approved the payment (from its driver, never from a script).
+    #[serde(skip_deserializing)]
+    CardApproved {
+        intent: i64,
+        answer: TerminalAnswer,
+        amount_minor: Option<i64>,
+    },
+    /// The card terminal ended the payment without taking it, or the link failed (driver only).
+    #[serde(skip_deserializing)]
+    CardEnded {
+        intent: i64,
+        end: CardEnd,
+    },
+    /// The terminal's last transaction, asked after an unclear ending (driver only).
+    #[serde(skip_deserializing)]
+    CardRecovered {
+        intent: i64,
+        last: Option<(TerminalAnswer, i64)>,
+    },
+}
+
+impl Command {
+    /// Whether the command may change the open ticket or who works on it: refused while the
+    /// card terminal is taking a payment for it.
+    pub fn touches_ticket(&self) -> bool {
+        use Command as C;
+        matches!(
+            self,
+            C::Login { .. }
+                | C::Logout
+                | C::OpenShift { .. }
+                | C::CloseShift { .. }
+                | C::Scan { .. }
+                | C::Add { .. }
+                | C::Fuel { .. }
+                | C::SetQty { .. }
+                | C::VoidLine { .. }
+                | C::RemovePayment { .. }
+                | C::Discount { .. }
+                | C::ApproveDiscount { .. }
+                | C::Pay
+                | C::ConfirmAge
+                | C::RefuseAge
+                | C::Hold
+                | C::Recall { .. }
+                | C::Tender { .. }
+                | C::CancelTicket
+                | C::Refund { .. }
+                | C::PumpFill { .. }
+                | C::Prepay { .. }
+                | C::CancelPrepay { .. }
+                | C::AddUser { .. }
+                | C::SetLook { .. }
+        )
+    }
 }

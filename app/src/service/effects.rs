@@ -57,6 +57,18 @@ pub enum Effect {
     },
     /// The ticket may be paid: show the tender.
     StartTender,
+    /// Take a card payment at the card terminal; its intent is durable already.
+    CardPay {
+        intent: i64,
+        reference: String,
+        amount_minor: i64,
+    },
+    /// Ask the card terminal what became of a payment whose ending was not heard.
+    CardRecover {
+        intent: i64,
+    },
+    /// Ask the card terminal to abort the payment in progress.
+    CardAbort,
 }
 
 /// What the customer display shows.

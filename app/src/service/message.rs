@@ -219,6 +219,20 @@ impl Refusal {
             R::EmptyName => m("refusal-empty-name"),
             R::PinTaken => m("refusal-pin-taken"),
             R::DemoData { .. } => m("refusal-demo-data"),
+            R::CardInProgress => m("refusal-card-in-progress"),
+            R::NoCardPayment => m("refusal-no-card-payment"),
+            R::CardAmountMismatch => m("refusal-card-amount-mismatch"),
+            R::CardDeclined { code, .. } => with("refusal-card-declined", vec![("code", text(&format!("{code:02X}")))]),
+            R::CardNotTaken => m("refusal-card-not-taken"),
+            R::CardUnclear => m("refusal-card-unclear"),
+            R::CardTerminalUnreachable { .. } => m("refusal-card-terminal-unreachable"),
+            R::CardReversedAfterSale { receipt, amount } => with(
+                "refusal-card-reversed-after-sale",
+                vec![("receipt", int(*receipt)), ("amount", Arg::Money(*amount))],
+            ),
+            R::CardUnconfirmed { receipt, amount } => {
+                with("refusal-card-unconfirmed", vec![("receipt", int(*receipt)), ("amount", Arg::Money(*amount))])
+            }
         }
     }
 }

@@ -9,6 +9,7 @@
 
 mod admin;
 pub mod auth;
+mod card;
 mod command;
 mod effects;
 mod forecourt;
@@ -25,6 +26,7 @@ mod tests;
 mod ticket;
 
 pub use admin::{add_user, import_catalog};
+pub use card::{CardEnd, CardView};
 pub use command::Command;
 pub use effects::{CustomerView, Effect};
 pub use forecourt::{PrepayView, PumpInfo, PumpPrepay};
@@ -175,6 +177,9 @@ pub struct Outcome {
     /// `login`, a sale holding a prepay, and settlements as pumps finish).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prepays: Option<Vec<PrepayView>>,
+    /// The card payment in progress at the card terminal, while there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<card::CardView>,
     /// What must happen at the devices and on the screen, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub effects: Vec<Effect>,
@@ -222,6 +227,8 @@ pub struct Session {
     /// Fills that are paid or recorded and whose pump has been told to reset: (pump, amount,
     /// litres, when the reset was last sent). Until the pump is reset the same fill is refused.
     resetting: Vec<(u8, Decimal, Decimal, std::time::Instant)>,
+    /// The card payment the card terminal is working on; the ticket is locked meanwhile.
+    card: Option<card::CardPending>,
 }
 
 impl Session {
@@ -265,6 +272,7 @@ impl Session {
             prepays,
             forecourt: None,
             resetting: Vec::new(),
+            card: None,
         })
     }
 
@@ -313,8 +321,19 @@ impl Session {
 
     fn run(&mut self, cmd: Command) -> Result<Outcome, ServiceError> {
         use Command as C;
+        if self.card.is_some() && cmd.touches_ticket() {
+            return Err(Refusal::CardInProgress.into());
+        }
         match cmd {
-            C::Login { pin, user } => self.login(&pin, user.as_deref()),
+            C::CardAbort => self.card_abort(),
+            C::CardRecover => self.card_recover(),
+            C::CardApproved { intent, answer, amount_minor } => self.card_approved(intent, answer, amount_minor),
+            C::CardEnded { intent, end } => self.card_ended(intent, end),
+            C::CardRecovered { intent, last } => self.card_recovered(intent, last),
+            C::Login { pin, user } => {
+                let out = self.login(&pin, user.as_deref())?;
+                self.resume_card_payment(out)
+            }
             C::Logout => self.logout(),
             C::OpenShift { float } => self.open_shift(float.0),
             C::CloseShift { counted } => self.close_shift(counted.0),

@@ -123,6 +123,24 @@ pub enum Refusal {
     PinTaken,
     #[error("the built-in demo data is damaged: {detail}")]
     DemoData { detail: String },
+    #[error("a card payment is in progress at the card terminal; wait for it or abort it")]
+    CardInProgress,
+    #[error("no card payment is in progress")]
+    NoCardPayment,
+    #[error("the card terminal approved another amount than was asked; the payment is not taken")]
+    CardAmountMismatch,
+    #[error("the card terminal declined the payment: {reason} (code {code:02X})")]
+    CardDeclined { code: u8, reason: &'static str },
+    #[error("the card payment was not taken; the card is not charged")]
+    CardNotTaken,
+    #[error("the card terminal did not say what became of the payment; ask it again")]
+    CardUnclear,
+    #[error("the card terminal reversed the card payment of receipt {receipt} ({amount}) after it was stored; take that amount again")]
+    CardReversedAfterSale { receipt: i64, amount: Decimal },
+    #[error("the card terminal did not confirm the card payment of receipt {receipt} ({amount}); check the terminal's journal")]
+    CardUnconfirmed { receipt: i64, amount: Decimal },
+    #[error("the card terminal cannot be reached ({detail}); nothing was charged")]
+    CardTerminalUnreachable { detail: String },
 }
 
 /// One thing that keeps a shift from closing.

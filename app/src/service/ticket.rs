@@ -194,7 +194,7 @@ impl Session {
     }
 
     /// The ticket as it is about to be paid must be within the discount rules.
-    fn check_discounts(&self) -> Result<(), ServiceError> {
+    pub(super) fn check_discounts(&self) -> Result<(), ServiceError> {
         self.limit_holds(&self.ticket, &self.ticket.totals(&self.config.pricing)?)
     }
 
@@ -298,6 +298,8 @@ impl Session {
                 .iter()
                 .map(|p| serde_json::json!({ "method": p.method.as_str(), "amount": cur.fmt(p.amount) }))
                 .collect();
+            let intents: Vec<i64> = self.ticket.payments.iter().filter_map(|p| p.card_intent).collect();
+            self.store.return_intents(&intents, &at)?;
             let event = serde_json::json!({
                 "event_id": uuid::Uuid::new_v4().to_string(), "kind": "ticket_cancelled",
                 "terminal_id": self.terminal(), "at": at, "user": user_name, "user_id": user, "shift_id": shift_id,
@@ -320,6 +322,10 @@ impl Session {
             return Err(ServiceError::NoSuchPayment { index });
         }
         let removed = next.payments.remove(index);
+        if let Some(id) = removed.card_intent {
+            let (at, _) = now();
+            self.store.return_intents(&[id], &at)?;
+        }
         let totals = next.totals(&self.config.pricing)?;
         let cur = &self.config.pricing.currency;
         let payload = serde_json::json!({
@@ -332,6 +338,9 @@ impl Session {
     }
 
     pub(super) fn tender(&mut self, method: Method, amount: Option<Decimal>) -> Result<Outcome, ServiceError> {
+        if method == Method::Card && self.config.card_terminal.is_some() {
+            return self.card_begin(amount);
+        }
         self.selling(Permission::Sell, "sell")?;
         self.check_discounts()?;
         let mut next = self.ticket.clone();
@@ -342,15 +351,20 @@ impl Session {
             }
             TenderOutcome::Complete(settlement) => {
                 self.check_prepay_pumps(&next)?;
-                let sale = self.store_sale(&next, &settlement, None)?;
-                self.ticket = Ticket::default();
-                let mut out = self.sold(sale, &next);
-                if next.lines.iter().any(|l| matches!(l.kind, LineKind::Prepay { .. }) && !l.voided) {
-                    out.prepays = Some(self.prepay_views());
-                }
-                Ok(out)
+                self.finish_sale(next, &settlement)
             }
         }
+    }
+
+    /// Stores the paid ticket as a sale and starts the next one.
+    pub(super) fn finish_sale(&mut self, next: Ticket, settlement: &Settlement) -> Result<Outcome, ServiceError> {
+        let sale = self.store_sale(&next, settlement, None)?;
+        self.ticket = Ticket::default();
+        let mut out = self.sold(sale, &next);
+        if next.lines.iter().any(|l| matches!(l.kind, LineKind::Prepay { .. }) && !l.voided) {
+            out.prepays = Some(self.prepay_views());
+        }
+        Ok(out)
     }
 
     /// What follows a stored sale, in order: the receipt (and the drawer when cash moved), the
@@ -394,6 +408,14 @@ impl Session {
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
         let pricing = &self.config.pricing;
+        // Card payments through the terminal carry what it returned (never a full card number).
+        let mut cards = Vec::new();
+        for (i, p) in ticket.payments.iter().enumerate() {
+            if let Some(id) = p.card_intent {
+                let intent = self.store.intent(id)?.ok_or(Refusal::NoCardPayment)?;
+                cards.push((i, intent.auth()));
+            }
+        }
         let rec = self.store.complete_sale(
             &terminal,
             shift_id,
@@ -401,7 +423,7 @@ impl Session {
             &pricing.currency,
             refund_of.map(|r| r.0),
             |receipt_no| {
-                SaleRecord::new(
+                let mut rec = SaleRecord::new(
                     SaleMeta {
                         event_id: uuid::Uuid::new_v4().to_string(),
                         receipt_no,
@@ -413,7 +435,13 @@ impl Session {
                     ticket,
                     s,
                     pricing,
-                )
+                );
+                for (i, auth) in &cards {
+                    if let Some(p) = rec.payments.get_mut(*i) {
+                        p.card = Some(auth.clone());
+                    }
+                }
+                rec
             },
         )?;
         // A prepayment sold or settled changes what is open.

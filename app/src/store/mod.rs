@@ -4,6 +4,7 @@
 //! `foreign_keys=ON`. A completed sale, its lines, taxes and payments, its journal entry and
 //! its outbox row are written in one transaction.
 
+mod cards;
 mod catalog;
 mod held;
 pub mod integrity;
@@ -16,6 +17,7 @@ mod shifts;
 mod sync;
 mod users;
 
+pub use cards::{CardIntent, TerminalAnswer};
 pub use held::{HeldRow, OpenPrepay};
 pub use looks::StoredLook;
 pub use sync::{OutboxRow, ParkedEvent, PriceChange, SyncRecord};
@@ -454,7 +456,7 @@ mod tests {
             tax_total: dec!(0.00),
             total,
             cash_rounding: dec!(0.00),
-            payments: vec![PaymentRecord { method: "card".into(), amount: total }],
+            payments: vec![PaymentRecord { method: "card".into(), amount: total, card: None }],
             paid: total,
             change: dec!(0.00),
         }

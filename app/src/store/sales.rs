@@ -90,6 +90,13 @@ impl Store {
                 ins.execute(params![sale_id, i, p.method, m(p.amount)?])?;
             }
         }
+        let cards: Vec<(usize, &str)> = rec
+            .payments
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((i, p.card.as_ref()?.reference.as_str())))
+            .collect();
+        super::cards::commit_card_payments(&tx, sale_id, &cards, &rec.at)?;
         // The entry comes after the rows it stands for, and holds their digest.
         let digest = integrity::rows_digest(&tx, integrity::Rows::Sale(sale_id))?;
         if journal::append_rows(&tx, terminal_id, &rec.at, &rec.kind, &payload, Some(&digest))? != seq {
@@ -213,8 +220,15 @@ impl Store {
         }
         let mut stmt =
             self.conn.prepare("SELECT method, amount_minor FROM payments WHERE sale_id = ?1 ORDER BY seq")?;
-        for row in stmt.query_map([id], |r| Ok(PaymentRecord { method: r.get(0)?, amount: c(r.get(1)?) }))? {
+        for row in
+            stmt.query_map([id], |r| Ok(PaymentRecord { method: r.get(0)?, amount: c(r.get(1)?), card: None }))?
+        {
             rec.payments.push(row?);
+        }
+        for (seq, intent) in self.sale_cards(id)? {
+            if let Some(p) = usize::try_from(seq).ok().and_then(|i| rec.payments.get_mut(i)) {
+                p.card = Some(intent.auth());
+            }
         }
         Ok(rec)
     }

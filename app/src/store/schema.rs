@@ -276,6 +276,38 @@ CREATE TABLE looks (
 );
 "#,
         ),
+        // 9: card payments through a terminal. An intent is durable before the terminal is asked;
+        // `card_payments` ties a stored sale's payment to the intent it settled, at most once.
+        M::up(
+            r#"
+CREATE TABLE card_intents (
+    id            INTEGER PRIMARY KEY,
+    reference     TEXT NOT NULL UNIQUE,
+    terminal_id   TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('payment', 'refund', 'reversal')),
+    amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
+    state         TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'committed', 'declined', 'reversed', 'unclear',
+                                                'reversed_after_sale', 'unconfirmed', 'returned')),
+    ticket        TEXT,
+    result_code   INTEGER,
+    pt_receipt    INTEGER,
+    trace         INTEGER,
+    pan           TEXT,
+    card_name     TEXT,
+    auth_code     TEXT,
+    sale_id       INTEGER REFERENCES sales(id),
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX card_intents_open ON card_intents(terminal_id) WHERE state IN ('pending', 'approved', 'unclear');
+CREATE TABLE card_payments (
+    sale_id   INTEGER NOT NULL REFERENCES sales(id),
+    seq       INTEGER NOT NULL,
+    intent_id INTEGER NOT NULL UNIQUE REFERENCES card_intents(id),
+    PRIMARY KEY (sale_id, seq)
+) WITHOUT ROWID;
+"#,
+        ),
     ])
 }
 

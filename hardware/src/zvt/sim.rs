@@ -20,6 +20,11 @@ pub enum Fault {
     None,
     /// Close the connection right after sending an approving status information (once).
     DropAfterApproval,
+    /// Approve, then close the connection before the status information is sent (once): the
+    /// terminal reverses the payment it could not report.
+    DropBeforeStatus,
+    /// Take the till's answer, then close the connection before the completion (once).
+    DropAfterAnswer,
     /// Wait this long before the status information.
     Slow(Duration),
     /// Refuse every command with `84 83`.
@@ -282,6 +287,10 @@ fn pay(pt: &mut Pt, state: &Shared, kind: Kind, amount: u64, answer_secs: Option
         tx
     };
     let status = Apdu::new(0x04, 0x0F, status_of(&tx, 0).encode());
+    if fault == Fault::DropBeforeStatus {
+        lock(state).fault = Fault::None;
+        return Ok(false);
+    }
     if fault == Fault::DropAfterApproval {
         pt.t.send(&status)?;
         lock(state).fault = Fault::None;
@@ -304,6 +313,10 @@ fn pay(pt: &mut Pt, state: &Shared, kind: Kind, amount: u64, answer_secs: Option
     }
     if let Some(t) = lock(state).journal.iter_mut().rev().find(|t| t.trace == tx.trace) {
         t.stands = stands;
+    }
+    if fault == Fault::DropAfterAnswer {
+        lock(state).fault = Fault::None;
+        return Ok(false);
     }
     if stands {
         let kind_line = if kind == Kind::Refund { "REFUND" } else { "CARD PAYMENT" };

@@ -1,0 +1,288 @@
+//! Card payments through the counter's card terminal, exactly once. The service writes a
+//! payment intent before the terminal is asked (`Effect::CardPay`); the driver reports the
+//! terminal's approval (`card_approved`) and answers "goods issued" only if that succeeded, i.e.
+//! once the payment (and the sale it completes) is durable. A declined or aborted payment leaves
+//! the ticket open; an unclear ending (the link dropped, a crash) is settled by asking the
+//! terminal for its last transaction, never by asking for the money again.
+
+use super::{now, Effect, Outcome, Refusal, ServiceError, Session};
+use crate::domain::ticket::{Method, TenderOutcome, Ticket};
+use crate::domain::users::Permission;
+use crate::store::{CardIntent, StoreError, TerminalAnswer};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// A card payment the terminal is working on; the ticket is locked meanwhile.
+#[derive(Debug, Clone)]
+pub struct CardPending {
+    pub intent: CardIntent,
+    pub amount: Decimal,
+    /// The terminal's ending was not heard: it is being asked what became of the payment.
+    pub unclear: bool,
+}
+
+/// The card payment in progress, as the screens show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CardView {
+    pub reference: String,
+    pub amount: Decimal,
+    /// "waiting" (the terminal has it) or "asking" (its ending is being asked for).
+    pub state: &'static str,
+}
+
+/// How the terminal ended a payment that it did not approve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardEnd {
+    /// Declined or aborted, with the terminal's result code.
+    Declined(u8),
+    /// The till answered "goods not issued" (the sale could not be stored): the terminal reverses.
+    NotIssued,
+    /// The terminal could not be reached: the payment was never asked for.
+    NotAsked(String),
+    /// The link failed or timed out before the payment was settled.
+    Unclear(String),
+    /// The payment was stored with its sale and "goods issued" answered, but the link failed
+    /// before the terminal confirmed: asked afterwards, it says the payment was reversed
+    /// (`Some(false)`), or it could not be asked (`None`).
+    AfterSale { stands: Option<bool> },
+}
+
+impl Session {
+    /// `tender` by card with a terminal configured: checks the payment as the ticket would
+    /// take it, writes the intent and asks the driver to take the money.
+    pub(super) fn card_begin(&mut self, amount: Option<Decimal>) -> Result<Outcome, ServiceError> {
+        self.selling(Permission::Sell, "sell")?;
+        self.check_discounts()?;
+        let pricing = self.config.pricing.clone();
+        let mut next = self.ticket.clone();
+        if let TenderOutcome::Complete(_) = next.tender(Method::Card, amount, &pricing)? {
+            self.check_prepay_pumps(&next)?;
+        }
+        let paid = next.payments.last().map(|p| p.amount).unwrap_or_default();
+        let minor = pricing.currency.to_minor(paid).ok_or(StoreError::Amount(paid))?;
+        let snapshot = serde_json::to_string(&self.ticket).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (at, _) = now();
+        let terminal = self.config.terminal_id.clone();
+        let intent = self.store.create_intent(&terminal, "payment", minor, Some(&snapshot), &at)?;
+        self.journal(
+            "card_payment_asked",
+            &serde_json::json!({ "reference": intent.reference, "amount_minor": minor }),
+        )?;
+        let effect = Effect::CardPay { intent: intent.id, reference: intent.reference.clone(), amount_minor: minor };
+        self.card = Some(CardPending { intent, amount: paid, unclear: false });
+        let mut out = self.card_outcome()?;
+        out.effects.push(effect);
+        Ok(out)
+    }
+
+    /// The open ticket with the card payment in progress.
+    pub(super) fn card_outcome(&self) -> Result<Outcome, ServiceError> {
+        let mut out = self.ticket_outcome()?;
+        out.card = self.card.as_ref().map(|p| CardView {
+            reference: p.intent.reference.clone(),
+            amount: p.amount,
+            state: if p.unclear { "asking" } else { "waiting" },
+        });
+        Ok(out)
+    }
+
+    /// Whether the card terminal is working on a payment (the ticket is locked meanwhile).
+    pub fn card_in_progress(&self) -> bool {
+        self.card.is_some()
+    }
+
+    fn pending(&self, intent: i64) -> Result<CardPending, ServiceError> {
+        Ok(self.card.clone().filter(|p| p.intent.id == intent).ok_or(Refusal::NoCardPayment)?)
+    }
+
+    /// The cashier asks the terminal to abort; the terminal's ending decides.
+    pub(super) fn card_abort(&mut self) -> Result<Outcome, ServiceError> {
+        self.require(Permission::Sell, "sell")?;
+        if self.card.is_none() {
+            return Err(Refusal::NoCardPayment.into());
+        }
+        let mut out = self.card_outcome()?;
+        out.effects.push(Effect::CardAbort);
+        Ok(out)
+    }
+
+    /// Asks the terminal again about a payment whose ending was not heard.
+    pub(super) fn card_recover(&mut self) -> Result<Outcome, ServiceError> {
+        self.require(Permission::Sell, "sell")?;
+        let pending = self.card.as_ref().filter(|p| p.unclear).ok_or(Refusal::NoCardPayment)?;
+        let effect = Effect::CardRecover { intent: pending.intent.id };
+        let mut out = self.card_outcome()?;
+        out.effects.push(effect);
+        Ok(out)
+    }
+
+    /// The terminal approved the payment: it is stored, and the sale with it when it completes
+    /// the ticket. Ok only once that is durable; an Err means "goods not issued".
+    pub(super) fn card_approved(
+        &mut self,
+        intent: i64,
+        answer: TerminalAnswer,
+        amount_minor: Option<i64>,
+    ) -> Result<Outcome, ServiceError> {
+        let pending = self.pending(intent)?;
+        if amount_minor != Some(pending.intent.amount_minor) || answer.result_code != Some(0) {
+            return Err(Refusal::CardAmountMismatch.into());
+        }
+        let (at, _) = now();
+        self.store.settle_intent(intent, "approved", &answer, &at)?;
+        self.take_card_payment(&pending)
+    }
+
+    /// Puts the approved payment on the ticket; stores the sale when the ticket is paid.
+    fn take_card_payment(&mut self, pending: &CardPending) -> Result<Outcome, ServiceError> {
+        let pricing = self.config.pricing.clone();
+        let mut next = self.ticket.clone();
+        let outcome = next.tender(Method::Card, Some(pending.amount), &pricing)?;
+        if let Some(p) = next.payments.last_mut() {
+            p.card_intent = Some(pending.intent.id);
+        }
+        let out = match outcome {
+            TenderOutcome::Partial { .. } => {
+                self.ticket = next;
+                self.ticket_outcome()?
+            }
+            TenderOutcome::Complete(settlement) => self.finish_sale(next, &settlement)?,
+        };
+        self.card = None;
+        Ok(out)
+    }
+
+    /// The terminal ended the payment without taking it (or the link failed).
+    pub(super) fn card_ended(&mut self, intent: i64, end: CardEnd) -> Result<Outcome, ServiceError> {
+        if let CardEnd::AfterSale { stands } = end {
+            return self.card_after_sale(intent, stands);
+        }
+        let pending = self.pending(intent)?;
+        let (at, _) = now();
+        let settle = |s: &mut Session, state: &str, code: Option<u8>, why: &str| -> Result<(), ServiceError> {
+            let answer = TerminalAnswer { result_code: code.map(i64::from), ..TerminalAnswer::default() };
+            s.store.settle_intent(intent, state, &answer, &at)?;
+            s.card = None;
+            s.journal(
+                "card_payment_failed",
+                &serde_json::json!({ "reference": pending.intent.reference, "state": state, "why": why }),
+            )?;
+            Ok(())
+        };
+        match end {
+            CardEnd::Declined(code) => {
+                let reason = till_hardware::zvt::msg::result_text(code);
+                settle(self, "declined", Some(code), reason)?;
+                Err(Refusal::CardDeclined { code, reason }.into())
+            }
+            CardEnd::NotIssued => {
+                settle(self, "reversed", None, "goods not issued")?;
+                Err(Refusal::CardNotTaken.into())
+            }
+            CardEnd::NotAsked(detail) => {
+                settle(self, "declined", None, &detail)?;
+                Err(Refusal::CardTerminalUnreachable { detail }.into())
+            }
+            CardEnd::AfterSale { .. } => Err(Refusal::NoCardPayment.into()),
+            CardEnd::Unclear(detail) => {
+                self.store.settle_intent(intent, "unclear", &TerminalAnswer::default(), &at)?;
+                tracing::warn!("card payment {} unclear: {detail}", pending.intent.reference);
+                if let Some(p) = &mut self.card {
+                    p.unclear = true;
+                }
+                let mut out = self.card_outcome()?;
+                out.effects.push(Effect::CardRecover { intent });
+                Ok(out)
+            }
+        }
+    }
+
+    /// A stored sale's card payment that the terminal reversed (or could not confirm) after the
+    /// link failed: the sale stays as stored (a receipt is never changed); the reversal is
+    /// journaled and sent to head office, and the cashier told to take that amount again.
+    fn card_after_sale(&mut self, intent: i64, stands: Option<bool>) -> Result<Outcome, ServiceError> {
+        let i = self.store.intent(intent)?.ok_or(Refusal::NoCardPayment)?;
+        let receipt = match i.sale_id {
+            Some(id) => self.store.sale_by_id(id, &self.config.pricing.currency)?.receipt_no,
+            None => 0,
+        };
+        let amount = self.config.pricing.currency.from_minor(i.amount_minor);
+        let kind = if stands == Some(false) { "card_payment_reversed_after_sale" } else { "card_payment_unconfirmed" };
+        let (at, _) = now();
+        let cur = &self.config.pricing.currency;
+        let event = serde_json::json!({
+            "event_id": uuid::Uuid::new_v4().to_string(), "kind": kind, "terminal_id": self.config.terminal_id,
+            "at": at, "user": self.user.as_ref().map(|u| u.name.clone()), "reference": i.reference,
+            "receipt_no": receipt, "amount": cur.fmt(amount), "currency": cur.code,
+            "terminal_receipt": i.pt_receipt, "trace": i.trace,
+        });
+        let terminal = self.config.terminal_id.clone();
+        self.store.record_event(kind, &event, &terminal, &at)?;
+        self.store.mark_intent_after_sale(intent, stands == Some(false))?;
+        Err(match stands {
+            Some(false) => Refusal::CardReversedAfterSale { receipt, amount },
+            _ => Refusal::CardUnconfirmed { receipt, amount },
+        }
+        .into())
+    }
+
+    /// What the terminal shows as its last transaction, asked after an unclear ending. If it
+    /// is this payment, approved and standing, the payment is stored; otherwise nothing was
+    /// taken and the ticket stays open for another tender.
+    pub(super) fn card_recovered(
+        &mut self,
+        intent: i64,
+        last: Option<(TerminalAnswer, i64)>,
+    ) -> Result<Outcome, ServiceError> {
+        let pending = self.pending(intent)?;
+        let terminal = self.config.terminal_id.clone();
+        let known = self.store.known_pt_receipts(&terminal, intent)?;
+        let taken = last.as_ref().filter(|(a, amount)| {
+            a.result_code == Some(0)
+                && *amount == pending.intent.amount_minor
+                && a.pt_receipt.is_some_and(|r| !known.contains(&r))
+        });
+        let (at, _) = now();
+        let (state, answer) = match taken {
+            Some((answer, _)) => ("approved", answer.clone()),
+            // The receipt number is not kept: it belongs to another transaction.
+            None => {
+                ("reversed", TerminalAnswer { result_code: last.and_then(|l| l.0.result_code), ..Default::default() })
+            }
+        };
+        self.journal(
+            "card_payment_resolved",
+            &serde_json::json!({ "reference": pending.intent.reference, "state": state }),
+        )?;
+        self.store.settle_intent(intent, state, &answer, &at)?;
+        if state == "approved" {
+            // The terminal took the money: the sale is stored with it, whatever else fails.
+            return self.take_card_payment(&pending);
+        }
+        self.card = None;
+        Err(Refusal::CardNotTaken.into())
+    }
+
+    /// At sign-in: a payment left unsettled by a crash is taken up again (its ticket restored)
+    /// and the terminal asked what became of it.
+    pub(super) fn resume_card_payment(&mut self, mut out: Outcome) -> Result<Outcome, ServiceError> {
+        let terminal = self.config.terminal_id.clone();
+        if self.card.is_some() || self.config.card_terminal.is_none() {
+            return Ok(out);
+        }
+        let Some(intent) = self.store.open_intents(&terminal)?.into_iter().next() else { return Ok(out) };
+        if let Some(t) = intent.ticket.as_deref().and_then(|t| serde_json::from_str::<Ticket>(t).ok()) {
+            if self.ticket.is_empty() {
+                self.ticket = t;
+            }
+        }
+        let amount = self.config.pricing.currency.from_minor(intent.amount_minor);
+        let id = intent.id;
+        self.card = Some(CardPending { intent, amount, unclear: true });
+        let view = self.card_outcome()?;
+        out.ticket = view.ticket;
+        out.card = view.card;
+        out.effects.push(Effect::CardRecover { intent: id });
+        Ok(out)
+    }
+}

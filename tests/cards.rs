@@ -1,0 +1,284 @@
+//! Card payments through `till exec` against the simulated ZVT terminal over loopback TCP: an
+//! approved payment is stored once with what the terminal returned (masked card number, receipt
+//! and trace numbers); a declined one leaves the ticket open for another tender; a link that drops
+//! at each point of the transaction ends with the card charged exactly when the sale is stored, or
+//! with the cashier told; a payment left open by a crash is settled at the next sign-in by asking
+//! the terminal, never by asking for the money again; a script cannot fake an approval.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use till_hardware::zvt::sim::{self, Fault, Kind, Shared, SimState};
+
+fn terminal() -> (String, Shared) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("tcp://{}", listener.local_addr().unwrap());
+    let state: Shared = Arc::new(Mutex::new(SimState::default()));
+    let s = state.clone();
+    std::thread::spawn(move || sim::serve_tcp(listener, s));
+    (addr, state)
+}
+
+fn standing(state: &Shared) -> Vec<(Kind, u64)> {
+    state.lock().unwrap().journal.iter().filter(|t| t.stands).map(|t| (t.kind, t.amount_minor)).collect()
+}
+
+fn site(dir: &Path, port: &str) -> (PathBuf, PathBuf) {
+    let mut text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/demo.toml"))
+        .expect("demo config");
+    text.push_str(&format!("\n[card_terminal]\nport = \"{port}\"\n"));
+    let config = dir.join("site.toml");
+    std::fs::write(&config, text).expect("config");
+    let data = dir.join("data");
+    let args = |extra: &[&str]| {
+        let mut c = till();
+        c.arg("--config").arg(&config).arg("--data-dir").arg(&data).args(extra);
+        let out = c.output().expect("till runs");
+        assert!(out.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    args(&["user", "add", "--name", "Cashier", "--role", "cashier", "--pin", "1111"]);
+    let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/catalog.csv");
+    args(&["catalog", "import", catalog.to_str().expect("path")]);
+    (config, data)
+}
+
+struct Exec {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Exec {
+    fn start(config: &Path, data: &Path) -> Exec {
+        let mut child = till()
+            .arg("exec")
+            .arg("--config")
+            .arg(config)
+            .arg("--data-dir")
+            .arg(data)
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("till starts");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        Exec { stdin: child.stdin.take(), child, stdout }
+    }
+
+    fn send(&mut self, cmd: Value) {
+        let stdin = self.stdin.as_mut().expect("open");
+        writeln!(stdin, "{cmd}").expect("write");
+        stdin.flush().expect("flush");
+    }
+
+    fn ask(&mut self, cmd: Value) -> Value {
+        self.send(cmd);
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("answer");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    }
+
+    /// Signs in with a shift and puts 5.67 on the ticket (2 x cola, 1 fineliner).
+    fn basket(&mut self, open_shift: bool) {
+        ok(&self.ask(json!({"cmd":"login","pin":"1111"})));
+        if open_shift {
+            ok(&self.ask(json!({"cmd":"open_shift","float":"100.00"})));
+        }
+        self.items();
+    }
+
+    fn items(&mut self) {
+        ok(&self.ask(json!({"cmd":"add","sku":"BEV-0001","qty":"2"})));
+        let a = self.ask(json!({"cmd":"scan","code":"4006381333931"}));
+        assert_eq!(ok(&a)["ticket"]["total"], "5.67", "{a}");
+    }
+}
+
+impl Drop for Exec {
+    fn drop(&mut self) {
+        self.stdin.take();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn intents(data: &Path) -> Vec<(String, i64, Option<i64>)> {
+    let db = db(data);
+    let mut stmt = db.prepare("SELECT state, amount_minor, sale_id FROM card_intents ORDER BY id").unwrap();
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+fn code(v: &Value) -> &str {
+    assert_eq!(v["ok"], false, "should have failed: {v}");
+    v["code"].as_str().unwrap_or_default()
+}
+
+#[test]
+fn an_approved_card_payment_is_stored_once_with_what_the_terminal_returned() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, state) = terminal();
+    let (config, data) = site(dir.path(), &port);
+    let mut till = Exec::start(&config, &data);
+    till.basket(true);
+    let a = till.ask(json!({"cmd":"tender","method":"card"}));
+    let sale = &ok(&a)["sale"];
+    assert_eq!(sale["payments"][0]["method"], "card", "{a}");
+    assert_eq!(sale["payments"][0]["amount"], "5.67");
+    let card = &sale["payments"][0]["card"];
+    assert_eq!(card["pan"], "************4242", "only what the terminal masked: {a}");
+    assert_eq!(card["terminal_receipt"], 1);
+    assert!(card["reference"].as_str().is_some_and(|r| r.len() == 36), "{a}");
+    assert_eq!(standing(&state), vec![(Kind::Payment, 567)], "charged once");
+    let found = till.ask(json!({"cmd":"find_sale","receipt_no": sale["receipt_no"]}));
+    assert_eq!(ok(&found)["sale"]["payments"][0]["card"], *card, "stored as answered");
+    drop(till);
+    assert_eq!(intents(&data), vec![("committed".to_string(), 567, Some(1))]);
+    let out = run(&["journal", "verify", "--data-dir", data.to_str().unwrap(), "--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_declined_card_leaves_the_ticket_open_and_a_split_tender_takes_card_and_cash() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, state) = terminal();
+    let (config, data) = site(dir.path(), &port);
+    let mut till = Exec::start(&config, &data);
+    till.basket(true);
+    // The simulator declines an amount ending in .13 (05) and one ending in .51 (33, expired).
+    let a = till.ask(json!({"cmd":"tender","method":"card","amount":"1.13"}));
+    assert_eq!(code(&a), "refusal-card-declined", "{a}");
+    let a = till.ask(json!({"cmd":"tender","method":"card","amount":"2.51"}));
+    assert_eq!(code(&a), "refusal-card-declined", "{a}");
+    let t = till.ask(json!({"cmd":"ticket"}));
+    assert_eq!(ok(&t)["ticket"]["payments"].as_array().map(Vec::len), Some(0), "{t}");
+    let a = till.ask(json!({"cmd":"tender","method":"card","amount":"1.00"}));
+    assert_eq!(ok(&a)["ticket"]["payments"][0]["amount"], "1.00", "{a}");
+    assert!(a.get("sale").is_none());
+    let a = till.ask(json!({"cmd":"tender","method":"cash","amount":"10.00"}));
+    let sale = &ok(&a)["sale"];
+    assert_eq!(sale["payments"][0]["card"]["pan"], "************4242", "{a}");
+    assert_eq!(sale["payments"][1]["method"], "cash");
+    assert!(sale["payments"][1].get("card").is_none());
+    assert_eq!(standing(&state), vec![(Kind::Payment, 100)]);
+    drop(till);
+    let states: Vec<String> = intents(&data).into_iter().map(|i| i.0).collect();
+    assert_eq!(states, ["declined", "declined", "committed"]);
+}
+
+#[test]
+fn a_link_dropped_before_the_terminal_reports_takes_nothing_and_the_next_card_is_charged_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, state) = terminal();
+    let (config, data) = site(dir.path(), &port);
+    let mut till = Exec::start(&config, &data);
+    till.basket(true);
+    state.lock().unwrap().fault = Fault::DropBeforeStatus;
+    let a = till.ask(json!({"cmd":"tender","method":"card"}));
+    assert_eq!(code(&a), "refusal-card-not-taken", "asked the terminal, which reversed it: {a}");
+    assert!(standing(&state).is_empty());
+    let a = till.ask(json!({"cmd":"tender","method":"card"}));
+    assert_eq!(ok(&a)["sale"]["payments"][0]["card"]["terminal_receipt"], 2, "{a}");
+    assert_eq!(standing(&state), vec![(Kind::Payment, 567)]);
+    drop(till);
+    let states: Vec<String> = intents(&data).into_iter().map(|i| i.0).collect();
+    assert_eq!(states, ["reversed", "committed"]);
+}
+
+#[test]
+fn a_link_dropped_after_the_till_answered_is_checked_with_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, state) = terminal();
+    let (config, data) = site(dir.path(), &port);
+    let mut till = Exec::start(&config, &data);
+    till.basket(true);
+    // The terminal heard "goods issued", then the link dropped: the payment stands.
+    state.lock().unwrap().fault = Fault::DropAfterAnswer;
+    let a = till.ask(json!({"cmd":"tender","method":"card"}));
+    assert_eq!(ok(&a)["sale"]["receipt_no"], 1, "{a}");
+    assert_eq!(standing(&state), vec![(Kind::Payment, 567)]);
+    // The link dropped before the terminal heard the answer: it reversed the stored payment,
+    // and the cashier is told to take the amount again (the stored sale is not changed).
+    till.items();
+    state.lock().unwrap().fault = Fault::DropAfterApproval;
+    let a = till.ask(json!({"cmd":"tender","method":"card"}));
+    assert_eq!(code(&a), "refusal-card-reversed-after-sale", "{a}");
+    assert!(a["error"].as_str().unwrap_or_default().contains("receipt 2"), "{a}");
+    assert_eq!(standing(&state), vec![(Kind::Payment, 567)], "the second was reversed");
+    drop(till);
+    let states: Vec<String> = intents(&data).into_iter().map(|i| i.0).collect();
+    assert_eq!(states, ["committed", "reversed_after_sale"]);
+    let n: i64 = db(&data)
+        .query_row("SELECT COUNT(*) FROM journal WHERE kind = 'card_payment_reversed_after_sale'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1, "journaled for the day's report");
+    let n: i64 = db(&data)
+        .query_row("SELECT COUNT(*) FROM outbox WHERE kind = 'card_payment_reversed_after_sale'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1, "and queued for head office");
+}
+
+#[test]
+fn a_payment_open_at_a_crash_is_settled_at_sign_in_by_asking_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, state) = terminal();
+    let (config, data) = site(dir.path(), &port);
+    let mut till = Exec::start(&config, &data);
+    till.basket(true);
+    state.lock().unwrap().fault = Fault::Slow(Duration::from_secs(30));
+    till.send(json!({"cmd":"tender","method":"card"}));
+    let started = std::time::Instant::now();
+    while intents(&data).is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the intent is durable before the terminal is asked");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    till.child.kill().unwrap();
+    drop(till);
+    assert_eq!(intents(&data)[0].0, "pending");
+    state.lock().unwrap().fault = Fault::None;
+
+    let mut till = Exec::start(&config, &data);
+    let a = till.ask(json!({"cmd":"login","pin":"1111"}));
+    assert_eq!(ok(&a)["ticket"]["total"], "5.67", "the ticket comes back: {a}");
+    assert_eq!(intents(&data)[0].0, "reversed", "the terminal has no such payment");
+    assert!(standing(&state).is_empty());
+    // The ticket is open for another tender, and charged once.
+    let a = till.ask(json!({"cmd":"tender","method":"card"}));
+    assert_eq!(ok(&a)["sale"]["total"], "5.67", "{a}");
+    assert_eq!(standing(&state), vec![(Kind::Payment, 567)]);
+}
+
+#[test]
+fn a_script_cannot_approve_a_payment_and_a_missing_terminal_charges_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on this port.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("tcp://{}", l.local_addr().unwrap())
+    };
+    let (config, data) = site(dir.path(), &port);
+    let mut till = Exec::start(&config, &data);
+    till.basket(true);
+    for fake in [
+        json!({"cmd":"card_approved","intent":1,"answer":{},"amount_minor":567}),
+        json!({"cmd":"card_ended","intent":1,"end":"NotIssued"}),
+        json!({"cmd":"card_recovered","intent":1,"last":null}),
+    ] {
+        let a = till.ask(fake.clone());
+        assert_eq!(a["ok"], false, "{fake} must not be taken from a script: {a}");
+    }
+    let a = till.ask(json!({"cmd":"tender","method":"card"}));
+    assert_eq!(code(&a), "refusal-card-terminal-unreachable", "{a}");
+    let a = till.ask(json!({"cmd":"tender","method":"cash","amount":"5.67"}));
+    assert!(ok(&a)["sale"]["payments"][0]["card"].is_null());
+    drop(till);
+    assert_eq!(intents(&data), vec![("declined".to_string(), 567, None)]);
+}
