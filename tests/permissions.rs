@@ -61,6 +61,8 @@ fn table() -> Vec<(Value, &'static [&'static str])> {
         (json!({"cmd":"retry_parked"}), &["manage_sync"]),
         (json!({"cmd":"apply_prices"}), &[""]),
         (json!({"cmd":"set_look","theme":"dark"}), &["anyone"]),
+        (json!({"cmd":"card_abort"}), &["sell"]),
+        (json!({"cmd":"card_recover"}), &["sell"]),
         (json!({"cmd":"open_shift","float":"10.00"}), &["open_shift"]),
         // Last: it ends the shift.
         (json!({"cmd":"close_shift","counted":"0.00"}), &["close_shift"]),
