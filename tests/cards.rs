@@ -42,7 +42,8 @@ fn site(dir: &Path, port: &str) -> (PathBuf, PathBuf) {
         let out = c.output().expect("till runs");
         assert!(out.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&out.stderr));
     };
-    args(&["user", "add", "--name", "Cashier", "--role", "cashier", "--pin", "1111"]);
+    args(&["user", "add", "--name", "Manager", "--role", "manager", "--pin", "9999"]);
+    args(&["user", "add", "--name", "Cashier", "--role", "cashier", "--pin", "1111", "--manager-pin", "9999"]);
     let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/catalog.csv");
     args(&["catalog", "import", catalog.to_str().expect("path")]);
     (config, data)
@@ -87,7 +88,11 @@ impl Exec {
 
     /// Signs in with a shift and puts 5.67 on the ticket (2 x cola, 1 fineliner).
     fn basket(&mut self, open_shift: bool) {
-        ok(&self.ask(json!({"cmd":"login","pin":"1111"})));
+        self.basket_as("1111", open_shift);
+    }
+
+    fn basket_as(&mut self, pin: &str, open_shift: bool) {
+        ok(&self.ask(json!({"cmd":"login","pin":pin})));
         if open_shift {
             ok(&self.ask(json!({"cmd":"open_shift","float":"100.00"})));
         }
@@ -281,4 +286,56 @@ fn a_script_cannot_approve_a_payment_and_a_missing_terminal_charges_nothing() {
     assert!(ok(&a)["sale"]["payments"][0]["card"].is_null());
     drop(till);
     assert_eq!(intents(&data), vec![("declined".to_string(), 567, None)]);
+}
+
+#[test]
+fn a_refund_of_a_card_sale_goes_back_to_the_card_by_reversal_on_its_day_and_by_refund_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, state) = terminal();
+    let (config, data) = site(dir.path(), &port);
+    let mut till = Exec::start(&config, &data);
+    till.basket_as("9999", true);
+    ok(&till.ask(json!({"cmd":"tender","method":"card"})));
+    // The whole payment back on its day: the terminal reverses its receipt 1.
+    let a = till.ask(json!({"cmd":"refund","receipt_no":1}));
+    let refund = &ok(&a)["sale"];
+    assert_eq!(refund["payments"][0]["amount"], "-5.67", "{a}");
+    assert!(refund["payments"][0]["card"]["reference"].is_string(), "{a}");
+    assert_eq!(standing(&state), vec![(Kind::Reversal, 567)], "the payment no longer stands");
+
+    // A part of a sale: refunded (06 31) for that part.
+    till.items();
+    ok(&till.ask(json!({"cmd":"tender","method":"card"})));
+    let a = till.ask(json!({"cmd":"refund","receipt_no":3,"lines":[1]}));
+    let back = ok(&a)["sale"]["payments"][0]["amount"].as_str().unwrap().to_string();
+    let back_minor: u64 = back.trim_start_matches('-').replace('.', "").parse().unwrap();
+    assert_eq!(standing(&state), vec![(Kind::Reversal, 567), (Kind::Payment, 567), (Kind::Refund, back_minor)]);
+
+    // After the terminal's end of day a reversal is refused (B5): paid back as a refund instead.
+    till.items();
+    ok(&till.ask(json!({"cmd":"tender","method":"card"})));
+    {
+        let mut st = state.lock().unwrap();
+        st.day_start = st.journal.len();
+    }
+    let a = till.ask(json!({"cmd":"refund","receipt_no":5}));
+    assert_eq!(ok(&a)["sale"]["payments"][0]["amount"], "-5.67", "{a}");
+    assert_eq!(standing(&state).last(), Some(&(Kind::Refund, 567)));
+    drop(till);
+    let kinds: Vec<(String, String)> = {
+        let db = db(&data);
+        let mut stmt = db.prepare("SELECT kind, state FROM card_intents ORDER BY id").unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    let expect = [
+        ("payment", "committed"),
+        ("reversal", "committed"),
+        ("payment", "committed"),
+        ("refund", "committed"),
+        ("payment", "committed"),
+        ("reversal", "declined"),
+        ("refund", "committed"),
+    ];
+    assert_eq!(kinds, expect.map(|(k, s)| (k.to_string(), s.to_string())));
 }

@@ -108,8 +108,15 @@ impl Executor {
                     };
                     d.show(frame);
                 }
-                Effect::CardPay { intent, amount_minor, .. } => match &self.card {
-                    Some(c) => c.pay(*intent, *amount_minor, report.clone()),
+                Effect::CardPay { intent, amount_minor, kind, receipt, .. } => match &self.card {
+                    Some(c) => {
+                        let op = match (kind.as_str(), receipt) {
+                            ("reversal", Some(r)) => crate::devices::card::Op::Reversal(*r),
+                            ("refund", _) => crate::devices::card::Op::Refund,
+                            _ => crate::devices::card::Op::Payment,
+                        };
+                        c.pay(*intent, op, *amount_minor, report.clone())
+                    }
                     None => report(Report::CardFinished {
                         intent: *intent,
                         end: Some(crate::service::CardEnd::NotAsked("no card terminal is attached".into())),

@@ -112,8 +112,18 @@ pub fn answer_of(s: &StatusInfo) -> TerminalAnswer {
 
 type ReportFn = Box<dyn Fn(Report) + Send>;
 
+/// What a transaction does with the card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Payment,
+    /// Pays an amount back to a card (`06 31`).
+    Refund,
+    /// Reverses the terminal's receipt of the same day (`06 30`).
+    Reversal(i64),
+}
+
 enum Job {
-    Pay { intent: i64, amount_minor: i64, pump: Option<u8>, report: ReportFn },
+    Pay { intent: i64, op: Op, amount_minor: i64, pump: Option<u8>, report: ReportFn },
     Recover { intent: i64, report: ReportFn },
 }
 
@@ -138,9 +148,9 @@ impl CardTerminal {
     }
 
     /// Takes a payment; `report` hears the approval (to decide) and the ending.
-    pub fn pay(&self, intent: i64, amount_minor: i64, report: impl Fn(Report) + Send + 'static) {
+    pub fn pay(&self, intent: i64, op: Op, amount_minor: i64, report: impl Fn(Report) + Send + 'static) {
         self.abort.store(false, Ordering::SeqCst);
-        let job = Job::Pay { intent, amount_minor, pump: None, report: Box::new(report) };
+        let job = Job::Pay { intent, op, amount_minor, pump: None, report: Box::new(report) };
         if let Err(mpsc::SendError(Job::Pay { report, .. })) = self.jobs.send(job) {
             report(Report::CardFinished {
                 intent,
@@ -180,8 +190,8 @@ impl Worker {
         let tcp = self.cfg.port.starts_with("tcp://");
         for job in rx {
             match job {
-                Job::Pay { intent, amount_minor, pump, report } => {
-                    let end = self.pay(intent, amount_minor, pump, &report);
+                Job::Pay { intent, op, amount_minor, pump, report } => {
+                    let end = self.pay(intent, op, amount_minor, pump, &report);
                     report(Report::CardFinished { intent, end });
                 }
                 Job::Recover { intent, report } => {
@@ -211,11 +221,20 @@ impl Worker {
     }
 
     /// One payment to its end: `None` when it was approved and "goods issued" was answered.
-    fn pay(&mut self, intent: i64, amount_minor: i64, pump: Option<u8>, report: &ReportFn) -> Option<CardEnd> {
+    fn pay(&mut self, intent: i64, op: Op, amount_minor: i64, pump: Option<u8>, report: &ReportFn) -> Option<CardEnd> {
         let Ok(minor) = u64::try_from(amount_minor) else { return Some(CardEnd::Declined(0xFF)) };
-        let cmd = match msg::authorization(minor, self.cfg.currency_numeric, pump, Some(ANSWER_SECS)) {
+        let (pw, cur) = (self.cfg.password, self.cfg.currency_numeric);
+        let cmd = match op {
+            Op::Payment => msg::authorization(minor, cur, pump, Some(ANSWER_SECS)),
+            Op::Refund => msg::refund(pw, minor, cur),
+            Op::Reversal(r) => match u16::try_from(r) {
+                Ok(r) => msg::reversal(pw, r),
+                Err(_) => return Some(CardEnd::Declined(0xFF)),
+            },
+        };
+        let cmd = match cmd {
             Ok(c) => c,
-            Err(e) => return Some(CardEnd::Unclear(e.to_string())),
+            Err(e) => return Some(CardEnd::NotAsked(e.to_string())),
         };
         let abort = self.abort.clone();
         let link = match self.link() {

@@ -6,6 +6,7 @@
 //! terminal for its last transaction, never by asking for the money again.
 
 use super::{now, Effect, Outcome, Refusal, ServiceError, Session};
+use crate::domain::record::SaleRecord;
 use crate::domain::ticket::{Method, TenderOutcome, Ticket};
 use crate::domain::users::Permission;
 use crate::store::{CardIntent, StoreError, TerminalAnswer};
@@ -19,6 +20,16 @@ pub struct CardPending {
     pub amount: Decimal,
     /// The terminal's ending was not heard: it is being asked what became of the payment.
     pub unclear: bool,
+    /// For money paid back to a card: the refund to store once the terminal has paid it.
+    pub refund: Option<RefundPlan>,
+}
+
+/// A refund waiting for the card terminal: its ticket (payments set, the card one negative)
+/// and the earlier sale it pays back (sale id, receipt number).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RefundPlan {
+    pub ticket: Ticket,
+    pub of: (i64, i64),
 }
 
 /// The card payment in progress, as the screens show it.
@@ -68,8 +79,14 @@ impl Session {
             "card_payment_asked",
             &serde_json::json!({ "reference": intent.reference, "amount_minor": minor }),
         )?;
-        let effect = Effect::CardPay { intent: intent.id, reference: intent.reference.clone(), amount_minor: minor };
-        self.card = Some(CardPending { intent, amount: paid, unclear: false });
+        let effect = Effect::CardPay {
+            intent: intent.id,
+            reference: intent.reference.clone(),
+            amount_minor: minor,
+            kind: "payment".into(),
+            receipt: None,
+        };
+        self.card = Some(CardPending { intent, amount: paid, unclear: false, refund: None });
         let mut out = self.card_outcome()?;
         out.effects.push(effect);
         Ok(out)
@@ -133,8 +150,76 @@ impl Session {
         self.take_card_payment(&pending)
     }
 
+    /// Pays part of a refund back to the card the sale was paid with, through the terminal: a
+    /// reversal of the terminal's receipt when the whole payment goes back on its day, a refund
+    /// otherwise. The refund is stored once the terminal has paid it.
+    pub(super) fn card_refund_begin(&mut self, plan: RefundPlan, orig: &SaleRecord) -> Result<Outcome, ServiceError> {
+        let back = -plan.ticket.payments.iter().filter(|p| p.method == Method::Card).map(|p| p.amount).sum::<Decimal>();
+        let cur = self.config.pricing.currency.clone();
+        let minor = cur.to_minor(back).ok_or(StoreError::Amount(back))?;
+        let (at, _) = now();
+        let cards: Vec<_> = orig.payments.iter().filter_map(|p| Some((p.amount, p.card.as_ref()?))).collect();
+        let reversal = match cards.as_slice() {
+            [(amount, auth)] if *amount == back && orig.at.get(..10) == at.get(..10) => auth.terminal_receipt,
+            _ => None,
+        };
+        self.card_refund_intent(plan, minor, reversal)
+    }
+
+    fn card_refund_intent(
+        &mut self,
+        plan: RefundPlan,
+        minor: i64,
+        reversal: Option<i64>,
+    ) -> Result<Outcome, ServiceError> {
+        let kind = if reversal.is_some() { "reversal" } else { "refund" };
+        let snapshot = serde_json::to_string(&plan).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (at, _) = now();
+        let terminal = self.config.terminal_id.clone();
+        let intent = self.store.create_intent(&terminal, kind, minor, Some(&snapshot), &at)?;
+        self.journal(
+            "card_refund_asked",
+            &serde_json::json!({ "reference": intent.reference, "kind": kind, "amount_minor": minor }),
+        )?;
+        let effect = Effect::CardPay {
+            intent: intent.id,
+            reference: intent.reference.clone(),
+            amount_minor: minor,
+            kind: kind.into(),
+            receipt: reversal,
+        };
+        let amount = self.config.pricing.currency.from_minor(minor);
+        self.card = Some(CardPending { intent, amount, unclear: false, refund: Some(plan) });
+        let mut out = self.card_outcome()?;
+        out.effects.push(effect);
+        Ok(out)
+    }
+
+    /// Stores a refund whose card part the terminal paid back.
+    fn take_card_refund(&mut self, pending: &CardPending, plan: &RefundPlan) -> Result<Outcome, ServiceError> {
+        let mut t = plan.ticket.clone();
+        if let Some(p) = t.payments.iter_mut().find(|p| p.method == Method::Card) {
+            p.card_intent = Some(pending.intent.id);
+        }
+        let totals = t.totals(&self.config.pricing)?;
+        let paid: Decimal = t.payments.iter().map(|p| p.amount).sum();
+        let settlement = crate::domain::ticket::Settlement {
+            cash_rounding: paid - totals.total,
+            totals,
+            payments: t.payments.clone(),
+            paid,
+            change: Decimal::ZERO,
+        };
+        let sale = self.store_sale(&t, &settlement, Some(plan.of))?;
+        self.card = None;
+        Ok(self.sold(sale, &t))
+    }
+
     /// Puts the approved payment on the ticket; stores the sale when the ticket is paid.
     fn take_card_payment(&mut self, pending: &CardPending) -> Result<Outcome, ServiceError> {
+        if let Some(plan) = &pending.refund {
+            return self.take_card_refund(pending, plan);
+        }
         let pricing = self.config.pricing.clone();
         let mut next = self.ticket.clone();
         let outcome = next.tender(Method::Card, Some(pending.amount), &pricing)?;
@@ -173,6 +258,11 @@ impl Session {
             CardEnd::Declined(code) => {
                 let reason = till_hardware::zvt::msg::result_text(code);
                 settle(self, "declined", Some(code), reason)?;
+                // A reversal the terminal will not make (its day is closed, say): paid back as a
+                // refund instead.
+                if let (Some(plan), "reversal") = (pending.refund.clone(), pending.intent.kind.as_str()) {
+                    return self.card_refund_intent(plan, pending.intent.amount_minor, None);
+                }
                 Err(Refusal::CardDeclined { code, reason }.into())
             }
             CardEnd::NotIssued => {
@@ -271,14 +361,19 @@ impl Session {
             return Ok(out);
         }
         let Some(intent) = self.store.open_intents(&terminal)?.into_iter().next() else { return Ok(out) };
-        if let Some(t) = intent.ticket.as_deref().and_then(|t| serde_json::from_str::<Ticket>(t).ok()) {
-            if self.ticket.is_empty() {
-                self.ticket = t;
+        let mut refund = None;
+        if intent.kind == "payment" {
+            if let Some(t) = intent.ticket.as_deref().and_then(|t| serde_json::from_str::<Ticket>(t).ok()) {
+                if self.ticket.is_empty() {
+                    self.ticket = t;
+                }
             }
+        } else {
+            refund = intent.ticket.as_deref().and_then(|t| serde_json::from_str::<RefundPlan>(t).ok());
         }
         let amount = self.config.pricing.currency.from_minor(intent.amount_minor);
         let id = intent.id;
-        self.card = Some(CardPending { intent, amount, unclear: true });
+        self.card = Some(CardPending { intent, amount, unclear: true, refund });
         let view = self.card_outcome()?;
         out.ticket = view.ticket;
         out.card = view.card;

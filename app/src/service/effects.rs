@@ -57,11 +57,15 @@ pub enum Effect {
     },
     /// The ticket may be paid: show the tender.
     StartTender,
-    /// Take a card payment at the card terminal; its intent is durable already.
+    /// Take a card payment at the card terminal (or pay one back: `kind` "refund", or
+    /// "reversal" of the terminal's receipt `receipt`); its intent is durable already.
     CardPay {
         intent: i64,
         reference: String,
         amount_minor: i64,
+        kind: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        receipt: Option<i64>,
     },
     /// Ask the card terminal what became of a payment whose ending was not heard.
     CardRecover {

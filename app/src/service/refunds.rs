@@ -113,6 +113,14 @@ impl Session {
         let settlement =
             Settlement { cash_rounding: paid - totals.total, totals, payments, paid, change: Decimal::ZERO };
         t.payments = settlement.payments.clone();
+        // Card money goes back through the card terminal when the sale's card payment went
+        // through it; the refund is stored once the terminal has paid.
+        if self.config.card_terminal.is_some() && t.payments.iter().any(|p| p.method == ticket::Method::Card) {
+            let orig = self.store.sale_by_id(of.0, &self.config.pricing.currency)?;
+            if orig.payments.iter().any(|p| p.card.is_some()) {
+                return self.card_refund_begin(super::card::RefundPlan { ticket: t, of }, &orig);
+            }
+        }
         let sale = self.store_sale(&t, &settlement, Some(of))?;
         Ok(self.sold(sale, &t))
     }

@@ -339,7 +339,8 @@ fn reverse(pt: &mut Pt, state: &Shared, receipt: u64) -> Result<(), LinkError> {
         let st = lock(state);
         st.journal.iter().rposition(|t| t.kind == Kind::Payment && u64::from(t.receipt) == receipt)
     };
-    let Some(i) = found else { return pt.abort(0xB5) };
+    // Only a payment of the day (since the last end-of-day) can be reversed.
+    let Some(i) = found.filter(|i| *i >= lock(state).day_start) else { return pt.abort(0xB5) };
     let orig = lock(state).journal[i].clone();
     if !orig.stands {
         let s = StatusInfo { result: Some(0xB4), receipt: Some(orig.receipt), ..Default::default() };
