@@ -339,3 +339,43 @@ fn a_refund_of_a_card_sale_goes_back_to_the_card_by_reversal_on_its_day_and_by_r
     ];
     assert_eq!(kinds, expect.map(|(k, s)| (k.to_string(), s.to_string())));
 }
+
+#[test]
+fn the_terminals_end_of_day_is_compared_with_the_tills_card_payments() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, state) = terminal();
+    let (config, data) = site(dir.path(), &port);
+    let mut till = Exec::start(&config, &data);
+    till.basket_as("9999", true);
+    ok(&till.ask(json!({"cmd":"tender","method":"card"})));
+    ok(&till.ask(json!({"cmd":"refund","receipt_no":1})));
+    till.items();
+    ok(&till.ask(json!({"cmd":"tender","method":"card"})));
+    let a = till.ask(json!({"cmd":"refund","receipt_no":3,"lines":[1]}));
+    let back = ok(&a)["sale"]["total"].as_str().unwrap().trim_start_matches('-').to_string();
+    let a = till.ask(json!({"cmd":"card_end_of_day"}));
+    let day = &ok(&a)["card_day"];
+    let net = (rust_decimal::Decimal::new(567, 2) - back.parse::<rust_decimal::Decimal>().unwrap()).to_string();
+    assert_eq!(day["terminal_total"], net, "{a}");
+    assert_eq!(day["till_total"], net, "{a}");
+    assert_eq!(day["difference"], "0.00");
+    assert_eq!(day["count"], 4);
+    // A payment taken on the terminal by itself (not through Till) shows as a difference.
+    state.lock().unwrap().journal.push(sim::SimTx {
+        kind: Kind::Payment,
+        receipt: 90,
+        trace: 90,
+        amount_minor: 1000,
+        stands: true,
+        original_trace: None,
+    });
+    let a = till.ask(json!({"cmd":"card_end_of_day"}));
+    let day = &ok(&a)["card_day"];
+    assert_eq!(day["terminal_total"], "10.00", "{a}");
+    assert_eq!(day["till_total"], "0.00", "a new day for the till too");
+    assert_eq!(day["difference"], "10.00");
+    drop(till);
+    let n: i64 =
+        db(&data).query_row("SELECT COUNT(*) FROM outbox WHERE kind = 'card_end_of_day'", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 2, "each end-of-day goes to head office");
+}

@@ -63,6 +63,7 @@ fn table() -> Vec<(Value, &'static [&'static str])> {
         (json!({"cmd":"set_look","theme":"dark"}), &["anyone"]),
         (json!({"cmd":"card_abort"}), &["sell"]),
         (json!({"cmd":"card_recover"}), &["sell"]),
+        (json!({"cmd":"card_end_of_day"}), &["close_shift"]),
         (json!({"cmd":"open_shift","float":"10.00"}), &["open_shift"]),
         // Last: it ends the shift.
         (json!({"cmd":"close_shift","counted":"0.00"}), &["close_shift"]),

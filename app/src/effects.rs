@@ -44,6 +44,11 @@ pub enum Report {
         intent: i64,
         end: Option<crate::service::CardEnd>,
     },
+    /// The card terminal closed its day with this total (or could not: `failed`).
+    CardDayClosed {
+        terminal_minor: Option<i64>,
+        failed: Option<String>,
+    },
     /// The terminal's last transaction, asked after an unclear ending (`failed`: it could
     /// not be asked).
     CardRecovered {
@@ -130,6 +135,13 @@ impl Executor {
                         failed: Some("no card terminal is attached".into()),
                     }),
                 },
+                Effect::CardEndOfDay => match &self.card {
+                    Some(c) => c.end_of_day(report.clone()),
+                    None => report(Report::CardDayClosed {
+                        terminal_minor: None,
+                        failed: Some("no card terminal is attached".into()),
+                    }),
+                },
                 Effect::CardAbort => {
                     if let Some(c) = &self.card {
                         c.abort();
@@ -149,7 +161,7 @@ impl Executor {
                 Effect::PrintReceipt { .. } => self.printer.is_some(),
                 Effect::ReadMeterTotals { .. } => self.forecourt.is_some(),
                 // Each ends with one report, with or without a terminal.
-                Effect::CardPay { .. } | Effect::CardRecover { .. } => true,
+                Effect::CardPay { .. } | Effect::CardRecover { .. } | Effect::CardEndOfDay => true,
                 _ => false,
             })
             .count()
@@ -234,6 +246,10 @@ pub fn follow_up(r: &Report) -> Option<crate::service::Command> {
             Some(Command::CardRecovered { intent: *intent, last: last.clone() })
         }
         Report::CardRecovered { failed: Some(_), .. } => None,
+        Report::CardDayClosed { terminal_minor: Some(t), failed: None } => {
+            Some(Command::CardDayClosed { terminal_minor: *t })
+        }
+        Report::CardDayClosed { .. } => None,
     }
 }
 

@@ -81,7 +81,11 @@ impl<'a> Runner<'a> {
         let result = self.session.execute(cmd);
         if let Ok(out) = &result {
             self.carry_out(out);
-            if out.effects.iter().any(|e| matches!(e, Effect::CardPay { .. } | Effect::CardRecover { .. })) {
+            if out
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::CardPay { .. } | Effect::CardRecover { .. } | Effect::CardEndOfDay))
+            {
                 if login {
                     // A payment left open by a crash is settled first; the sign-in is answered
                     // as it was (the ticket as the recovery left it).
@@ -112,10 +116,14 @@ impl<'a> Runner<'a> {
             if r.ends_effect() {
                 self.expected = self.expected.saturating_sub(1);
             }
-            let card =
-                matches!(r, Report::CardApproved { .. } | Report::CardFinished { .. } | Report::CardRecovered { .. });
-            if matches!(r, Report::CardFinished { .. } | Report::CardRecovered { .. }) {
+            let last =
+                matches!(r, Report::CardFinished { .. } | Report::CardRecovered { .. } | Report::CardDayClosed { .. });
+            let card = last || matches!(r, Report::CardApproved { .. });
+            if last {
                 open = open.saturating_sub(1);
+            }
+            if let Report::CardDayClosed { failed: Some(why), .. } = &r {
+                return Err(Refusal::CardTerminalUnreachable { detail: why.clone() }.into());
             }
             if let Report::CardRecovered { failed: Some(why), .. } = &r {
                 tracing::warn!("the card terminal could not be asked about the payment: {why}");
@@ -127,7 +135,9 @@ impl<'a> Runner<'a> {
                     open += o
                         .effects
                         .iter()
-                        .filter(|e| matches!(e, Effect::CardPay { .. } | Effect::CardRecover { .. }))
+                        .filter(|e| {
+                            matches!(e, Effect::CardPay { .. } | Effect::CardRecover { .. } | Effect::CardEndOfDay)
+                        })
                         .count();
                     self.carry_out(o);
                 }

@@ -125,6 +125,7 @@ pub enum Op {
 enum Job {
     Pay { intent: i64, op: Op, amount_minor: i64, pump: Option<u8>, report: ReportFn },
     Recover { intent: i64, report: ReportFn },
+    EndOfDay { report: ReportFn },
 }
 
 /// The card terminal's thread, as the effects executor drives it.
@@ -172,6 +173,18 @@ impl CardTerminal {
         }
     }
 
+    /// Closes the terminal's day; reports its total.
+    pub fn end_of_day(&self, report: impl Fn(Report) + Send + 'static) {
+        if let Err(mpsc::SendError(Job::EndOfDay { report })) =
+            self.jobs.send(Job::EndOfDay { report: Box::new(report) })
+        {
+            report(Report::CardDayClosed {
+                terminal_minor: None,
+                failed: Some("the card terminal's thread stopped".into()),
+            });
+        }
+    }
+
     /// Asks the terminal to abort the payment in progress (it may be too late: the terminal's
     /// ending says).
     pub fn abort(&self) {
@@ -193,6 +206,13 @@ impl Worker {
                 Job::Pay { intent, op, amount_minor, pump, report } => {
                     let end = self.pay(intent, op, amount_minor, pump, &report);
                     report(Report::CardFinished { intent, end });
+                }
+                Job::EndOfDay { report } => {
+                    let r = self.end_of_day();
+                    report(match r {
+                        Ok(t) => Report::CardDayClosed { terminal_minor: Some(t), failed: None },
+                        Err(e) => Report::CardDayClosed { terminal_minor: None, failed: Some(e) },
+                    });
                 }
                 Job::Recover { intent, report } => {
                     let (last, failed) = self.recover();
@@ -302,6 +322,32 @@ impl Worker {
                     }
                     _ => Some(CardEnd::Unclear(e.to_string())),
                 }
+            }
+        }
+    }
+
+    /// `06 50`: the day's net total the terminal sends in its status information.
+    fn end_of_day(&mut self) -> Result<i64, String> {
+        let cmd = msg::end_of_day(self.cfg.password).map_err(|e| e.to_string())?;
+        let link = match self.link() {
+            Ok(l) => l,
+            Err(e) => {
+                self.link = None;
+                return Err(e.to_string());
+            }
+        };
+        match transact(link.as_mut(), &cmd, None, &mut |_| {}, &mut |_| Answer::Issued) {
+            Ok(end) if end.approved() => end
+                .status
+                .and_then(|s| s.amount_minor)
+                .and_then(|a| i64::try_from(a).ok())
+                .ok_or_else(|| "the terminal sent no total".to_string()),
+            Ok(end) => {
+                Err(format!("the terminal refused the end-of-day: {}", msg::result_text(end.code().unwrap_or(0xFF))))
+            }
+            Err(e) => {
+                self.link = None;
+                Err(e.to_string())
             }
         }
     }

@@ -41,6 +41,16 @@ pub struct CardView {
     pub state: &'static str,
 }
 
+/// The card terminal's end-of-day against the till's card payments since the one before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CardDayView {
+    pub terminal_total: Decimal,
+    pub till_total: Decimal,
+    /// Terminal minus till: not zero means a payment the two do not agree on.
+    pub difference: Decimal,
+    pub count: i64,
+}
+
 /// How the terminal ended a payment that it did not approve.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CardEnd {
@@ -131,6 +141,41 @@ impl Session {
         let mut out = self.card_outcome()?;
         out.effects.push(effect);
         Ok(out)
+    }
+
+    /// Closes the terminal's day: the terminal is asked for its total (`Effect::CardEndOfDay`).
+    pub(super) fn card_end_of_day(&mut self) -> Result<Outcome, ServiceError> {
+        self.require(Permission::CloseShift, "close the card terminal's day")?;
+        if self.card.is_some() {
+            return Err(Refusal::CardInProgress.into());
+        }
+        if self.config.card_terminal.is_none() {
+            return Err(Refusal::CardTerminalUnreachable { detail: "no card terminal is configured".into() }.into());
+        }
+        Ok(Outcome::effects(vec![Effect::CardEndOfDay]))
+    }
+
+    /// The terminal's day total: compared with the till's, stored, and sent to head office.
+    pub(super) fn card_day_closed(&mut self, terminal_minor: i64) -> Result<Outcome, ServiceError> {
+        let user = self.require(Permission::CloseShift, "close the card terminal's day")?.name.clone();
+        let (at, _) = now();
+        let terminal = self.config.terminal_id.clone();
+        let day = self.store.close_card_day(&terminal, terminal_minor, &at)?;
+        let cur = self.config.pricing.currency.clone();
+        let view = CardDayView {
+            terminal_total: cur.from_minor(day.terminal_minor),
+            till_total: cur.from_minor(day.till_minor),
+            difference: cur.from_minor(day.terminal_minor - day.till_minor),
+            count: day.count,
+        };
+        let event = serde_json::json!({
+            "event_id": uuid::Uuid::new_v4().to_string(), "kind": "card_end_of_day", "terminal_id": terminal,
+            "at": at, "user": user, "terminal_total": cur.fmt(view.terminal_total),
+            "till_total": cur.fmt(view.till_total), "difference": cur.fmt(view.difference), "count": day.count,
+            "currency": cur.code,
+        });
+        self.store.record_event("card_end_of_day", &event, &terminal, &at)?;
+        Ok(Outcome { card_day: Some(view), ..Outcome::default() })
     }
 
     /// The terminal approved the payment: it is stored, and the sale with it when it completes

@@ -220,6 +220,13 @@ pub enum Command {
     CardAbort,
     /// Asks the card terminal again what became of a payment whose ending was not heard.
     CardRecover,
+    /// Closes the card terminal's day and compares its total with the till's card payments.
+    CardEndOfDay,
+    /// The card terminal's end-of-day total, in minor units (from its driver only).
+    #[serde(skip_deserializing)]
+    CardDayClosed {
+        terminal_minor: i64,
+    },
     /// The card terminal approved the payment (from its driver, never from a script).
     #[serde(skip_deserializing)]
     CardApproved {

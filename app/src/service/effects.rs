@@ -73,6 +73,8 @@ pub enum Effect {
     },
     /// Ask the card terminal to abort the payment in progress.
     CardAbort,
+    /// Close the card terminal's day (`06 50`) and report its total.
+    CardEndOfDay,
 }
 
 /// What the customer display shows.

@@ -180,6 +180,9 @@ pub struct Outcome {
     /// The card payment in progress at the card terminal, while there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card: Option<card::CardView>,
+    /// The card terminal's end-of-day against the till's card payments (`card_end_of_day`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card_day: Option<card::CardDayView>,
     /// What must happen at the devices and on the screen, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub effects: Vec<Effect>,
@@ -327,6 +330,8 @@ impl Session {
         match cmd {
             C::CardAbort => self.card_abort(),
             C::CardRecover => self.card_recover(),
+            C::CardEndOfDay => self.card_end_of_day(),
+            C::CardDayClosed { terminal_minor } => self.card_day_closed(terminal_minor),
             C::CardApproved { intent, answer, amount_minor } => self.card_approved(intent, answer, amount_minor),
             C::CardEnded { intent, end } => self.card_ended(intent, end),
             C::CardRecovered { intent, last } => self.card_recovered(intent, last),

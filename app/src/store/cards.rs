@@ -65,6 +65,15 @@ fn row_at(r: &rusqlite::Row, o: usize) -> rusqlite::Result<CardIntent> {
     })
 }
 
+/// A card terminal's end-of-day against the till's journal (minor units).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardDay {
+    pub terminal_minor: i64,
+    pub till_minor: i64,
+    /// The till's card transactions in the day.
+    pub count: i64,
+}
+
 /// What the terminal said about an intent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TerminalAnswer {
@@ -148,6 +157,31 @@ impl Store {
         }
         commit(tx, &mut self.guard)?;
         self.intent(id)?.ok_or_else(|| StoreError::Corrupt("an intent vanished".into()))
+    }
+
+    /// Closes the card terminal's day in the store: the till's net card total (payments minus
+    /// refunds and reversals, as committed) since the last close, against the terminal's.
+    pub fn close_card_day(&mut self, terminal_id: &str, terminal_minor: i64, at: &str) -> Result<CardDay> {
+        let tx = begin(&mut self.conn, &self.guard)?;
+        let since: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(last_intent), 0) FROM card_days WHERE terminal_id = ?1",
+            [terminal_id],
+            |r| r.get(0),
+        )?;
+        let (till_minor, count, last): (i64, i64, i64) = tx.query_row(
+            "SELECT COALESCE(SUM(CASE kind WHEN 'payment' THEN amount_minor ELSE -amount_minor END), 0), COUNT(*),
+                    COALESCE((SELECT MAX(id) FROM card_intents WHERE terminal_id = ?1), ?2)
+             FROM card_intents WHERE terminal_id = ?1 AND id > ?2 AND state = 'committed'",
+            params![terminal_id, since],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        tx.execute(
+            "INSERT INTO card_days (terminal_id, at, terminal_minor, till_minor, count, last_intent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![terminal_id, at, terminal_minor, till_minor, count, last],
+        )?;
+        commit(tx, &mut self.guard)?;
+        Ok(CardDay { terminal_minor, till_minor, count })
     }
 
     /// Approved card payments handed back to the customer (the ticket was cancelled, or the

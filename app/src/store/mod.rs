@@ -17,7 +17,7 @@ mod shifts;
 mod sync;
 mod users;
 
-pub use cards::{CardIntent, TerminalAnswer};
+pub use cards::{CardDay, CardIntent, TerminalAnswer};
 pub use held::{HeldRow, OpenPrepay};
 pub use looks::StoredLook;
 pub use sync::{OutboxRow, ParkedEvent, PriceChange, SyncRecord};

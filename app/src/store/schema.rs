@@ -306,6 +306,17 @@ CREATE TABLE card_payments (
     intent_id INTEGER NOT NULL UNIQUE REFERENCES card_intents(id),
     PRIMARY KEY (sale_id, seq)
 ) WITHOUT ROWID;
+-- Each end-of-day of the card terminal: its total against the till's card payments since the
+-- one before (intents after `last_intent`).
+CREATE TABLE card_days (
+    id             INTEGER PRIMARY KEY,
+    terminal_id    TEXT NOT NULL,
+    at             TEXT NOT NULL,
+    terminal_minor INTEGER NOT NULL,
+    till_minor     INTEGER NOT NULL,
+    count          INTEGER NOT NULL,
+    last_intent    INTEGER NOT NULL
+);
 "#,
         ),
     ])
