@@ -151,6 +151,23 @@ pub fn layout(
     for p in &rec.payments {
         let label = if p.method == "cash" { i18n.tr("receipt-paid-cash") } else { i18n.tr("receipt-paid-card") };
         out.push(ReceiptLine::Text(pair(&label, &money(p.amount), width)));
+        // What the card terminal returned: card and masked number, the terminal's receipt and
+        // trace numbers, the authorization code (never more of the number than it masked).
+        if let Some(c) = &p.card {
+            let card = [c.card_name.as_deref(), c.pan.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            if !card.is_empty() {
+                out.push(ReceiptLine::Text(format!("  {card}")));
+            }
+            let numbers = i18n.tr_args(
+                "receipt-card-numbers",
+                &[
+                    ("receipt", c.terminal_receipt.unwrap_or_default().into()),
+                    ("trace", c.trace.unwrap_or_default().into()),
+                    ("auth", c.auth_code.clone().unwrap_or_default().into()),
+                ],
+            );
+            out.push(ReceiptLine::Text(format!("  {numbers}")));
+        }
     }
     if !rec.cash_rounding.is_zero() {
         out.push(ReceiptLine::Text(pair(&i18n.tr("receipt-rounding"), &money(rec.cash_rounding), width)));

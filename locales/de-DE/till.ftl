@@ -164,6 +164,7 @@ receipt-tax-added = MwSt.
 receipt-net = Netto
 receipt-paid-cash = Bar
 receipt-paid-card = Karte
+receipt-card-numbers = Terminal-Beleg { $receipt } · Trace { $trace } · Genehm. { $auth }
 receipt-change = Rückgeld
 receipt-rounding = Rundung
 receipt-voided = STORNO
@@ -420,6 +421,7 @@ refusal-card-not-taken = Die Kartenzahlung wurde nicht angenommen. Die Karte wur
 refusal-card-terminal-unreachable = Das Kartenterminal ist nicht erreichbar. Es wurde nichts belastet. Prüfen Sie Kabel und Strom oder nehmen Sie eine andere Zahlung an.
 refusal-card-reversed-after-sale = Das Kartenterminal hat die Kartenzahlung von Bon { $receipt } ({ $amount }) nach dem Speichern storniert. Der Kunde hat sie nicht bezahlt: Kassieren Sie { $amount } erneut.
 refusal-card-unconfirmed = Das Kartenterminal hat die Kartenzahlung von Bon { $receipt } ({ $amount }) nicht bestätigt. Prüfen Sie das Terminaljournal, bevor der Kunde geht.
+refusal-card-aborted = Die Kartenzahlung wurde abgebrochen. Die Karte wurde nicht belastet.
 refusal-card-unclear = Das Kartenterminal hat nicht gemeldet, was aus der Zahlung wurde. Fragen Sie das Terminal erneut.
 refusal-demo-data = Die eingebauten Demodaten sind beschädigt. Installieren Sie Till neu.
 

@@ -164,6 +164,7 @@ receipt-tax-added = Tax
 receipt-net = Net
 receipt-paid-cash = Cash
 receipt-paid-card = Card
+receipt-card-numbers = Terminal receipt { $receipt } · trace { $trace } · auth. { $auth }
 receipt-change = Change
 receipt-rounding = Cash rounding
 receipt-voided = VOID
@@ -420,6 +421,7 @@ refusal-card-not-taken = The card payment was not taken. The card was not charge
 refusal-card-terminal-unreachable = The card terminal cannot be reached. Nothing was charged. Check its cable and power, or take another payment.
 refusal-card-reversed-after-sale = The card terminal reversed the card payment of receipt { $receipt } ({ $amount }) after the sale was stored. The customer has not paid it: take { $amount } again.
 refusal-card-unconfirmed = The card terminal did not confirm the card payment of receipt { $receipt } ({ $amount }). Check the terminal's journal before the customer leaves.
+refusal-card-aborted = The card payment was aborted. The card was not charged.
 refusal-card-unclear = The card terminal did not say what became of the payment. Ask the terminal again.
 refusal-demo-data = The built-in demo data is damaged. Reinstall Till.
 

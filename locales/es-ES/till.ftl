@@ -164,6 +164,7 @@ receipt-tax-added = IVA
 receipt-net = Base
 receipt-paid-cash = Efectivo
 receipt-paid-card = Tarjeta
+receipt-card-numbers = Recibo terminal { $receipt } · traza { $trace } · autoriz. { $auth }
 receipt-change = Cambio
 receipt-rounding = Redondeo
 receipt-voided = ANULADA
@@ -420,6 +421,7 @@ refusal-card-not-taken = El pago con tarjeta no se ha aceptado. No se ha cargado
 refusal-card-terminal-unreachable = No se puede conectar con el terminal de tarjetas. No se ha cargado nada. Revise el cable y la alimentación, o cobre de otra forma.
 refusal-card-reversed-after-sale = El terminal de tarjetas anuló el pago con tarjeta del tique { $receipt } ({ $amount }) después de guardar la venta. El cliente no lo ha pagado: cobre { $amount } de nuevo.
 refusal-card-unconfirmed = El terminal de tarjetas no confirmó el pago con tarjeta del tique { $receipt } ({ $amount }). Revise el diario del terminal antes de que se vaya el cliente.
+refusal-card-aborted = El pago con tarjeta se ha anulado. No se ha cargado nada en la tarjeta.
 refusal-card-unclear = El terminal de tarjetas no ha dicho qué pasó con el pago. Vuelva a preguntar al terminal.
 refusal-demo-data = Los datos de demostración incluidos están dañados. Reinstale Till.
 

@@ -164,6 +164,7 @@ receipt-tax-added = कर
 receipt-net = शुद्ध
 receipt-paid-cash = नकद
 receipt-paid-card = कार्ड
+receipt-card-numbers = टर्मिनल रसीद { $receipt } · ट्रेस { $trace } · स्वीकृति { $auth }
 receipt-change = वापसी
 receipt-rounding = पूर्णांकन
 receipt-voided = रद्द
@@ -420,6 +421,7 @@ refusal-card-not-taken = कार्ड भुगतान नहीं लि�
 refusal-card-terminal-unreachable = कार्ड टर्मिनल से संपर्क नहीं हो रहा। कुछ नहीं कटा। उसकी केबल और बिजली जाँचें, या भुगतान दूसरे तरीके से लें।
 refusal-card-reversed-after-sale = कार्ड टर्मिनल ने बिक्री सहेजने के बाद रसीद { $receipt } ({ $amount }) का कार्ड भुगतान उलट दिया। ग्राहक ने यह नहीं चुकाया: { $amount } फिर से लें।
 refusal-card-unconfirmed = कार्ड टर्मिनल ने रसीद { $receipt } ({ $amount }) के कार्ड भुगतान की पुष्टि नहीं की। ग्राहक के जाने से पहले टर्मिनल का जर्नल जाँचें।
+refusal-card-aborted = कार्ड भुगतान रोक दिया गया। कार्ड से पैसे नहीं कटे।
 refusal-card-unclear = कार्ड टर्मिनल ने नहीं बताया कि भुगतान का क्या हुआ। टर्मिनल से फिर पूछें।
 refusal-demo-data = अंतर्निहित डेमो डेटा खराब है। Till फिर से इंस्टॉल करें।
 

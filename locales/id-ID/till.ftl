@@ -164,6 +164,7 @@ receipt-tax-added = Pajak
 receipt-net = DPP
 receipt-paid-cash = Tunai
 receipt-paid-card = Kartu
+receipt-card-numbers = Struk terminal { $receipt } · trace { $trace } · otoris. { $auth }
 receipt-change = Kembalian
 receipt-rounding = Pembulatan
 receipt-voided = BATAL
@@ -420,6 +421,7 @@ refusal-card-not-taken = Pembayaran kartu tidak diterima. Kartu tidak didebit.
 refusal-card-terminal-unreachable = Terminal kartu tidak dapat dihubungi. Tidak ada yang didebit. Periksa kabel dan dayanya, atau terima pembayaran lain.
 refusal-card-reversed-after-sale = Terminal kartu membatalkan pembayaran kartu struk { $receipt } ({ $amount }) setelah penjualan disimpan. Pelanggan belum membayarnya: tagih { $amount } lagi.
 refusal-card-unconfirmed = Terminal kartu tidak mengonfirmasi pembayaran kartu struk { $receipt } ({ $amount }). Periksa jurnal terminal sebelum pelanggan pergi.
+refusal-card-aborted = Pembayaran kartu dibatalkan. Kartu tidak didebit.
 refusal-card-unclear = Terminal kartu tidak memberi tahu hasil pembayaran. Tanyakan lagi ke terminal.
 refusal-demo-data = Data demo bawaan rusak. Pasang ulang Till.
 

@@ -12,7 +12,10 @@ impl Gui {
     pub(super) fn show_card(&self, out: &Outcome) {
         match &out.card {
             Some(c) => {
-                self.card_view.replace(Some(c.clone()));
+                // A new payment: what was said about the last one no longer holds.
+                if self.card_view.replace(Some(c.clone())).is_none() {
+                    self.clear_message();
+                }
                 self.render_card(None);
             }
             None => self.close_card(),

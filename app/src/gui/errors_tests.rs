@@ -82,6 +82,7 @@ fn refusals() -> Vec<Refusal> {
         R::CardAmountMismatch,
         R::CardDeclined { code: 0x05, reason: "declined" },
         R::CardNotTaken,
+        R::CardAborted,
         R::CardUnclear,
         R::CardTerminalUnreachable { detail: s("connection refused") },
         R::CardReversedAfterSale { receipt: 12, amount: dec!(42.50) },
@@ -154,9 +155,10 @@ fn refusal_kind(r: &Refusal) -> usize {
         R::CardTerminalUnreachable { .. } => 59,
         R::CardReversedAfterSale { .. } => 60,
         R::CardUnconfirmed { .. } => 61,
+        R::CardAborted => 62,
     }
 }
-const REFUSAL_KINDS: usize = 62;
+const REFUSAL_KINDS: usize = 63;
 
 fn ticket_errors() -> Vec<TicketError> {
     use TicketError as T;

@@ -303,6 +303,9 @@ impl Session {
             CardEnd::Declined(code) => {
                 let reason = till_hardware::zvt::msg::result_text(code);
                 settle(self, "declined", Some(code), reason)?;
+                if code == 0x6C {
+                    return Err(Refusal::CardAborted.into());
+                }
                 // A reversal the terminal will not make (its day is closed, say): paid back as a
                 // refund instead.
                 if let (Some(plan), "reversal") = (pending.refund.clone(), pending.intent.kind.as_str()) {

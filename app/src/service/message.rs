@@ -224,6 +224,7 @@ impl Refusal {
             R::CardAmountMismatch => m("refusal-card-amount-mismatch"),
             R::CardDeclined { code, .. } => with("refusal-card-declined", vec![("code", text(&format!("{code:02X}")))]),
             R::CardNotTaken => m("refusal-card-not-taken"),
+            R::CardAborted => m("refusal-card-aborted"),
             R::CardUnclear => m("refusal-card-unclear"),
             R::CardTerminalUnreachable { .. } => m("refusal-card-terminal-unreachable"),
             R::CardReversedAfterSale { receipt, amount } => with(

@@ -133,6 +133,8 @@ pub enum Refusal {
     CardDeclined { code: u8, reason: &'static str },
     #[error("the card payment was not taken; the card is not charged")]
     CardNotTaken,
+    #[error("the card payment was aborted; the card is not charged")]
+    CardAborted,
     #[error("the card terminal did not say what became of the payment; ask it again")]
     CardUnclear,
     #[error("the card terminal reversed the card payment of receipt {receipt} ({amount}) after it was stored; take that amount again")]
