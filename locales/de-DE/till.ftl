@@ -211,6 +211,7 @@ printer-drawer-open = Lade offen
 device-display = Kundenanzeige
 device-scale = Waage
 device-scanner = Scanner
+device-card-terminal = Kartenterminal
 device-tanks = Tankmessung
 device-pump-line = Zapfsäulenleitung
 device-offline = nicht verbunden

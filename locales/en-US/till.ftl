@@ -211,6 +211,7 @@ printer-drawer-open = drawer open
 device-display = Display
 device-scale = Scale
 device-scanner = Scanner
+device-card-terminal = Card terminal
 device-tanks = Tank gauge
 device-pump-line = Pump line
 device-offline = offline

@@ -211,6 +211,7 @@ printer-drawer-open = cajón abierto
 device-display = Visor
 device-scale = Báscula
 device-scanner = Escáner
+device-card-terminal = Terminal de tarjetas
 device-tanks = Sonda de tanques
 device-pump-line = Línea de surtidores
 device-offline = desconectado

@@ -211,6 +211,7 @@ printer-drawer-open = दराज़ खुली है
 device-display = ग्राहक डिस्प्ले
 device-scale = तराज़ू
 device-scanner = स्कैनर
+device-card-terminal = कार्ड टर्मिनल
 device-tanks = टैंक गेज
 device-pump-line = पंप लाइन
 device-offline = ऑफ़लाइन

@@ -211,6 +211,7 @@ printer-drawer-open = laci terbuka
 device-display = Layar pelanggan
 device-scale = Timbangan
 device-scanner = Pemindai
+device-card-terminal = Terminal kartu
 device-tanks = Pengukur tangki
 device-pump-line = Jalur pompa
 device-offline = terputus

@@ -133,19 +133,26 @@ enum Job {
 pub struct CardTerminal {
     jobs: Sender<Job>,
     abort: Arc<AtomicBool>,
+    /// Whether the terminal answered the last time it was asked (a transaction, or the probe
+    /// the thread makes when idle).
+    pub health: crate::devices::link::Health,
 }
+
+/// How often an idle terminal is probed (connect and register) for the status bar.
+const PROBE_EVERY: Duration = Duration::from_secs(60);
 
 impl CardTerminal {
     /// The terminal the configuration names; nothing is opened until the first payment.
     pub fn open(cfg: &CardTerminalConfig) -> CardTerminal {
         let (jobs, rx) = mpsc::channel();
         let abort = Arc::new(AtomicBool::new(false));
-        let worker = Worker { cfg: cfg.clone(), link: None, abort: abort.clone() };
+        let health = crate::devices::link::Health::default();
+        let worker = Worker { cfg: cfg.clone(), link: None, abort: abort.clone(), health: health.clone() };
         let spawned = std::thread::Builder::new().name("till-card-terminal".into()).spawn(move || worker.run(rx));
         if let Err(e) = spawned {
             tracing::error!("the card terminal's thread did not start: {e}");
         }
-        CardTerminal { jobs, abort }
+        CardTerminal { jobs, abort, health }
     }
 
     /// Takes a payment; `report` hears the approval (to decide) and the ending.
@@ -196,12 +203,28 @@ struct Worker {
     cfg: CardTerminalConfig,
     link: Option<Box<dyn Transport>>,
     abort: Arc<AtomicBool>,
+    health: crate::devices::link::Health,
 }
 
 impl Worker {
     fn run(mut self, rx: Receiver<Job>) {
         let tcp = self.cfg.port.starts_with("tcp://");
-        for job in rx {
+        // The first probe at once, for the status bar; then when idle.
+        let mut wait = Duration::ZERO;
+        loop {
+            let job = match rx.recv_timeout(wait) {
+                Ok(job) => job,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // Idle: is the terminal there? (Connect and register; nothing is charged.)
+                    wait = PROBE_EVERY;
+                    let _ = self.link();
+                    if tcp {
+                        self.link = None;
+                    }
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            };
             match job {
                 Job::Pay { intent, op, amount_minor, pump, report } => {
                     let end = self.pay(intent, op, amount_minor, pump, &report);
@@ -229,15 +252,26 @@ impl Worker {
     /// The link, opened and registered if it is not.
     fn link(&mut self) -> Result<&mut Box<dyn Transport>, EcrError> {
         if self.link.is_none() {
+            let t = self.open();
+            match &t {
+                Ok(_) => self.health.online("ready"),
+                Err(_) => self.health.offline(),
+            }
+            self.link = Some(t?);
+        }
+        self.link.as_mut().ok_or(EcrError::NoAnswer(Duration::ZERO))
+    }
+
+    fn open(&mut self) -> Result<Box<dyn Transport>, EcrError> {
+        {
             let mut t = connect(&self.cfg.port)?;
             let reg = msg::registration(self.cfg.password, msg::CFG_INTERMEDIATE_STATUS, self.cfg.currency_numeric)?;
             let end = transact(t.as_mut(), &reg, None, &mut |_| {}, &mut |_| Answer::Issued)?;
             if let Some(code) = end.refused {
                 tracing::warn!("the card terminal refused the registration ({code:02X}); going on");
             }
-            self.link = Some(t);
+            Ok(t)
         }
-        self.link.as_mut().ok_or(EcrError::NoAnswer(Duration::ZERO))
     }
 
     /// One payment to its end: `None` when it was approved and "goods issued" was answered.

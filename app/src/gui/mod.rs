@@ -312,6 +312,7 @@ impl Gui {
         }
         if let Some(c) = devices.card {
             self.executor.borrow_mut().card = Some(c);
+            self.watch_devices();
         }
     }
 

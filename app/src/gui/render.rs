@@ -86,8 +86,14 @@ impl Gui {
         }
         // The other shop devices share one chip: the first that is not well, or all ready.
         let names = ["", "device-display", "device-scale", "device-scanner"];
-        let attached: Vec<_> =
-            health.iter().zip(names).skip(1).filter_map(|(h, n)| h.as_ref().map(|h| (h, n))).collect();
+        let card = self.executor.borrow().card.as_ref().map(|c| c.health.get());
+        let attached: Vec<_> = health
+            .iter()
+            .zip(names)
+            .skip(1)
+            .chain(std::iter::once((&card, "device-card-terminal")))
+            .filter_map(|(h, n)| h.as_ref().map(|h| (h, n)))
+            .collect();
         if attached.is_empty() {
             self.shell().set_devices_chip(not_configured.clone().into());
             self.shell().set_devices_state(super::view::chip(0));

@@ -90,7 +90,9 @@ impl Gui {
     /// Redraws the chips when a device's health changed.
     pub fn check_devices(&self) {
         self.check_sync();
-        let now = self.device_health();
+        let mut now = self.device_health();
+        // The card terminal shares the devices' chip.
+        now.push(self.executor.borrow().card.as_ref().map(|c| c.health.get()));
         if *self.device_seen.borrow() != now {
             *self.device_seen.borrow_mut() = now;
             self.render_status();
