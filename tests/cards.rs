@@ -379,3 +379,50 @@ fn the_terminals_end_of_day_is_compared_with_the_tills_card_payments() {
         db(&data).query_row("SELECT COUNT(*) FROM outbox WHERE kind = 'card_end_of_day'", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 2, "each end-of-day goes to head office");
 }
+
+#[test]
+fn a_card_payment_handed_back_with_a_cancelled_ticket_is_never_taken_up_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, state) = terminal();
+    let (config, data) = site(dir.path(), &port);
+    let mut till = Exec::start(&config, &data);
+    till.basket_as("9999", true);
+    ok(&till.ask(json!({"cmd":"tender","method":"card","amount":"2.00"})));
+    let a = till.ask(json!({"cmd":"cancel_ticket"}));
+    assert!(ok(&a)["ticket"]["lines"].as_array().is_none_or(Vec::is_empty), "{a}");
+    drop(till);
+    assert_eq!(intents(&data), vec![("returned".to_string(), 200, None)]);
+    let event: String = db(&data)
+        .query_row("SELECT payload FROM outbox WHERE kind = 'ticket_cancelled'", [], |r| r.get(0))
+        .expect("the cancel is queued for head office");
+    let event: Value = serde_json::from_str(&event).unwrap();
+    assert_eq!(event["payments_returned"], json!([{"method":"card","amount":"2.00"}]), "{event}");
+    // Signing in again asks the terminal nothing and restores no ticket.
+    let mut till = Exec::start(&config, &data);
+    let a = till.ask(json!({"cmd":"login","pin":"9999"}));
+    assert!(ok(&a).get("card").is_none(), "{a}");
+    let t = till.ask(json!({"cmd":"ticket"}));
+    assert!(ok(&t)["ticket"]["lines"].as_array().is_none_or(Vec::is_empty), "{t}");
+    assert_eq!(standing(&state), vec![(Kind::Payment, 200)], "charged once, handed back at the counter");
+}
+
+#[test]
+fn a_technician_asks_the_terminal_directly_and_nothing_is_charged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, state) = terminal();
+    let (config, data) = site(dir.path(), &port);
+    let out = run(&["hw", "card", "--port", &port, "status"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("result 00 (approved)"), "{out:?}");
+    let mut till = Exec::start(&config, &data);
+    till.basket(true);
+    ok(&till.ask(json!({"cmd":"tender","method":"card"})));
+    drop(till);
+    let out = run(&["hw", "card", "--port", &port, "last"]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("amount 5.67") && text.contains("receipt 1") && text.contains("************4242"), "{text}");
+    assert_eq!(standing(&state), vec![(Kind::Payment, 567)], "asking charged nothing");
+    let out = run(&["hw", "card", "--port", &port, "--password", "12", "status"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("6 digits"));
+}

@@ -2,6 +2,7 @@
 //! (`till sim`).
 
 pub mod hw;
+mod hw_card;
 mod show;
 pub mod sim;
 pub mod sim_card;
@@ -142,6 +143,15 @@ enum HwCmd {
         port: String,
         #[arg(value_enum)]
         action: crate::cli::hw::PrinterAction,
+    },
+    /// A ZVT card terminal: `till hw card --port tcp://10.0.0.5:20007 status|last` (nothing charged).
+    Card {
+        #[arg(long)]
+        port: String,
+        #[arg(long, default_value = "000000")]
+        password: String,
+        #[arg(value_enum)]
+        action: hw_card::CardAction,
     },
     /// A Veeder-Root TLS tank gauge: `till hw tank --port /dev/ttyUSB1 inventory`.
     Tank {
@@ -476,6 +486,10 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
         }
         Some(Cmd::Hw { device: HwCmd::Tank { port, json, action: TankAction::Inventory } }) => {
             crate::cli::hw::tank_inventory(port, *json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Hw { device: HwCmd::Card { port, password, action } }) => {
+            hw_card::card(port, password, *action)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Hw { device: HwCmd::Printer { port, action } }) => {

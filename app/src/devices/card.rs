@@ -424,7 +424,7 @@ impl Worker {
 }
 
 /// Opens `tcp://HOST:PORT` (bare APDUs) or a serial port (9600 8N2, framed).
-fn connect(port: &str) -> Result<Box<dyn Transport>, EcrError> {
+pub(crate) fn connect(port: &str) -> Result<Box<dyn Transport>, EcrError> {
     if let Some(addr) = port.strip_prefix("tcp://") {
         return Ok(Box::new(TcpTransport::connect(addr, Duration::from_secs(3))?));
     }

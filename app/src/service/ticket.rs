@@ -299,14 +299,14 @@ impl Session {
                 .map(|p| serde_json::json!({ "method": p.method.as_str(), "amount": cur.fmt(p.amount) }))
                 .collect();
             let intents: Vec<i64> = self.ticket.payments.iter().filter_map(|p| p.card_intent).collect();
-            self.store.return_intents(&intents, &at)?;
             let event = serde_json::json!({
                 "event_id": uuid::Uuid::new_v4().to_string(), "kind": "ticket_cancelled",
                 "terminal_id": self.terminal(), "at": at, "user": user_name, "user_id": user, "shift_id": shift_id,
                 "currency": cur.code, "payments_returned": payments, "ticket": record,
             });
             let terminal = self.config.terminal_id.clone();
-            self.store.record_event("ticket_cancelled", &event, &terminal, &at)?;
+            // The event and the card payments handed back, in one transaction.
+            self.store.return_intents(&intents, &at, Some(("ticket_cancelled", &event, &terminal)))?;
         }
         self.ticket = Ticket::default();
         self.ticket_outcome()
@@ -324,7 +324,7 @@ impl Session {
         let removed = next.payments.remove(index);
         if let Some(id) = removed.card_intent {
             let (at, _) = now();
-            self.store.return_intents(&[id], &at)?;
+            self.store.return_intents(&[id], &at, None)?;
         }
         let totals = next.totals(&self.config.pricing)?;
         let cur = &self.config.pricing.currency;

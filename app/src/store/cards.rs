@@ -185,14 +185,23 @@ impl Store {
     }
 
     /// Approved card payments handed back to the customer (the ticket was cancelled, or the
-    /// payment taken off it): never taken up again after a restart.
-    pub fn return_intents(&mut self, ids: &[i64], at: &str) -> Result<()> {
+    /// payment taken off it): never taken up again after a restart. With `event`, the event
+    /// that says so is journaled and queued in the same transaction.
+    pub fn return_intents(
+        &mut self,
+        ids: &[i64],
+        at: &str,
+        event: Option<(&str, &serde_json::Value, &str)>,
+    ) -> Result<()> {
         let tx = begin(&mut self.conn, &self.guard)?;
         for id in ids {
             tx.execute(
                 "UPDATE card_intents SET state = 'returned', updated_at = ?2 WHERE id = ?1 AND state = 'approved'",
                 params![id, at],
             )?;
+        }
+        if let Some((kind, event, terminal_id)) = event {
+            super::append_event(&tx, terminal_id, kind, event, at)?;
         }
         commit(tx, &mut self.guard)?;
         Ok(())
