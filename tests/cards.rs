@@ -426,3 +426,42 @@ fn a_technician_asks_the_terminal_directly_and_nothing_is_charged() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("6 digits"));
 }
+
+#[test]
+fn a_sale_that_cannot_be_stored_is_answered_goods_not_issued_and_the_terminal_reverses() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, state) = terminal();
+    let (config, data) = site(dir.path(), &port);
+    let mut till = Exec::start(&config, &data);
+    till.basket(true);
+    // The terminal takes two seconds; meanwhile the store's write-ahead log is deleted, so the
+    // store stops taking writes after the next commit: the sale cannot be stored.
+    state.lock().unwrap().fault = Fault::Slow(Duration::from_secs(2));
+    till.send(json!({"cmd":"tender","method":"card"}));
+    let started = std::time::Instant::now();
+    while intents(&data).is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::remove_file(data.join("till.sqlite-wal")).unwrap();
+    let mut line = String::new();
+    till.stdout.read_line(&mut line).unwrap();
+    let a: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(a["ok"], false, "{a}");
+    assert!(standing(&state).is_empty(), "answered 84 66: the terminal reversed it");
+    assert_eq!(state.lock().unwrap().journal.len(), 1, "asked once");
+    drop(till);
+    let sales: i64 = db(&data).query_row("SELECT COUNT(*) FROM sales", [], |r| r.get(0)).unwrap();
+    assert_eq!(sales, 0, "no sale without its payment");
+    // After a restart the payment is settled by asking the terminal: reversed, as it says.
+    let mut till = Exec::start(&config, &data);
+    let a = till.ask(json!({"cmd":"login","pin":"1111"}));
+    assert_eq!(ok(&a)["ticket"]["total"], "5.67", "the ticket comes back: {a}");
+    assert_eq!(intents(&data)[0].0, "reversed");
+    let a = till.ask(json!({"cmd":"tender","method":"card"}));
+    assert_eq!(ok(&a)["sale"]["total"], "5.67", "{a}");
+    assert_eq!(standing(&state), vec![(Kind::Payment, 567)], "charged once in all");
+    drop(till);
+    let out = run(&["journal", "verify", "--data-dir", data.to_str().unwrap(), "--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -108,7 +108,10 @@ impl<'a> Runner<'a> {
         let deadline = Instant::now() + CARD_PATIENCE;
         // Card effects carried out whose final report has not come yet.
         let mut open = 1usize;
-        while open > 0 || self.session.card_in_progress() {
+        // Every card effect ends with one report; when none is outstanding nothing more comes
+        // (a payment still open then is one the store could not settle: it is settled at the
+        // next sign-in).
+        while open > 0 {
             if Instant::now() >= deadline {
                 return Err(Refusal::CardUnclear.into());
             }

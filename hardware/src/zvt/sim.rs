@@ -60,6 +60,9 @@ pub struct SimState {
     next_trace: u32,
     /// While set, the terminal is "rebooting" and takes no connections.
     pub down_until: Option<Instant>,
+    /// For each approving status information: how long the till took to answer it, from the
+    /// message sent to the answer read (what the terminal sees of the till's commit).
+    pub answer_times: Vec<Duration>,
 }
 
 impl Default for SimState {
@@ -71,6 +74,7 @@ impl Default for SimState {
             next_receipt: 1,
             next_trace: 1,
             down_until: None,
+            answer_times: Vec::new(),
         }
     }
 }
@@ -300,7 +304,12 @@ fn pay(pt: &mut Pt, state: &Shared, kind: Kind, amount: u64, answer_secs: Option
     let wait = Duration::from_secs(u64::from(answer_secs.unwrap_or(30)));
     let mut stands = false;
     loop {
-        match pt.say(&status, wait)? {
+        let asked = Instant::now();
+        let answer = pt.say(&status, wait)?;
+        if answer.is_some() {
+            lock(state).answer_times.push(asked.elapsed());
+        }
+        match answer {
             Some(a) if a.is_positive() => stands = true,
             // "Please wait": asked again after 2 s.
             Some(a) if a.negative_code() == Some(0x9C) => {
