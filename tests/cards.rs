@@ -9,9 +9,8 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use till_hardware::zvt::sim::{self, Fault, Kind, Shared, SimState};
@@ -49,43 +48,7 @@ fn site(dir: &Path, port: &str) -> (PathBuf, PathBuf) {
     (config, data)
 }
 
-struct Exec {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: BufReader<ChildStdout>,
-}
-
 impl Exec {
-    fn start(config: &Path, data: &Path) -> Exec {
-        let mut child = till()
-            .arg("exec")
-            .arg("--config")
-            .arg(config)
-            .arg("--data-dir")
-            .arg(data)
-            .arg("-")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("till starts");
-        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Exec { stdin: child.stdin.take(), child, stdout }
-    }
-
-    fn send(&mut self, cmd: Value) {
-        let stdin = self.stdin.as_mut().expect("open");
-        writeln!(stdin, "{cmd}").expect("write");
-        stdin.flush().expect("flush");
-    }
-
-    fn ask(&mut self, cmd: Value) -> Value {
-        self.send(cmd);
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("answer");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
-    }
-
     /// Signs in with a shift and puts 5.67 on the ticket (2 x cola, 1 fineliner).
     fn basket(&mut self, open_shift: bool) {
         self.basket_as("1111", open_shift);
@@ -103,14 +66,6 @@ impl Exec {
         ok(&self.ask(json!({"cmd":"add","sku":"BEV-0001","qty":"2"})));
         let a = self.ask(json!({"cmd":"scan","code":"4006381333931"}));
         assert_eq!(ok(&a)["ticket"]["total"], "5.67", "{a}");
-    }
-}
-
-impl Drop for Exec {
-    fn drop(&mut self) {
-        self.stdin.take();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -5,11 +5,11 @@
 
 mod common;
 
-use common::{ok, till};
+use common::{ok, till, Exec};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::time::{Duration, Instant};
 
 /// `till sim forecourt` with a stable link to its pty; takes operator commands.
@@ -48,59 +48,6 @@ impl Drop for Pumps {
     fn drop(&mut self) {
         let _ = writeln!(self.stdin, "quit");
         let _ = self.child.wait();
-    }
-}
-
-/// An interactive `till exec -`: one command in, one answer out.
-struct Exec {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Exec {
-    fn start(config: &Path, data: &Path) -> Exec {
-        let mut child = till()
-            .arg("exec")
-            .arg("--config")
-            .arg(config)
-            .arg("--data-dir")
-            .arg(data)
-            .arg("-")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("till starts");
-        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Exec { stdin: child.stdin.take(), child, stdout }
-    }
-
-    fn ask(&mut self, cmd: Value) -> Value {
-        let stdin = self.stdin.as_mut().expect("open");
-        writeln!(stdin, "{cmd}").expect("write");
-        stdin.flush().expect("flush");
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).expect("answer");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
-    }
-
-    /// Asks for the pumps until `pump` is in `state`; the last answer.
-    fn wait_pump(&mut self, pump: usize, state: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let a = self.ask(json!({"cmd":"pumps"}));
-            if a["pumps"][pump - 1]["state"] == state {
-                return a;
-            }
-            assert!(Instant::now() < deadline, "pump {pump} never {state}: {a}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn end(mut self) {
-        drop(self.stdin.take());
-        let status = self.child.wait().expect("till ends");
-        assert!(status.success(), "till exec failed");
     }
 }
 

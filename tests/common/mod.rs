@@ -5,8 +5,9 @@ pub mod ui;
 
 use serde_json::Value;
 use std::io::Write;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
 
 pub fn till() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_till"));
@@ -94,4 +95,72 @@ pub fn sim_line(pumps: Vec<till_hardware::dart::sim::SimPump>) -> (SimLine, seri
         till_hardware::dart::sim::serve(&mut sim_end, &b, &s, std::time::Duration::from_millis(10))
     });
     (SimLine { bus, stop, thread: Some(thread) }, till_end)
+}
+
+/// `till exec --config C --data-dir D -` kept running: one command in, its answer out.
+/// Killed when dropped.
+pub struct Exec {
+    pub child: Child,
+    pub stdin: Option<ChildStdin>,
+    pub stdout: BufReader<ChildStdout>,
+}
+
+impl Exec {
+    pub fn start(config: &Path, data: &Path) -> Exec {
+        let mut child = till()
+            .arg("exec")
+            .arg("--config")
+            .arg(config)
+            .arg("--data-dir")
+            .arg(data)
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("till starts");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        Exec { stdin: child.stdin.take(), child, stdout }
+    }
+
+    /// Sends a command without waiting for its answer.
+    pub fn send(&mut self, cmd: Value) {
+        let stdin = self.stdin.as_mut().expect("open");
+        writeln!(stdin, "{cmd}").expect("write");
+        stdin.flush().expect("flush");
+    }
+
+    pub fn ask(&mut self, cmd: Value) -> Value {
+        self.send(cmd);
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("answer");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+    }
+
+    /// Asks for the pumps until `pump` is in `state`; the last answer.
+    pub fn wait_pump(&mut self, pump: usize, state: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let a = self.ask(serde_json::json!({"cmd":"pumps"}));
+            if a["pumps"][pump - 1]["state"] == state {
+                return a;
+            }
+            assert!(std::time::Instant::now() < deadline, "pump {pump} never {state}: {a}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Closes the input and waits: the session ends by itself, successfully.
+    pub fn end(mut self) {
+        drop(self.stdin.take());
+        let status = self.child.wait().expect("till ends");
+        assert!(status.success(), "till exec failed");
+    }
+}
+
+impl Drop for Exec {
+    fn drop(&mut self) {
+        self.stdin.take();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -113,11 +113,6 @@ impl Session {
         Ok(out)
     }
 
-    /// Whether the card terminal is working on a payment (the ticket is locked meanwhile).
-    pub fn card_in_progress(&self) -> bool {
-        self.card.is_some()
-    }
-
     fn pending(&self, intent: i64) -> Result<CardPending, ServiceError> {
         Ok(self.card.clone().filter(|p| p.intent.id == intent).ok_or(Refusal::NoCardPayment)?)
     }
@@ -352,7 +347,7 @@ impl Session {
             "event_id": uuid::Uuid::new_v4().to_string(), "kind": kind, "terminal_id": self.config.terminal_id,
             "at": at, "user": self.user.as_ref().map(|u| u.name.clone()), "reference": i.reference,
             "receipt_no": receipt, "amount": cur.fmt(amount), "currency": cur.code,
-            "terminal_receipt": i.pt_receipt, "trace": i.trace,
+            "terminal_receipt": i.answer.pt_receipt, "trace": i.answer.trace,
         });
         let terminal = self.config.terminal_id.clone();
         self.store.record_event(kind, &event, &terminal, &at)?;

@@ -16,24 +16,22 @@ pub struct CardIntent {
     /// The ticket as it was when the payment was asked for (JSON), to finish it after a crash.
     #[serde(skip)]
     pub ticket: Option<String>,
-    pub result_code: Option<i64>,
-    pub pt_receipt: Option<i64>,
-    pub trace: Option<i64>,
-    pub pan: Option<String>,
-    pub card_name: Option<String>,
-    pub auth_code: Option<String>,
+    /// What the terminal said of it so far.
+    #[serde(flatten)]
+    pub answer: TerminalAnswer,
     pub sale_id: Option<i64>,
 }
 
 impl CardIntent {
     pub fn auth(&self) -> CardAuth {
+        let a = &self.answer;
         CardAuth {
             reference: self.reference.clone(),
-            terminal_receipt: self.pt_receipt,
-            trace: self.trace,
-            pan: self.pan.clone(),
-            card_name: self.card_name.clone(),
-            auth_code: self.auth_code.clone(),
+            terminal_receipt: a.pt_receipt,
+            trace: a.trace,
+            pan: a.pan.clone(),
+            card_name: a.card_name.clone(),
+            auth_code: a.auth_code.clone(),
         }
     }
 }
@@ -55,12 +53,14 @@ fn row_at(r: &rusqlite::Row, o: usize) -> rusqlite::Result<CardIntent> {
         amount_minor: r.get(o + 3)?,
         state: r.get(o + 4)?,
         ticket: r.get(o + 5)?,
-        result_code: r.get(o + 6)?,
-        pt_receipt: r.get(o + 7)?,
-        trace: r.get(o + 8)?,
-        pan: r.get(o + 9)?,
-        card_name: r.get(o + 10)?,
-        auth_code: r.get(o + 11)?,
+        answer: TerminalAnswer {
+            result_code: r.get(o + 6)?,
+            pt_receipt: r.get(o + 7)?,
+            trace: r.get(o + 8)?,
+            pan: r.get(o + 9)?,
+            card_name: r.get(o + 10)?,
+            auth_code: r.get(o + 11)?,
+        },
         sale_id: r.get(o + 12)?,
     })
 }
@@ -75,7 +75,7 @@ pub struct CardDay {
 }
 
 /// What the terminal said about an intent.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct TerminalAnswer {
     pub result_code: Option<i64>,
     pub pt_receipt: Option<i64>,
