@@ -47,6 +47,11 @@ fn sell_until_killed(dir: &std::path::Path, kill_after: usize, first_round: bool
                 batch += &format!("{}\n", json!({"cmd":"add","sku":"BEV-0001","qty":"2"}));
             }
             batch += &format!("{}\n", json!({"cmd":"tender","method":"cash","amount":"50.00"}));
+            // The cashier takes cash to the safe now and then, as the drawer limit asks (a
+            // drop the drawer cannot cover is refused and changes nothing).
+            if i % 5 == 4 {
+                batch += &format!("{}\n", json!({"cmd":"safe_drop","amount":"25.00"}));
+            }
             if stdin.write_all(batch.as_bytes()).is_err() {
                 return; // the child was killed
             }

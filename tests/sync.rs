@@ -61,6 +61,10 @@ fn sell(session: &mut Session, n: usize) {
         let sku = ["BEV-0001", "BEV-0002", "SNK-0001"][i % 3];
         session.execute(cmd(json!({"cmd":"add","sku":sku}))).unwrap();
         session.execute(cmd(json!({"cmd":"tender","method":"cash"}))).unwrap();
+        if i % 10 == 9 {
+            // Below the drawer limit, as a cashier keeps it (refused when the drawer holds less).
+            let _ = session.execute(cmd(json!({"cmd":"safe_drop","amount":"20.00"})));
+        }
     }
 }
 

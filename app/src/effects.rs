@@ -97,6 +97,21 @@ impl Executor {
                         }
                     }
                 }
+                Effect::PrintSlip { slip } => {
+                    let Some(printer) = &self.printer else { continue };
+                    let (w, minor) = (crate::receipt::WIDTH_80MM, config.pricing.currency.minor_units);
+                    let lines = match slip {
+                        crate::service::Slip::Movement(m) => {
+                            crate::slip::movement(m, &config.terminal_id, &config.store, i18n, minor, w)
+                        }
+                        crate::service::Slip::Report { report, copy } => {
+                            crate::slip::report(report, &config.store, i18n, minor, w, *copy)
+                        }
+                    };
+                    // A slip that does not print is in the store all the same: it is printed
+                    // again from the reports screen.
+                    let _ = printer.submit(crate::devices::printer::lines_job(lines, w, false).bytes().to_vec());
+                }
                 Effect::PrintReceipt { receipt_no, copy, queue_id, sale } => {
                     let kick = drawer_with_receipt && !copy && queue_id.is_none();
                     self.print(sale, config, i18n, kick, (*receipt_no, *queue_id), report.clone());

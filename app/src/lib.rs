@@ -18,5 +18,6 @@ pub mod i18n;
 pub mod import;
 pub mod receipt;
 pub mod service;
+pub mod slip;
 pub mod store;
 pub mod sync;

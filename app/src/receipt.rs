@@ -48,7 +48,7 @@ fn centre(s: &str, width: usize) -> String {
 }
 
 /// `left` and `right` on one line, right-aligned; the left side is cut to fit.
-fn pair(left: &str, right: &str, width: usize) -> String {
+pub(crate) fn pair(left: &str, right: &str, width: usize) -> String {
     let r = chars(right);
     let room = width.saturating_sub(r + 1);
     let l: String = left.chars().take(room).collect();

@@ -15,10 +15,12 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+mod cash;
 mod raw;
 mod validate;
 
 use raw::RawConfig;
+pub use cash::{CashConfig, TankConfig, Thresholds};
 pub use validate::{check_device_port, iso_numeric, PortError};
 
 /// The demo configuration, used when no configuration file exists.
@@ -102,6 +104,11 @@ pub struct Config {
     pub sync: Option<SyncConfig>,
     /// The card terminal on the counter (ZVT), when card payments go through one.
     pub card_terminal: Option<CardTerminalConfig>,
+    /// Cash management and counting.
+    pub cash: CashConfig,
+    /// The gauge's tanks and their grades (for the fuel reconciliation).
+    pub tanks: Vec<TankConfig>,
+    pub thresholds: Thresholds,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -37,6 +37,12 @@ pub(super) struct RawConfig {
     pub(super) sync: Option<RawSync>,
     #[serde(default)]
     pub(super) card_terminal: Option<RawCardTerminal>,
+    #[serde(default)]
+    pub(super) cash: Option<super::cash::RawCash>,
+    #[serde(default)]
+    pub(super) tanks: Vec<super::cash::RawTank>,
+    #[serde(default)]
+    pub(super) reconciliation: Option<super::cash::RawReconciliation>,
 }
 
 #[derive(Debug, Deserialize)]

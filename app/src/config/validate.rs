@@ -273,6 +273,10 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
             Some(CardTerminalConfig { port: c.port, password, currency_numeric })
         }
     };
+    let cash = super::cash::cash(raw.cash, &currency)?;
+    let grade_codes: Vec<String> = fuel_grades.iter().map(|g: &FuelGrade| g.code.clone()).collect();
+    let tanks = super::cash::tanks(raw.tanks, &grade_codes)?;
+    let thresholds = super::cash::thresholds(raw.reconciliation)?;
     Ok(Config {
         source: file.to_string(),
         demo: false,
@@ -306,6 +310,9 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         scanner_port: raw.scanner.map(|p| p.port).filter(|p| !p.trim().is_empty()),
         sync,
         card_terminal,
+        cash,
+        tanks,
+        thresholds,
     })
 }
 

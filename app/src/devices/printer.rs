@@ -26,9 +26,14 @@ pub enum PrintResult {
 /// code page cannot show (Devanagari, say) is printed as a raster image rendered from the UI's
 /// fonts; consecutive such lines share one image.
 pub fn receipt_job(rec: &SaleRecord, store: &StoreInfo, i18n: &I18n, cur: &Currency, width: usize, kick: bool) -> Job {
+    lines_job(receipt::layout(rec, store, i18n, cur, width), width, kick)
+}
+
+/// The ESC/POS job for laid-out lines (a receipt, a slip, a report).
+pub fn lines_job(lines: Vec<ReceiptLine>, width: usize, kick: bool) -> Job {
     let mut job = Job::new();
     let mut pending: Vec<String> = Vec::new();
-    for l in receipt::layout(rec, store, i18n, cur, width) {
+    for l in lines {
         let text = match &l {
             ReceiptLine::Title(t) | ReceiptLine::Text(t) => Some(t),
             _ => None,

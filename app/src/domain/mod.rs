@@ -2,10 +2,12 @@
 //! unit-testable; the store and the service layer call into it.
 
 pub mod barcode;
+pub mod cash;
 pub mod catalog;
 mod line;
 pub mod money;
 pub mod record;
+pub mod report;
 pub mod shift;
 pub mod tax;
 pub mod ticket;

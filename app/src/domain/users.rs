@@ -73,6 +73,14 @@ pub enum Permission {
     OpenDrawer,
     /// Print receipts again.
     Reprint,
+    /// Take cash from the drawer to the safe.
+    SafeDrop,
+    /// Pay cash in or out of the drawer, and bring a loan from the safe.
+    CashInOut,
+    /// Approve a count whose difference is beyond the tolerance.
+    ApproveCount,
+    /// The terminal's reports (every cashier's X, the Z that ends the day).
+    Reports,
 }
 
 /// What a role may do, and how far.
@@ -95,7 +103,7 @@ impl RolePolicy {
         use Permission::*;
         let (perms, max): (&[Permission], i64) = match role {
             Role::Cashier => (
-                &[Counter, Sell, VoidLine, CancelTicket, Discount, OpenShift, CloseShift, Pumps, DriveOff, Reprint],
+                &[Counter, Sell, VoidLine, CancelTicket, Discount, OpenShift, CloseShift, Pumps, DriveOff, Reprint, SafeDrop],
                 10,
             ),
             Role::Manager => (
@@ -117,6 +125,10 @@ impl RolePolicy {
                     PumpTest,
                     OpenDrawer,
                     Reprint,
+                    SafeDrop,
+                    CashInOut,
+                    ApproveCount,
+                    Reports,
                 ],
                 100,
             ),

@@ -95,7 +95,7 @@ impl Gui {
     }
 
     fn close_shift(&self, counted: rust_decimal::Decimal) {
-        self.send(Command::CloseShift { counted: Dec(counted) }, |g, r| match r {
+        self.send(Command::CloseShift { counted: Some(Dec(counted)), approver_pin: None }, |g, r| match r {
             Ok(out) => {
                 g.sale_ui().set_close_dialog(false);
                 let opened = g.state.borrow_mut().shift.take();

@@ -87,6 +87,25 @@ fn refusals() -> Vec<Refusal> {
         R::CardTerminalUnreachable { detail: s("connection refused") },
         R::CardReversedAfterSale { receipt: 12, amount: dec!(42.50) },
         R::CardUnconfirmed { receipt: 12, amount: dec!(42.50) },
+        R::CashAmountNotPositive,
+        R::NoSaleHasNoAmount,
+        R::UnknownReason { reason: s("lunch"), choices: vec![s("Supplier"), s("Other")] },
+        R::DrawerHoldsLess { amount: dec!(500.00), cash: dec!(312.40) },
+        R::DrawerFull { cash: dec!(1250.00), limit: dec!(1200.00) },
+        R::CountFirst,
+        R::CountStale,
+        R::CountNeedsApproval { difference: dec!(-12.50), tolerance: dec!(5.00) },
+        R::BadCountPurpose { purpose: s("lunch") },
+        R::BadCountTender { method: s("cheque") },
+        R::NotADenomination { value: dec!(3.00) },
+        R::DenominationTwice,
+        R::AmountOrPieces,
+        R::HandoverToSelf,
+        R::NothingSinceZ,
+        R::NoSuchZ { z_no: 17 },
+        R::ReportUnreadable { detail: s("x") },
+        R::NoSuchTank { tank: 9 },
+        R::BadLitres { litres: dec!(-5) },
     ]
 }
 
@@ -156,9 +175,28 @@ fn refusal_kind(r: &Refusal) -> usize {
         R::CardReversedAfterSale { .. } => 60,
         R::CardUnconfirmed { .. } => 61,
         R::CardAborted => 62,
+        R::CashAmountNotPositive => 63,
+        R::NoSaleHasNoAmount => 64,
+        R::UnknownReason { .. } => 65,
+        R::DrawerHoldsLess { .. } => 66,
+        R::DrawerFull { .. } => 67,
+        R::CountFirst => 68,
+        R::CountStale => 69,
+        R::CountNeedsApproval { .. } => 70,
+        R::BadCountPurpose { .. } => 71,
+        R::BadCountTender { .. } => 72,
+        R::NotADenomination { .. } => 73,
+        R::DenominationTwice => 74,
+        R::AmountOrPieces => 75,
+        R::HandoverToSelf => 76,
+        R::NothingSinceZ => 77,
+        R::NoSuchZ { .. } => 78,
+        R::ReportUnreadable { .. } => 79,
+        R::NoSuchTank { .. } => 80,
+        R::BadLitres { .. } => 81,
     }
 }
-const REFUSAL_KINDS: usize = 63;
+const REFUSAL_KINDS: usize = 82;
 
 fn ticket_errors() -> Vec<TicketError> {
     use TicketError as T;

@@ -150,20 +150,6 @@ impl Session {
     }
 
     /// Opens the drawer without a sale ("no sale"), with the reason given; journaled.
-    pub(super) fn open_drawer(&mut self, reason: Option<String>) -> Result<Outcome, ServiceError> {
-        let (user, shift) = self.selling(Permission::OpenDrawer, "open the drawer without a sale")?;
-        let (user, shift) = (user.id, shift.id);
-        if !self.ticket.lines.is_empty() {
-            return Err(ServiceError::TicketOpen);
-        }
-        let reason = reason.map(|r| r.trim().to_string()).unwrap_or_default();
-        if reason.chars().count() > 200 {
-            return Err(Refusal::ReasonTooLong { max: 200 }.into());
-        }
-        self.journal("no_sale", &serde_json::json!({ "user_id": user, "shift_id": shift, "reason": reason }))?;
-        Ok(Outcome::effects(vec![Effect::OpenDrawer]))
-    }
-
     pub(super) fn queue_reprint(&mut self, receipt_no: i64, reason: &str) -> Result<Outcome, ServiceError> {
         self.user()?;
         self.store.sale_id(self.terminal(), receipt_no)?.ok_or(ServiceError::NoSuchSale(receipt_no))?;

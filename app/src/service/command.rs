@@ -19,8 +19,13 @@ pub enum Command {
     OpenShift {
         float: Dec,
     },
+    /// Closes the drawer session: with its latest count, or with `counted` cash (a count by
+    /// total, stored first). A difference beyond the tolerance needs a manager's PIN.
     CloseShift {
-        counted: Dec,
+        #[serde(default)]
+        counted: Option<Dec>,
+        #[serde(default)]
+        approver_pin: Option<String>,
     },
     Scan {
         code: String,
@@ -215,6 +220,64 @@ pub enum Command {
         theme: Option<String>,
     },
 
+    // -- the manager's day --------------------------------------------------------------------
+    /// Cash put into the drawer, with a reason from the configuration.
+    PayIn {
+        amount: Dec,
+        reason: String,
+    },
+    /// Cash paid out of the drawer, with a reason from the configuration.
+    PayOut {
+        amount: Dec,
+        reason: String,
+    },
+    /// Cash taken from the drawer to the safe.
+    SafeDrop {
+        amount: Dec,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// Cash brought from the safe to the drawer.
+    SafeLoan {
+        amount: Dec,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// A blind count of the drawer, per tender, by total or by notes and coins.
+    Count {
+        tenders: Vec<CountEntry>,
+        /// "close" (default) or "handover".
+        #[serde(default, rename = "for")]
+        purpose: Option<String>,
+    },
+    /// Hands the drawer to the next cashier: the outgoing drawer session closes with its
+    /// count and the next one opens with the counted cash as its float, signed in as them.
+    Handover {
+        #[serde(default)]
+        user: Option<String>,
+        pin: String,
+        #[serde(default)]
+        approver_pin: Option<String>,
+    },
+    /// The day so far (changes nothing): the terminal's, or a cashier's own.
+    XReport,
+    /// Ends the terminal's day: closes the drawer session with its count and stores the Z.
+    ZReport {
+        #[serde(default)]
+        approver_pin: Option<String>,
+    },
+    /// The stored Z reports (numbers and times), newest first.
+    ZReports,
+    /// A stored Z report, printed again as a copy.
+    ReprintZ {
+        z_no: i64,
+    },
+    /// A fuel delivery into a tank, entered by hand.
+    Delivery {
+        tank: u8,
+        litres: Dec,
+    },
+
     // -- the card terminal ---------------------------------------------------------------------
     /// Asks the card terminal to abort the payment in progress; its ending is reported.
     CardAbort,
@@ -248,6 +311,25 @@ pub enum Command {
     },
 }
 
+/// One tender of a count: a total, or the notes and coins counted.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountEntry {
+    pub method: String,
+    #[serde(default)]
+    pub amount: Option<Dec>,
+    #[serde(default)]
+    pub pieces: Option<Vec<PieceEntry>>,
+}
+
+/// How many of one note or coin were counted.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PieceEntry {
+    pub value: Dec,
+    pub count: u32,
+}
+
 impl Command {
     /// Whether the command may change the open ticket or who works on it: refused while the
     /// card terminal is taking a payment for it.
@@ -259,6 +341,14 @@ impl Command {
                 | C::Logout
                 | C::OpenShift { .. }
                 | C::CloseShift { .. }
+                | C::PayIn { .. }
+                | C::PayOut { .. }
+                | C::SafeDrop { .. }
+                | C::SafeLoan { .. }
+                | C::Count { .. }
+                | C::Handover { .. }
+                | C::ZReport { .. }
+                | C::OpenDrawer { .. }
                 | C::Scan { .. }
                 | C::Add { .. }
                 | C::Fuel { .. }

@@ -75,6 +75,22 @@ pub enum Effect {
     CardAbort,
     /// Close the card terminal's day (`06 50`) and report its total.
     CardEndOfDay,
+    /// Print a slip on the receipt printer: a cash movement or a report.
+    PrintSlip {
+        slip: Slip,
+    },
+}
+
+/// What a slip prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "slip", rename_all = "snake_case")]
+pub enum Slip {
+    Movement(super::MovementView),
+    Report {
+        #[serde(skip)]
+        report: Box<crate::domain::report::DayReport>,
+        copy: bool,
+    },
 }
 
 /// What the customer display shows.

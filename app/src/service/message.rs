@@ -186,6 +186,7 @@ impl Refusal {
             R::Negative { what } => m(match what {
                 super::AmountOf::Float => "refusal-negative-float",
                 super::AmountOf::Counted => "refusal-negative-counted",
+                super::AmountOf::Movement => "refusal-negative-amount",
             }),
             R::AmountTooLarge { value, .. } => with("refusal-amount-too-large", vec![("amount", Arg::Number(*value))]),
             R::TooManyDecimals { value, currency, .. } => {
@@ -234,6 +235,34 @@ impl Refusal {
             R::CardUnconfirmed { receipt, amount } => {
                 with("refusal-card-unconfirmed", vec![("receipt", int(*receipt)), ("amount", Arg::Money(*amount))])
             }
+            R::CashAmountNotPositive => m("refusal-cash-amount-not-positive"),
+            R::NoSaleHasNoAmount => m("refusal-no-sale-has-no-amount"),
+            R::UnknownReason { reason, choices } => {
+                with("refusal-unknown-reason", vec![("reason", text(reason)), ("choices", text(&choices.join(", ")))])
+            }
+            R::DrawerHoldsLess { amount, cash } => {
+                with("refusal-drawer-holds-less", vec![("amount", Arg::Money(*amount)), ("cash", Arg::Money(*cash))])
+            }
+            R::DrawerFull { cash, limit } => {
+                with("refusal-drawer-full", vec![("cash", Arg::Money(*cash)), ("limit", Arg::Money(*limit))])
+            }
+            R::CountFirst => m("refusal-count-first"),
+            R::CountStale => m("refusal-count-stale"),
+            R::CountNeedsApproval { difference, tolerance } => with(
+                "refusal-count-needs-approval",
+                vec![("difference", Arg::Money(*difference)), ("tolerance", Arg::Money(*tolerance))],
+            ),
+            R::BadCountPurpose { purpose } => with("refusal-bad-count-purpose", vec![("purpose", text(purpose))]),
+            R::BadCountTender { method } => with("refusal-bad-count-tender", vec![("method", text(method))]),
+            R::NotADenomination { value } => with("refusal-not-a-denomination", vec![("value", Arg::Money(*value))]),
+            R::DenominationTwice => m("refusal-denomination-twice"),
+            R::AmountOrPieces => m("refusal-amount-or-pieces"),
+            R::HandoverToSelf => m("refusal-handover-to-self"),
+            R::NothingSinceZ => m("refusal-nothing-since-z"),
+            R::NoSuchZ { z_no } => with("refusal-no-such-z", vec![("number", int(*z_no))]),
+            R::ReportUnreadable { .. } => m("refusal-report-unreadable"),
+            R::NoSuchTank { tank } => with("refusal-no-such-tank", vec![("tank", int(i64::from(*tank)))]),
+            R::BadLitres { litres } => with("refusal-bad-litres", vec![("litres", Arg::Number(*litres))]),
         }
     }
 }

@@ -10,6 +10,7 @@
 mod admin;
 pub mod auth;
 mod card;
+mod cash;
 mod command;
 mod effects;
 mod forecourt;
@@ -19,6 +20,7 @@ mod pins;
 #[cfg(test)]
 mod props;
 mod refunds;
+mod report;
 pub mod refusal;
 mod shifts;
 #[cfg(test)]
@@ -28,13 +30,15 @@ mod ticket;
 pub use admin::{add_user, import_catalog};
 pub use card::{CardEnd, CardView};
 pub use command::Command;
-pub use effects::{CustomerView, Effect};
+pub use cash::{CountView, CountedTender, DrawerView, MovementView};
+pub use effects::{CustomerView, Effect, Slip};
 pub use forecourt::{PrepayView, PumpInfo, PumpPrepay};
 pub use look::Look;
 pub use refusal::{AmountOf, Blocker, Refusal};
 pub use ticket::HeldInfo;
 
 use crate::config::Config;
+use crate::domain::cash::MovementKind;
 use crate::domain::catalog::{Catalog, LookupError};
 use crate::domain::record::{SaleRecord, TicketRecord};
 use crate::domain::shift::ShiftCount;
@@ -183,6 +187,21 @@ pub struct Outcome {
     /// The card terminal's end-of-day against the till's card payments (`card_end_of_day`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub card_day: Option<card::CardDayView>,
+    /// The drawer's cash against its limit (after cash moves, and with a warning).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drawer: Option<DrawerView>,
+    /// A cash movement just stored (pay-in, pay-out, drop, loan, no-sale).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub movement: Option<MovementView>,
+    /// A count just stored, or the count a drawer session closed with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<CountView>,
+    /// An X or Z report, every figure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<serde_json::Value>,
+    /// The stored Z reports: number and time, newest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub z_reports: Option<Vec<(i64, String)>>,
     /// What must happen at the devices and on the screen, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub effects: Vec<Effect>,
@@ -341,7 +360,18 @@ impl Session {
             }
             C::Logout => self.logout(),
             C::OpenShift { float } => self.open_shift(float.0),
-            C::CloseShift { counted } => self.close_shift(counted.0),
+            C::CloseShift { counted, approver_pin } => self.close_shift(counted.map(|c| c.0), approver_pin.as_deref()),
+            C::PayIn { amount, reason } => self.cash_movement(MovementKind::PayIn, Some(amount.0), Some(reason)),
+            C::PayOut { amount, reason } => self.cash_movement(MovementKind::PayOut, Some(amount.0), Some(reason)),
+            C::SafeDrop { amount, reason } => self.cash_movement(MovementKind::SafeDrop, Some(amount.0), reason),
+            C::SafeLoan { amount, reason } => self.cash_movement(MovementKind::SafeLoan, Some(amount.0), reason),
+            C::Count { tenders, purpose } => self.count(tenders, purpose),
+            C::Handover { user, pin, approver_pin } => self.handover(user.as_deref(), &pin, approver_pin.as_deref()),
+            C::XReport => self.x_report(),
+            C::ZReport { approver_pin } => self.z_report(approver_pin.as_deref()),
+            C::ZReports => self.z_reports(),
+            C::ReprintZ { z_no } => self.reprint_z(z_no),
+            C::Delivery { tank, litres } => self.delivery(tank, litres.0),
             C::Scan { code } => self.scan(&code),
             C::Add { sku, plu, qty } => self.add(sku.as_deref(), plu.as_deref(), qty.map(|q| q.0)),
             C::Fuel { grade, litres } => self.fuel(&grade, litres.0),
@@ -383,7 +413,7 @@ impl Session {
                 Ok(Outcome { grades: Some(self.grade_prices()), ..Outcome::default() })
             }
             C::SetFuelPrice { grade, price } => self.set_fuel_price(&grade, price.0),
-            C::OpenDrawer { reason } => self.open_drawer(reason),
+            C::OpenDrawer { reason } => self.cash_movement(MovementKind::NoSale, None, reason),
             C::QueueReprint { receipt_no, reason } => self.queue_reprint(receipt_no, &reason),
             C::Reprints => {
                 self.user()?;

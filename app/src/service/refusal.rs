@@ -10,6 +10,8 @@ use thiserror::Error;
 pub enum AmountOf {
     Float,
     Counted,
+    /// Cash paid in or out, dropped or loaned.
+    Movement,
 }
 
 impl AmountOf {
@@ -17,6 +19,7 @@ impl AmountOf {
         match self {
             AmountOf::Float => "float",
             AmountOf::Counted => "counted amount",
+            AmountOf::Movement => "amount",
         }
     }
 }
@@ -143,6 +146,44 @@ pub enum Refusal {
     CardUnconfirmed { receipt: i64, amount: Decimal },
     #[error("the card terminal cannot be reached ({detail}); nothing was charged")]
     CardTerminalUnreachable { detail: String },
+    #[error("the amount must be more than zero")]
+    CashAmountNotPositive,
+    #[error("a no-sale moves no cash; give no amount")]
+    NoSaleHasNoAmount,
+    #[error("'{reason}' is not one of the reasons: {}", .choices.join(", "))]
+    UnknownReason { reason: String, choices: Vec<String> },
+    #[error("the drawer holds only {cash}; {amount} cannot be taken out")]
+    DrawerHoldsLess { amount: Decimal, cash: Decimal },
+    #[error("the drawer holds {cash}, at its limit of {limit}: make a safe drop before taking cash")]
+    DrawerFull { cash: Decimal, limit: Decimal },
+    #[error("count the drawer first")]
+    CountFirst,
+    #[error("the drawer changed since it was counted; count it again")]
+    CountStale,
+    #[error("the count is {difference} off, more than the {tolerance} allowed: a manager must approve it")]
+    CountNeedsApproval { difference: Decimal, tolerance: Decimal },
+    #[error("'{purpose}' is not close or handover")]
+    BadCountPurpose { purpose: String },
+    #[error("'{method}' is not a tender to count (cash, card; each once, cash always)")]
+    BadCountTender { method: String },
+    #[error("{value} is not one of the notes and coins configured")]
+    NotADenomination { value: Decimal },
+    #[error("a note or coin is given twice")]
+    DenominationTwice,
+    #[error("give a tender's amount or its notes and coins, not both")]
+    AmountOrPieces,
+    #[error("the drawer cannot be handed over to the one who hands it over")]
+    HandoverToSelf,
+    #[error("nothing happened since the last Z report")]
+    NothingSinceZ,
+    #[error("there is no Z report {z_no}")]
+    NoSuchZ { z_no: i64 },
+    #[error("the report cannot be read: {detail}")]
+    ReportUnreadable { detail: String },
+    #[error("there is no tank {tank} in the configuration")]
+    NoSuchTank { tank: u8 },
+    #[error("{litres} litres is not a delivery (more than zero, at most 3 decimals)")]
+    BadLitres { litres: Decimal },
 }
 
 /// One thing that keeps a shift from closing.

@@ -1,9 +1,11 @@
 //! Signing in and out, opening and closing the shift.
 
-use super::{now, AmountOf, Blocker, Effect, Outcome, ServiceError, Session, ShiftView};
+use super::command::CountEntry;
+use super::{now, AmountOf, Blocker, Effect, Outcome, Refusal, ServiceError, Session, ShiftView};
+use crate::domain::money::Dec;
 use crate::domain::shift::ShiftCount;
 use crate::domain::users::Permission;
-use crate::store::{OpenShift, ShiftClosing};
+use crate::store::{OpenShift, ShiftStart};
 use rust_decimal::Decimal;
 
 impl Session {
@@ -86,7 +88,7 @@ impl Session {
 
     /// What keeps the shift from closing: the open ticket, held tickets, fills not paid for,
     /// prepayments not settled. Each is named; none is carried over silently.
-    fn unfinished(&self) -> Vec<Blocker> {
+    pub(super) fn unfinished(&self) -> Vec<Blocker> {
         let cur = &self.config.pricing.currency;
         let mut left = Vec::new();
         if !self.ticket.lines.is_empty() {
@@ -116,39 +118,91 @@ impl Session {
         left
     }
 
-    pub(super) fn close_shift(&mut self, counted: Decimal) -> Result<Outcome, ServiceError> {
-        let (user, shift) = self.selling(Permission::CloseShift, "close a shift")?;
-        let (user, shift) = (user.clone(), shift.clone());
+    pub(super) fn close_shift(&mut self, counted: Option<Decimal>, approver_pin: Option<&str>) -> Result<Outcome, ServiceError> {
+        let (user, _) = self.selling(Permission::CloseShift, "close a shift")?;
+        let user = user.clone();
         let left = self.unfinished();
         if !left.is_empty() {
             return Err(ServiceError::ShiftNotClear(left));
         }
-        let counted_minor = self.money(counted, AmountOf::Counted)?;
-        let cur = self.config.pricing.currency.clone();
-        let cash_net = self.store.shift_cash_net(shift.id)?;
-        let count =
-            ShiftCount::new(cur.from_minor(shift.float_minor), cur.from_minor(cash_net), cur.from_minor(counted_minor));
+        if let Some(c) = counted {
+            let entry = CountEntry { method: "cash".into(), amount: Some(Dec(c)), pieces: None };
+            self.count(vec![entry], None)?;
+        }
+        let shift = self.shift.clone().ok_or(ServiceError::NoShift)?;
+        let (end, view) = self.shift_end("close", approver_pin)?;
         let (at, _) = now();
-        let event = serde_json::json!({
-            "event_id": uuid::Uuid::new_v4().to_string(), "kind": "shift_close", "terminal_id": self.terminal(),
-            "at": at, "user": user.name, "shift_opened_at": shift.opened_at, "currency": cur.code,
-            "float": cur.fmt(count.float), "cash_net": cur.fmt(count.cash_net), "expected": cur.fmt(count.expected),
-            "counted": cur.fmt(count.counted), "difference": cur.fmt(count.difference),
-        });
         let terminal = self.config.terminal_id.clone();
-        let expected_minor = shift.float_minor.saturating_add(cash_net);
-        self.store.close_shift(
-            &terminal,
-            &user,
-            ShiftClosing { shift_id: shift.id, counted_minor, expected_minor },
-            &event,
-            &at,
-        )?;
+        self.store.end_shift(&terminal, &user, &end, None, &at)?;
         self.shift = None;
+        let cur = &self.config.pricing.currency;
+        let count = ShiftCount::new(
+            cur.from_minor(shift.float_minor),
+            cur.from_minor(end.expected_minor - shift.float_minor),
+            cur.from_minor(end.counted_minor),
+        );
         let mut effects = Vec::new();
         if self.forecourt.is_some() {
             effects.push(Effect::ReadMeterTotals { phase: "shift_close".into() });
         }
-        Ok(Outcome { shift_count: Some(count), effects, ..Outcome::default() })
+        Ok(Outcome { shift_count: Some(count), count: Some(view), effects, ..Outcome::default() })
+    }
+
+    /// Hands the drawer to the next cashier, who signs in with their PIN: the outgoing session
+    /// closes with its latest count (approved if beyond the tolerance) and the next opens with
+    /// the counted cash as its float, in one transaction. Fills on the forecourt carry on.
+    pub(super) fn handover(
+        &mut self,
+        to: Option<&str>,
+        pin: &str,
+        approver_pin: Option<&str>,
+    ) -> Result<Outcome, ServiceError> {
+        let (user, _) = self.selling(Permission::CloseShift, "hand the drawer over")?;
+        let user = user.clone();
+        if !self.ticket.lines.is_empty() {
+            return Err(ServiceError::TicketOpen);
+        }
+        if !self.held.is_empty() {
+            return Err(ServiceError::TicketsHeld { count: self.held.len() });
+        }
+        // The count must be there before anybody's PIN is looked at.
+        let shift = self.shift.clone().ok_or(ServiceError::NoShift)?;
+        self.store.latest_count(shift.id)?.ok_or(Refusal::CountFirst)?;
+        let next = match to {
+            Some(n) => self.named_pin(pin, n)?,
+            None => self.pin_holder(pin, "login_failed", serde_json::Value::Null)?,
+        };
+        if next.id == user.id {
+            return Err(Refusal::HandoverToSelf.into());
+        }
+        let policy = self.config.role_policy(next.role).clone();
+        if !policy.allows(Permission::Counter) || !policy.allows(Permission::OpenShift) {
+            return Err(ServiceError::NotPermitted { role: next.role, what: "take over the drawer" });
+        }
+        let (end, view) = self.shift_end("handover", approver_pin)?;
+        let (at, _) = now();
+        let cur = self.config.pricing.currency.clone();
+        let float_minor = end.counted_minor;
+        let event = serde_json::json!({
+            "event_id": uuid::Uuid::new_v4().to_string(), "kind": "shift_open", "terminal_id": self.terminal(),
+            "at": at, "user": next.name, "float": cur.fmt(cur.from_minor(float_minor)), "currency": cur.code,
+            "handover_from": user.name, "previous_shift_id": shift.id,
+        });
+        let start = ShiftStart { user_id: next.id, float_minor, event };
+        let terminal = self.config.terminal_id.clone();
+        let id = self.store.end_shift(&terminal, &user, &end, Some(&start), &at)?.ok_or(ServiceError::NoShift)?;
+        self.shift = Some(OpenShift { id, opened_at: at.clone(), opened_by: next.id, float_minor });
+        self.store.record_login(next.id, &terminal, &at)?;
+        let look = self.user_look(next.id)?;
+        self.user = Some(next.clone());
+        Ok(Outcome {
+            user: Some(next),
+            permissions: Some(policy.permissions.iter().copied().collect()),
+            shift: self.shift_view(),
+            count: Some(view),
+            look: Some(look),
+            held: Some(0),
+            ..Outcome::default()
+        })
     }
 }

@@ -343,6 +343,9 @@ impl Session {
         }
         self.selling(Permission::Sell, "sell")?;
         self.check_discounts()?;
+        if method == Method::Cash {
+            self.drawer_takes_cash()?;
+        }
         let mut next = self.ticket.clone();
         match next.tender(method, amount, &self.config.pricing)? {
             TenderOutcome::Partial { .. } => {
@@ -393,7 +396,9 @@ impl Session {
                 }
             }
         }
-        Outcome { sale: Some(sale), effects, ..Outcome::default() }
+        // The drawer's level, once it is worth a word (a warning, or cash sales stopped).
+        let drawer = self.drawer_view().ok().flatten().filter(|d| d.level != crate::domain::cash::DrawerLevel::Ok);
+        Outcome { sale: Some(sale), effects, drawer, ..Outcome::default() }
     }
 
     /// Makes a completed ticket durable. Returns only after the transaction has committed.

@@ -5,11 +5,13 @@
 //! its outbox row are written in one transaction.
 
 mod cards;
+mod cash;
 mod catalog;
 mod held;
 pub mod integrity;
 mod journal;
 mod looks;
+pub mod report;
 mod sales;
 mod schema;
 mod settings;
@@ -18,6 +20,7 @@ mod sync;
 mod users;
 
 pub use cards::{CardDay, CardIntent, TerminalAnswer};
+pub use cash::{CountRow, LatestCount, ShiftEnd, ShiftStart, ZStart};
 pub use held::{HeldRow, OpenPrepay};
 pub use looks::StoredLook;
 pub use sync::{OutboxRow, ParkedEvent, PriceChange, SyncRecord};
@@ -114,14 +117,6 @@ pub struct UserAuth {
     pub pin_hash: String,
     pub failed_attempts: u32,
     pub locked_until: Option<i64>,
-}
-
-/// The count a shift is closed with, in minor units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShiftClosing {
-    pub shift_id: i64,
-    pub counted_minor: i64,
-    pub expected_minor: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

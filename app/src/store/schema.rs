@@ -319,6 +319,91 @@ CREATE TABLE card_days (
 );
 "#,
         ),
+        // 10: the manager's day. Cash that moves without a sale, every count (kept, never
+        // replaced), fuel deliveries, tank readings, and the Z reports: numbered per terminal
+        // without a gap in the transaction that closes the day, and never changed.
+        M::up(
+            r#"
+CREATE TABLE cash_movements (
+    id           INTEGER PRIMARY KEY,
+    event_id     TEXT NOT NULL UNIQUE,
+    terminal_id  TEXT NOT NULL,
+    shift_id     INTEGER NOT NULL REFERENCES shifts(id),
+    kind         TEXT NOT NULL CHECK (kind IN ('pay_in', 'pay_out', 'safe_drop', 'safe_loan', 'no_sale')),
+    method       TEXT NOT NULL DEFAULT 'cash',
+    amount_minor INTEGER NOT NULL CHECK (amount_minor >= 0),
+    reason       TEXT NOT NULL,
+    user_id      INTEGER NOT NULL REFERENCES users(id),
+    at           TEXT NOT NULL,
+    journal_seq  INTEGER NOT NULL
+);
+CREATE INDEX cash_movements_shift ON cash_movements(shift_id);
+CREATE TABLE counts (
+    id             INTEGER PRIMARY KEY,
+    event_id       TEXT NOT NULL UNIQUE,
+    shift_id       INTEGER NOT NULL REFERENCES shifts(id),
+    attempt        INTEGER NOT NULL,
+    purpose        TEXT NOT NULL CHECK (purpose IN ('close', 'handover')),
+    method         TEXT NOT NULL,
+    counted_minor  INTEGER NOT NULL CHECK (counted_minor >= 0),
+    expected_minor INTEGER NOT NULL,
+    pieces         TEXT,
+    user_id        INTEGER NOT NULL REFERENCES users(id),
+    at             TEXT NOT NULL,
+    UNIQUE (shift_id, attempt, method)
+);
+CREATE TRIGGER counts_no_update BEFORE UPDATE ON counts
+BEGIN SELECT RAISE(ABORT, 'a count is kept as it was entered'); END;
+CREATE TRIGGER counts_no_delete BEFORE DELETE ON counts
+BEGIN SELECT RAISE(ABORT, 'a count is kept as it was entered'); END;
+ALTER TABLE shifts ADD COLUMN approved_by INTEGER REFERENCES users(id);
+ALTER TABLE shifts ADD COLUMN close_kind TEXT;
+CREATE TABLE deliveries (
+    id          INTEGER PRIMARY KEY,
+    event_id    TEXT NOT NULL UNIQUE,
+    terminal_id TEXT NOT NULL,
+    tank        INTEGER NOT NULL,
+    litres      TEXT NOT NULL,
+    source      TEXT NOT NULL CHECK (source IN ('manual', 'gauge')),
+    user_id     INTEGER REFERENCES users(id),
+    at          TEXT NOT NULL
+);
+CREATE TABLE tank_readings (
+    id          INTEGER PRIMARY KEY,
+    terminal_id TEXT NOT NULL,
+    tank        INTEGER NOT NULL,
+    volume      TEXT NOT NULL,
+    phase       TEXT NOT NULL,
+    at          TEXT NOT NULL
+);
+CREATE TABLE meter_readings (
+    id          INTEGER PRIMARY KEY,
+    terminal_id TEXT NOT NULL,
+    pump        INTEGER NOT NULL,
+    volume      TEXT NOT NULL,
+    amount      TEXT NOT NULL,
+    phase       TEXT NOT NULL,
+    at          TEXT NOT NULL
+);
+CREATE TABLE z_reports (
+    terminal_id TEXT NOT NULL,
+    z_no        INTEGER NOT NULL CHECK (z_no > 0),
+    event_id    TEXT NOT NULL UNIQUE,
+    at          TEXT NOT NULL,
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    last_shift  INTEGER NOT NULL,
+    report      TEXT NOT NULL,
+    journal_seq INTEGER NOT NULL,
+    PRIMARY KEY (terminal_id, z_no)
+) WITHOUT ROWID;
+CREATE TRIGGER z_reports_no_update BEFORE UPDATE ON z_reports
+BEGIN SELECT RAISE(ABORT, 'a stored Z report is never changed'); END;
+CREATE TRIGGER z_reports_no_delete BEFORE DELETE ON z_reports
+BEGIN SELECT RAISE(ABORT, 'a stored Z report is never changed'); END;
+CREATE INDEX sales_terminal_created ON sales(terminal_id, created_at);
+CREATE INDEX sales_total ON sales(terminal_id, total_minor);
+"#,
+        ),
     ])
 }
 

@@ -37,42 +37,4 @@ impl Store {
         commit(tx, &mut self.guard)?;
         Ok(id)
     }
-
-    /// Cash that moved through the drawer in a shift, in minor units: cash taken minus change
-    /// minus cash paid out on refunds.
-    pub fn shift_cash_net(&self, shift_id: i64) -> Result<i64> {
-        Ok(self.conn.query_row(
-            "SELECT COALESCE((SELECT SUM(p.amount_minor) FROM payments p JOIN sales s ON s.id = p.sale_id
-                               WHERE s.shift_id = ?1 AND p.method = 'cash'), 0)
-                  - COALESCE((SELECT SUM(change_minor) FROM sales WHERE shift_id = ?1), 0)",
-            [shift_id],
-            |r| r.get(0),
-        )?)
-    }
-
-    /// Closes a shift with its count: the shift row, a journal entry and an outbox event.
-    pub fn close_shift(
-        &mut self,
-        terminal_id: &str,
-        user: &User,
-        count: ShiftClosing,
-        event: &serde_json::Value,
-        at: &str,
-    ) -> Result<()> {
-        let ShiftClosing { shift_id, counted_minor, expected_minor } = count;
-        let tx = begin(&mut self.conn, &self.guard)?;
-        let seq = journal::next_seq(&tx)?;
-        let n = tx.execute(
-            "UPDATE shifts SET closed_by = ?2, closed_at = ?3, counted_minor = ?4, expected_minor = ?5, close_seq = ?6
-             WHERE id = ?1 AND closed_at IS NULL",
-            params![shift_id, user.id, at, counted_minor, expected_minor, seq],
-        )?;
-        if n != 1 {
-            return Err(StoreError::Corrupt(format!("shift {shift_id} is not open")));
-        }
-        let digest = integrity::rows_digest(&tx, integrity::Rows::ShiftClose(shift_id))?;
-        append_event_rows(&tx, terminal_id, "shift_close", event, at, Some(&digest))?;
-        commit(tx, &mut self.guard)?;
-        Ok(())
-    }
 }

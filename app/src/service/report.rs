@@ -1,0 +1,126 @@
+//! The X report (the day so far, changes nothing) and the Z report (ends the day), fuel
+//! deliveries, and the stored Z reports.
+
+use super::{now, Effect, Outcome, Refusal, ServiceError, Session, Slip};
+use crate::domain::report::{DayReport, ReportHead};
+use crate::domain::users::Permission;
+use crate::store::{report, ZStart};
+use rust_decimal::Decimal;
+
+impl Session {
+    /// The day so far. A manager (`reports`) sees the terminal's; a cashier their own, and
+    /// while their drawer is open and not counted, nothing that tells what it should hold.
+    pub(super) fn x_report(&mut self) -> Result<Outcome, ServiceError> {
+        let user = self.user()?.clone();
+        let all = self.config.role_policy(user.role).allows(Permission::Reports);
+        let terminal = self.config.terminal_id.clone();
+        let scope_user = if all { None } else { Some((user.id, user.name.as_str())) };
+        let figures = self.store.day_figures(&terminal, scope_user)?;
+        let (at, _) = now();
+        let head = ReportHead {
+            kind: "x".into(),
+            z_no: None,
+            terminal_id: terminal,
+            at,
+            user: (!all).then(|| user.name.clone()),
+        };
+        let mut rep = DayReport::build(head, &figures, &self.config.pricing, &self.config.fuel_grades);
+        if !all {
+            let blind = figures.drawers.iter().any(|d| d.closed_at.is_none() && d.counted.is_empty());
+            if blind {
+                // A blind count stays blind: no tender totals and no expected drawer.
+                rep.tenders.clear();
+                for d in rep.drawers.iter_mut().filter(|d| d.closed_at.is_none()) {
+                    d.tenders.retain(|t| t.counted.is_some());
+                }
+            }
+        }
+        self.journal("x_report", &serde_json::json!({ "user_id": user.id, "scope": if all { "terminal" } else { "own" } }))?;
+        let value = serde_json::to_value(&rep).map_err(|e| Refusal::ReportUnreadable { detail: e.to_string() })?;
+        Ok(Outcome { report: Some(value), effects: vec![], ..Outcome::default() })
+    }
+
+    /// Ends the terminal's day: everything must be finished (as for closing a shift), the open
+    /// drawer session closes with its latest count, and the Z is stored with the next number in
+    /// the same transaction. Printed; never changed afterwards.
+    pub(super) fn z_report(&mut self, approver_pin: Option<&str>) -> Result<Outcome, ServiceError> {
+        let user = self.require(Permission::Reports, "end the day")?.clone();
+        let left = self.unfinished();
+        if !left.is_empty() {
+            return Err(ServiceError::ShiftNotClear(left));
+        }
+        let terminal = self.config.terminal_id.clone();
+        let end = match self.shift {
+            Some(_) => Some(self.shift_end("z", approver_pin)?),
+            None => None,
+        };
+        let after = self.store.last_z(&terminal)?.map(|z| z.1).unwrap_or(0);
+        let last_shift = match &end {
+            Some((e, _)) => e.shift_id,
+            None => self.store.last_shift_id(&terminal)?.filter(|id| *id > after).ok_or(Refusal::NothingSinceZ)?,
+        };
+        let (at, _) = now();
+        let pricing = self.config.pricing.clone();
+        let grades = self.config.fuel_grades.clone();
+        let (t, a) = (terminal.clone(), at.clone());
+        let build = move |conn: &rusqlite::Connection, z_no: i64| -> crate::store::Result<serde_json::Value> {
+            let scope = report::day_scope(conn, &t)?;
+            let figures = report::figures(conn, &scope)?;
+            let head = ReportHead { kind: "z".into(), z_no: Some(z_no), terminal_id: t.clone(), at: a.clone(), user: None };
+            let rep = DayReport::build(head, &figures, &pricing, &grades);
+            serde_json::to_value(&rep).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
+        };
+        let z = ZStart { user_id: user.id, last_shift, report: &build };
+        let (_, value) = self.store.close_day(&terminal, &user, end.as_ref().map(|e| &e.0), &z, &at)?;
+        self.shift = None;
+        let mut effects = Vec::new();
+        if let Ok(rep) = serde_json::from_value::<DayReport>(value.clone()) {
+            effects.push(Effect::PrintSlip { slip: Slip::Report { report: Box::new(rep), copy: false } });
+        }
+        if self.forecourt.is_some() {
+            effects.push(Effect::ReadMeterTotals { phase: "shift_close".into() });
+        }
+        Ok(Outcome { report: Some(value), count: end.map(|e| e.1), effects, ..Outcome::default() })
+    }
+
+    pub(super) fn z_reports(&self) -> Result<Outcome, ServiceError> {
+        self.require(Permission::Reports, "see the reports")?;
+        let list = self.store.z_numbers(self.terminal())?;
+        Ok(Outcome { z_reports: Some(list), ..Outcome::default() })
+    }
+
+    /// A stored Z, exactly as it was stored, printed again marked as a copy.
+    pub(super) fn reprint_z(&mut self, z_no: i64) -> Result<Outcome, ServiceError> {
+        let user = self.require(Permission::Reports, "see the reports")?.clone();
+        let value = self.store.z_report(self.terminal(), z_no)?.ok_or(Refusal::NoSuchZ { z_no })?;
+        let rep: DayReport =
+            serde_json::from_value(value.clone()).map_err(|e| Refusal::ReportUnreadable { detail: e.to_string() })?;
+        self.journal("z_reprint", &serde_json::json!({ "user_id": user.id, "z_no": z_no }))?;
+        Ok(Outcome {
+            report: Some(value),
+            effects: vec![Effect::PrintSlip { slip: Slip::Report { report: Box::new(rep), copy: true } }],
+            ..Outcome::default()
+        })
+    }
+
+    /// A delivery of fuel into a tank, entered by hand (the gauge's own delivery reports are
+    /// stored as they come).
+    pub(super) fn delivery(&mut self, tank: u8, litres: Decimal) -> Result<Outcome, ServiceError> {
+        let user = self.require(Permission::Reports, "enter deliveries")?.clone();
+        let Some(t) = self.config.tanks.iter().find(|t| t.number == tank).cloned() else {
+            return Err(Refusal::NoSuchTank { tank }.into());
+        };
+        if litres <= Decimal::ZERO || litres.scale() > 3 || litres > Decimal::from(1_000_000) {
+            return Err(Refusal::BadLitres { litres }.into());
+        }
+        let (at, _) = now();
+        let l = litres.normalize().to_string();
+        let event = serde_json::json!({
+            "event_id": uuid::Uuid::new_v4().to_string(), "kind": "delivery", "terminal_id": self.terminal(), "at": at,
+            "user": user.name, "tank": tank, "grade": t.grade, "litres": l, "source": "manual",
+        });
+        let terminal = self.config.terminal_id.clone();
+        self.store.record_delivery(&terminal, tank, &l, "manual", Some(user.id), &event, &at)?;
+        Ok(Outcome::default())
+    }
+}
