@@ -49,12 +49,23 @@ fn head(store: &StoreInfo, out: &mut Vec<ReceiptLine>) {
 }
 
 /// A cash movement's slip: what, how much, why, who and when, and a line to sign.
-pub fn movement(m: &MovementView, terminal: &str, store: &StoreInfo, i18n: &I18n, minor: u32, width: usize) -> Vec<ReceiptLine> {
+pub fn movement(
+    m: &MovementView,
+    terminal: &str,
+    store: &StoreInfo,
+    i18n: &I18n,
+    minor: u32,
+    width: usize,
+) -> Vec<ReceiptLine> {
     let f = i18n.format();
     let mut out = Vec::new();
     head(store, &mut out);
     out.push(ReceiptLine::Title(i18n.tr(movement_key(m.kind))));
-    out.push(ReceiptLine::Text(pair(&i18n.tr_args("receipt-terminal", &[("id", terminal.to_string().into())]), &when(&f, &m.at), width)));
+    out.push(ReceiptLine::Text(pair(
+        &i18n.tr_args("receipt-terminal", &[("id", terminal.to_string().into())]),
+        &when(&f, &m.at),
+        width,
+    )));
     out.push(ReceiptLine::Text(i18n.tr_args("receipt-cashier", &[("name", m.user.clone().into())])));
     out.push(ReceiptLine::Rule);
     if m.kind != MovementKind::NoSale {
@@ -83,11 +94,16 @@ pub fn report(r: &DayReport, store: &StoreInfo, i18n: &I18n, minor: u32, width: 
     if copy {
         out.push(ReceiptLine::Title(i18n.tr("slip-copy")));
     }
-    out.push(ReceiptLine::Text(pair(&i18n.tr_args("receipt-terminal", &[("id", r.terminal_id.clone().into())]), &when(&f, &r.at), width)));
+    out.push(ReceiptLine::Text(pair(
+        &i18n.tr_args("receipt-terminal", &[("id", r.terminal_id.clone().into())]),
+        &when(&f, &r.at),
+        width,
+    )));
     if let Some(u) = &r.user {
         out.push(ReceiptLine::Text(i18n.tr_args("receipt-cashier", &[("name", u.clone().into())])));
     }
-    let row = |out: &mut Vec<ReceiptLine>, key: &str, v: String| out.push(ReceiptLine::Text(pair(&i18n.tr(key), &v, width)));
+    let row =
+        |out: &mut Vec<ReceiptLine>, key: &str, v: String| out.push(ReceiptLine::Text(pair(&i18n.tr(key), &v, width)));
     let section = |out: &mut Vec<ReceiptLine>, key: &str| {
         out.push(ReceiptLine::Rule);
         out.push(ReceiptLine::Text(i18n.tr(key).to_uppercase()));
@@ -133,11 +149,19 @@ pub fn report(r: &DayReport, store: &StoreInfo, i18n: &I18n, minor: u32, width: 
     row(&mut out, "report-voids", format!("{} · {}", r.voids.count, money(r.voids.amount)));
     row(&mut out, "report-overrides", r.overrides.to_string());
     row(&mut out, "report-cancelled", r.cancelled_tickets.to_string());
-    row(&mut out, "report-drive-offs", format!("{} · {} l · {}", r.drive_offs.count, litres(r.drive_offs.litres), money(r.drive_offs.amount)));
+    row(
+        &mut out,
+        "report-drive-offs",
+        format!("{} · {} l · {}", r.drive_offs.count, litres(r.drive_offs.litres), money(r.drive_offs.amount)),
+    );
     row(&mut out, "report-pump-tests", format!("{} · {} l", r.pump_tests.count, litres(r.pump_tests.litres)));
     section(&mut out, "report-movements");
     for m in &r.movements {
-        out.push(ReceiptLine::Text(pair(&format!("{} ({})", i18n.tr(movement_key(m.kind)), m.count), &money(m.amount), width)));
+        out.push(ReceiptLine::Text(pair(
+            &format!("{} ({})", i18n.tr(movement_key(m.kind)), m.count),
+            &money(m.amount),
+            width,
+        )));
     }
     section(&mut out, "report-drawers");
     for d in &r.drawers {
@@ -163,7 +187,13 @@ pub fn report(r: &DayReport, store: &StoreInfo, i18n: &I18n, minor: u32, width: 
     out
 }
 
-fn tender_rows(out: &mut Vec<ReceiptLine>, tenders: &[TenderCount], i18n: &I18n, money: &dyn Fn(Decimal) -> String, width: usize) {
+fn tender_rows(
+    out: &mut Vec<ReceiptLine>,
+    tenders: &[TenderCount],
+    i18n: &I18n,
+    money: &dyn Fn(Decimal) -> String,
+    width: usize,
+) {
     for t in tenders {
         out.push(ReceiptLine::Text(format!("  {}", i18n.tr(tender_key(&t.method)))));
         out.push(ReceiptLine::Text(pair(&format!("    {}", i18n.tr("report-expected")), &money(t.expected), width)));

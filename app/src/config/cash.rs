@@ -104,7 +104,9 @@ fn minor(c: &Currency, key: &str, v: Option<Dec>) -> Result<Option<i64>, Invalid
     let Some(Dec(v)) = v else { return Ok(None) };
     match c.to_minor(v) {
         Some(m) if m >= 0 => Ok(Some(m)),
-        _ => err(key, format!("'{v}' is not an amount of {} (not negative, at most {} decimals)", c.code, c.minor_units)),
+        _ => {
+            err(key, format!("'{v}' is not an amount of {} (not negative, at most {} decimals)", c.code, c.minor_units))
+        }
     }
 }
 
@@ -140,7 +142,12 @@ pub(super) fn cash(raw: Option<RawCash>, c: &Currency) -> Result<CashConfig, Inv
     for (i, v) in raw.denominations.into_iter().enumerate() {
         match c.to_minor(v.0) {
             Some(m) if m > 0 && !denominations.contains(&m) => denominations.push(m),
-            _ => return err(format!("cash.denominations[{i}]"), format!("'{}' is not a note or coin of {}", v.0, c.code)),
+            _ => {
+                return err(
+                    format!("cash.denominations[{i}]"),
+                    format!("'{}' is not a note or coin of {}", v.0, c.code),
+                )
+            }
         }
     }
     denominations.sort_unstable_by(|a, b| b.cmp(a));

@@ -19,8 +19,8 @@ mod cash;
 mod raw;
 mod validate;
 
-use raw::RawConfig;
 pub use cash::{CashConfig, TankConfig, Thresholds};
+use raw::RawConfig;
 pub use validate::{check_device_port, iso_numeric, PortError};
 
 /// The demo configuration, used when no configuration file exists.

@@ -20,8 +20,13 @@ pub enum MovementKind {
 }
 
 impl MovementKind {
-    pub const ALL: [MovementKind; 5] =
-        [MovementKind::PayIn, MovementKind::PayOut, MovementKind::SafeDrop, MovementKind::SafeLoan, MovementKind::NoSale];
+    pub const ALL: [MovementKind; 5] = [
+        MovementKind::PayIn,
+        MovementKind::PayOut,
+        MovementKind::SafeDrop,
+        MovementKind::SafeLoan,
+        MovementKind::NoSale,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

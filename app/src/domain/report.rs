@@ -333,12 +333,7 @@ impl DayReport {
             currency: c.code.clone(),
             at: head.at,
             user: head.user,
-            receipts: Receipts {
-                first: f.first_receipt,
-                last: f.last_receipt,
-                sales: f.sales.0,
-                refunds: f.refunds.0,
-            },
+            receipts: Receipts { first: f.first_receipt, last: f.last_receipt, sales: f.sales.0, refunds: f.refunds.0 },
             totals: Totals {
                 sales: m(f.sales.1),
                 refunds: m(f.refunds.1),

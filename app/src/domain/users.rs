@@ -103,7 +103,19 @@ impl RolePolicy {
         use Permission::*;
         let (perms, max): (&[Permission], i64) = match role {
             Role::Cashier => (
-                &[Counter, Sell, VoidLine, CancelTicket, Discount, OpenShift, CloseShift, Pumps, DriveOff, Reprint, SafeDrop],
+                &[
+                    Counter,
+                    Sell,
+                    VoidLine,
+                    CancelTicket,
+                    Discount,
+                    OpenShift,
+                    CloseShift,
+                    Pumps,
+                    DriveOff,
+                    Reprint,
+                    SafeDrop,
+                ],
                 10,
             ),
             Role::Manager => (

@@ -220,10 +220,16 @@ pub(super) fn seed_demo(store: &mut Store, config: &Config) -> Result<(), Servic
         store.replace_catalog(&products, &config.terminal_id, &at, "demo")?;
     }
     if store.user_count()? == 0 {
-        for (name, role, pin) in [("Demo Cashier", Role::Cashier, "1111"), ("Demo Manager", Role::Manager, "9999")] {
-            let hash = auth::hash_pin(pin).map_err(|detail| Refusal::DemoData { detail })?;
-            store.add_user(name, role, &hash, &config.terminal_id, &at)?;
+        // Both or neither: a first start killed in between must not leave a store with a
+        // cashier and no manager (whose PIN would then count as wrong until the pad locks).
+        let demo = [("Demo Cashier", Role::Cashier, "1111"), ("Demo Manager", Role::Manager, "9999")];
+        let mut hashes = Vec::new();
+        for (_, _, pin) in demo {
+            hashes.push(auth::hash_pin(pin).map_err(|detail| Refusal::DemoData { detail })?);
         }
+        let users: Vec<(&str, Role, &str)> =
+            demo.iter().zip(&hashes).map(|((name, role, _), h)| (*name, *role, h.as_str())).collect();
+        store.add_users(&users, &config.terminal_id, &at)?;
     }
     Ok(())
 }

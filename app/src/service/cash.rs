@@ -134,8 +134,11 @@ impl Session {
         let reason = self.reason_for(kind, reason)?;
         let before = self.cash_now(shift.id, shift.float_minor)?;
         if kind.drawer_sign() < 0 && amount_minor > before {
-            return Err(Refusal::DrawerHoldsLess { amount: cur.from_minor(amount_minor), cash: cur.from_minor(before) }
-                .into());
+            return Err(Refusal::DrawerHoldsLess {
+                amount: cur.from_minor(amount_minor),
+                cash: cur.from_minor(before),
+            }
+            .into());
         }
         let after = before
             .checked_add(kind.drawer_sign() * amount_minor)
@@ -147,16 +150,9 @@ impl Session {
             "currency": cur.code, "reason": reason, "drawer_after": cur.fmt(cur.from_minor(after)),
         });
         let terminal = self.config.terminal_id.clone();
-        let id =
-            self.store.record_movement(&terminal, shift.id, user.id, kind, amount_minor, &reason, &event, &at)?;
-        let movement = MovementView {
-            id,
-            kind,
-            amount: cur.from_minor(amount_minor),
-            reason,
-            at,
-            user: user.name.clone(),
-        };
+        let id = self.store.record_movement(&terminal, shift.id, user.id, kind, amount_minor, &reason, &event, &at)?;
+        let movement =
+            MovementView { id, kind, amount: cur.from_minor(amount_minor), reason, at, user: user.name.clone() };
         Ok(Outcome {
             drawer: self.drawer_view()?,
             effects: vec![Effect::OpenDrawer, Effect::PrintSlip { slip: super::Slip::Movement(movement.clone()) }],
@@ -191,23 +187,27 @@ impl Session {
                 (None, Some(p)) => {
                     let mut list = Vec::with_capacity(p.len());
                     for piece in &p {
-                        let v = cur.to_minor(piece.value.0).filter(|v| *v > 0).ok_or(Refusal::NotADenomination {
-                            value: piece.value.0,
-                        })?;
+                        let v = cur
+                            .to_minor(piece.value.0)
+                            .filter(|v| *v > 0)
+                            .ok_or(Refusal::NotADenomination { value: piece.value.0 })?;
                         list.push(Pieces { value_minor: v, count: piece.count });
                     }
-                    let total = cash::pieces_total(&list, &self.config.cash.denominations_minor).map_err(|e| match e {
-                        cash::CountError::NotADenomination { value_minor } => {
-                            Refusal::NotADenomination { value: cur.from_minor(value_minor) }
-                        }
-                        cash::CountError::Twice => Refusal::DenominationTwice,
-                        cash::CountError::TooLarge => {
-                            Refusal::AmountTooLarge { what: AmountOf::Counted, value: crate::domain::ticket::MAX_PAYMENT }
-                        }
-                    })?;
+                    let total =
+                        cash::pieces_total(&list, &self.config.cash.denominations_minor).map_err(|e| match e {
+                            cash::CountError::NotADenomination { value_minor } => {
+                                Refusal::NotADenomination { value: cur.from_minor(value_minor) }
+                            }
+                            cash::CountError::Twice => Refusal::DenominationTwice,
+                            cash::CountError::TooLarge => Refusal::AmountTooLarge {
+                                what: AmountOf::Counted,
+                                value: crate::domain::ticket::MAX_PAYMENT,
+                            },
+                        })?;
                     // The same bounds as a total keyed in.
                     self.money(cur.from_minor(total), AmountOf::Counted)?;
-                    let json = serde_json::to_string(&list).map_err(|e| Refusal::BadCountTender { method: e.to_string() })?;
+                    let json =
+                        serde_json::to_string(&list).map_err(|e| Refusal::BadCountTender { method: e.to_string() })?;
                     (total, Some(json))
                 }
                 _ => return Err(Refusal::AmountOrPieces.into()),
@@ -271,7 +271,8 @@ impl Session {
             }
         }
         let view = self.count_view(latest.attempt, &latest.rows);
-        let approved_by = if view.needs_approval { Some(self.count_approver(&user, approver_pin, &view)?) } else { None };
+        let approved_by =
+            if view.needs_approval { Some(self.count_approver(latest.user_id, approver_pin, &view)?) } else { None };
         let cur = self.config.pricing.currency.clone();
         let cash = latest.rows.iter().find(|r| r.method == "cash").cloned().ok_or(Refusal::CountFirst)?;
         let (at, _) = now();
@@ -310,15 +311,18 @@ impl Session {
     }
 
     /// A manager other than the one who counted approves a difference beyond the tolerance.
-    fn count_approver(&mut self, user: &User, pin: Option<&str>, view: &CountView) -> Result<User, ServiceError> {
+    fn count_approver(&mut self, counted_by: i64, pin: Option<&str>, view: &CountView) -> Result<User, ServiceError> {
         let worst = view.tenders.iter().map(|t| t.difference).max_by_key(|d| d.abs()).unwrap_or_default();
         let Some(pin) = pin else {
-            return Err(Refusal::CountNeedsApproval { difference: worst, tolerance: view.tolerance.unwrap_or_default() }
-                .into());
+            return Err(Refusal::CountNeedsApproval {
+                difference: worst,
+                tolerance: view.tolerance.unwrap_or_default(),
+            }
+            .into());
         };
-        let detail = serde_json::json!({ "user_id": user.id, "difference": worst.to_string(), "for": "count" });
+        let detail = serde_json::json!({ "user_id": counted_by, "difference": worst.to_string(), "for": "count" });
         let approver = self.pin_holder(pin, "approval_failed", detail)?;
-        let why = if approver.id == user.id {
+        let why = if approver.id == counted_by {
             Some("nobody approves their own count")
         } else if !self.config.role_policy(approver.role).allows(Permission::ApproveCount) {
             Some("their role does not approve counts")
@@ -326,7 +330,7 @@ impl Session {
             None
         };
         if let Some(why) = why {
-            let payload = serde_json::json!({ "user_id": user.id, "approver_id": approver.id, "reason": why });
+            let payload = serde_json::json!({ "user_id": counted_by, "approver_id": approver.id, "reason": why });
             self.journal("count_approval_refused", &payload)?;
             return Err(ServiceError::NotAnApprover { user: approver.name, why });
         }

@@ -20,8 +20,8 @@ mod pins;
 #[cfg(test)]
 mod props;
 mod refunds;
-mod report;
 pub mod refusal;
+mod report;
 mod shifts;
 #[cfg(test)]
 mod tests;
@@ -29,8 +29,8 @@ mod ticket;
 
 pub use admin::{add_user, import_catalog};
 pub use card::{CardEnd, CardView};
-pub use command::Command;
 pub use cash::{CountView, CountedTender, DrawerView, MovementView};
+pub use command::Command;
 pub use effects::{CustomerView, Effect, Slip};
 pub use forecourt::{PrepayView, PumpInfo, PumpPrepay};
 pub use look::Look;

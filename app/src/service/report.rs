@@ -35,7 +35,10 @@ impl Session {
                 }
             }
         }
-        self.journal("x_report", &serde_json::json!({ "user_id": user.id, "scope": if all { "terminal" } else { "own" } }))?;
+        self.journal(
+            "x_report",
+            &serde_json::json!({ "user_id": user.id, "scope": if all { "terminal" } else { "own" } }),
+        )?;
         let value = serde_json::to_value(&rep).map_err(|e| Refusal::ReportUnreadable { detail: e.to_string() })?;
         Ok(Outcome { report: Some(value), effects: vec![], ..Outcome::default() })
     }
@@ -66,7 +69,8 @@ impl Session {
         let build = move |conn: &rusqlite::Connection, z_no: i64| -> crate::store::Result<serde_json::Value> {
             let scope = report::day_scope(conn, &t)?;
             let figures = report::figures(conn, &scope)?;
-            let head = ReportHead { kind: "z".into(), z_no: Some(z_no), terminal_id: t.clone(), at: a.clone(), user: None };
+            let head =
+                ReportHead { kind: "z".into(), z_no: Some(z_no), terminal_id: t.clone(), at: a.clone(), user: None };
             let rep = DayReport::build(head, &figures, &pricing, &grades);
             serde_json::to_value(&rep).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
         };

@@ -118,7 +118,11 @@ impl Session {
         left
     }
 
-    pub(super) fn close_shift(&mut self, counted: Option<Decimal>, approver_pin: Option<&str>) -> Result<Outcome, ServiceError> {
+    pub(super) fn close_shift(
+        &mut self,
+        counted: Option<Decimal>,
+        approver_pin: Option<&str>,
+    ) -> Result<Outcome, ServiceError> {
         let (user, _) = self.selling(Permission::CloseShift, "close a shift")?;
         let user = user.clone();
         let left = self.unfinished();

@@ -18,6 +18,8 @@ pub struct CountRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LatestCount {
     pub attempt: i64,
+    /// Who counted.
+    pub user_id: i64,
     pub rows: Vec<CountRow>,
 }
 
@@ -87,6 +89,7 @@ impl Store {
     }
 
     /// Stores a count (one row per tender) as the shift's next attempt; every count is kept.
+    #[allow(clippy::too_many_arguments)]
     pub fn record_count(
         &mut self,
         terminal_id: &str,
@@ -99,7 +102,9 @@ impl Store {
     ) -> Result<i64> {
         let tx = begin(&mut self.conn, &self.guard)?;
         let attempt: i64 =
-            tx.query_row("SELECT COALESCE(MAX(attempt), 0) + 1 FROM counts WHERE shift_id = ?1", [shift_id], |r| r.get(0))?;
+            tx.query_row("SELECT COALESCE(MAX(attempt), 0) + 1 FROM counts WHERE shift_id = ?1", [shift_id], |r| {
+                r.get(0)
+            })?;
         let event_id = event_id_of(event)?;
         for (i, row) in rows.iter().enumerate() {
             tx.execute(
@@ -126,18 +131,29 @@ impl Store {
 
     /// The shift's latest count, if it has one.
     pub fn latest_count(&self, shift_id: i64) -> Result<Option<LatestCount>> {
-        let attempt: Option<i64> =
-            self.conn.query_row("SELECT MAX(attempt) FROM counts WHERE shift_id = ?1", [shift_id], |r| r.get(0))?;
-        let Some(attempt) = attempt else { return Ok(None) };
+        let last: Option<(i64, i64)> = self
+            .conn
+            .query_row(
+                "SELECT attempt, user_id FROM counts WHERE shift_id = ?1 ORDER BY attempt DESC LIMIT 1",
+                [shift_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((attempt, user_id)) = last else { return Ok(None) };
         let mut stmt = self.conn.prepare(
             "SELECT method, counted_minor, expected_minor, pieces FROM counts WHERE shift_id = ?1 AND attempt = ?2 ORDER BY id",
         )?;
         let rows = stmt
             .query_map(params![shift_id, attempt], |r| {
-                Ok(CountRow { method: r.get(0)?, counted_minor: r.get(1)?, expected_minor: r.get(2)?, pieces: r.get(3)? })
+                Ok(CountRow {
+                    method: r.get(0)?,
+                    counted_minor: r.get(1)?,
+                    expected_minor: r.get(2)?,
+                    pieces: r.get(3)?,
+                })
             })?
             .collect::<std::result::Result<_, _>>()?;
-        Ok(Some(LatestCount { attempt, rows }))
+        Ok(Some(LatestCount { attempt, user_id, rows }))
     }
 
     /// Ends a drawer session and, for a handover, opens the next one in the same transaction.
@@ -213,14 +229,17 @@ impl Store {
     pub fn z_report(&self, terminal_id: &str, z_no: i64) -> Result<Option<serde_json::Value>> {
         let text: Option<String> = self
             .conn
-            .query_row("SELECT report FROM z_reports WHERE terminal_id = ?1 AND z_no = ?2", params![terminal_id, z_no], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT report FROM z_reports WHERE terminal_id = ?1 AND z_no = ?2",
+                params![terminal_id, z_no],
+                |r| r.get(0),
+            )
             .optional()?;
         text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(format!("Z {z_no}: {e}")))).transpose()
     }
 
     /// Stores a fuel delivery into a tank (entered, or from the gauge's delivery report).
+    #[allow(clippy::too_many_arguments)]
     pub fn record_delivery(
         &mut self,
         terminal_id: &str,

@@ -34,7 +34,12 @@ pub fn day_scope<'a>(conn: &Connection, terminal_id: &'a str) -> Result<Scope<'a
 
 const SALES_IN: &str = "s.terminal_id = ?1 AND s.shift_id > ?2 AND (?3 IS NULL OR s.user_id = ?3)";
 
-fn rows<T>(conn: &Connection, sql: &str, p: impl rusqlite::Params, f: impl FnMut(&Row) -> rusqlite::Result<T>) -> Result<Vec<T>> {
+fn rows<T>(
+    conn: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+    f: impl FnMut(&Row) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let out = stmt.query_map(p, f)?.collect::<std::result::Result<Vec<T>, _>>()?;
     Ok(out)
@@ -53,19 +58,17 @@ pub fn figures(conn: &Connection, s: &Scope) -> Result<Figures> {
     (f.tax_minor, f.cash_rounding_minor) =
         sum("SELECT COALESCE(SUM(tax_minor), 0), COALESCE(SUM(cash_rounding_minor), 0) FROM sales s WHERE {IN}")?;
     f.change_minor = sum("SELECT COALESCE(SUM(change_minor), 0), 0 FROM sales s WHERE {IN}")?.0;
-    (f.first_receipt, f.last_receipt) = conn.query_row(
-        &format!("SELECT MIN(receipt_no), MAX(receipt_no) FROM sales s WHERE {SALES_IN}"),
-        p,
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    (f.first_receipt, f.last_receipt) =
+        conn.query_row(&format!("SELECT MIN(receipt_no), MAX(receipt_no) FROM sales s WHERE {SALES_IN}"), p, |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     f.discounts = sum(
         "SELECT COUNT(*), COALESCE(SUM(l.discount_minor + l.ticket_discount_minor), 0) FROM sale_lines l
          JOIN sales s ON s.id = l.sale_id WHERE {IN} AND l.voided = 0 AND (l.discount_minor != 0 OR l.ticket_discount_minor != 0)",
     )?;
-    f.voids = sum(
-        "SELECT COUNT(*), COALESCE(SUM(l.gross_minor), 0) FROM sale_lines l JOIN sales s ON s.id = l.sale_id
-         WHERE {IN} AND l.voided = 1",
-    )?;
+    f.voids =
+        sum("SELECT COUNT(*), COALESCE(SUM(l.gross_minor), 0) FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+         WHERE {IN} AND l.voided = 1")?;
     f.lines = rows(
         conn,
         &format!(
@@ -115,7 +118,8 @@ pub fn figures(conn: &Connection, s: &Scope) -> Result<Figures> {
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
     for (sku, qty, _kind, amount) in fuel {
-        let q = Decimal::from_str(&qty).map_err(|e| StoreError::Corrupt(format!("a fuel line's litres '{qty}': {e}")))?;
+        let q =
+            Decimal::from_str(&qty).map_err(|e| StoreError::Corrupt(format!("a fuel line's litres '{qty}': {e}")))?;
         // A refunded fuel line gives its litres back.
         f.fuel_litres.push((sku, if amount < 0 { -q } else { q }));
     }

@@ -8,16 +8,25 @@ impl Store {
     }
 
     pub fn add_user(&mut self, name: &str, role: Role, pin_hash: &str, terminal_id: &str, at: &str) -> Result<i64> {
+        Ok(self.add_users(&[(name, role, pin_hash)], terminal_id, at)?[0])
+    }
+
+    /// Adds users in one transaction: all of them or, after a crash, none.
+    pub fn add_users(&mut self, users: &[(&str, Role, &str)], terminal_id: &str, at: &str) -> Result<Vec<i64>> {
         let tx = begin(&mut self.conn, &self.guard)?;
-        tx.execute(
-            "INSERT INTO users (name, role, pin_hash) VALUES (?1, ?2, ?3)",
-            params![name, role.as_str(), pin_hash],
-        )?;
-        let id = tx.last_insert_rowid();
-        let payload = serde_json::json!({ "user_id": id, "name": name, "role": role.as_str() });
-        journal::append(&tx, terminal_id, at, "user_added", &payload.to_string())?;
+        let mut ids = Vec::with_capacity(users.len());
+        for (name, role, pin_hash) in users {
+            tx.execute(
+                "INSERT INTO users (name, role, pin_hash) VALUES (?1, ?2, ?3)",
+                params![name, role.as_str(), pin_hash],
+            )?;
+            let id = tx.last_insert_rowid();
+            let payload = serde_json::json!({ "user_id": id, "name": name, "role": role.as_str() });
+            journal::append(&tx, terminal_id, at, "user_added", &payload.to_string())?;
+            ids.push(id);
+        }
         commit(tx, &mut self.guard)?;
-        Ok(id)
+        Ok(ids)
     }
 
     pub fn active_users(&self) -> Result<Vec<UserAuth>> {
