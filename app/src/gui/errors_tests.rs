@@ -106,6 +106,9 @@ fn refusals() -> Vec<Refusal> {
         R::ReportUnreadable { detail: s("x") },
         R::NoSuchTank { tank: 9 },
         R::BadLitres { litres: dec!(-5) },
+        R::NotYourself,
+        R::LastManager,
+        R::BadDate { date: s("31.12.2026") },
     ]
 }
 
@@ -194,9 +197,12 @@ fn refusal_kind(r: &Refusal) -> usize {
         R::ReportUnreadable { .. } => 79,
         R::NoSuchTank { .. } => 80,
         R::BadLitres { .. } => 81,
+        R::NotYourself => 82,
+        R::LastManager => 83,
+        R::BadDate { .. } => 84,
     }
 }
-const REFUSAL_KINDS: usize = 82;
+const REFUSAL_KINDS: usize = 85;
 
 fn ticket_errors() -> Vec<TicketError> {
     use TicketError as T;

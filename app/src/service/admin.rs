@@ -258,7 +258,7 @@ pub fn add_user(
         ServiceError::NotPermitted { .. } => Refusal::PinMayNotAddUsers.into(),
         e => e,
     })?;
-    let out = session.execute(super::Command::AddUser { name: name.to_string(), role, pin: pin.to_string() })?;
+    let out = session.execute(super::Command::UserAdd { name: name.to_string(), role, pin: pin.to_string() })?;
     let _ = session.execute(super::Command::Logout);
     Ok(out.user.map(|u| u.id).unwrap_or_default())
 }

@@ -100,6 +100,15 @@ pub enum Command {
     FindSale {
         receipt_no: i64,
     },
+    /// Sales by receipt number, date (YYYY-MM-DD) or total, newest first (at most 50).
+    FindSales {
+        #[serde(default)]
+        receipt_no: Option<i64>,
+        #[serde(default)]
+        date: Option<String>,
+        #[serde(default)]
+        amount: Option<Dec>,
+    },
     Ticket,
 
     // -- the forecourt -----------------------------------------------------------------------
@@ -196,10 +205,28 @@ pub enum Command {
         action: String,
     },
     /// Adds a user with their PIN (managers: `manage_users`).
-    AddUser {
+    #[serde(alias = "add_user")]
+    UserAdd {
         name: String,
         role: crate::domain::users::Role,
         pin: String,
+    },
+    /// Every user, disabled ones too (managers).
+    Users,
+    /// A user may no longer sign in (kept, with everything they did).
+    UserDisable {
+        name: String,
+    },
+    UserEnable {
+        name: String,
+    },
+    UserSetPin {
+        name: String,
+        pin: String,
+    },
+    UserSetRole {
+        name: String,
+        role: crate::domain::users::Role,
     },
     /// Events the central endpoint refused, with the reasons (managers).
     Parked,
@@ -368,7 +395,7 @@ impl Command {
                 | C::PumpFill { .. }
                 | C::Prepay { .. }
                 | C::CancelPrepay { .. }
-                | C::AddUser { .. }
+                | C::UserAdd { .. }
                 | C::SetLook { .. }
         )
     }

@@ -263,6 +263,9 @@ impl Refusal {
             R::ReportUnreadable { .. } => m("refusal-report-unreadable"),
             R::NoSuchTank { tank } => with("refusal-no-such-tank", vec![("tank", int(i64::from(*tank)))]),
             R::BadLitres { litres } => with("refusal-bad-litres", vec![("litres", Arg::Number(*litres))]),
+            R::NotYourself => m("refusal-not-yourself"),
+            R::LastManager => m("refusal-last-manager"),
+            R::BadDate { date } => with("refusal-bad-date", vec![("date", text(date))]),
         }
     }
 }

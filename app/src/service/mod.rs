@@ -26,6 +26,7 @@ mod shifts;
 #[cfg(test)]
 mod tests;
 mod ticket;
+mod users;
 
 pub use admin::{add_user, import_catalog};
 pub use card::{CardEnd, CardView};
@@ -36,6 +37,7 @@ pub use forecourt::{PrepayView, PumpInfo, PumpPrepay};
 pub use look::Look;
 pub use refusal::{AmountOf, Blocker, Refusal};
 pub use ticket::HeldInfo;
+pub use users::{FoundSale, UserEntry};
 
 use crate::config::Config;
 use crate::domain::cash::MovementKind;
@@ -199,6 +201,12 @@ pub struct Outcome {
     /// An X or Z report, every figure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<serde_json::Value>,
+    /// The users (user management).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<UserEntry>>,
+    /// Sales found (`find_sales`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<Vec<FoundSale>>,
     /// The stored Z reports: number and time, newest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub z_reports: Option<Vec<(i64, String)>>,
@@ -432,11 +440,14 @@ impl Session {
             }
             C::SetDevice { device, port, protocol } => self.set_device(device, port, protocol),
             C::DeviceTest { device, action } => self.device_test(&device, &action),
-            C::AddUser { name, role, pin } => {
-                self.require(Permission::ManageUsers, "add users")?;
-                let terminal = self.config.terminal_id.clone();
-                let id = admin::add_user_to(&mut self.store, &terminal, &name, role, &pin)?;
-                Ok(Outcome { user: Some(User { id, name: name.trim().to_string(), role }), ..Outcome::default() })
+            C::UserAdd { name, role, pin } => self.user_add(&name, role, &pin),
+            C::Users => self.user_list(),
+            C::UserDisable { name } => self.user_change(&name, Some(false), None, None),
+            C::UserEnable { name } => self.user_change(&name, Some(true), None, None),
+            C::UserSetPin { name, pin } => self.user_change(&name, None, Some(&pin), None),
+            C::UserSetRole { name, role } => self.user_change(&name, None, None, Some(role)),
+            C::FindSales { receipt_no, date, amount } => {
+                self.find_sales(receipt_no, date.as_deref(), amount.map(|a| a.0))
             }
             C::Parked => {
                 self.require(Permission::ManageSync, "see the sync")?;

@@ -184,6 +184,12 @@ pub enum Refusal {
     NoSuchTank { tank: u8 },
     #[error("{litres} litres is not a delivery (more than zero, at most 3 decimals)")]
     BadLitres { litres: Decimal },
+    #[error("you cannot disable yourself or take away your own user management")]
+    NotYourself,
+    #[error("this is the last user who manages users; add another first")]
+    LastManager,
+    #[error("'{date}' is not a date (YYYY-MM-DD)")]
+    BadDate { date: String },
 }
 
 /// One thing that keeps a shift from closing.

@@ -24,6 +24,7 @@ pub use cash::{CountRow, LatestCount, ShiftEnd, ShiftStart, ZStart};
 pub use held::{HeldRow, OpenPrepay};
 pub use looks::StoredLook;
 pub use sync::{OutboxRow, ParkedEvent, PriceChange, SyncRecord};
+pub use users::UserChange;
 
 pub use journal::{JournalFault, JournalReport, GENESIS_HASH};
 

@@ -258,4 +258,32 @@ impl Store {
             .optional()?
             .unwrap_or(0))
     }
+
+    /// Sales and refunds found by receipt number, UTC date (YYYY-MM-DD) or total, newest first
+    /// (at most `limit`).
+    pub fn find_sales(
+        &self,
+        terminal_id: &str,
+        receipt_no: Option<i64>,
+        date: Option<&str>,
+        total_minor: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<FoundRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.receipt_no, s.kind, s.created_at, s.total_minor, u.name FROM sales s JOIN users u ON u.id = s.user_id
+             WHERE s.terminal_id = ?1 AND (?2 IS NULL OR s.receipt_no = ?2)
+               AND (?3 IS NULL OR s.created_at >= ?3 || 'T00:00:00' AND s.created_at < ?3 || 'T99')
+               AND (?4 IS NULL OR s.total_minor = ?4 OR s.total_minor = -?4)
+             ORDER BY s.id DESC LIMIT ?5",
+        )?;
+        let rows = stmt
+            .query_map(params![terminal_id, receipt_no, date, total_minor, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(rows)
+    }
 }
+
+/// A sale found: receipt number, kind, time, total (minor units), cashier.
+pub type FoundRow = (i64, String, String, i64, String);

@@ -140,4 +140,53 @@ impl Store {
         commit(tx, &mut self.guard)?;
         Ok((attempts, locked))
     }
+
+    /// Every user, disabled ones too: (user, active).
+    pub fn all_users(&self) -> Result<Vec<(User, bool)>> {
+        let mut stmt = self.conn.prepare("SELECT id, name, role, active FROM users ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, bool>(3)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, role, active) = row?;
+            out.push((User { id, name, role: Role::from_str(&role).map_err(StoreError::Corrupt)? }, active));
+        }
+        Ok(out)
+    }
+
+    /// Changes a user (active, PIN, role); journaled and sent to head office, in one transaction.
+    pub fn change_user(
+        &mut self,
+        id: i64,
+        change: &UserChange,
+        event: &serde_json::Value,
+        terminal_id: &str,
+        at: &str,
+    ) -> Result<()> {
+        let tx = begin(&mut self.conn, &self.guard)?;
+        if let Some(active) = change.active {
+            tx.execute("UPDATE users SET active = ?2 WHERE id = ?1", params![id, active])?;
+        }
+        if let Some(hash) = &change.pin_hash {
+            tx.execute(
+                "UPDATE users SET pin_hash = ?2, failed_attempts = 0, locked_until = NULL WHERE id = ?1",
+                params![id, hash],
+            )?;
+        }
+        if let Some(role) = change.role {
+            tx.execute("UPDATE users SET role = ?2 WHERE id = ?1", params![id, role.as_str()])?;
+        }
+        append_event(&tx, terminal_id, "user_changed", event, at)?;
+        commit(tx, &mut self.guard)?;
+        Ok(())
+    }
+}
+
+/// What changes about a user.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub active: Option<bool>,
+    pub pin_hash: Option<String>,
+    pub role: Option<Role>,
 }
