@@ -69,7 +69,9 @@ fn fill(db: &std::path::Path, days: i64, per_day: i64, with_z: bool) -> i64 {
                 )
                 .expect("prepare");
             let mut tax = tx
-                .prepare("INSERT INTO sale_taxes (sale_id, seq, name, rate, amount_minor) VALUES (?1, 0, 'VAT', '19%', ?2)")
+                .prepare(
+                    "INSERT INTO sale_taxes (sale_id, seq, name, rate, amount_minor) VALUES (?1, 0, 'VAT', '19%', ?2)",
+                )
                 .expect("prepare");
             let mut pay = tx
                 .prepare("INSERT INTO payments (sale_id, seq, method, amount_minor) VALUES (?1, 0, ?2, ?3)")

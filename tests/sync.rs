@@ -60,10 +60,10 @@ fn sell(session: &mut Session, n: usize) {
     for i in 0..n {
         let sku = ["BEV-0001", "BEV-0002", "SNK-0001"][i % 3];
         session.execute(cmd(json!({"cmd":"add","sku":sku}))).unwrap();
-        session.execute(cmd(json!({"cmd":"tender","method":"cash"}))).unwrap();
-        if i % 10 == 9 {
-            // Below the drawer limit, as a cashier keeps it (refused when the drawer holds less).
-            let _ = session.execute(cmd(json!({"cmd":"safe_drop","amount":"20.00"})));
+        let out = session.execute(cmd(json!({"cmd":"tender","method":"cash"}))).unwrap();
+        if out.drawer.is_some() {
+            // The drawer nears its limit: a drop, as a cashier would make.
+            session.execute(cmd(json!({"cmd":"safe_drop","amount":"500.00"}))).unwrap();
         }
     }
 }

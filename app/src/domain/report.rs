@@ -64,7 +64,7 @@ pub struct Figures {
     pub events: Vec<(String, serde_json::Value)>,
     /// (at, terminal's total, till's total, count) of each card terminal end-of-day.
     pub card_days: Vec<(String, i64, i64, i64)>,
-    /// (hour of the day in UTC, sales, total).
+    /// (hour of the day on the terminal's clock, sales, total).
     pub hourly: Vec<(u8, i64, i64)>,
 }
 

@@ -3,10 +3,9 @@
 //! from the list. Each ends in a command; the session decides.
 
 use super::{shown, Gui};
-use crate::domain::money::Dec;
 use crate::service::Command;
 use slint::{ModelRc, VecModel};
-use till_ui::{HeldRow, Page, SummaryRow};
+use till_ui::{HeldRow, SummaryRow};
 
 /// What a confirmation does when the cashier says yes.
 pub(super) type Confirmed = Box<dyn FnOnce(&Gui)>;
@@ -68,49 +67,12 @@ impl Gui {
         self.ask(title, text, yes, true, move |g| g.send(Command::RemovePayment { index }, shown));
     }
 
-    /// Close shift: the count first (the expected amount is shown only after closing).
-    pub(super) fn open_close_shift(&self) {
-        self.sale_ui().set_close_entry("".into());
-        self.render_close_entry();
-        self.sale_ui().set_close_dialog(true);
-    }
-
-    pub(super) fn render_close_entry(&self) {
-        let digits = self.sale_ui().get_close_entry().to_string();
-        let amount = self.entry_amount(if digits.is_empty() { "0" } else { &digits }).unwrap_or_default();
-        let text = self.i18n.borrow().format().money(amount, &self.config.pricing.currency);
-        self.sale_ui().set_close_entry_text(text.into());
-    }
-
-    pub(super) fn close_confirm(&self) {
-        let digits = self.sale_ui().get_close_entry().to_string();
-        let Some(counted) = self.entry_amount(&digits) else { return };
-        let i18n = self.i18n.borrow();
-        let shown_amount = i18n.format().money(counted, &self.config.pricing.currency);
-        let title = i18n.tr("close-title");
-        let text = i18n.tr_args("confirm-close-text", &[("counted", shown_amount.into())]);
-        let yes = i18n.tr("shift-close");
-        drop(i18n);
-        self.ask(title, text, yes, false, move |g| g.close_shift(counted));
-    }
-
-    fn close_shift(&self, counted: rust_decimal::Decimal) {
-        self.send(Command::CloseShift { counted: Some(Dec(counted)), approver_pin: None }, |g, r| match r {
-            Ok(out) => {
-                g.sale_ui().set_close_dialog(false);
-                let opened = g.state.borrow_mut().shift.take();
-                if let Some(c) = &out.shift_count {
-                    g.show_summary(opened.as_ref(), c);
-                }
-                g.set_page(Page::OpenShift);
-            }
-            // The dialog stays, with the count, so the cashier can act on the reason.
-            Err(e) => g.show_error(&e),
-        });
-    }
-
     /// The closed shift on one screen: float, cash taken, expected, counted, over or short.
-    fn show_summary(&self, opened: Option<&crate::service::ShiftView>, c: &crate::domain::shift::ShiftCount) {
+    pub(super) fn show_summary(
+        &self,
+        opened: Option<&crate::service::ShiftView>,
+        c: &crate::domain::shift::ShiftCount,
+    ) {
         let i18n = self.i18n.borrow();
         let f = i18n.format();
         let cur = &self.config.pricing.currency;

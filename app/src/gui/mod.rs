@@ -12,6 +12,7 @@ mod card;
 mod devices;
 mod dialogs;
 mod errors;
+mod office;
 mod pumps;
 mod render;
 mod sale;
@@ -94,6 +95,8 @@ struct State {
     prepays: Vec<crate::service::PrepayView>,
     /// Pumps whose fill is paid and whose reset is on the way (the tile says "Paid").
     resetting: Vec<u8>,
+    /// The drawer's cash and level as the session last answered it.
+    drawer: Option<crate::service::DrawerView>,
 }
 
 pub struct Gui {
@@ -134,6 +137,10 @@ pub struct Gui {
     replies: RefCell<HashMap<u64, Then>>,
     next_reply: Cell<u64>,
     state: RefCell<State>,
+    /// The back office: the notes and coins counted, what its PIN dialog is for, the Z shown.
+    office_counts: RefCell<Vec<u32>>,
+    office_pin_for: RefCell<Option<office::PinFor>>,
+    office_report_z: Cell<Option<i64>>,
 }
 
 thread_local! {
@@ -268,6 +275,9 @@ impl Gui {
             replies: RefCell::new(HashMap::new()),
             next_reply: Cell::new(0),
             state: RefCell::new(State { products, categories, users, unsent, shift, grades, ..State::default() }),
+            office_counts: RefCell::new(Vec::new()),
+            office_pin_for: RefCell::new(None),
+            office_report_z: Cell::new(None),
         });
         GUI.with(|g| *g.borrow_mut() = Some(gui.clone()));
         gui.wire();
@@ -432,6 +442,16 @@ impl Gui {
             if let Some(list) = &out.prepays {
                 st.prepays = list.clone();
             }
+            if let Some(d) = &out.drawer {
+                st.drawer = Some(d.clone());
+            }
+        }
+        if out.drawer.as_ref().is_some_and(|d| d.level != crate::domain::cash::DrawerLevel::Ok) && out.sale.is_some() {
+            let key = match out.drawer.as_ref().map(|d| d.level) {
+                Some(crate::domain::cash::DrawerLevel::Blocked) => "office-level-blocked",
+                _ => "office-level-warn",
+            };
+            self.show_message(key, true);
         }
         if let Some(look) = &out.look {
             self.apply_look(look);

@@ -48,18 +48,7 @@ impl Gui {
         let w = with.clone();
         self.sale_ui().on_logout(move || w(&|g| g.logout()));
         let w = with.clone();
-        self.sale_ui().on_close_shift(move || w(&|g| g.open_close_shift()));
-        let w = with.clone();
-        self.sale_ui().on_close_key(move |k| {
-            w(&|g| {
-                g.edit_digits(&k, |g| g.sale_ui().get_close_entry(), |g, v| g.sale_ui().set_close_entry(v), 9);
-                g.render_close_entry();
-            })
-        });
-        let w = with.clone();
-        self.sale_ui().on_close_confirm(move || w(&|g| g.close_confirm()));
-        let w = with.clone();
-        self.sale_ui().on_close_cancel(move || w(&|g| g.sale_ui().set_close_dialog(false)));
+        self.sale_ui().on_close_shift(move || w(&|g| g.open_office(1)));
         let w = with.clone();
         self.sale_ui().on_summary_done(move || w(&|g| g.sale_ui().set_summary_dialog(false)));
         let w = with.clone();
@@ -118,7 +107,35 @@ impl Gui {
         let w = with.clone();
         self.sale_ui().on_pay(move || w(&|g| g.pay()));
         let w = with.clone();
-        self.sale_ui().on_no_sale(move || w(&|g| g.send(Command::OpenDrawer { reason: None }, shown)));
+        self.sale_ui().on_no_sale(move || w(&|g| g.open_office(0)));
+        let w = with.clone();
+        self.office_ui().on_back(move || w(&|g| g.leave_screen()));
+        let w = with.clone();
+        self.office_ui().on_choose_kind(move |k| w(&|g| g.choose_kind(&k)));
+        let w = with.clone();
+        self.office_ui().on_amount_key(move |k| w(&|g| g.office_amount_key(&k)));
+        let w = with.clone();
+        self.office_ui().on_record(move || w(&|g| g.record_movement()));
+        let w = with.clone();
+        self.office_ui().on_piece(move |i, d| w(&|g| g.office_piece(i, d)));
+        let w = with.clone();
+        self.office_ui().on_count(move || w(&|g| g.office_count()));
+        let w = with.clone();
+        self.office_ui().on_close_shift(move || w(&|g| g.office_end(super::office::Then::Close, None)));
+        let w = with.clone();
+        self.office_ui().on_handover(move || w(&|g| g.ask_pin(super::office::PinFor::NextCashier)));
+        let w = with.clone();
+        self.office_ui().on_x_report(move || w(&|g| g.office_report(false)));
+        let w = with.clone();
+        self.office_ui().on_z_report(move || w(&|g| g.office_report(true)));
+        let w = with.clone();
+        self.office_ui().on_print_report(move || w(&|g| g.office_print()));
+        let w = with.clone();
+        self.office_ui().on_pin_key(move |k| w(&|g| g.office_pin_key(&k)));
+        let w = with.clone();
+        self.office_ui().on_pin_ok(move || w(&|g| g.office_pin_ok()));
+        let w = with.clone();
+        self.office_ui().on_pin_cancel(move || w(&|g| g.office_pin_cancel()));
         let w = with.clone();
         self.shell().on_open_sync(move || w(&|g| g.open_sync()));
         let w = with.clone();

@@ -286,8 +286,12 @@ pub enum Command {
         #[serde(default)]
         approver_pin: Option<String>,
     },
-    /// The day so far (changes nothing): the terminal's, or a cashier's own.
-    XReport,
+    /// The day so far (changes nothing): the terminal's, or a cashier's own; printed when
+    /// `print`.
+    XReport {
+        #[serde(default)]
+        print: bool,
+    },
     /// Ends the terminal's day: closes the drawer session with its count and stores the Z.
     ZReport {
         #[serde(default)]

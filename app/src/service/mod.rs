@@ -31,7 +31,7 @@ mod users;
 pub use admin::{add_user, import_catalog};
 pub use card::{CardEnd, CardView};
 pub use cash::{CountView, CountedTender, DrawerView, MovementView};
-pub use command::Command;
+pub use command::{Command, CountEntry, PieceEntry};
 pub use effects::{CustomerView, Effect, Slip};
 pub use forecourt::{PrepayView, PumpInfo, PumpPrepay};
 pub use look::Look;
@@ -375,7 +375,7 @@ impl Session {
             C::SafeLoan { amount, reason } => self.cash_movement(MovementKind::SafeLoan, Some(amount.0), reason),
             C::Count { tenders, purpose } => self.count(tenders, purpose),
             C::Handover { user, pin, approver_pin } => self.handover(user.as_deref(), &pin, approver_pin.as_deref()),
-            C::XReport => self.x_report(),
+            C::XReport { print } => self.x_report(print),
             C::ZReport { approver_pin } => self.z_report(approver_pin.as_deref()),
             C::ZReports => self.z_reports(),
             C::ReprintZ { z_no } => self.reprint_z(z_no),

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 impl Session {
     /// The day so far. A manager (`reports`) sees the terminal's; a cashier their own, and
     /// while their drawer is open and not counted, nothing that tells what it should hold.
-    pub(super) fn x_report(&mut self) -> Result<Outcome, ServiceError> {
+    pub(super) fn x_report(&mut self, print: bool) -> Result<Outcome, ServiceError> {
         let user = self.user()?.clone();
         let all = self.config.role_policy(user.role).allows(Permission::Reports);
         let terminal = self.config.terminal_id.clone();
@@ -40,7 +40,12 @@ impl Session {
             &serde_json::json!({ "user_id": user.id, "scope": if all { "terminal" } else { "own" } }),
         )?;
         let value = serde_json::to_value(&rep).map_err(|e| Refusal::ReportUnreadable { detail: e.to_string() })?;
-        Ok(Outcome { report: Some(value), effects: vec![], ..Outcome::default() })
+        let effects = if print {
+            vec![Effect::PrintSlip { slip: Slip::Report { report: Box::new(rep), copy: false } }]
+        } else {
+            vec![]
+        };
+        Ok(Outcome { report: Some(value), effects, ..Outcome::default() })
     }
 
     /// Ends the terminal's day: everything must be finished (as for closing a shift), the open

@@ -126,7 +126,7 @@ pub fn figures(conn: &Connection, s: &Scope) -> Result<Figures> {
     f.hourly = rows(
         conn,
         &format!(
-            "SELECT CAST(substr(s.created_at, 12, 2) AS INTEGER), COUNT(*), SUM(s.total_minor) FROM sales s
+            "SELECT CAST(strftime('%H', s.created_at, 'localtime') AS INTEGER), COUNT(*), SUM(s.total_minor) FROM sales s
              WHERE {SALES_IN} AND s.kind = 'sale' GROUP BY 1 ORDER BY 1"
         ),
         p,
