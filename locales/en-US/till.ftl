@@ -526,3 +526,5 @@ office-pin-next = The next cashier enters their PIN
 office-z-confirm = The Z closes the day: the drawer and every report figure are final. Continue?
 confirm-yes = Yes
 office-store-count = Confirm count
+office-choose = Choose what moves: a drop to the safe, a pay-in or pay-out, a loan from the safe, or the drawer opened without a sale.
+office-no-sales = No sales in this report yet.

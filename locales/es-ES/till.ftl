@@ -526,3 +526,5 @@ office-pin-next = El siguiente cajero introduce su PIN
 office-z-confirm = El Z cierra el día: el cajón y todas las cifras quedan definitivos. ¿Continuar?
 confirm-yes = Sí
 office-store-count = Confirmar arqueo
+office-choose = Elija el movimiento: retirada a caja fuerte, entrada o salida, préstamo de caja fuerte, o abrir el cajón sin venta.
+office-no-sales = Aún no hay ventas en este informe.

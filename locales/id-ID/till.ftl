@@ -526,3 +526,5 @@ office-pin-next = Kasir berikutnya memasukkan PIN-nya
 office-z-confirm = Z menutup hari: laci dan semua angka menjadi final. Lanjutkan?
 confirm-yes = Ya
 office-store-count = Konfirmasi hitungan
+office-choose = Pilih mutasinya: setor ke brankas, setoran atau pengeluaran kas, pinjaman dari brankas, atau buka laci tanpa penjualan.
+office-no-sales = Belum ada penjualan dalam laporan ini.
