@@ -81,6 +81,7 @@ fn table() -> Vec<(Value, &'static [&'static str])> {
         (json!({"cmd":"z_reports"}), &["reports"]),
         (json!({"cmd":"reprint_z","z_no":999}), &["reports"]),
         (json!({"cmd":"delivery","tank":1,"litres":"100"}), &["reports"]),
+        (json!({"cmd":"read_meters"}), &[""]),
         (json!({"cmd":"open_shift","float":"10.00"}), &["open_shift"]),
         (json!({"cmd":"z_report"}), &["reports"]),
         // Last: it ends the shift.

@@ -26,6 +26,12 @@ pub enum Report {
     MeterTotalsRead {
         phase: String,
     },
+    /// The tanks' volumes (litres) from the gauge's next inventory.
+    TanksRead {
+        phase: String,
+        tanks: Vec<(u8, rust_decimal::Decimal)>,
+        failed: Option<String>,
+    },
     /// The card terminal approved a payment: the session stores it and says so through
     /// `decision` (the terminal is answered "goods issued" only then).
     CardApproved {
@@ -65,6 +71,7 @@ pub struct Executor {
     pub printer: Option<crate::devices::printer::Printer>,
     pub display: Option<crate::devices::display::CustomerDisplay>,
     pub card: Option<crate::devices::card::CardTerminal>,
+    pub tanks: Option<crate::devices::tanks::TankMonitor>,
 }
 
 impl Executor {
@@ -90,6 +97,14 @@ impl Executor {
                 Effect::ResetPump { pump } => self.pumps(ForecourtCmd::Reset { pump: *pump }),
                 Effect::SetFuelPrices { prices } => self.pumps(ForecourtCmd::SetPrices(prices.clone())),
                 Effect::ReadMeterTotals { phase } => self.read_meter_totals(phase.clone(), report.clone()),
+                Effect::ReadTanks { phase } => {
+                    let Some(t) = self.tanks.clone() else { continue };
+                    let (phase, report) = (phase.clone(), report.clone());
+                    std::thread::spawn(move || {
+                        let r = t.next_volumes(Duration::from_secs(6));
+                        report(Report::TanksRead { phase, tanks: r.clone().unwrap_or_default(), failed: r.err() });
+                    });
+                }
                 Effect::OpenDrawer => {
                     if !drawer_with_receipt {
                         if let Some(p) = &self.printer {
@@ -175,6 +190,7 @@ impl Executor {
             .filter(|e| match e {
                 Effect::PrintReceipt { .. } => self.printer.is_some(),
                 Effect::ReadMeterTotals { .. } => self.forecourt.is_some(),
+                Effect::ReadTanks { .. } => self.tanks.is_some(),
                 // Each ends with one report, with or without a terminal.
                 Effect::CardPay { .. } | Effect::CardRecover { .. } | Effect::CardEndOfDay => true,
                 _ => false,
@@ -250,6 +266,13 @@ pub fn follow_up(r: &Report) -> Option<crate::service::Command> {
         }
         Report::NotPrinted { queue_id: Some(_), .. } => None,
         Report::MeterTotalsRead { phase } => Some(Command::MeterTotals { phase: phase.clone() }),
+        Report::TanksRead { failed: Some(why), .. } => {
+            tracing::warn!("the tanks could not be read: {why}");
+            None
+        }
+        Report::TanksRead { phase, tanks, failed: None } => {
+            Some(Command::TankReadings { phase: phase.clone(), tanks: tanks.clone() })
+        }
         Report::CardApproved { intent, answer, amount_minor, .. } => {
             Some(Command::CardApproved { intent: *intent, answer: answer.clone(), amount_minor: *amount_minor })
         }

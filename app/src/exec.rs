@@ -81,6 +81,11 @@ impl<'a> Runner<'a> {
         let result = self.session.execute(cmd);
         if let Ok(out) = &result {
             self.carry_out(out);
+            // Readings are stored before the next command: a script's Z after `read_meters`
+            // reconciles with what the meters and tanks say now.
+            if out.effects.iter().any(|e| matches!(e, Effect::ReadMeterTotals { .. } | Effect::ReadTanks { .. })) {
+                self.handle_reports(true);
+            }
             if out
                 .effects
                 .iter()

@@ -203,6 +203,7 @@ mod tests {
             ticket_discount: dec!(0.00),
             voided,
             refund_of_line: None,
+            pump: None,
         };
         SaleRecord {
             event_id: "e".into(),

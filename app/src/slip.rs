@@ -176,6 +176,21 @@ pub fn report(r: &DayReport, store: &StoreInfo, i18n: &I18n, minor: u32, width: 
         section(&mut out, "report-over-short");
         tender_rows(&mut out, &r.over_short, i18n, &money, width);
     }
+    if let Some(fuel) = &r.fuel {
+        section(&mut out, "report-fuel-pumps");
+        for p in &fuel.pumps {
+            let label = i18n.tr_args("report-pump", &[("pump", i64::from(p.pump).into())]);
+            out.push(ReceiptLine::Text(pair(&label, &format!("{} l", litres(p.variance)), width)));
+        }
+        section(&mut out, "report-fuel-tanks");
+        for t in &fuel.tanks {
+            let tanks = t.tanks.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
+            let label = i18n.tr_args("report-tank-line", &[("grade", t.grade.clone().into()), ("tanks", tanks.into())]);
+            let pct = t.percent.map(|p| format!(" {}%", f.number(p, 2))).unwrap_or_default();
+            let mark = if t.status == "ok" { "" } else { " !" };
+            out.push(ReceiptLine::Text(pair(&label, &format!("{} l{pct}{mark}", litres(t.variance)), width)));
+        }
+    }
     if !r.card_terminal.is_empty() {
         section(&mut out, "report-card-terminal");
         for c in &r.card_terminal {

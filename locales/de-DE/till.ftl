@@ -528,3 +528,7 @@ confirm-yes = Ja
 office-store-count = Zählung bestätigen
 office-choose = Wählen Sie die Bewegung: Abschöpfung in den Tresor, Einlage oder Auszahlung, Entnahme aus dem Tresor oder die Lade ohne Verkauf öffnen.
 office-no-sales = Noch keine Verkäufe in diesem Bericht.
+report-fuel-pumps = Zähler je Zapfsäule (Abweichung)
+report-fuel-tanks = Tanks gegen Buchbestand
+report-pump = Zapfsäule { $pump }
+report-tank-line = { $grade } · Tank { $tanks }

@@ -528,3 +528,7 @@ confirm-yes = Yes
 office-store-count = Confirm count
 office-choose = Choose what moves: a drop to the safe, a pay-in or pay-out, a loan from the safe, or the drawer opened without a sale.
 office-no-sales = No sales in this report yet.
+report-fuel-pumps = Meters by pump (variance)
+report-fuel-tanks = Tanks against book stock
+report-pump = Pump { $pump }
+report-tank-line = { $grade } · tank { $tanks }

@@ -528,3 +528,7 @@ confirm-yes = Sí
 office-store-count = Confirmar arqueo
 office-choose = Elija el movimiento: retirada a caja fuerte, entrada o salida, préstamo de caja fuerte, o abrir el cajón sin venta.
 office-no-sales = Aún no hay ventas en este informe.
+report-fuel-pumps = Contadores por surtidor (diferencia)
+report-fuel-tanks = Tanques frente a existencias contables
+report-pump = Surtidor { $pump }
+report-tank-line = { $grade } · tanque { $tanks }

@@ -528,3 +528,7 @@ confirm-yes = हाँ
 office-store-count = गिनती पुष्टि करें
 office-choose = चुनें क्या चलेगा: तिजोरी में जमा, नकद जमा या भुगतान, तिजोरी से उधार, या बिना बिक्री दराज़ खोलना।
 office-no-sales = इस रिपोर्ट में अभी कोई बिक्री नहीं।
+report-fuel-pumps = पंप अनुसार मीटर (अंतर)
+report-fuel-tanks = टैंक बनाम बही स्टॉक
+report-pump = पंप { $pump }
+report-tank-line = { $grade } · टैंक { $tanks }

@@ -528,3 +528,7 @@ confirm-yes = Ya
 office-store-count = Konfirmasi hitungan
 office-choose = Pilih mutasinya: setor ke brankas, setoran atau pengeluaran kas, pinjaman dari brankas, atau buka laci tanpa penjualan.
 office-no-sales = Belum ada penjualan dalam laporan ini.
+report-fuel-pumps = Meter per pompa (selisih)
+report-fuel-tanks = Tangki terhadap stok buku
+report-pump = Pompa { $pump }
+report-tank-line = { $grade } · tangki { $tanks }

@@ -344,6 +344,11 @@ fn headless(mut session: Session, input: impl std::io::BufRead, sync_wait: u64) 
             cfg.display.as_ref().map(|(port, p)| crate::devices::display::CustomerDisplay::open(port, *p))
         },
         card: cfg.card_terminal.as_ref().map(crate::devices::card::CardTerminal::open),
+        tanks: cfg
+            .tank_gauge_port
+            .as_deref()
+            .filter(|_| !cfg.demo)
+            .map(|p| crate::devices::tanks::TankMonitor::open(p, std::time::Duration::from_secs(2))),
     };
     let runner = crate::exec::Runner::new(&mut session, executor)?;
     runner

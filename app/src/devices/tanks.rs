@@ -18,6 +18,8 @@ pub struct TankView {
 pub struct TankState {
     pub tanks: Vec<TankView>,
     pub error: Option<String>,
+    /// How many inventories have come in (a reading asked for waits for the next one).
+    pub reads: u64,
 }
 
 #[derive(Clone)]
@@ -71,6 +73,7 @@ impl TankMonitor {
                             s.tanks =
                                 tanks.into_iter().map(|r| TankView { alarms: tank_alarms(&r), reading: r }).collect();
                             s.error = None;
+                            s.reads = s.reads.wrapping_add(1);
                         }
                         Err(e) => s.error = Some(e),
                     }
@@ -88,6 +91,34 @@ impl TankMonitor {
     pub fn state(&self) -> TankState {
         self.state.lock().map(|s| s.clone()).unwrap_or_default()
     }
+
+    /// The tanks' volumes from the next inventory that comes in (or the last one after
+    /// `patience`), in litres to 0.01 l (the gauge reports binary floating point: each volume is
+    /// rounded half-even to two decimals, the rule `GAUGE_VOLUME_DP`).
+    pub fn next_volumes(&self, patience: Duration) -> Result<Vec<(u8, rust_decimal::Decimal)>, String> {
+        let start = self.state().reads;
+        let deadline = Instant::now() + patience;
+        while self.state().reads == start && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let s = self.state();
+        if s.reads == 0 {
+            return Err(s.error.unwrap_or_else(|| "the tank gauge has not answered yet".into()));
+        }
+        Ok(s.tanks.iter().filter_map(|t| gauge_litres(t.reading.volume).map(|v| (t.reading.tank, v))).collect())
+    }
+}
+
+/// Decimals kept of a gauge's volume.
+pub const GAUGE_VOLUME_DP: u32 = 2;
+
+/// A gauge's volume as exact litres (None for a value that is not a volume: NaN, negative).
+pub fn gauge_litres(v: f32) -> Option<rust_decimal::Decimal> {
+    if !v.is_finite() || v < 0.0 {
+        return None;
+    }
+    rust_decimal::Decimal::from_f32_retain(v)
+        .map(|d| d.round_dp_with_strategy(GAUGE_VOLUME_DP, rust_decimal::RoundingStrategy::MidpointNearestEven))
 }
 
 /// Alarms Till raises from a tank reading: low level under 10 % of capacity, high water over

@@ -4,6 +4,7 @@
 pub mod barcode;
 pub mod cash;
 pub mod catalog;
+pub mod fuel;
 mod line;
 pub mod money;
 pub mod record;

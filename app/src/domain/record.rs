@@ -26,6 +26,9 @@ pub struct LineRecord {
     pub voided: bool,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub refund_of_line: Option<usize>,
+    /// The pump a fuel line was dispensed at (for the meter reconciliation).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub pump: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +140,10 @@ pub fn line_records(ticket: &Ticket, totals: &Totals, c: &Currency) -> Vec<LineR
             voided: l.voided,
             refund_of_line: match l.kind {
                 LineKind::Refund { line, .. } => Some(line),
+                _ => None,
+            },
+            pump: match l.kind {
+                LineKind::Fuel { pump, .. } => pump,
                 _ => None,
             },
         })

@@ -66,6 +66,8 @@ pub struct Figures {
     pub card_days: Vec<(String, i64, i64, i64)>,
     /// (hour of the day on the terminal's clock, sales, total).
     pub hourly: Vec<(u8, i64, i64)>,
+    /// Meters, tanks and litres for the fuel reconciliation (the terminal's reports only).
+    pub fuel: super::fuel::FuelFigures,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,6 +214,16 @@ pub struct DayReport {
     pub over_short: Vec<TenderCount>,
     pub card_terminal: Vec<CardDayLine>,
     pub hourly: Vec<HourLine>,
+    /// Meters against sales and tanks against book stock, when the day has readings.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub fuel: Option<super::fuel::FuelRecon>,
+}
+
+/// The tanks (number, grade) and the variance thresholds (percent: warning, alarm).
+pub struct FuelSetup<'a> {
+    pub tanks: &'a [(u8, String)],
+    pub warn: Decimal,
+    pub alarm: Decimal,
 }
 
 /// Who and what a report is for.
@@ -253,7 +265,13 @@ fn fills(c: &Currency, events: &[(String, serde_json::Value)], kind: &str) -> Fi
 }
 
 impl DayReport {
-    pub fn build(head: ReportHead, f: &Figures, pricing: &Pricing, grades: &[FuelGrade]) -> DayReport {
+    pub fn build(
+        head: ReportHead,
+        f: &Figures,
+        pricing: &Pricing,
+        grades: &[FuelGrade],
+        fuel: &FuelSetup,
+    ) -> DayReport {
         let c = &pricing.currency;
         let m = |v: i64| money(c, v);
         // Gross per tax class, then per rate: a line counts towards each rate of its class.
@@ -369,6 +387,8 @@ impl DayReport {
                 })
                 .collect(),
             hourly: f.hourly.iter().map(|(hour, n, a)| HourLine { hour: *hour, sales: *n, amount: m(*a) }).collect(),
+            fuel: (!f.fuel.meter_first.is_empty() || !f.fuel.tank_first.is_empty())
+                .then(|| super::fuel::FuelRecon::build(&f.fuel, fuel.tanks, fuel.warn, fuel.alarm)),
         }
     }
 }

@@ -398,6 +398,25 @@ impl Gui {
         for mv in rep.movements.iter().filter(|mv| mv.count > 0) {
             rows.push(row(format!("{} ({})", i18n.tr(movement_key(mv.kind)), mv.count), m(mv.amount)));
         }
+        if let Some(fuel) = &rep.fuel {
+            let l = |v: Decimal| format!("{} l", f.number(v, 2));
+            rows.push(head(i18n.tr("report-fuel-pumps")));
+            for p in &fuel.pumps {
+                let mut r = row(i18n.tr_args("report-pump", &[("pump", i64::from(p.pump).into())]), l(p.variance));
+                r.warn = !p.variance.is_zero();
+                rows.push(r);
+            }
+            rows.push(head(i18n.tr("report-fuel-tanks")));
+            for t in &fuel.tanks {
+                let tanks = t.tanks.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
+                let pct = t.percent.map(|p| format!(" ({} %)", f.number(p, 2))).unwrap_or_default();
+                let label =
+                    i18n.tr_args("report-tank-line", &[("grade", t.grade.clone().into()), ("tanks", tanks.into())]);
+                let mut r = row(label, format!("{}{pct}", l(t.variance)));
+                r.warn = t.status != "ok";
+                rows.push(r);
+            }
+        }
         rows.push(head(i18n.tr("report-over-short")));
         for t in &rep.over_short {
             let mut r = row(i18n.tr(tender_key(&t.method)), t.difference.map(m).unwrap_or_default());

@@ -372,6 +372,7 @@ impl Gui {
 
     /// Shows the tanks on the forecourt screen, refreshed every few seconds.
     pub fn attach_tanks(self: &Rc<Self>, tanks: crate::devices::tanks::TankMonitor) {
+        self.executor.borrow_mut().tanks = Some(tanks.clone());
         *self.tanks.borrow_mut() = Some(tanks);
         let weak = Rc::downgrade(self);
         self.tank_timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(2), move || {

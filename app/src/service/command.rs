@@ -4,6 +4,7 @@ use super::card::CardEnd;
 use crate::domain::money::Dec;
 use crate::domain::ticket::Method;
 use crate::store::TerminalAnswer;
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
 /// Everything a screen or a script can ask of the terminal.
@@ -302,6 +303,15 @@ pub enum Command {
     /// A stored Z report, printed again as a copy.
     ReprintZ {
         z_no: i64,
+    },
+    /// Reads the pumps' meters and the tanks now (before the Z, or any time); the readings
+    /// are stored as they come.
+    ReadMeters,
+    /// The tanks' volumes as the gauge reported them (from the tank monitor only).
+    #[serde(skip_deserializing)]
+    TankReadings {
+        phase: String,
+        tanks: Vec<(u8, Decimal)>,
     },
     /// A fuel delivery into a tank, entered by hand.
     Delivery {

@@ -37,6 +37,10 @@ pub enum Effect {
     ReadMeterTotals {
         phase: String,
     },
+    /// Read the tanks' volumes from the gauge, then send `tank_readings` with this phase.
+    ReadTanks {
+        phase: String,
+    },
     OpenDrawer,
     /// Print a stored sale (`copy`: marked as a copy; `queue_id`: a queued reprint).
     PrintReceipt {

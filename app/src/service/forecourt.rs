@@ -504,6 +504,40 @@ impl Session {
             })
             .collect();
         self.journal_pump(&format!("meter_totals_{phase}"), None, serde_json::json!(detail))?;
+        let meters: Vec<(u8, String, String)> = self
+            .pump_views()
+            .iter()
+            .filter_map(|p| p.totals.map(|t| (p.number, t.0.to_string(), t.1.to_string())))
+            .collect();
+        let (at, _) = super::now();
+        let terminal = self.config.terminal_id.clone();
+        self.store.record_readings(&terminal, phase, &[], &meters, None, &at)?;
         Ok(Outcome::default())
+    }
+
+    /// The tanks' volumes as the gauge reported them, stored for the reconciliation.
+    pub(super) fn tank_readings(&mut self, phase: &str, tanks: &[(u8, Decimal)]) -> Result<Outcome, ServiceError> {
+        let tanks: Vec<(u8, String)> = tanks.iter().map(|(t, v)| (*t, v.to_string())).collect();
+        let (at, _) = super::now();
+        let terminal = self.config.terminal_id.clone();
+        self.store.record_readings(&terminal, phase, &tanks, &[], Some("tank_readings"), &at)?;
+        Ok(Outcome::default())
+    }
+
+    /// Reads the meters and the tanks now (the readings come back as `meter_totals` and
+    /// `tank_readings`).
+    pub(super) fn read_meters(&mut self) -> Result<Outcome, ServiceError> {
+        self.user()?;
+        let mut effects = Vec::new();
+        if self.forecourt.is_some() {
+            effects.push(Effect::ReadMeterTotals { phase: "manual".into() });
+        }
+        if self.config.tank_gauge_port.is_some() {
+            effects.push(Effect::ReadTanks { phase: "manual".into() });
+        }
+        if effects.is_empty() {
+            return Err(ServiceError::NoForecourt);
+        }
+        Ok(Outcome::effects(effects))
     }
 }

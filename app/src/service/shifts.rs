@@ -83,6 +83,9 @@ impl Session {
         if self.forecourt.is_some() {
             effects.push(Effect::ReadMeterTotals { phase: "shift_open".into() });
         }
+        if self.config.tank_gauge_port.is_some() {
+            effects.push(Effect::ReadTanks { phase: "shift_open".into() });
+        }
         Ok(Outcome { shift: self.shift_view(), effects, ..Outcome::default() })
     }
 
@@ -148,6 +151,9 @@ impl Session {
         let mut effects = Vec::new();
         if self.forecourt.is_some() {
             effects.push(Effect::ReadMeterTotals { phase: "shift_close".into() });
+        }
+        if self.config.tank_gauge_port.is_some() {
+            effects.push(Effect::ReadTanks { phase: "shift_close".into() });
         }
         Ok(Outcome { shift_count: Some(count), count: Some(view), effects, ..Outcome::default() })
     }

@@ -260,13 +260,16 @@ impl Store {
         Ok(())
     }
 
-    /// Stores the tanks' volumes and the pumps' meter totals read at a moment of the day.
+    /// Stores the tanks' volumes and the pumps' meter totals read at a moment of the day,
+    /// journaled as `journal_kind` (none when the caller journaled them already).
+    #[allow(clippy::too_many_arguments)]
     pub fn record_readings(
         &mut self,
         terminal_id: &str,
         phase: &str,
         tanks: &[(u8, String)],
         meters: &[(u8, String, String)],
+        journal_kind: Option<&str>,
         at: &str,
     ) -> Result<()> {
         let tx = begin(&mut self.conn, &self.guard)?;
@@ -282,8 +285,10 @@ impl Store {
                 params![terminal_id, pump, volume, amount, phase, at],
             )?;
         }
-        let payload = serde_json::json!({ "phase": phase, "tanks": tanks, "meters": meters });
-        journal::append(&tx, terminal_id, at, "readings", &payload.to_string())?;
+        if let Some(kind) = journal_kind {
+            let payload = serde_json::json!({ "phase": phase, "tanks": tanks, "meters": meters });
+            journal::append(&tx, terminal_id, at, kind, &payload.to_string())?;
+        }
         commit(tx, &mut self.guard)?;
         Ok(())
     }

@@ -445,6 +445,7 @@ mod tests {
                 ticket_discount: dec!(0.00),
                 voided: false,
                 refund_of_line: None,
+                pump: None,
             }],
             subtotal: total,
             discount: dec!(0.00),

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::domain::cash::MovementKind;
+use crate::domain::fuel::FuelFigures;
 use crate::domain::report::{DrawerFigures, Figures, LineGroup};
 use rusqlite::Row;
 
@@ -173,6 +174,85 @@ pub fn figures(conn: &Connection, s: &Scope) -> Result<Figures> {
                 params![s.terminal_id, since],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )?;
+            f.fuel = fuel_figures(conn, s, &since, &f.events)?;
+        }
+    }
+    Ok(f)
+}
+
+fn litres(text: &str) -> Result<Decimal> {
+    Decimal::from_str(text).map_err(|e| StoreError::Corrupt(format!("litres '{text}': {e}")))
+}
+
+/// The first and the last reading of each pump or tank since `since`.
+fn first_last(
+    conn: &Connection,
+    table: &str,
+    key: &str,
+    value: &str,
+    s: &Scope,
+    since: &str,
+) -> Result<[Vec<(u8, Decimal)>; 2]> {
+    let mut out = [Vec::new(), Vec::new()];
+    for (i, pick) in ["MIN", "MAX"].iter().enumerate() {
+        let sql = format!(
+            "SELECT r.{key}, r.{value} FROM {table} r JOIN (SELECT {key} AS k, {pick}(id) AS id FROM {table}
+             WHERE terminal_id = ?1 AND at >= ?2 GROUP BY {key}) x ON x.id = r.id ORDER BY r.{key}"
+        );
+        let list: Vec<(u8, String)> = rows(conn, &sql, params![s.terminal_id, since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        for (k, v) in list {
+            out[i].push((k, litres(&v)?));
+        }
+    }
+    Ok(out)
+}
+
+fn fuel_figures(
+    conn: &Connection,
+    s: &Scope,
+    since: &str,
+    events: &[(String, serde_json::Value)],
+) -> Result<FuelFigures> {
+    let mut f = FuelFigures::default();
+    [f.meter_first, f.meter_last] = first_last(conn, "meter_readings", "pump", "volume", s, since)?;
+    [f.tank_first, f.tank_last] = first_last(conn, "tank_readings", "tank", "volume", s, since)?;
+    let deliveries: Vec<(u8, String)> = rows(
+        conn,
+        "SELECT tank, litres FROM deliveries WHERE terminal_id = ?1 AND at >= ?2",
+        params![s.terminal_id, since],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    for (t, l) in deliveries {
+        f.deliveries.push((t, litres(&l)?));
+    }
+    let sold: Vec<(String, Option<u8>, String)> = rows(
+        conn,
+        &format!(
+            "SELECT l.sku, l.pump, l.qty FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+             WHERE {SALES_IN} AND l.voided = 0 AND l.kind = 'fuel'"
+        ),
+        params![s.terminal_id, s.after_shift, None::<i64>],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    for (grade, pump, qty) in sold {
+        let q = litres(&qty)?;
+        if let Some(p) = pump {
+            f.pump_sold.push((p, q));
+        }
+        f.grade_sold.push((grade, q));
+    }
+    for (kind, e) in events {
+        let (Some(pump), Some(grade), Some(l)) = (
+            e.get("pump").and_then(|v| v.as_u64()).and_then(|p| u8::try_from(p).ok()),
+            e.get("grade").and_then(|v| v.as_str()),
+            e.get("litres").and_then(|v| v.as_str()).and_then(|v| Decimal::from_str(v).ok()),
+        ) else {
+            continue;
+        };
+        match kind.as_str() {
+            "drive_off" => f.drive_offs.push((pump, grade.to_string(), l)),
+            "pump_test" => f.pump_tests.push((pump, grade.to_string(), l)),
+            _ => {}
         }
     }
     Ok(f)

@@ -56,8 +56,8 @@ impl Store {
         {
             let mut ins = tx.prepare_cached(
                 "INSERT INTO sale_lines (sale_id, line_no, kind, sku, name, unit, qty, unit_price, tax_class, gross_minor,
-                                         discount_minor, amount_minor, ticket_discount_minor, voided, refund_of_line)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                         discount_minor, amount_minor, ticket_discount_minor, voided, refund_of_line, pump)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             )?;
             for l in &rec.lines {
                 ins.execute(params![
@@ -75,7 +75,8 @@ impl Store {
                     m(l.amount)?,
                     m(l.ticket_discount)?,
                     l.voided,
-                    l.refund_of_line
+                    l.refund_of_line,
+                    l.pump
                 ])?;
             }
             let mut ins = tx.prepare_cached(
@@ -174,7 +175,7 @@ impl Store {
         let mut rec = SaleRecord { user, ..head };
         let mut stmt = self.conn.prepare(
             "SELECT line_no, kind, sku, name, unit, qty, unit_price, tax_class, discount_minor, amount_minor,
-                    ticket_discount_minor, voided, refund_of_line
+                    ticket_discount_minor, voided, refund_of_line, pump
              FROM sale_lines WHERE sale_id = ?1 ORDER BY line_no",
         )?;
         let rows = stmt.query_map([id], |r| {
@@ -192,11 +193,26 @@ impl Store {
                 r.get::<_, i64>(10)?,
                 r.get::<_, bool>(11)?,
                 r.get::<_, Option<usize>>(12)?,
+                r.get::<_, Option<u8>>(13)?,
             ))
         })?;
         for row in rows {
-            let (line, kind, sku, name, unit, qty, unit_price, tax_class, disc, amount, tdisc, voided, refund_of_line) =
-                row?;
+            let (
+                line,
+                kind,
+                sku,
+                name,
+                unit,
+                qty,
+                unit_price,
+                tax_class,
+                disc,
+                amount,
+                tdisc,
+                voided,
+                refund_of_line,
+                pump,
+            ) = row?;
             rec.lines.push(LineRecord {
                 line,
                 kind,
@@ -211,6 +227,7 @@ impl Store {
                 ticket_discount: c(tdisc),
                 voided,
                 refund_of_line,
+                pump,
             });
         }
         let mut stmt =

@@ -400,6 +400,7 @@ CREATE TRIGGER z_reports_no_update BEFORE UPDATE ON z_reports
 BEGIN SELECT RAISE(ABORT, 'a stored Z report is never changed'); END;
 CREATE TRIGGER z_reports_no_delete BEFORE DELETE ON z_reports
 BEGIN SELECT RAISE(ABORT, 'a stored Z report is never changed'); END;
+ALTER TABLE sale_lines ADD COLUMN pump INTEGER;
 CREATE INDEX sales_terminal_created ON sales(terminal_id, created_at);
 CREATE INDEX sales_total ON sales(terminal_id, total_minor);
 "#,
