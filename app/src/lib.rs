@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod devices;
 pub mod domain;
+pub mod dsfinvk;
 pub mod effects;
 pub mod exec;
 pub mod gui;

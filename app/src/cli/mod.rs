@@ -1,6 +1,7 @@
 //! The command line: the clap tree of `till`, technician commands (`till hw`) and simulators
 //! (`till sim`).
 
+mod headless;
 pub mod hw;
 mod hw_card;
 mod show;
@@ -58,6 +59,11 @@ enum Cmd {
         /// With `[sync]` configured: how long to wait at the end for every event to be sent.
         #[arg(long, default_value_t = 10, value_name = "SECONDS")]
         sync_wait: u64,
+    },
+    /// Exports for the tax office.
+    Export {
+        #[command(subcommand)]
+        what: ExportCmd,
     },
     /// The tamper-evident journal.
     Journal {
@@ -264,6 +270,18 @@ fn parse_address(s: &str) -> Result<u8, String> {
 }
 
 #[derive(Subcommand)]
+enum ExportCmd {
+    /// The DSFinV-K files (taxonomy 2.3) of the Z reports taken from --from to --to (UTC dates).
+    Dsfinvk {
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: String,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: String,
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum JournalCmd {
     /// Verify the hash chain; exits non-zero and names the first bad entry.
     Verify,
@@ -319,60 +337,6 @@ fn open_session(cli: &Cli) -> anyhow::Result<Session> {
     Ok(Session::open(cfg, &dir)?)
 }
 
-/// A headless session (`till exec`, `till console`) with the devices it drives: the pump line
-/// when `[forecourt]` is configured, the printer and display when they are, and the push to the central endpoint when `[sync]` is; at
-/// the end of the input it waits up to `sync_wait` seconds for the outbox to drain.
-fn headless(mut session: Session, input: impl std::io::BufRead, sync_wait: u64) -> anyhow::Result<()> {
-    let cfg = session.config().clone();
-    let forecourt = match &cfg.forecourt {
-        Some(f) => Some(crate::devices::demo::site_forecourt(f, &cfg.fuel_grades)),
-        None => None,
-    };
-    if let Some(f) = &forecourt {
-        // Commands about pumps need to know where each pump stands: wait (briefly) for the line.
-        f.wait_for_first_answers(std::time::Duration::from_secs(3));
-    }
-    let sync = crate::sync::start_for(&session);
-    // The shop devices a site configured take their effects too (receipts, drawer, display);
-    // demo mode's simulated ones belong to the window.
-    let executor = crate::effects::Executor {
-        forecourt,
-        printer: if cfg.demo { None } else { cfg.printer_port.as_deref().map(crate::devices::printer::Printer::open) },
-        display: if cfg.demo {
-            None
-        } else {
-            cfg.display.as_ref().map(|(port, p)| crate::devices::display::CustomerDisplay::open(port, *p))
-        },
-        card: cfg.card_terminal.as_ref().map(crate::devices::card::CardTerminal::open),
-        tanks: cfg
-            .tank_gauge_port
-            .as_deref()
-            .filter(|_| !cfg.demo)
-            .map(|p| crate::devices::tanks::TankMonitor::open(p, std::time::Duration::from_secs(2))),
-    };
-    let runner = crate::exec::Runner::new(&mut session, executor)?;
-    runner
-        .run(input, std::io::stdout().lock(), || {
-            if let Some(s) = &sync {
-                s.nudge();
-            }
-        })
-        .context("reading the commands")?;
-    if let Some(s) = &sync {
-        s.nudge();
-        if !s.drain(std::time::Duration::from_secs(sync_wait)) {
-            let st = s.status();
-            eprintln!(
-                "till: {} event(s) not yet sent to {} after {sync_wait} s{}; they stay in the outbox and go with the next session",
-                st.pending,
-                cfg.sync.as_ref().map(|c| c.url.as_str()).unwrap_or_default(),
-                st.error.map(|e| format!(" ({e})")).unwrap_or_default()
-            );
-        }
-    }
-    Ok(())
-}
-
 fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
     match &cli.command {
         None => {
@@ -420,7 +384,7 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                     cfg.terminal_id
                 );
             }
-            headless(session, std::io::stdin().lock(), *sync_wait)?;
+            headless::headless(session, std::io::stdin().lock(), *sync_wait)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Exec { script, sync_wait }) => {
@@ -431,7 +395,14 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                 Box::new(BufReader::new(f))
             };
             let session = open_session(&cli)?;
-            headless(session, input, *sync_wait)?;
+            headless::headless(session, input, *sync_wait)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Export { what: ExportCmd::Dsfinvk { from, to, dir: out } }) => {
+            let cfg = load_config(&cli)?;
+            let store = Store::open_read_only(&data_dir(&cli, &cfg)?)?;
+            let s = crate::dsfinvk::export(&store, &cfg, from, to, out)?;
+            println!("DSFinV-K: {} closings, {} records in {}", s.closings, s.records, out.display());
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Journal { action: JournalCmd::Verify }) => {

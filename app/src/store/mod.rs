@@ -7,6 +7,7 @@
 mod cards;
 mod cash;
 mod catalog;
+pub mod export;
 mod held;
 pub mod integrity;
 mod journal;
