@@ -107,3 +107,42 @@ fn a_count_beyond_the_tolerance_asks_a_manager_on_screen() {
     );
     assert_eq!(page(&gui), Page::OpenShift);
 }
+
+#[test]
+fn a_receipt_is_found_reprinted_and_partly_refunded_from_the_office() {
+    let dir = tempfile::tempdir().unwrap();
+    let gui = open(dir.path());
+    tap(&gui, "Demo Manager");
+    tap_digits(&gui, "9999");
+    tap(&gui, "Sign in");
+    tap_digits(&gui, "10000");
+    tap(&gui, "Open shift");
+    tap(&gui, "Cola 0.5 l PET");
+    tap(&gui, "Cola 0.33 l Can");
+    tap(&gui, "Pay");
+    tap(&gui, "Exact");
+    tap(&gui, "Next customer");
+    tap(&gui, "Office");
+    tap(&gui, "Receipts");
+    tap(&gui, "open receipt 1");
+    tap(&gui, "line 2");
+    screenshot(&gui, "45-office-receipts");
+    tap(&gui, "Print a copy");
+    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM journal WHERE kind = 'reprint'"), 1);
+    tap(&gui, "Refund");
+    assert!(gui.window().global::<Shell>().get_confirm_open(), "a refund asks first");
+    tap(&gui, "Confirm: Refund");
+    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM sales WHERE kind = 'refund'"), 1);
+    // Only the picked line (the can, 1.69) went back.
+    assert_eq!(count(dir.path(), "SELECT -total_minor FROM sales WHERE kind = 'refund'"), 169);
+    // The refund's own receipt is shown, as after any sale.
+    assert_eq!(page(&gui), Page::Receipt);
+    tap(&gui, "Next customer");
+    tap(&gui, "Office");
+    tap(&gui, "Receipts");
+    // The receipt number keyed finds it.
+    tap(&gui, "receipt number 2");
+    tap(&gui, "Find");
+    use slint::Model;
+    assert_eq!(gui.window().global::<OfficeAdapter>().get_found().row_count(), 1);
+}

@@ -13,6 +13,7 @@ mod devices;
 mod dialogs;
 mod errors;
 mod office;
+mod office_receipts;
 mod pumps;
 mod render;
 mod sale;
@@ -469,7 +470,9 @@ impl Gui {
                 self.render_tender();
             }
         }
-        if let Some(sale) = &out.sale {
+        // A sale just stored prints its receipt; a sale only looked up (find_sale) does not.
+        let stored = out.effects.iter().any(|e| matches!(e, Effect::PrintReceipt { copy: false, .. }));
+        if let Some(sale) = out.sale.as_ref().filter(|_| stored) {
             {
                 let mut st = self.state.borrow_mut();
                 st.last_sale = Some(sale.clone());

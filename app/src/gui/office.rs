@@ -80,6 +80,11 @@ impl Gui {
         self.render_amount();
         self.render_pieces();
         self.render_drawer();
+        ui.set_receipt_entry("".into());
+        ui.set_receipt_open(0);
+        ui.set_receipt_title("".into());
+        ui.set_receipt_lines(model(Vec::new()));
+        self.receipt_search();
         self.enter_screen(Page::Office);
     }
 

@@ -137,6 +137,18 @@ impl Gui {
         let w = with.clone();
         self.office_ui().on_pin_cancel(move || w(&|g| g.office_pin_cancel()));
         let w = with.clone();
+        self.office_ui().on_receipt_key(move |k| w(&|g| g.receipt_key(&k)));
+        let w = with.clone();
+        self.office_ui().on_receipt_search(move || w(&|g| g.receipt_search()));
+        let w = with.clone();
+        self.office_ui().on_open_receipt(move |n| w(&|g| g.open_receipt(n)));
+        let w = with.clone();
+        self.office_ui().on_pick_line(move |n| w(&|g| g.pick_line(n)));
+        let w = with.clone();
+        self.office_ui().on_refund_picked(move || w(&|g| g.refund_picked()));
+        let w = with.clone();
+        self.office_ui().on_reprint_open(move || w(&|g| g.reprint_open()));
+        let w = with.clone();
         self.shell().on_open_sync(move || w(&|g| g.open_sync()));
         let w = with.clone();
         self.sync_ui().on_close_sync(move || w(&|g| g.leave_screen()));
