@@ -114,7 +114,7 @@ impl Executor {
                 }
                 Effect::PrintSlip { slip } => {
                     let Some(printer) = &self.printer else { continue };
-                    let (w, minor) = (crate::receipt::WIDTH_80MM, config.pricing.currency.minor_units);
+                    let (w, minor) = (config.printer_width, config.pricing.currency.minor_units);
                     let lines = match slip {
                         crate::service::Slip::Movement(m) => {
                             crate::slip::movement(m, &config.terminal_id, &config.store, i18n, minor, w)
@@ -221,7 +221,7 @@ impl Executor {
             &config.store,
             i18n,
             &config.pricing.currency,
-            crate::receipt::WIDTH_80MM,
+            config.printer_width,
             kick,
         );
         let rx = printer.submit(job.bytes().to_vec());

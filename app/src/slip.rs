@@ -75,8 +75,20 @@ pub fn movement(
         out.push(ReceiptLine::Text(pair(&i18n.tr("slip-reason"), &m.reason, width)));
     }
     out.push(ReceiptLine::Text(String::new()));
-    out.push(ReceiptLine::Text(format!("{} {}", i18n.tr("slip-signature"), "_".repeat(width.saturating_sub(12)))));
-    out
+    let sign = i18n.tr("slip-signature");
+    out.push(ReceiptLine::Text(format!("{sign} {}", "_".repeat(width.saturating_sub(sign.chars().count() + 1)))));
+    fitted(out, width)
+}
+
+/// Every line cut to the paper's width (a long name or label never wraps onto the next line).
+fn fitted(lines: Vec<ReceiptLine>, width: usize) -> Vec<ReceiptLine> {
+    lines
+        .into_iter()
+        .map(|l| match l {
+            ReceiptLine::Text(t) if t.chars().count() > width => ReceiptLine::Text(t.chars().take(width).collect()),
+            other => other,
+        })
+        .collect()
 }
 
 /// An X or Z report on paper: every section of the report, in the order of the screen.
@@ -199,7 +211,7 @@ pub fn report(r: &DayReport, store: &StoreInfo, i18n: &I18n, minor: u32, width: 
             row(&mut out, "report-difference", money(c.difference));
         }
     }
-    out
+    fitted(out, width)
 }
 
 fn tender_rows(
@@ -215,6 +227,52 @@ fn tender_rows(
         if let (Some(c), Some(d)) = (t.counted, t.difference) {
             out.push(ReceiptLine::Text(pair(&format!("    {}", i18n.tr("report-counted")), &money(c), width)));
             out.push(ReceiptLine::Text(pair(&format!("    {}", i18n.tr("report-difference")), &money(d), width)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::report::{Figures, FuelSetup, ReportHead};
+
+    #[test]
+    fn slips_fit_80_and_58_mm_paper_in_every_language() {
+        let config = crate::config::Config::demo().expect("demo");
+        let mut i18n = I18n::new().expect("locales");
+        let mut f = Figures { sales: (3, 123456), refunds: (1, -219), tax_minor: 1971, ..Figures::default() };
+        f.taxes = vec![("VAT".into(), "19%".into(), 1971)];
+        f.payments = vec![("cash".into(), 100000, -219), ("card".into(), 23456, 0)];
+        f.movements = vec![(MovementKind::PayOut, 1, 350), (MovementKind::SafeDrop, 2, 50000)];
+        let head = ReportHead {
+            kind: "z".into(),
+            z_no: Some(12),
+            terminal_id: "DEMO-01".into(),
+            at: "2026-12-03T22:00:00Z".into(),
+            user: None,
+        };
+        let setup = FuelSetup { tanks: &[], warn: Decimal::new(5, 1), alarm: Decimal::ONE };
+        let rep = DayReport::build(head, &f, &config.pricing, &config.fuel_grades, &setup);
+        let m = MovementView {
+            id: 1,
+            kind: MovementKind::PayOut,
+            amount: Decimal::new(350, 2),
+            reason: "Supplier delivery".into(),
+            at: "2026-12-03T10:00:00Z".into(),
+            user: "Demo Manager".into(),
+        };
+        for (code, _) in crate::i18n::LANGUAGES {
+            i18n.set_language(code);
+            for width in [crate::receipt::WIDTH_80MM, crate::receipt::WIDTH_58MM] {
+                let lines = [
+                    report(&rep, &config.store, &i18n, 2, width, true),
+                    movement(&m, "DEMO-01", &config.store, &i18n, 2, width),
+                ];
+                for l in lines.iter().flatten() {
+                    let t = l.text(width);
+                    assert!(t.chars().count() <= width, "{code} at {width}: '{t}' is {} wide", t.chars().count());
+                }
+            }
         }
     }
 }

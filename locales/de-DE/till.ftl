@@ -542,3 +542,5 @@ office-refund = Erstatten
 office-refund-all = Alles noch Erstattbare von Bon { $no } erstatten?
 office-refund-lines = { $count } Position(en) von Bon { $no } erstatten?
 office-refunded = { $amount } erstattet (Bon { $no }).
+office-card-day = Kartenterminal-Tagesabschluss: { $terminal }, Differenz { $difference }.
+office-card-day-failed = Der Tagesabschluss des Kartenterminals ging nicht ({ $reason }). Der Z-Bon wurde nicht erstellt; bitte erneut versuchen.

@@ -542,3 +542,5 @@ office-refund = Refund
 office-refund-all = Refund everything still refundable on receipt { $no }?
 office-refund-lines = Refund { $count } line(s) of receipt { $no }?
 office-refunded = { $amount } refunded (receipt { $no }).
+office-card-day = Card terminal day closed: { $terminal }, difference { $difference }.
+office-card-day-failed = The card terminal's day could not be closed ({ $reason }). The Z was not taken; try again.

@@ -542,3 +542,5 @@ office-refund = Devolver
 office-refund-all = ¿Devolver todo lo que queda del tique { $no }?
 office-refund-lines = ¿Devolver { $count } línea(s) del tique { $no }?
 office-refunded = { $amount } devuelto (tique { $no }).
+office-card-day = Cierre del terminal de tarjetas: { $terminal }, diferencia { $difference }.
+office-card-day-failed = No se pudo cerrar el día del terminal de tarjetas ({ $reason }). No se hizo el Z; inténtelo de nuevo.

@@ -542,3 +542,5 @@ office-refund = वापसी
 office-refund-all = रसीद { $no } का शेष सब वापस करें?
 office-refund-lines = रसीद { $no } की { $count } पंक्ति(याँ) वापस करें?
 office-refunded = { $amount } वापस किया (रसीद { $no })।
+office-card-day = कार्ड टर्मिनल का दिन बंद: { $terminal }, अंतर { $difference }।
+office-card-day-failed = कार्ड टर्मिनल का दिन बंद नहीं हो सका ({ $reason })। Z नहीं लिया गया; फिर से प्रयास करें।

@@ -542,3 +542,5 @@ office-refund = Kembalikan
 office-refund-all = Kembalikan semua yang tersisa dari struk { $no }?
 office-refund-lines = Kembalikan { $count } baris dari struk { $no }?
 office-refunded = { $amount } dikembalikan (struk { $no }).
+office-card-day = Tutup hari terminal kartu: { $terminal }, selisih { $difference }.
+office-card-day-failed = Hari terminal kartu tidak dapat ditutup ({ $reason }). Z tidak dibuat; coba lagi.

@@ -94,6 +94,8 @@ pub struct Config {
     pub tank_gauge_port: Option<String>,
     /// The receipt printer's serial port.
     pub printer_port: Option<String>,
+    /// Characters per line on the printer's paper (48 on 80 mm, 32 on 58 mm).
+    pub printer_width: usize,
     /// The customer display's serial port and command set.
     pub display: Option<(String, till_hardware::display::Protocol)>,
     /// The scale's serial port (MT-SICS).

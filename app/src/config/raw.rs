@@ -120,6 +120,9 @@ pub(super) fn default_display_protocol() -> String {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawPrinter {
+    /// The paper: 80 (48 columns) or 58 (32 columns) mm.
+    #[serde(default)]
+    pub(super) width_mm: Option<u32>,
     /// The serial port of the ESC/POS receipt printer (and its cash drawer).
     pub(super) port: String,
 }

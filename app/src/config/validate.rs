@@ -273,6 +273,11 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
             Some(CardTerminalConfig { port: c.port, password, currency_numeric })
         }
     };
+    let printer_width = match raw.printer.as_ref().and_then(|p| p.width_mm) {
+        None | Some(80) => crate::receipt::WIDTH_80MM,
+        Some(58) => crate::receipt::WIDTH_58MM,
+        Some(_) => return err("printer.width_mm", "must be 80 or 58"),
+    };
     let cash = super::cash::cash(raw.cash, &currency)?;
     let grade_codes: Vec<String> = fuel_grades.iter().map(|g: &FuelGrade| g.code.clone()).collect();
     let tanks = super::cash::tanks(raw.tanks, &grade_codes)?;
@@ -304,6 +309,7 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         lockout_seconds: raw.security.lockout_seconds,
         forecourt,
         tank_gauge_port: raw.tank_gauge.map(|t| t.port).filter(|p| !p.trim().is_empty()),
+        printer_width,
         printer_port: raw.printer.map(|p| p.port).filter(|p| !p.trim().is_empty()),
         display,
         scale_port: raw.scale.map(|p| p.port).filter(|p| !p.trim().is_empty()),

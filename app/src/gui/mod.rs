@@ -142,6 +142,8 @@ pub struct Gui {
     office_counts: RefCell<Vec<u32>>,
     office_pin_for: RefCell<Option<office::PinFor>>,
     office_report_z: Cell<Option<i64>>,
+    /// The Z waits for the card terminal's end-of-day it asked for.
+    office_z_after_card: Cell<bool>,
 }
 
 thread_local! {
@@ -279,6 +281,7 @@ impl Gui {
             office_counts: RefCell::new(Vec::new()),
             office_pin_for: RefCell::new(None),
             office_report_z: Cell::new(None),
+            office_z_after_card: Cell::new(false),
         });
         GUI.with(|g| *g.borrow_mut() = Some(gui.clone()));
         gui.wire();
@@ -504,7 +507,7 @@ impl Gui {
 
     /// What a device answered: shown, and the command the session wants next sent.
     fn reported(&self, r: Report) {
-        if self.card_reported(&r) {
+        if self.card_reported(&r) || self.card_day_for_z(&r) {
             return;
         }
         if let Report::NotPrinted { receipt_no, reason, .. } = &r {

@@ -338,13 +338,61 @@ impl Gui {
             let i18n = self.i18n.borrow();
             let (title, text, yes) = (i18n.tr("office-z"), i18n.tr("office-z-confirm"), i18n.tr("office-z"));
             drop(i18n);
-            self.ask(title, text, yes, true, |g| g.office_end(Then::Z, None));
+            // With a card terminal, its day closes first, so that the Z holds its totals.
+            self.ask(title, text, yes, true, |g| {
+                if g.config.card_terminal.is_some() {
+                    g.office_z_after_card.set(true);
+                    g.send(Command::CardEndOfDay, |g, r| {
+                        if let Err(e) = r {
+                            g.office_z_after_card.set(false);
+                            g.show_error(&e);
+                        }
+                    });
+                } else {
+                    g.office_end(Then::Z, None);
+                }
+            });
             return;
         }
         self.send(Command::XReport { print: false }, |g, r| match r {
             Ok(out) => g.show_report(&out),
             Err(e) => g.show_error(&e),
         });
+    }
+
+    /// The card terminal's end-of-day the Z waits for: its totals are stored, shown, and the Z
+    /// follows; a failure is shown and the Z is not taken (the manager asks again).
+    pub(super) fn card_day_for_z(&self, r: &crate::effects::Report) -> bool {
+        let crate::effects::Report::CardDayClosed { terminal_minor, failed } = r else { return false };
+        if !self.office_z_after_card.replace(false) {
+            return false;
+        }
+        match (terminal_minor, failed) {
+            (Some(t), None) => self.send(Command::CardDayClosed { terminal_minor: *t }, |g, r| match r {
+                Ok(out) => {
+                    if let Some(d) = &out.card_day {
+                        let i18n = g.i18n.borrow();
+                        let m = |v| i18n.format().money(v, &g.config.pricing.currency);
+                        let text = i18n.tr_args(
+                            "office-card-day",
+                            &[("terminal", m(d.terminal_total).into()), ("difference", m(d.difference).into())],
+                        );
+                        drop(i18n);
+                        g.show_text(text, !d.difference.is_zero());
+                    }
+                    g.office_end(Then::Z, None);
+                }
+                Err(e) => g.show_error(&e),
+            }),
+            (_, why) => {
+                let text = self
+                    .i18n
+                    .borrow()
+                    .tr_args("office-card-day-failed", &[("reason", why.clone().unwrap_or_default().into())]);
+                self.show_text(text, true);
+            }
+        }
+        true
     }
 
     pub(super) fn office_print(&self) {

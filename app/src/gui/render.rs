@@ -225,7 +225,7 @@ impl Gui {
             return;
         };
         let cur = &self.config.pricing.currency;
-        let width = crate::receipt::WIDTH_80MM;
+        let width = self.config.printer_width;
         let lines: Vec<SharedString> = crate::receipt::layout(sale, &self.config.store, &i18n, cur, width)
             .iter()
             .map(|l| l.text(width).into())
