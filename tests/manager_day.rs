@@ -283,6 +283,12 @@ fn a_day_with_two_cashiers_adds_up_to_its_z() {
     assert_eq!(ok(&a[8])["z_reports"].as_array().unwrap().len(), 2);
     let verify = run(&["journal", "verify", "--data-dir", data.to_str().unwrap()]);
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    // The stored Z as CSV, one figure a row, the same figures.
+    let csv = run(&["report", "--data-dir", data.to_str().unwrap(), "--z", "1", "--csv"]);
+    let text = String::from_utf8_lossy(&csv.stdout);
+    assert!(text.starts_with("figure,value"), "{text}");
+    let sales = format!("totals.sales,{}", z["totals"]["sales"].as_str().unwrap());
+    assert!(text.lines().any(|l| l == sales), "{sales} in {text}");
 }
 
 #[test]

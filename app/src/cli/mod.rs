@@ -4,6 +4,7 @@
 mod headless;
 pub mod hw;
 mod hw_card;
+mod report;
 mod show;
 pub mod sim;
 pub mod sim_card;
@@ -59,6 +60,14 @@ enum Cmd {
         /// With `[sync]` configured: how long to wait at the end for every event to be sent.
         #[arg(long, default_value_t = 10, value_name = "SECONDS")]
         sync_wait: u64,
+    },
+    /// The day so far (X, nothing taken) or a stored Z, as JSON or CSV.
+    Report {
+        /// A stored Z's number; without it, the day so far.
+        #[arg(long)]
+        z: Option<i64>,
+        #[arg(long)]
+        csv: bool,
     },
     /// Exports for the tax office.
     Export {
@@ -396,6 +405,12 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
             };
             let session = open_session(&cli)?;
             headless::headless(session, input, *sync_wait)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Report { z, csv }) => {
+            let cfg = load_config(&cli)?;
+            let store = Store::open_read_only(&data_dir(&cli, &cfg)?)?;
+            report::report(&store, &cfg, *z, *csv)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Export { what: ExportCmd::Dsfinvk { from, to, dir: out } }) => {
