@@ -146,3 +146,44 @@ fn a_receipt_is_found_reprinted_and_partly_refunded_from_the_office() {
     use slint::Model;
     assert_eq!(gui.window().global::<OfficeAdapter>().get_found().row_count(), 1);
 }
+
+#[test]
+fn a_manager_adds_disables_and_renames_roles_of_users_on_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let gui = open(dir.path());
+    tap(&gui, "Demo Manager");
+    tap_digits(&gui, "9999");
+    tap(&gui, "Sign in");
+    tap_digits(&gui, "10000");
+    tap(&gui, "Open shift");
+    tap(&gui, "Office");
+    tap(&gui, "Users");
+    tap(&gui, "Add a user");
+    for k in ["A", "N", "A"] {
+        tap(&gui, &format!("key {k}"));
+    }
+    assert_eq!(value(&gui, "new user name"), "ANA");
+    screenshot(&gui, "46-office-add-user");
+    tap(&gui, "Next: the PIN");
+    for d in "2468".chars() {
+        tap(&gui, &format!("pin {d}"));
+    }
+    tap(&gui, "Yes");
+    assert_eq!(
+        count(dir.path(), "SELECT COUNT(*) FROM users WHERE name = 'ANA' AND role = 'cashier' AND active = 1"),
+        1
+    );
+    tap(&gui, "user ANA");
+    tap(&gui, "Manager");
+    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM users WHERE name = 'ANA' AND role = 'manager'"), 1);
+    tap(&gui, "user Demo Cashier");
+    tap(&gui, "Disable");
+    assert_eq!(count(dir.path(), "SELECT active FROM users WHERE name = 'Demo Cashier'"), 0);
+    screenshot(&gui, "47-office-users");
+    assert!(value(&gui, "user").contains("Demo Manager"), "adding a user signs nobody in");
+    // Nobody disables themselves: the service refuses and says so.
+    tap(&gui, "user Demo Manager");
+    tap(&gui, "Disable");
+    assert_eq!(count(dir.path(), "SELECT active FROM users WHERE name = 'Demo Manager'"), 1);
+    assert!(!value(&gui, "message").is_empty());
+}

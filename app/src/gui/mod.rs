@@ -14,6 +14,7 @@ mod dialogs;
 mod errors;
 mod office;
 mod office_receipts;
+mod office_users;
 mod pumps;
 mod render;
 mod sale;
@@ -430,9 +431,11 @@ impl Gui {
         });
         {
             let mut st = self.state.borrow_mut();
-            if let Some(u) = &out.user {
+            // Who is signed in changes with a sign-in or a handover (they answer permissions); a
+            // user just added is answered as `user` too, and signs nobody in.
+            if let (Some(u), Some(p)) = (&out.user, &out.permissions) {
                 st.user = Some(u.clone());
-                st.permissions = out.permissions.clone().unwrap_or_default();
+                st.permissions = p.clone();
             }
             if let Some(s) = &out.shift {
                 st.shift = Some(s.clone());

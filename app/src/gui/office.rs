@@ -19,6 +19,10 @@ pub(super) enum PinFor {
     Approve(Then),
     /// The next cashier takes over the drawer.
     NextCashier,
+    /// A user's new PIN.
+    NewPin(String),
+    /// A new user's PIN.
+    NewUser { name: String, role: crate::domain::users::Role },
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +74,9 @@ impl Gui {
         let ui = self.office_ui();
         ui.set_kinds(model(kinds));
         ui.set_can_reports(self.may(Permission::Reports));
+        ui.set_can_users(self.may(Permission::ManageUsers));
+        ui.set_user_selected("".into());
+        ui.set_add_user_dialog(false);
         ui.set_tab(tab);
         ui.set_kind("".into());
         ui.set_reasons(model(Vec::new()));
@@ -85,6 +92,7 @@ impl Gui {
         ui.set_receipt_title("".into());
         ui.set_receipt_lines(model(Vec::new()));
         self.receipt_search();
+        self.load_users();
         self.enter_screen(Page::Office);
     }
 
@@ -299,11 +307,14 @@ impl Gui {
     }
 
     pub(super) fn ask_pin(&self, purpose: PinFor) {
-        let key = match purpose {
-            PinFor::Approve(_) => "office-pin-approve",
-            PinFor::NextCashier => "office-pin-next",
+        let i18n = self.i18n.borrow();
+        let title = match &purpose {
+            PinFor::Approve(_) => i18n.tr("office-pin-approve"),
+            PinFor::NextCashier => i18n.tr("office-pin-next"),
+            PinFor::NewPin(name) => i18n.tr_args("office-pin-for", &[("name", name.clone().into())]),
+            PinFor::NewUser { .. } => i18n.tr("office-pin-new-user"),
         };
-        let title = self.i18n.borrow().tr(key);
+        drop(i18n);
         *self.office_pin_for.borrow_mut() = Some(purpose);
         let ui = self.office_ui();
         ui.set_pin("".into());
@@ -324,6 +335,7 @@ impl Gui {
         match self.office_pin_for.borrow_mut().take() {
             Some(PinFor::Approve(then)) => self.office_end(then, Some(pin)),
             Some(PinFor::NextCashier) => self.office_end(Then::Handover { pin }, None),
+            Some(p @ (PinFor::NewPin(_) | PinFor::NewUser { .. })) => self.user_pin_entered(p, pin),
             None => {}
         }
     }

@@ -149,6 +149,20 @@ impl Gui {
         let w = with.clone();
         self.office_ui().on_reprint_open(move || w(&|g| g.reprint_open()));
         let w = with.clone();
+        self.office_ui().on_user_select(move |n| w(&|g| g.user_select(&n)));
+        let w = with.clone();
+        self.office_ui().on_user_toggle(move || w(&|g| g.user_toggle()));
+        let w = with.clone();
+        self.office_ui().on_user_pin(move || {
+            w(&|g| g.ask_pin(super::office::PinFor::NewPin(g.office_ui().get_user_selected().to_string())))
+        });
+        let w = with.clone();
+        self.office_ui().on_user_role_set(move |r| w(&|g| g.user_role_set(&r)));
+        let w = with.clone();
+        self.office_ui().on_new_name_key(move |k| w(&|g| g.new_name_key(&k)));
+        let w = with.clone();
+        self.office_ui().on_add_user_next(move || w(&|g| g.add_user_next()));
+        let w = with.clone();
         self.shell().on_open_sync(move || w(&|g| g.open_sync()));
         let w = with.clone();
         self.sync_ui().on_close_sync(move || w(&|g| g.leave_screen()));
