@@ -143,6 +143,12 @@ fn meters_and_tanks_reconcile_and_a_leak_crosses_the_alarm() {
     assert_eq!(dec(&e10["variance"]), Decimal::from(-150), "{e10}");
     assert_eq!(e10["status"], "alarm", "{e10}");
     assert!(tanks.iter().all(|t| t["grade"] != "SP98"), "a tank the gauge does not report is not reconciled");
+    // The levels over the day: each tank read at the open and again before the report.
+    let levels = fuel["levels"].as_array().unwrap();
+    let t1 = levels.iter().find(|l| l["tank"] == 1).unwrap();
+    let readings = t1["readings"].as_array().unwrap();
+    assert!(readings.len() >= 2, "{t1}");
+    assert_eq!(dec(&readings.last().unwrap()[1]), tank1, "the last reading is the gauge's level now");
 
     // The Z keeps the same reconciliation.
     ok(&till.ask(json!({"cmd":"count","tenders":[{"method":"cash","amount":"100.00"}]})));

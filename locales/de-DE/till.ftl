@@ -554,3 +554,4 @@ office-user-name = Name
 office-user-next = Weiter: die PIN
 office-pin-for = Neue PIN für { $name }
 office-pin-new-user = PIN des neuen Benutzers (4 bis 8 Ziffern)
+office-tank-level = Tank { $tank } im Tagesverlauf

@@ -554,3 +554,4 @@ office-user-name = Name
 office-user-next = Next: the PIN
 office-pin-for = { $name }'s new PIN
 office-pin-new-user = The new user's PIN (4 to 8 digits)
+office-tank-level = Tank { $tank } over the day

@@ -554,3 +554,4 @@ office-user-name = Nombre
 office-user-next = Siguiente: el PIN
 office-pin-for = Nuevo PIN de { $name }
 office-pin-new-user = PIN del nuevo usuario (4 a 8 cifras)
+office-tank-level = Tanque { $tank } durante el día

@@ -554,3 +554,4 @@ office-user-name = नाम
 office-user-next = आगे: PIN
 office-pin-for = { $name } का नया PIN
 office-pin-new-user = नए उपयोगकर्ता का PIN (4 से 8 अंक)
+office-tank-level = दिन भर टैंक { $tank }

@@ -554,3 +554,4 @@ office-user-name = Nama
 office-user-next = Berikutnya: PIN
 office-pin-for = PIN baru untuk { $name }
 office-pin-new-user = PIN pengguna baru (4 sampai 8 angka)
+office-tank-level = Tangki { $tank } sepanjang hari

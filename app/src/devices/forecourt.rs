@@ -185,6 +185,13 @@ impl Forecourt {
     }
 
     pub fn send(&self, cmd: ForecourtCmd) {
+        // The totals read before are forgotten at once, not when the pump line's thread gets
+        // to the command: whoever waits for the new totals never takes the old ones for them.
+        if matches!(cmd, ForecourtCmd::ReadTotals) {
+            if let Ok(mut pumps) = self.pumps.lock() {
+                pumps.iter_mut().for_each(|p| p.totals = None);
+            }
+        }
         let _ = self.tx.send(cmd);
     }
 

@@ -22,6 +22,16 @@ pub struct FuelFigures {
     /// (pump, grade, litres) of drive-offs and of pump tests.
     pub drive_offs: Vec<(u8, String, Decimal)>,
     pub pump_tests: Vec<(u8, String, Decimal)>,
+    /// Every tank reading of the day in order: (tank, time, litres).
+    pub tank_series: Vec<(u8, String, Decimal)>,
+}
+
+/// A tank's volume at each reading of the day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TankLevels {
+    pub tank: u8,
+    /// (time, litres), oldest first.
+    pub readings: Vec<(String, Decimal)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +72,9 @@ pub struct TankRecon {
 pub struct FuelRecon {
     pub pumps: Vec<PumpRecon>,
     pub tanks: Vec<TankRecon>,
+    /// The tanks' levels over the day, for the chart.
+    #[serde(default)]
+    pub levels: Vec<TankLevels>,
     pub warn_percent: Decimal,
     pub alarm_percent: Decimal,
 }
@@ -147,7 +160,15 @@ impl FuelRecon {
                 }
             })
             .collect();
-        FuelRecon { pumps, tanks, warn_percent: warn, alarm_percent: alarm }
+        let mut levels: Vec<TankLevels> = Vec::new();
+        for (tank, at, v) in &f.tank_series {
+            match levels.iter_mut().find(|l| l.tank == *tank) {
+                Some(l) => l.readings.push((at.clone(), *v)),
+                None => levels.push(TankLevels { tank: *tank, readings: vec![(at.clone(), *v)] }),
+            }
+        }
+        levels.sort_by_key(|l| l.tank);
+        FuelRecon { pumps, tanks, levels, warn_percent: warn, alarm_percent: alarm }
     }
 }
 
@@ -168,6 +189,11 @@ mod tests {
             grade_sold: vec![("E5".into(), dec!(50)), ("B7".into(), dec!(20))],
             drive_offs: vec![(1, "E5".into(), dec!(5))],
             pump_tests: vec![(1, "E5".into(), dec!(5))],
+            tank_series: vec![
+                (2, "t0".into(), dec!(8000)),
+                (1, "t0".into(), dec!(10000)),
+                (2, "t1".into(), dec!(7900)),
+            ],
         };
         let r = FuelRecon::build(&f, &[(1, "E5".into()), (2, "B7".into())], dec!(0.5), dec!(1));
         assert_eq!(r.pumps[0].variance, dec!(0), "60 metered = 50 sold + 5 test + 5 drive-off");
@@ -180,5 +206,6 @@ mod tests {
         assert_eq!(b7.status, "alarm");
         assert_eq!(status(Some(dec!(-0.6)), dec!(0.5), dec!(1)), "warn");
         assert_eq!(status(None, dec!(0.5), dec!(1)), "ok");
+        assert_eq!(r.levels.iter().map(|l| (l.tank, l.readings.len())).collect::<Vec<_>>(), [(1, 1), (2, 2)]);
     }
 }

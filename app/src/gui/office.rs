@@ -506,6 +506,29 @@ impl Gui {
         let hours = bars(rep.hourly.iter().map(|h| (format!("{:02}:00", h.hour), h.amount)).collect());
         let tenders = bars(rep.tenders.iter().map(|t| (i18n.tr(tender_key(&t.method)), t.net)).collect());
         let categories = bars(rep.categories.iter().map(|c| (c.name.clone(), c.amount)).collect());
+        // Tank levels: bars against the tank's highest reading of the day, in litres.
+        let mut level_titles = Vec::new();
+        let mut levels = Vec::new();
+        for l in rep.fuel.iter().flat_map(|fu| fu.levels.iter()) {
+            let max = l.readings.iter().map(|(_, v)| *v).max().unwrap_or_default();
+            let row: Vec<Bar> = l
+                .readings
+                .iter()
+                .map(|(at, v)| Bar {
+                    label: super::view::local_time(at).map(|t| f.time(&t)).unwrap_or_default().into(),
+                    value: format!("{} l", f.number(*v, 0)).into(),
+                    share: if max.is_zero() {
+                        0.0
+                    } else {
+                        rust_decimal::prelude::ToPrimitive::to_f32(&(*v / max)).unwrap_or(0.0)
+                    },
+                })
+                .collect();
+            level_titles.push(slint::SharedString::from(
+                i18n.tr_args("office-tank-level", &[("tank", i64::from(l.tank).into())]),
+            ));
+            levels.push(model(row));
+        }
         drop(i18n);
         let ui = self.office_ui();
         ui.set_report_title(title.into());
@@ -513,6 +536,8 @@ impl Gui {
         ui.set_hours(model(hours));
         ui.set_tenders(model(tenders));
         ui.set_categories(model(categories));
+        ui.set_level_titles(model(level_titles));
+        ui.set_levels(model(levels));
         ui.set_tab(2);
     }
 }

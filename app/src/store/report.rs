@@ -216,6 +216,15 @@ fn fuel_figures(
     let mut f = FuelFigures::default();
     [f.meter_first, f.meter_last] = first_last(conn, "meter_readings", "pump", "volume", s, since)?;
     [f.tank_first, f.tank_last] = first_last(conn, "tank_readings", "tank", "volume", s, since)?;
+    let series: Vec<(u8, String, String)> = rows(
+        conn,
+        "SELECT tank, at, volume FROM tank_readings WHERE terminal_id = ?1 AND at >= ?2 ORDER BY id",
+        params![s.terminal_id, since],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    for (t, at, v) in series {
+        f.tank_series.push((t, at, litres(&v)?));
+    }
     let deliveries: Vec<(u8, String)> = rows(
         conn,
         "SELECT tank, litres FROM deliveries WHERE terminal_id = ?1 AND at >= ?2",
