@@ -5,51 +5,12 @@
 
 mod common;
 
-use common::{ok, till, Exec};
+use common::{ok, till, Exec, Sim};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-/// `till sim forecourt` with a stable link to its pty; takes operator commands.
-struct Pumps {
-    child: Child,
-    stdin: ChildStdin,
-}
-
-impl Pumps {
-    fn start(link: &Path) -> Pumps {
-        let mut child = till()
-            .args(["sim", "forecourt", "--pumps", "2", "--link"])
-            .arg(link)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("simulator starts");
-        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut first = String::new();
-        out.read_line(&mut first).expect("the pty's path");
-        assert!(first.starts_with("/dev/"), "{first}");
-        // Keep reading what it says, so that it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in out.lines() {});
-        let stdin = child.stdin.take().expect("stdin");
-        Pumps { child, stdin }
-    }
-
-    fn say(&mut self, line: &str) {
-        writeln!(self.stdin, "{line}").expect("simulator takes a command");
-        self.stdin.flush().expect("flush");
-    }
-}
-
-impl Drop for Pumps {
-    fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "quit");
-        let _ = self.child.wait();
-    }
-}
 
 fn effects(a: &Value) -> Vec<Value> {
     a["effects"].as_array().cloned().unwrap_or_default()
@@ -88,7 +49,7 @@ fn site(dir: &Path, link: &Path) -> (PathBuf, PathBuf) {
 fn fills_wait_at_their_pumps_and_a_prepay_is_settled_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("pumps");
-    let mut pumps = Pumps::start(&link);
+    let mut pumps = Sim::start(&["sim", "forecourt", "--pumps", "2"], &link);
     let (config, data) = site(dir.path(), &link);
 
     let mut till = Exec::start(&config, &data);

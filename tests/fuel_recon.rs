@@ -5,53 +5,12 @@
 
 mod common;
 
-use common::{ok, till, Exec};
+use common::{ok, till, Exec, Sim};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Stdio};
 use std::str::FromStr;
 use std::time::Duration;
-
-/// A simulator process on a pty with a stable link; takes operator commands on stdin.
-struct Sim {
-    child: Child,
-    stdin: ChildStdin,
-}
-
-impl Sim {
-    fn start(args: &[&str], link: &Path) -> Sim {
-        let mut child = till()
-            .args(args)
-            .arg("--link")
-            .arg(link)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("simulator starts");
-        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut first = String::new();
-        out.read_line(&mut first).expect("the pty's path");
-        assert!(first.starts_with("/dev/"), "{first}");
-        std::thread::spawn(move || for _ in out.lines() {});
-        let stdin = child.stdin.take().expect("stdin");
-        Sim { child, stdin }
-    }
-
-    fn say(&mut self, line: &str) {
-        writeln!(self.stdin, "{line}").expect("simulator takes a command");
-        self.stdin.flush().expect("flush");
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "quit");
-        let _ = self.child.wait();
-    }
-}
 
 fn dec(v: &Value) -> Decimal {
     Decimal::from_str(v.as_str().unwrap_or_else(|| panic!("not a decimal: {v}"))).unwrap()

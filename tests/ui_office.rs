@@ -16,15 +16,20 @@ fn count(dir: &std::path::Path, sql: &str) -> i64 {
     rusqlite::Connection::open(dir.join("till.sqlite")).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
+/// Signs in by name and opens the shift with a float of 100.00.
+fn sign_in_with_shift(gui: &till::gui::Gui, who: &str, pin: &str) {
+    tap(gui, who);
+    tap_digits(gui, pin);
+    tap(gui, "Sign in");
+    tap_digits(gui, "10000");
+    tap(gui, "Open shift");
+}
+
 #[test]
 fn a_manager_pays_out_drops_reports_and_ends_the_day_on_screen() {
     let dir = tempfile::tempdir().unwrap();
     let gui = open(dir.path());
-    tap(&gui, "Demo Manager");
-    tap_digits(&gui, "9999");
-    tap(&gui, "Sign in");
-    tap_digits(&gui, "10000");
-    tap(&gui, "Open shift");
+    sign_in_with_shift(&gui, "Demo Manager", "9999");
     tap(&gui, "Cola 0.5 l PET");
     tap(&gui, "Pay");
     tap(&gui, "Exact");
@@ -85,11 +90,7 @@ fn a_manager_pays_out_drops_reports_and_ends_the_day_on_screen() {
 fn a_count_beyond_the_tolerance_asks_a_manager_on_screen() {
     let dir = tempfile::tempdir().unwrap();
     let gui = open(dir.path());
-    tap(&gui, "Demo Cashier");
-    tap_digits(&gui, "1111");
-    tap(&gui, "Sign in");
-    tap_digits(&gui, "10000");
-    tap(&gui, "Open shift");
+    sign_in_with_shift(&gui, "Demo Cashier", "1111");
     tap(&gui, "Close shift");
     tap(&gui, "more 50");
     tap(&gui, "Confirm count");
@@ -112,11 +113,7 @@ fn a_count_beyond_the_tolerance_asks_a_manager_on_screen() {
 fn a_receipt_is_found_reprinted_and_partly_refunded_from_the_office() {
     let dir = tempfile::tempdir().unwrap();
     let gui = open(dir.path());
-    tap(&gui, "Demo Manager");
-    tap_digits(&gui, "9999");
-    tap(&gui, "Sign in");
-    tap_digits(&gui, "10000");
-    tap(&gui, "Open shift");
+    sign_in_with_shift(&gui, "Demo Manager", "9999");
     tap(&gui, "Cola 0.5 l PET");
     tap(&gui, "Cola 0.33 l Can");
     tap(&gui, "Pay");
@@ -151,11 +148,7 @@ fn a_receipt_is_found_reprinted_and_partly_refunded_from_the_office() {
 fn a_manager_adds_disables_and_renames_roles_of_users_on_screen() {
     let dir = tempfile::tempdir().unwrap();
     let gui = open(dir.path());
-    tap(&gui, "Demo Manager");
-    tap_digits(&gui, "9999");
-    tap(&gui, "Sign in");
-    tap_digits(&gui, "10000");
-    tap(&gui, "Open shift");
+    sign_in_with_shift(&gui, "Demo Manager", "9999");
     tap(&gui, "Office");
     tap(&gui, "Users");
     tap(&gui, "Add a user");

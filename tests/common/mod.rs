@@ -164,3 +164,42 @@ impl Drop for Exec {
         let _ = self.child.wait();
     }
 }
+
+/// A simulator process on a pty with a stable link; takes operator commands on stdin.
+pub struct Sim {
+    child: Child,
+    stdin: ChildStdin,
+}
+
+impl Sim {
+    pub fn start(args: &[&str], link: &Path) -> Sim {
+        let mut child = till()
+            .args(args)
+            .arg("--link")
+            .arg(link)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("simulator starts");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        out.read_line(&mut first).expect("the pty's path");
+        assert!(first.starts_with("/dev/"), "{first}");
+        std::thread::spawn(move || for _ in out.lines() {});
+        let stdin = child.stdin.take().expect("stdin");
+        Sim { child, stdin }
+    }
+
+    pub fn say(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").expect("simulator takes a command");
+        self.stdin.flush().expect("flush");
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = writeln!(self.stdin, "quit");
+        let _ = self.child.wait();
+    }
+}

@@ -2,7 +2,7 @@
 //! figure: the figure's path in the report, and its value), for a spreadsheet or head office.
 
 use crate::config::Config;
-use crate::domain::report::{DayReport, FuelSetup, ReportHead};
+use crate::domain::report::ReportHead;
 use crate::store::Store;
 use serde_json::Value;
 
@@ -37,13 +37,7 @@ pub fn report(store: &Store, config: &Config, z: Option<i64>, csv: bool) -> anyh
             let (at, _) = crate::service::now();
             let head =
                 ReportHead { kind: "x".into(), z_no: None, terminal_id: config.terminal_id.clone(), at, user: None };
-            let tanks: Vec<(u8, String)> = config.tanks.iter().map(|t| (t.number, t.grade.clone())).collect();
-            let setup = FuelSetup {
-                tanks: &tanks,
-                warn: config.thresholds.warn_percent,
-                alarm: config.thresholds.alarm_percent,
-            };
-            serde_json::to_value(DayReport::build(head, &figures, &config.pricing, &config.fuel_grades, &setup))?
+            serde_json::to_value(crate::service::build_report(config, head, &figures))?
         }
     };
     let stdout = std::io::stdout();

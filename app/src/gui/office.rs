@@ -32,7 +32,8 @@ pub(super) enum Then {
     Z,
 }
 
-fn model<T: Clone + 'static>(rows: Vec<T>) -> ModelRc<T> {
+/// Rows for a screen's list.
+pub(super) fn model<T: Clone + 'static>(rows: Vec<T>) -> ModelRc<T> {
     ModelRc::from(std::rc::Rc::new(VecModel::from(rows)))
 }
 

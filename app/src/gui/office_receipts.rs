@@ -2,16 +2,12 @@
 //! copy printed again, lines picked and refunded to the tender they were paid with (the service
 //! decides how much goes back to the card and how much in cash).
 
+use super::office::model;
 use super::{shown, Gui};
 use crate::domain::record::SaleRecord;
 use crate::domain::users::Permission;
 use crate::service::Command;
-use slint::{ModelRc, VecModel};
 use till_ui::{FoundRow, PickLine};
-
-fn model<T: Clone + 'static>(rows: Vec<T>) -> ModelRc<T> {
-    ModelRc::from(std::rc::Rc::new(VecModel::from(rows)))
-}
 
 impl Gui {
     pub(super) fn receipt_key(&self, k: &str) {

@@ -2,11 +2,11 @@
 //! and enable, and a new user with a name from the on-screen keyboard and a PIN. The service
 //! refuses what must not happen (disabling oneself, the last manager, a PIN taken).
 
+use super::office::model;
 use super::office::PinFor;
 use super::Gui;
 use crate::domain::users::{Permission, Role};
 use crate::service::{Command, Outcome, ServiceError};
-use slint::{ModelRc, VecModel};
 use till_ui::UserRow;
 
 impl Gui {
@@ -39,7 +39,7 @@ impl Gui {
                     ui.set_user_active(u.active);
                     ui.set_user_role(u.role.clone());
                 }
-                ui.set_users(ModelRc::from(std::rc::Rc::new(VecModel::from(rows))));
+                ui.set_users(model(rows));
             }
             Err(e) => self.show_error(&e),
         }

@@ -59,6 +59,16 @@ impl Session {
         Ok(exp.iter().find(|(m, _)| m == "cash").map(|(_, v)| *v).unwrap_or(0))
     }
 
+    /// The drawer's level after a sale, when it is worth a word (a warning, or cash sales
+    /// stopped); nothing is read when the site sets no limit.
+    pub(super) fn drawer_warning(&self) -> Option<DrawerView> {
+        let c = &self.config.cash;
+        if c.drawer_warn_minor.is_none() && c.drawer_limit_minor.is_none() {
+            return None;
+        }
+        self.drawer_view().ok().flatten().filter(|d| d.level != DrawerLevel::Ok)
+    }
+
     /// The open drawer's cash and level, when a shift is open.
     pub(super) fn drawer_view(&self) -> Result<Option<DrawerView>, ServiceError> {
         let Some(s) = &self.shift else { return Ok(None) };
@@ -75,6 +85,9 @@ impl Session {
 
     /// Refuses a cash sale while the drawer is at its limit.
     pub(super) fn drawer_takes_cash(&self) -> Result<(), ServiceError> {
+        if self.config.cash.drawer_limit_minor.is_none() {
+            return Ok(());
+        }
         if let Some(v) = self.drawer_view()? {
             if v.level == DrawerLevel::Blocked {
                 return Err(Refusal::DrawerFull { cash: v.cash, limit: v.limit.unwrap_or_default() }.into());

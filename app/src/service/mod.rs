@@ -36,6 +36,7 @@ pub use effects::{CustomerView, Effect, Slip};
 pub use forecourt::{PrepayView, PumpInfo, PumpPrepay};
 pub use look::Look;
 pub use refusal::{AmountOf, Blocker, Refusal};
+pub(crate) use report::build_report;
 pub use ticket::HeldInfo;
 pub use users::{FoundSale, UserEntry};
 

@@ -2,16 +2,21 @@
 //! deliveries, and the stored Z reports.
 
 use super::{now, Effect, Outcome, Refusal, ServiceError, Session, Slip};
-use crate::domain::report::{DayReport, FuelSetup, ReportHead};
+use crate::domain::report::{DayReport, Figures, FuelSetup, ReportHead};
 use crate::domain::users::Permission;
 use crate::store::{report, ZStart};
 use rust_decimal::Decimal;
 
-impl Session {
-    fn tank_grades(&self) -> Vec<(u8, String)> {
-        self.config.tanks.iter().map(|t| (t.number, t.grade.clone())).collect()
-    }
+/// A day's report from its figures, with the configuration's prices, grades, tanks and
+/// thresholds (the X, the Z and `till report` alike).
+pub(crate) fn build_report(config: &crate::config::Config, head: ReportHead, figures: &Figures) -> DayReport {
+    let tanks: Vec<(u8, String)> = config.tanks.iter().map(|t| (t.number, t.grade.clone())).collect();
+    let setup =
+        FuelSetup { tanks: &tanks, warn: config.thresholds.warn_percent, alarm: config.thresholds.alarm_percent };
+    DayReport::build(head, figures, &config.pricing, &config.fuel_grades, &setup)
+}
 
+impl Session {
     /// The day so far. A manager (`reports`) sees the terminal's; a cashier their own, and
     /// while their drawer is open and not counted, nothing that tells what it should hold.
     pub(super) fn x_report(&mut self, print: bool) -> Result<Outcome, ServiceError> {
@@ -28,13 +33,7 @@ impl Session {
             at,
             user: (!all).then(|| user.name.clone()),
         };
-        let tanks = self.tank_grades();
-        let setup = FuelSetup {
-            tanks: &tanks,
-            warn: self.config.thresholds.warn_percent,
-            alarm: self.config.thresholds.alarm_percent,
-        };
-        let mut rep = DayReport::build(head, &figures, &self.config.pricing, &self.config.fuel_grades, &setup);
+        let mut rep = build_report(&self.config, head, &figures);
         if !all {
             let blind = figures.drawers.iter().any(|d| d.closed_at.is_none() && d.counted.is_empty());
             if blind {
@@ -78,18 +77,18 @@ impl Session {
             None => self.store.last_shift_id(&terminal)?.filter(|id| *id > after).ok_or(Refusal::NothingSinceZ)?,
         };
         let (at, _) = now();
-        let pricing = self.config.pricing.clone();
-        let grades = self.config.fuel_grades.clone();
-        let tanks = self.tank_grades();
-        let (warn, alarm) = (self.config.thresholds.warn_percent, self.config.thresholds.alarm_percent);
-        let (t, a) = (terminal.clone(), at.clone());
-        let build = move |conn: &rusqlite::Connection, z_no: i64| -> crate::store::Result<serde_json::Value> {
-            let scope = report::day_scope(conn, &t)?;
-            let figures = report::figures(conn, &scope)?;
-            let head =
-                ReportHead { kind: "z".into(), z_no: Some(z_no), terminal_id: t.clone(), at: a.clone(), user: None };
-            let rep = DayReport::build(head, &figures, &pricing, &grades, &FuelSetup { tanks: &tanks, warn, alarm });
-            serde_json::to_value(&rep).map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
+        let config = &self.config;
+        let build = |conn: &rusqlite::Connection, z_no: i64| -> crate::store::Result<serde_json::Value> {
+            let figures = report::figures(conn, &report::day_scope(conn, &terminal)?)?;
+            let head = ReportHead {
+                kind: "z".into(),
+                z_no: Some(z_no),
+                terminal_id: terminal.clone(),
+                at: at.clone(),
+                user: None,
+            };
+            serde_json::to_value(build_report(config, head, &figures))
+                .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
         };
         let z = ZStart { user_id: user.id, last_shift, report: &build };
         let (_, value) = self.store.close_day(&terminal, &user, end.as_ref().map(|e| &e.0), &z, &at)?;

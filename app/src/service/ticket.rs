@@ -396,8 +396,7 @@ impl Session {
                 }
             }
         }
-        // The drawer's level, once it is worth a word (a warning, or cash sales stopped).
-        let drawer = self.drawer_view().ok().flatten().filter(|d| d.level != crate::domain::cash::DrawerLevel::Ok);
+        let drawer = self.drawer_warning();
         Outcome { sale: Some(sale), effects, drawer, ..Outcome::default() }
     }
 

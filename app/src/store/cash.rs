@@ -169,7 +169,7 @@ impl Store {
         let tx = begin(&mut self.conn, &self.guard)?;
         end_in(&tx, terminal_id, user, end, at)?;
         let id = match next {
-            Some(n) => Some(open_in(&tx, terminal_id, n, at)?),
+            Some(n) => Some(open_in(&tx, terminal_id, n.user_id, n.float_minor, &n.event, at)?),
             None => None,
         };
         commit(tx, &mut self.guard)?;
@@ -346,17 +346,25 @@ fn end_in(tx: &Transaction, terminal_id: &str, user: &User, end: &ShiftEnd, at: 
     Ok(())
 }
 
-fn open_in(tx: &Transaction, terminal_id: &str, n: &ShiftStart, at: &str) -> Result<i64> {
-    let event_id = event_id_of(&n.event)?;
+/// Opens a drawer session inside the caller's transaction: the row and its journaled event.
+pub(super) fn open_in(
+    tx: &Transaction,
+    terminal_id: &str,
+    user_id: i64,
+    float_minor: i64,
+    event: &serde_json::Value,
+    at: &str,
+) -> Result<i64> {
+    let event_id = event_id_of(event)?;
     let seq = journal::next_seq(tx)?;
     tx.execute(
         "INSERT INTO shifts (event_id, terminal_id, opened_by, opened_at, float_minor, open_seq)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![event_id, terminal_id, n.user_id, at, n.float_minor, seq],
+        params![event_id, terminal_id, user_id, at, float_minor, seq],
     )?;
     let id = tx.last_insert_rowid();
     let digest = integrity::rows_digest(tx, integrity::Rows::ShiftOpen(id))?;
-    append_event_rows(tx, terminal_id, "shift_open", &n.event, at, Some(&digest))?;
+    append_event_rows(tx, terminal_id, "shift_open", event, at, Some(&digest))?;
     Ok(id)
 }
 

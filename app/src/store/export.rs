@@ -2,8 +2,8 @@
 //! payments of the drawer sessions it closed, the cash movements, opening floats and count
 //! differences. Amounts in minor units, quantities as stored.
 
+use super::report::rows;
 use super::*;
-use rusqlite::Row;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExLine {
@@ -48,21 +48,10 @@ pub struct ExZ {
     pub cash: Vec<ExCash>,
 }
 
-fn all<T>(
-    conn: &Connection,
-    sql: &str,
-    p: impl rusqlite::Params,
-    f: impl FnMut(&Row) -> rusqlite::Result<T>,
-) -> Result<Vec<T>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let out = stmt.query_map(p, f)?.collect::<std::result::Result<Vec<T>, _>>()?;
-    Ok(out)
-}
-
 impl Store {
     /// The Z reports taken on the UTC dates `from` to `to` (YYYY-MM-DD, both included).
     pub fn export_zs(&self, terminal_id: &str, from: &str, to: &str) -> Result<Vec<ExZ>> {
-        let zs: Vec<(i64, String, i64)> = all(
+        let zs: Vec<(i64, String, i64)> = rows(
             &self.conn,
             "SELECT z_no, at, last_shift FROM z_reports WHERE terminal_id = ?1 AND substr(at, 1, 10) BETWEEN ?2 AND ?3
              ORDER BY z_no",
@@ -92,7 +81,7 @@ impl Store {
 
     fn export_sales(&self, terminal_id: &str, after: i64, last: i64) -> Result<Vec<ExSale>> {
         let p = params![terminal_id, after, last];
-        let mut sales: Vec<ExSale> = all(
+        let mut sales: Vec<ExSale> = rows(
             &self.conn,
             "SELECT s.id, s.receipt_no, s.kind, s.created_at, s.user_id, u.name, s.total_minor, s.change_minor
              FROM sales s JOIN users u ON u.id = s.user_id
@@ -115,7 +104,7 @@ impl Store {
             },
         )?;
         let index: std::collections::HashMap<i64, usize> = sales.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-        let lines: Vec<(i64, ExLine)> = all(
+        let lines: Vec<(i64, ExLine)> = rows(
             &self.conn,
             "SELECT l.sale_id, l.line_no, l.kind, l.sku, l.name, l.unit, l.qty, l.unit_price, l.tax_class,
                     l.amount_minor - l.ticket_discount_minor, l.voided, COALESCE(p.category, '')
@@ -146,7 +135,7 @@ impl Store {
                 sales[*i].lines.push(l);
             }
         }
-        let taxes: Vec<(i64, String, String, i64)> = all(
+        let taxes: Vec<(i64, String, String, i64)> = rows(
             &self.conn,
             "SELECT t.sale_id, t.name, t.rate, t.amount_minor FROM sale_taxes t JOIN sales s ON s.id = t.sale_id
              WHERE s.terminal_id = ?1 AND s.shift_id > ?2 AND s.shift_id <= ?3 ORDER BY t.sale_id, t.seq",
@@ -158,7 +147,7 @@ impl Store {
                 sales[*i].taxes.push((name, rate, amount));
             }
         }
-        let pays: Vec<(i64, String, i64)> = all(
+        let pays: Vec<(i64, String, i64)> = rows(
             &self.conn,
             "SELECT pm.sale_id, pm.method, pm.amount_minor FROM payments pm JOIN sales s ON s.id = pm.sale_id
              WHERE s.terminal_id = ?1 AND s.shift_id > ?2 AND s.shift_id <= ?3 ORDER BY pm.sale_id, pm.seq",
@@ -176,7 +165,7 @@ impl Store {
     fn export_cash(&self, terminal_id: &str, after: i64, last: i64) -> Result<Vec<ExCash>> {
         let p = params![terminal_id, after, last];
         let mut out: Vec<ExCash> = Vec::new();
-        let floats: Vec<(i64, i64, String, i64, String)> = all(
+        let floats: Vec<(i64, i64, String, i64, String)> = rows(
             &self.conn,
             "SELECT sh.id, sh.float_minor, sh.opened_at, sh.opened_by, u.name FROM shifts sh JOIN users u ON u.id = sh.opened_by
              WHERE sh.terminal_id = ?1 AND sh.id > ?2 AND sh.id <= ?3 ORDER BY sh.id",
@@ -186,7 +175,7 @@ impl Store {
         for (id, float, at, uid, user) in floats {
             out.push((format!("F{id}"), "Anfangsbestand", float, String::new(), at, uid, user));
         }
-        let moves: Vec<(i64, String, i64, String, String, i64, String)> = all(
+        let moves: Vec<(i64, String, i64, String, String, i64, String)> = rows(
             &self.conn,
             "SELECT m.id, m.kind, m.amount_minor, m.reason, m.at, m.user_id, u.name FROM cash_movements m
              JOIN shifts sh ON sh.id = m.shift_id JOIN users u ON u.id = m.user_id
@@ -200,7 +189,7 @@ impl Store {
             out.push((format!("M{id}"), case, k.drawer_sign() * amount, reason, at, uid, user));
         }
         // The drawer's over or short when it closed: counted - expected.
-        let diffs: Vec<(i64, i64, String, i64, String)> = all(
+        let diffs: Vec<(i64, i64, String, i64, String)> = rows(
             &self.conn,
             "SELECT sh.id, sh.counted_minor - sh.expected_minor, sh.closed_at, sh.closed_by, u.name FROM shifts sh
              JOIN users u ON u.id = sh.closed_by

@@ -35,7 +35,8 @@ pub fn day_scope<'a>(conn: &Connection, terminal_id: &'a str) -> Result<Scope<'a
 
 const SALES_IN: &str = "s.terminal_id = ?1 AND s.shift_id > ?2 AND (?3 IS NULL OR s.user_id = ?3)";
 
-fn rows<T>(
+/// Every row of a query, mapped.
+pub(super) fn rows<T>(
     conn: &Connection,
     sql: &str,
     p: impl rusqlite::Params,

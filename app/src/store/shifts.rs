@@ -24,16 +24,7 @@ impl Store {
         at: &str,
     ) -> Result<i64> {
         let tx = begin(&mut self.conn, &self.guard)?;
-        let event_id = event_id_of(event)?;
-        let seq = journal::next_seq(&tx)?;
-        tx.execute(
-            "INSERT INTO shifts (event_id, terminal_id, opened_by, opened_at, float_minor, open_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![event_id, terminal_id, user.id, at, float_minor, seq],
-        )?;
-        let id = tx.last_insert_rowid();
-        let digest = integrity::rows_digest(&tx, integrity::Rows::ShiftOpen(id))?;
-        append_event_rows(&tx, terminal_id, "shift_open", event, at, Some(&digest))?;
+        let id = super::cash::open_in(&tx, terminal_id, user.id, float_minor, event, at)?;
         commit(tx, &mut self.guard)?;
         Ok(id)
     }
