@@ -62,6 +62,14 @@ pub enum Report {
         last: Option<(crate::store::TerminalAnswer, i64)>,
         failed: Option<String>,
     },
+    /// The QR provider's answer about a payment: to an effect (`last`), or a change its client
+    /// noticed while asking by itself.
+    Qr {
+        intent: i64,
+        op: crate::devices::qr::QrOp,
+        answer: crate::devices::qr::QrAnswer,
+        last: bool,
+    },
 }
 
 /// The devices that effects are carried out at; any may be missing.
@@ -72,6 +80,7 @@ pub struct Executor {
     pub display: Option<crate::devices::display::CustomerDisplay>,
     pub card: Option<crate::devices::card::CardTerminal>,
     pub tanks: Option<crate::devices::tanks::TankMonitor>,
+    pub qr: Option<crate::devices::qr::QrProvider>,
 }
 
 impl Executor {
@@ -172,6 +181,23 @@ impl Executor {
                         failed: Some("no card terminal is attached".into()),
                     }),
                 },
+                Effect::Qr { op, intent, reference, amount_minor } => {
+                    let new = crate::devices::qr::NewPayment {
+                        reference: reference.clone(),
+                        amount_minor: *amount_minor,
+                        currency: config.pricing.currency.code.clone(),
+                        terminal_id: config.terminal_id.clone(),
+                    };
+                    match &self.qr {
+                        Some(q) => q.ask(*op, *intent, new, report.clone()),
+                        None => report(Report::Qr {
+                            intent: *intent,
+                            op: *op,
+                            answer: crate::devices::qr::QrAnswer::Unreachable("no QR provider is configured".into()),
+                            last: true,
+                        }),
+                    }
+                }
                 Effect::CardAbort => {
                     if let Some(c) = &self.card {
                         c.abort();
@@ -192,7 +218,7 @@ impl Executor {
                 Effect::ReadMeterTotals { .. } => self.forecourt.is_some(),
                 Effect::ReadTanks { .. } => self.tanks.is_some(),
                 // Each ends with one report, with or without a terminal.
-                Effect::CardPay { .. } | Effect::CardRecover { .. } | Effect::CardEndOfDay => true,
+                Effect::CardPay { .. } | Effect::CardRecover { .. } | Effect::CardEndOfDay | Effect::Qr { .. } => true,
                 _ => false,
             })
             .count()
@@ -288,13 +314,16 @@ pub fn follow_up(r: &Report) -> Option<crate::service::Command> {
             Some(Command::CardDayClosed { terminal_minor: *t })
         }
         Report::CardDayClosed { .. } => None,
+        Report::Qr { intent, op, answer, .. } => {
+            Some(Command::QrAnswered { intent: *intent, op: *op, answer: answer.clone() })
+        }
     }
 }
 
 impl Report {
     /// Whether this is the last report of an effect (the ones `expected_reports` counts).
     pub fn ends_effect(&self) -> bool {
-        !matches!(self, Report::CardApproved { .. } | Report::CardProgress { .. })
+        !matches!(self, Report::CardApproved { .. } | Report::CardProgress { .. } | Report::Qr { last: false, .. })
     }
 
     /// The decision an approval waits for: claimed before its follow-up command runs (false:

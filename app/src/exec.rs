@@ -60,6 +60,12 @@ const CARD_PATIENCE: Duration = Duration::from_secs(240);
 /// How long the end of a script waits for devices to report (receipts, meter totals).
 const REPORT_PATIENCE: Duration = Duration::from_secs(5);
 
+/// The effects whose one final report a command's answer waits for: the card terminal's and
+/// the QR provider's.
+fn awaited(e: &Effect) -> bool {
+    matches!(e, Effect::CardPay { .. } | Effect::CardRecover { .. } | Effect::CardEndOfDay | Effect::Qr { .. })
+}
+
 impl<'a> Runner<'a> {
     pub fn new(session: &'a mut Session, executor: Executor) -> anyhow::Result<Runner<'a>> {
         if let Some(f) = &executor.forecourt {
@@ -86,11 +92,7 @@ impl<'a> Runner<'a> {
             if out.effects.iter().any(|e| matches!(e, Effect::ReadMeterTotals { .. } | Effect::ReadTanks { .. })) {
                 self.handle_reports(true);
             }
-            if out
-                .effects
-                .iter()
-                .any(|e| matches!(e, Effect::CardPay { .. } | Effect::CardRecover { .. } | Effect::CardEndOfDay))
-            {
+            if out.effects.iter().any(awaited) {
                 if login {
                     // A payment left open by a crash is settled first; the sign-in is answered
                     // as it was (the ticket as the recovery left it).
@@ -124,8 +126,13 @@ impl<'a> Runner<'a> {
             if r.ends_effect() {
                 self.expected = self.expected.saturating_sub(1);
             }
-            let last =
-                matches!(r, Report::CardFinished { .. } | Report::CardRecovered { .. } | Report::CardDayClosed { .. });
+            let last = matches!(
+                r,
+                Report::CardFinished { .. }
+                    | Report::CardRecovered { .. }
+                    | Report::CardDayClosed { .. }
+                    | Report::Qr { last: true, .. }
+            );
             let card = last || matches!(r, Report::CardApproved { .. });
             if last {
                 open = open.saturating_sub(1);
@@ -140,13 +147,7 @@ impl<'a> Runner<'a> {
             let done = crate::effects::follow(&r, |cmd| {
                 let out = self.session.execute(cmd);
                 if let Ok(o) = &out {
-                    open += o
-                        .effects
-                        .iter()
-                        .filter(|e| {
-                            matches!(e, Effect::CardPay { .. } | Effect::CardRecover { .. } | Effect::CardEndOfDay)
-                        })
-                        .count();
+                    open += o.effects.iter().filter(|e| awaited(e)).count();
                     self.carry_out(o);
                 }
                 out

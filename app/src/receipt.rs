@@ -149,7 +149,7 @@ pub fn layout(
     }
     out.push(ReceiptLine::Rule);
     for p in &rec.payments {
-        let label = if p.method == "cash" { i18n.tr("receipt-paid-cash") } else { i18n.tr("receipt-paid-card") };
+        let label = i18n.tr(crate::slip::tender_key(&p.method));
         out.push(ReceiptLine::Text(pair(&label, &money(p.amount), width)));
         // What the card terminal returned: card and masked number, the terminal's receipt and
         // trace numbers, the authorization code (never more of the number than it masked).

@@ -25,6 +25,7 @@ pub fn movement_key(kind: MovementKind) -> &'static str {
 pub fn tender_key(method: &str) -> &'static str {
     match method {
         "card" => "receipt-paid-card",
+        "qr" => "receipt-paid-qr",
         _ => "receipt-paid-cash",
     }
 }

@@ -29,6 +29,9 @@ pub(super) fn headless(mut session: Session, input: impl std::io::BufRead, sync_
             cfg.display.as_ref().map(|(port, p)| crate::devices::display::CustomerDisplay::open(port, *p))
         },
         card: cfg.card_terminal.as_ref().map(crate::devices::card::CardTerminal::open),
+        // A script asks for a QR payment's status itself (`qr_check`): nothing changes between
+        // its commands.
+        qr: cfg.qr.as_ref().map(|q| crate::devices::qr::QrProvider::open(q, false)),
         tanks: cfg
             .tank_gauge_port
             .as_deref()

@@ -16,6 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 mod cash;
+mod qr;
+pub use qr::QrConfig;
 mod raw;
 mod validate;
 
@@ -106,6 +108,8 @@ pub struct Config {
     pub sync: Option<SyncConfig>,
     /// The card terminal on the counter (ZVT), when card payments go through one.
     pub card_terminal: Option<CardTerminalConfig>,
+    /// The QR wallet payment provider, when customers may pay with a wallet app.
+    pub qr: Option<QrConfig>,
     /// Cash management and counting.
     pub cash: CashConfig,
     /// The gauge's tanks and their grades (for the fuel reconciliation).

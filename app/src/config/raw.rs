@@ -38,6 +38,8 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub(super) card_terminal: Option<RawCardTerminal>,
     #[serde(default)]
+    pub(super) qr_payments: Option<super::qr::RawQr>,
+    #[serde(default)]
     pub(super) cash: Option<super::cash::RawCash>,
     #[serde(default)]
     pub(super) tanks: Vec<super::cash::RawTank>,

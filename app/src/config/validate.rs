@@ -279,6 +279,7 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         Some(_) => return err("printer.width_mm", "must be 80 or 58"),
     };
     let cash = super::cash::cash(raw.cash, &currency)?;
+    let qr = super::qr::qr(raw.qr_payments)?;
     let grade_codes: Vec<String> = fuel_grades.iter().map(|g: &FuelGrade| g.code.clone()).collect();
     let tanks = super::cash::tanks(raw.tanks, &grade_codes)?;
     let thresholds = super::cash::thresholds(raw.reconciliation)?;
@@ -316,6 +317,7 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         scanner_port: raw.scanner.map(|p| p.port).filter(|p| !p.trim().is_empty()),
         sync,
         card_terminal,
+        qr,
         cash,
         tanks,
         thresholds,

@@ -311,6 +311,7 @@ pub fn open_devices(cfg: &crate::config::Config) -> anyhow::Result<crate::gui::D
                 .map(|p| crate::devices::scanner::Scanner::open(p, crate::gui::scanned)),
             sync: None,
             card: cfg.card_terminal.as_ref().map(crate::devices::card::CardTerminal::open),
+            qr: cfg.qr.as_ref().map(|q| crate::devices::qr::QrProvider::open(q, true)),
         });
     }
     let forecourt = cfg.forecourt.as_ref().map(|f| site_forecourt(f, &cfg.fuel_grades));
@@ -329,6 +330,7 @@ pub fn open_devices(cfg: &crate::config::Config) -> anyhow::Result<crate::gui::D
         scanner: cfg.scanner_port.as_deref().map(|p| crate::devices::scanner::Scanner::open(p, crate::gui::scanned)),
         sync: None,
         card: cfg.card_terminal.as_ref().map(crate::devices::card::CardTerminal::open),
+        qr: cfg.qr.as_ref().map(|q| crate::devices::qr::QrProvider::open(q, true)),
     })
 }
 

@@ -8,6 +8,7 @@ pub mod display;
 pub mod forecourt;
 pub mod link;
 pub mod printer;
+pub mod qr;
 pub mod raster;
 pub mod scale;
 pub mod scanner;

@@ -115,6 +115,8 @@ pub struct Line {
 pub enum Method {
     Cash,
     Card,
+    /// A QR wallet payment through the configured provider (QRIS, UPI).
+    Qr,
 }
 
 impl Method {
@@ -122,6 +124,7 @@ impl Method {
         match self {
             Method::Cash => "cash",
             Method::Card => "card",
+            Method::Qr => "qr",
         }
     }
 }
@@ -457,7 +460,8 @@ impl Ticket {
             }
         }
         match method {
-            Method::Card => {
+            // A card or wallet payment takes what is due, never more (no change is given).
+            Method::Card | Method::Qr => {
                 let a = amount.unwrap_or(due);
                 if a > due {
                     return Err(TicketError::CardOverDue { amount: a, due });

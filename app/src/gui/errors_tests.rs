@@ -109,6 +109,11 @@ fn refusals() -> Vec<Refusal> {
         R::NotYourself,
         R::LastManager,
         R::BadDate { date: s("31.12.2026") },
+        R::QrNotConfigured,
+        R::QrEnded { ending: "expired" },
+        R::QrCannotCancel { detail: s("connection refused") },
+        R::QrRefused { detail: s("HTTP 422") },
+        R::QrAmountMismatch,
     ]
 }
 
@@ -200,9 +205,14 @@ fn refusal_kind(r: &Refusal) -> usize {
         R::NotYourself => 82,
         R::LastManager => 83,
         R::BadDate { .. } => 84,
+        R::QrNotConfigured => 85,
+        R::QrEnded { .. } => 86,
+        R::QrCannotCancel { .. } => 87,
+        R::QrRefused { .. } => 88,
+        R::QrAmountMismatch => 89,
     }
 }
-const REFUSAL_KINDS: usize = 85;
+const REFUSAL_KINDS: usize = 90;
 
 fn ticket_errors() -> Vec<TicketError> {
     use TicketError as T;

@@ -325,6 +325,9 @@ impl Gui {
         if let Some(s) = devices.sync {
             self.attach_sync(s);
         }
+        if let Some(q) = devices.qr {
+            self.executor.borrow_mut().qr = Some(q);
+        }
         if let Some(c) = devices.card {
             self.executor.borrow_mut().card = Some(c);
             self.watch_devices();

@@ -27,6 +27,7 @@ pub struct Devices {
     pub scanner: Option<crate::devices::scanner::Scanner>,
     pub sync: Option<crate::sync::SyncTask>,
     pub card: Option<crate::devices::card::CardTerminal>,
+    pub qr: Option<crate::devices::qr::QrProvider>,
 }
 
 /// Opens the window on the platform's backend and runs until it is closed.

@@ -22,6 +22,16 @@ pub struct CardPending {
     pub unclear: bool,
     /// For money paid back to a card: the refund to store once the terminal has paid it.
     pub refund: Option<RefundPlan>,
+    /// A QR payment's code (its content) and when it expires, once the provider made it.
+    pub qr: Option<(String, Option<String>)>,
+    /// Why the provider (or terminal) cannot be asked just now, while that is so.
+    pub note: Option<String>,
+}
+
+impl CardPending {
+    pub(super) fn new(intent: CardIntent, amount: Decimal, unclear: bool, refund: Option<RefundPlan>) -> Self {
+        CardPending { intent, amount, unclear, refund, qr: None, note: None }
+    }
 }
 
 /// A refund waiting for the card terminal: its ticket (payments set, the card one negative)
@@ -37,8 +47,18 @@ pub struct RefundPlan {
 pub struct CardView {
     pub reference: String,
     pub amount: Decimal,
-    /// "waiting" (the terminal has it) or "asking" (its ending is being asked for).
+    /// "waiting" (the terminal, or the customer's wallet, has it), "asking" (its ending is
+    /// being asked for) or "unreachable" (the QR provider does not answer; asked again).
     pub state: &'static str,
+    /// "card" or "qr".
+    pub method: String,
+    /// A QR payment's code to show the customer, and when it expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The card terminal's end-of-day against the till's card payments since the one before.
@@ -84,7 +104,7 @@ impl Session {
         let snapshot = serde_json::to_string(&self.ticket).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
-        let intent = self.store.create_intent(&terminal, "payment", minor, Some(&snapshot), &at)?;
+        let intent = self.store.create_intent(&terminal, ("card", "payment"), minor, Some(&snapshot), &at)?;
         self.journal(
             "card_payment_asked",
             &serde_json::json!({ "reference": intent.reference, "amount_minor": minor }),
@@ -96,7 +116,7 @@ impl Session {
             kind: "payment".into(),
             receipt: None,
         };
-        self.card = Some(CardPending { intent, amount: paid, unclear: false, refund: None });
+        self.card = Some(CardPending::new(intent, paid, false, None));
         let mut out = self.card_outcome()?;
         out.effects.push(effect);
         Ok(out)
@@ -108,20 +128,30 @@ impl Session {
         out.card = self.card.as_ref().map(|p| CardView {
             reference: p.intent.reference.clone(),
             amount: p.amount,
-            state: if p.unclear { "asking" } else { "waiting" },
+            state: match (&p.note, p.unclear) {
+                (Some(_), _) => "unreachable",
+                (None, true) => "asking",
+                (None, false) => "waiting",
+            },
+            method: p.intent.method.clone(),
+            qr: p.qr.as_ref().map(|q| q.0.clone()),
+            expires_at: p.qr.as_ref().and_then(|q| q.1.clone()),
+            note: p.note.clone(),
         });
         Ok(out)
     }
 
-    fn pending(&self, intent: i64) -> Result<CardPending, ServiceError> {
+    pub(super) fn pending(&self, intent: i64) -> Result<CardPending, ServiceError> {
         Ok(self.card.clone().filter(|p| p.intent.id == intent).ok_or(Refusal::NoCardPayment)?)
     }
 
     /// The cashier asks the terminal to abort; the terminal's ending decides.
     pub(super) fn card_abort(&mut self) -> Result<Outcome, ServiceError> {
         self.require(Permission::Sell, "sell")?;
-        if self.card.is_none() {
-            return Err(Refusal::NoCardPayment.into());
+        match &self.card {
+            None => return Err(Refusal::NoCardPayment.into()),
+            Some(p) if p.intent.method == "qr" => return self.qr_cancel(),
+            Some(_) => {}
         }
         let mut out = self.card_outcome()?;
         out.effects.push(Effect::CardAbort);
@@ -131,6 +161,9 @@ impl Session {
     /// Asks the terminal again about a payment whose ending was not heard.
     pub(super) fn card_recover(&mut self) -> Result<Outcome, ServiceError> {
         self.require(Permission::Sell, "sell")?;
+        if self.card.as_ref().is_some_and(|p| p.intent.method == "qr") {
+            return self.qr_check();
+        }
         let pending = self.card.as_ref().filter(|p| p.unclear).ok_or(Refusal::NoCardPayment)?;
         let effect = Effect::CardRecover { intent: pending.intent.id };
         let mut out = self.card_outcome()?;
@@ -216,7 +249,7 @@ impl Session {
         let snapshot = serde_json::to_string(&plan).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
-        let intent = self.store.create_intent(&terminal, kind, minor, Some(&snapshot), &at)?;
+        let intent = self.store.create_intent(&terminal, ("card", kind), minor, Some(&snapshot), &at)?;
         self.journal(
             "card_refund_asked",
             &serde_json::json!({ "reference": intent.reference, "kind": kind, "amount_minor": minor }),
@@ -229,7 +262,7 @@ impl Session {
             receipt: reversal,
         };
         let amount = self.config.pricing.currency.from_minor(minor);
-        self.card = Some(CardPending { intent, amount, unclear: false, refund: Some(plan) });
+        self.card = Some(CardPending::new(intent, amount, false, Some(plan)));
         let mut out = self.card_outcome()?;
         out.effects.push(effect);
         Ok(out)
@@ -256,13 +289,14 @@ impl Session {
     }
 
     /// Puts the approved payment on the ticket; stores the sale when the ticket is paid.
-    fn take_card_payment(&mut self, pending: &CardPending) -> Result<Outcome, ServiceError> {
+    pub(super) fn take_card_payment(&mut self, pending: &CardPending) -> Result<Outcome, ServiceError> {
         if let Some(plan) = &pending.refund {
             return self.take_card_refund(pending, plan);
         }
         let pricing = self.config.pricing.clone();
         let mut next = self.ticket.clone();
-        let outcome = next.tender(Method::Card, Some(pending.amount), &pricing)?;
+        let method = if pending.intent.method == "qr" { Method::Qr } else { Method::Card };
+        let outcome = next.tender(method, Some(pending.amount), &pricing)?;
         if let Some(p) = next.payments.last_mut() {
             p.card_intent = Some(pending.intent.id);
         }
@@ -400,10 +434,15 @@ impl Session {
     /// and the terminal asked what became of it.
     pub(super) fn resume_card_payment(&mut self, mut out: Outcome) -> Result<Outcome, ServiceError> {
         let terminal = self.config.terminal_id.clone();
-        if self.card.is_some() || self.config.card_terminal.is_none() {
+        if self.card.is_some() {
             return Ok(out);
         }
-        let Some(intent) = self.store.open_intents(&terminal)?.into_iter().next() else { return Ok(out) };
+        // Each open intent is taken up by the device it went to, when that is configured.
+        let usable = |i: &CardIntent| match i.method.as_str() {
+            "qr" => self.config.qr.is_some(),
+            _ => self.config.card_terminal.is_some(),
+        };
+        let Some(intent) = self.store.open_intents(&terminal)?.into_iter().find(usable) else { return Ok(out) };
         let mut refund = None;
         if intent.kind == "payment" {
             if let Some(t) = intent.ticket.as_deref().and_then(|t| serde_json::from_str::<Ticket>(t).ok()) {
@@ -416,11 +455,20 @@ impl Session {
         }
         let amount = self.config.pricing.currency.from_minor(intent.amount_minor);
         let id = intent.id;
-        self.card = Some(CardPending { intent, amount, unclear: true, refund });
+        let effect = match intent.method.as_str() {
+            "qr" => Effect::Qr {
+                op: crate::devices::qr::QrOp::Poll,
+                intent: id,
+                reference: intent.reference.clone(),
+                amount_minor: intent.amount_minor,
+            },
+            _ => Effect::CardRecover { intent: id },
+        };
+        self.card = Some(CardPending::new(intent, amount, true, refund));
         let view = self.card_outcome()?;
         out.ticket = view.ticket;
         out.card = view.card;
-        out.effects.push(Effect::CardRecover { intent: id });
+        out.effects.push(effect);
         Ok(out)
     }
 }

@@ -350,6 +350,20 @@ pub enum Command {
         intent: i64,
         last: Option<(TerminalAnswer, i64)>,
     },
+
+    // -- QR wallet payments --------------------------------------------------------------------
+    /// Asks the QR provider now whether the payment in progress is paid (the screen asks
+    /// every few seconds by itself; a script asks with this).
+    QrCheck,
+    /// Asks the QR provider to cancel the payment in progress; a payment already paid is taken.
+    QrCancel,
+    /// What the QR provider answered (from its client only, never from a script).
+    #[serde(skip_deserializing)]
+    QrAnswered {
+        intent: i64,
+        op: crate::devices::qr::QrOp,
+        answer: crate::devices::qr::QrAnswer,
+    },
 }
 
 /// One tender of a count: a total, or the notes and coins counted.

@@ -79,6 +79,14 @@ pub enum Effect {
     CardAbort,
     /// Close the card terminal's day (`06 50`) and report its total.
     CardEndOfDay,
+    /// Ask the QR provider to create, report on or cancel a QR payment (its intent is
+    /// durable already); the answer comes back as a report.
+    Qr {
+        op: crate::devices::qr::QrOp,
+        intent: i64,
+        reference: String,
+        amount_minor: i64,
+    },
     /// Print a slip on the receipt printer: a cash movement or a report.
     PrintSlip {
         slip: Slip,

@@ -235,6 +235,15 @@ impl Refusal {
             R::CardUnconfirmed { receipt, amount } => {
                 with("refusal-card-unconfirmed", vec![("receipt", int(*receipt)), ("amount", Arg::Money(*amount))])
             }
+            R::QrNotConfigured => m("refusal-qr-not-configured"),
+            R::QrEnded { ending } => m(match *ending {
+                "expired" => "refusal-qr-expired",
+                "cancelled" => "refusal-qr-cancelled",
+                _ => "refusal-qr-failed",
+            }),
+            R::QrCannotCancel { .. } => m("refusal-qr-cannot-cancel"),
+            R::QrRefused { .. } => m("refusal-qr-refused"),
+            R::QrAmountMismatch => m("refusal-qr-amount-mismatch"),
             R::CashAmountNotPositive => m("refusal-cash-amount-not-positive"),
             R::NoSaleHasNoAmount => m("refusal-no-sale-has-no-amount"),
             R::UnknownReason { reason, choices } => {

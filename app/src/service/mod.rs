@@ -19,6 +19,7 @@ pub mod message;
 mod pins;
 #[cfg(test)]
 mod props;
+mod qr;
 mod refunds;
 pub mod refusal;
 mod report;
@@ -363,6 +364,9 @@ impl Session {
             C::CardApproved { intent, answer, amount_minor } => self.card_approved(intent, answer, amount_minor),
             C::CardEnded { intent, end } => self.card_ended(intent, end),
             C::CardRecovered { intent, last } => self.card_recovered(intent, last),
+            C::QrCheck => self.qr_check(),
+            C::QrCancel => self.qr_cancel(),
+            C::QrAnswered { intent, op, answer } => self.qr_answered(intent, op, answer),
             C::Login { pin, user } => {
                 let out = self.login(&pin, user.as_deref())?;
                 self.resume_card_payment(out)

@@ -24,7 +24,9 @@ impl Session {
     pub(super) fn refundable(&self, orig: &SaleRecord, card_done: i64, cash_done: i64) -> (Decimal, Decimal) {
         let cur = &self.config.pricing.currency;
         let paid_in = |m: &str| orig.payments.iter().filter(|p| p.method == m).map(|p| p.amount).sum::<Decimal>();
-        (paid_in("card") - cur.from_minor(card_done), paid_in("cash") - orig.change - cur.from_minor(cash_done))
+        // A QR wallet payment is paid back in cash: the wallets have no refund the till can ask for.
+        let cash_in = paid_in("cash") - orig.change + paid_in("qr");
+        (paid_in("card") - cur.from_minor(card_done), cash_in - cur.from_minor(cash_done))
     }
 
     pub(super) fn find_sale(&self, receipt_no: i64) -> Result<Outcome, ServiceError> {

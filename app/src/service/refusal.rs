@@ -146,6 +146,16 @@ pub enum Refusal {
     CardUnconfirmed { receipt: i64, amount: Decimal },
     #[error("the card terminal cannot be reached ({detail}); nothing was charged")]
     CardTerminalUnreachable { detail: String },
+    #[error("no QR payment provider is configured ([qr_payments])")]
+    QrNotConfigured,
+    #[error("the QR payment {ending}; the customer has not paid it")]
+    QrEnded { ending: &'static str },
+    #[error("the QR payment cannot be cancelled now: the provider does not answer ({detail}); it stays open, since the customer may have paid")]
+    QrCannotCancel { detail: String },
+    #[error("the QR payment provider refused the payment ({detail}); nothing was charged")]
+    QrRefused { detail: String },
+    #[error("the QR payment provider reported another amount than was asked; the payment is not taken")]
+    QrAmountMismatch,
     #[error("the amount must be more than zero")]
     CashAmountNotPositive,
     #[error("a no-sale moves no cash; give no amount")]

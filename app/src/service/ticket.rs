@@ -341,6 +341,9 @@ impl Session {
         if method == Method::Card && self.config.card_terminal.is_some() {
             return self.card_begin(amount);
         }
+        if method == Method::Qr {
+            return self.qr_begin(amount);
+        }
         self.selling(Permission::Sell, "sell")?;
         self.check_discounts()?;
         if method == Method::Cash {

@@ -11,6 +11,8 @@ pub struct CardIntent {
     pub id: i64,
     pub reference: String,
     pub kind: String,
+    /// "card" (the card terminal) or "qr" (a QR wallet payment through the provider).
+    pub method: String,
     pub amount_minor: i64,
     pub state: String,
     /// The ticket as it was when the payment was asked for (JSON), to finish it after a crash.
@@ -38,7 +40,7 @@ impl CardIntent {
 
 const COLUMNS: &str =
     "id, reference, kind, amount_minor, state, ticket, result_code, pt_receipt, trace, pan, card_name,
-                       auth_code, sale_id";
+                       auth_code, sale_id, method";
 
 fn row(r: &rusqlite::Row) -> rusqlite::Result<CardIntent> {
     row_at(r, 0)
@@ -62,6 +64,7 @@ fn row_at(r: &rusqlite::Row, o: usize) -> rusqlite::Result<CardIntent> {
             auth_code: r.get(o + 11)?,
         },
         sale_id: r.get(o + 12)?,
+        method: r.get(o + 13)?,
     })
 }
 
@@ -90,7 +93,7 @@ impl Store {
     pub fn create_intent(
         &mut self,
         terminal_id: &str,
-        kind: &str,
+        (method, kind): (&str, &str),
         amount_minor: i64,
         ticket: Option<&str>,
         at: &str,
@@ -98,9 +101,9 @@ impl Store {
         let reference = uuid::Uuid::new_v4().to_string();
         let tx = begin(&mut self.conn, &self.guard)?;
         tx.execute(
-            "INSERT INTO card_intents (reference, terminal_id, kind, amount_minor, state, ticket, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?6)",
-            params![reference, terminal_id, kind, amount_minor, ticket, at],
+            "INSERT INTO card_intents (reference, terminal_id, kind, amount_minor, state, ticket, created_at, updated_at, method)
+             VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?6, ?7)",
+            params![reference, terminal_id, kind, amount_minor, ticket, at, method],
         )?;
         let id = tx.last_insert_rowid();
         commit(tx, &mut self.guard)?;
@@ -171,7 +174,7 @@ impl Store {
         let (till_minor, count, last): (i64, i64, i64) = tx.query_row(
             "SELECT COALESCE(SUM(CASE kind WHEN 'payment' THEN amount_minor ELSE -amount_minor END), 0), COUNT(*),
                     COALESCE((SELECT MAX(id) FROM card_intents WHERE terminal_id = ?1), ?2)
-             FROM card_intents WHERE terminal_id = ?1 AND id > ?2 AND state = 'committed'",
+             FROM card_intents WHERE terminal_id = ?1 AND id > ?2 AND state = 'committed' AND method = 'card'",
             params![terminal_id, since],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
@@ -202,6 +205,21 @@ impl Store {
         }
         if let Some((kind, event, terminal_id)) = event {
             super::append_event(&tx, terminal_id, kind, event, at)?;
+        }
+        commit(tx, &mut self.guard)?;
+        Ok(())
+    }
+
+    /// A QR payment that ended unpaid: failed, expired or cancelled (settled as declined).
+    pub fn end_qr_intent(&mut self, id: i64, ending: &str, at: &str) -> Result<()> {
+        let tx = begin(&mut self.conn, &self.guard)?;
+        let n = tx.execute(
+            "UPDATE card_intents SET state = 'declined', ending = ?2, updated_at = ?3
+             WHERE id = ?1 AND method = 'qr' AND state IN ('pending', 'unclear')",
+            params![id, ending, at],
+        )?;
+        if n != 1 {
+            return Err(StoreError::Corrupt(format!("QR payment {id} is already settled")));
         }
         commit(tx, &mut self.guard)?;
         Ok(())

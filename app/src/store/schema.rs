@@ -405,6 +405,26 @@ CREATE INDEX sales_terminal_created ON sales(terminal_id, created_at);
 CREATE INDEX sales_total ON sales(terminal_id, total_minor);
 "#,
         ),
+        // QR wallet payments use the same intents as card payments: `method` says which, and
+        // `ending` how a QR payment that was not paid ended (failed, expired, cancelled).
+        M::up(
+            r#"
+ALTER TABLE card_intents ADD COLUMN method TEXT NOT NULL DEFAULT 'card' CHECK (method IN ('card', 'qr'));
+ALTER TABLE card_intents ADD COLUMN ending TEXT CHECK (ending IN ('failed', 'expired', 'cancelled'));
+-- A sale's payments may be QR wallet payments too (the table is rebuilt: SQLite cannot change
+-- a CHECK; nothing refers to it).
+CREATE TABLE payments_new (
+    sale_id      INTEGER NOT NULL REFERENCES sales(id),
+    seq          INTEGER NOT NULL,
+    method       TEXT NOT NULL CHECK (method IN ('cash', 'card', 'qr')),
+    amount_minor INTEGER NOT NULL,
+    PRIMARY KEY (sale_id, seq)
+) WITHOUT ROWID;
+INSERT INTO payments_new (sale_id, seq, method, amount_minor) SELECT sale_id, seq, method, amount_minor FROM payments;
+DROP TABLE payments;
+ALTER TABLE payments_new RENAME TO payments;
+"#,
+        ),
     ])
 }
 

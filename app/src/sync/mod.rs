@@ -23,6 +23,7 @@ mod batching;
 mod fuzz;
 mod pricebook;
 mod push;
+pub(crate) use push::{describe, read_limited};
 
 use batching::Batching;
 pub use pricebook::format_utc;

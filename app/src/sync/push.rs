@@ -97,7 +97,7 @@ pub(super) fn check_answer(bytes: &[u8], batch: &InFlight) -> Result<Answer, Str
 }
 
 /// Why a body was not read.
-pub(super) enum BodyError {
+pub(crate) enum BodyError {
     /// Larger than allowed: announced so by Content-Length (then not read at all), or it grew
     /// past the limit while it was read (chunked, or a Content-Length that lied).
     TooLarge(String),
@@ -114,7 +114,7 @@ impl std::fmt::Display for BodyError {
 }
 
 /// Reads a body, refusing more than `limit` bytes.
-pub(super) async fn read_limited(mut r: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+pub(crate) async fn read_limited(mut r: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
     if let Some(n) = r.content_length().filter(|n| *n > limit as u64) {
         return Err(BodyError::TooLarge(format!("an answer of {n} bytes is over {limit} bytes")));
     }
@@ -142,7 +142,7 @@ pub(super) fn error_body(bytes: &[u8]) -> Option<(String, String)> {
     Some((code, message))
 }
 
-pub(super) fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "the endpoint did not answer in time".into()
     } else if e.is_connect() {

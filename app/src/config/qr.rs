@@ -1,0 +1,68 @@
+//! `[qr_payments]`: the QR wallet payment provider (docs/qr-payments.md).
+
+use serde::Deserialize;
+use std::time::Duration;
+
+type Invalid = (String, String);
+
+fn err<T>(key: impl Into<String>, message: impl Into<String>) -> Result<T, Invalid> {
+    Err((key.into(), message.into()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawQr {
+    pub(super) url: String,
+    pub(super) token: String,
+    #[serde(default = "three")]
+    pub(super) poll_seconds: u64,
+    #[serde(default = "five")]
+    pub(super) timeout_seconds: u64,
+}
+
+fn three() -> u64 {
+    3
+}
+fn five() -> u64 {
+    5
+}
+
+/// The provider QR wallet payments are asked of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrConfig {
+    /// The provider's base address (`https://…`, no trailing slash).
+    pub url: String,
+    /// The bearer token the provider knows this terminal by.
+    pub token: String,
+    /// How often an open payment's status is asked for.
+    pub poll: Duration,
+    /// How long one request may take.
+    pub timeout: Duration,
+}
+
+pub(super) fn qr(raw: Option<RawQr>) -> Result<Option<QrConfig>, Invalid> {
+    let Some(q) = raw else { return Ok(None) };
+    if q.url.trim().is_empty() {
+        return Ok(None);
+    }
+    let url = q.url.trim_end_matches('/').to_string();
+    let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    if !host.is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace)) {
+        return err("qr_payments.url", format!("'{}' is not an http:// or https:// address", q.url));
+    }
+    if q.token.trim().is_empty() || q.token.chars().any(|c| c.is_control() || c == ' ') {
+        return err("qr_payments.token", "the token must be a non-empty word");
+    }
+    if !(1..=60).contains(&q.poll_seconds) {
+        return err("qr_payments.poll_seconds", "must be between 1 and 60");
+    }
+    if !(1..=60).contains(&q.timeout_seconds) {
+        return err("qr_payments.timeout_seconds", "must be between 1 and 60");
+    }
+    Ok(Some(QrConfig {
+        url,
+        token: q.token,
+        poll: Duration::from_secs(q.poll_seconds),
+        timeout: Duration::from_secs(q.timeout_seconds),
+    }))
+}
