@@ -148,6 +148,10 @@ impl Executor {
                             crate::devices::display::ticket_frame(i18n, cur, t)
                         }
                         (CustomerView::Paid, _, Some(s)) => crate::devices::display::paid_frame(i18n, cur, s),
+                        (CustomerView::Qr, _, _) if out.card.is_some() => {
+                            let due = out.card.as_ref().map(|c| c.amount).unwrap_or_default();
+                            crate::devices::display::qr_frame(i18n, cur, due)
+                        }
                         _ => crate::devices::display::welcome_frame(i18n, &config.store.name),
                     };
                     d.show(frame);

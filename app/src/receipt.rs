@@ -158,14 +158,19 @@ pub fn layout(
             if !card.is_empty() {
                 out.push(ReceiptLine::Text(format!("  {card}")));
             }
-            let numbers = i18n.tr_args(
-                "receipt-card-numbers",
-                &[
-                    ("receipt", c.terminal_receipt.unwrap_or_default().into()),
-                    ("trace", c.trace.unwrap_or_default().into()),
-                    ("auth", c.auth_code.clone().unwrap_or_default().into()),
-                ],
-            );
+            // A wallet payment has the provider's reference, not a terminal's numbers.
+            let numbers = if p.method == "qr" {
+                i18n.tr_args("receipt-qr-ref", &[("ref", c.auth_code.clone().unwrap_or_default().into())])
+            } else {
+                i18n.tr_args(
+                    "receipt-card-numbers",
+                    &[
+                        ("receipt", c.terminal_receipt.unwrap_or_default().into()),
+                        ("trace", c.trace.unwrap_or_default().into()),
+                        ("auth", c.auth_code.clone().unwrap_or_default().into()),
+                    ],
+                )
+            };
             out.push(ReceiptLine::Text(format!("  {numbers}")));
         }
     }

@@ -555,3 +555,25 @@ office-user-next = Weiter: die PIN
 office-pin-for = Neue PIN für { $name }
 office-pin-new-user = PIN des neuen Benutzers (4 bis 8 Ziffern)
 office-tank-level = Tank { $tank } im Tagesverlauf
+
+## QR wallet payments
+tender-qr = QR-Zahlung
+receipt-paid-qr = QR-Wallet
+display-qr = QR-Code scannen
+refusal-qr-not-configured = QR-Zahlungen sind an dieser Kasse nicht eingerichtet. Bitte anders bezahlen lassen.
+refusal-qr-expired = Der QR-Code ist abgelaufen, bevor er bezahlt wurde. Nichts wurde belastet. Neuen Code zeigen oder anders bezahlen lassen.
+refusal-qr-cancelled = Die QR-Zahlung wurde abgebrochen. Nichts wurde belastet.
+refusal-qr-failed = Die QR-Zahlung ist in der Wallet des Kunden fehlgeschlagen. Nichts wurde belastet. Neuen Code zeigen oder anders bezahlen lassen.
+refusal-qr-cannot-cancel = Die QR-Zahlung kann nicht abgebrochen werden: Der Zahlungsanbieter antwortet nicht, und der Kunde hat vielleicht bezahlt. Till fragt weiter; bitte auf die Antwort warten.
+refusal-qr-refused = Der Zahlungsanbieter hat die QR-Zahlung abgelehnt. Nichts wurde belastet. Bitte anders bezahlen lassen.
+refusal-qr-amount-mismatch = Der Zahlungsanbieter meldet einen anderen Betrag als angefragt. Die Zahlung wurde nicht übernommen; die Zentrale ist informiert.
+qr-title = QR-Wallet-Zahlung
+qr-scan = { $amount }: Der Kunde scannt diesen Code mit seiner Wallet-App.
+qr-making = { $amount }: Der Code wird beim Zahlungsanbieter angefragt…
+qr-asking = { $amount }: Till fragt den Zahlungsanbieter, ob die Zahlung durchging. Die Zahlung nicht noch einmal kassieren.
+qr-unreachable = Der Zahlungsanbieter antwortet nicht. Till fragt weiter. Die Zahlung nicht noch einmal kassieren.
+qr-expires = Gültig bis { $time }
+qr-check = Jetzt prüfen
+qr-cancel = QR-Zahlung abbrechen
+qr-code = QR-Code zum Bezahlen
+receipt-qr-ref = Anbieter-Ref. { $ref }

@@ -555,3 +555,25 @@ office-user-next = Next: the PIN
 office-pin-for = { $name }'s new PIN
 office-pin-new-user = The new user's PIN (4 to 8 digits)
 office-tank-level = Tank { $tank } over the day
+
+## QR wallet payments
+tender-qr = QR pay
+receipt-paid-qr = QR wallet
+display-qr = Scan the QR code
+refusal-qr-not-configured = QR payments are not set up on this terminal. Take another payment.
+refusal-qr-expired = The QR code expired before it was paid. Nothing was charged. Show a new code or take another payment.
+refusal-qr-cancelled = The QR payment was cancelled. Nothing was charged.
+refusal-qr-failed = The QR payment failed at the customer's wallet. Nothing was charged. Show a new code or take another payment.
+refusal-qr-cannot-cancel = The QR payment cannot be cancelled: the payment provider does not answer, and the customer may have paid. Till keeps asking; wait for the answer.
+refusal-qr-refused = The payment provider refused the QR payment. Nothing was charged. Take another payment.
+refusal-qr-amount-mismatch = The payment provider reported another amount than was asked. The payment was not taken; head office has been told.
+qr-title = QR wallet payment
+qr-scan = { $amount }: the customer scans this code with their wallet app.
+qr-making = { $amount }: asking the payment provider for the code…
+qr-asking = { $amount }: asking the payment provider whether the payment went through. Do not take the payment again.
+qr-unreachable = The payment provider does not answer. Till keeps asking. Do not take the payment again.
+qr-expires = Valid until { $time }
+qr-check = Check now
+qr-cancel = Cancel QR payment
+qr-code = QR code to pay
+receipt-qr-ref = Provider ref. { $ref }

@@ -555,3 +555,25 @@ office-user-next = Siguiente: el PIN
 office-pin-for = Nuevo PIN de { $name }
 office-pin-new-user = PIN del nuevo usuario (4 a 8 cifras)
 office-tank-level = Tanque { $tank } durante el día
+
+## QR wallet payments
+tender-qr = Pago QR
+receipt-paid-qr = Monedero QR
+display-qr = Escanee el código QR
+refusal-qr-not-configured = Los pagos QR no están configurados en este terminal. Cobre de otra forma.
+refusal-qr-expired = El código QR caducó antes de pagarse. No se ha cobrado nada. Muestre un código nuevo o cobre de otra forma.
+refusal-qr-cancelled = El pago QR se ha cancelado. No se ha cobrado nada.
+refusal-qr-failed = El pago QR falló en el monedero del cliente. No se ha cobrado nada. Muestre un código nuevo o cobre de otra forma.
+refusal-qr-cannot-cancel = El pago QR no se puede cancelar: el proveedor de pagos no responde y el cliente puede haber pagado. Till sigue preguntando; espere la respuesta.
+refusal-qr-refused = El proveedor de pagos rechazó el pago QR. No se ha cobrado nada. Cobre de otra forma.
+refusal-qr-amount-mismatch = El proveedor de pagos informó de otro importe distinto del pedido. El pago no se ha aceptado; se ha avisado a la central.
+qr-title = Pago con monedero QR
+qr-scan = { $amount }: el cliente escanea este código con su app de monedero.
+qr-making = { $amount }: pidiendo el código al proveedor de pagos…
+qr-asking = { $amount }: preguntando al proveedor de pagos si el pago se realizó. No cobre otra vez.
+qr-unreachable = El proveedor de pagos no responde. Till sigue preguntando. No cobre otra vez.
+qr-expires = Válido hasta las { $time }
+qr-check = Comprobar ahora
+qr-cancel = Cancelar pago QR
+qr-code = Código QR para pagar
+receipt-qr-ref = Ref. del proveedor { $ref }

@@ -555,3 +555,25 @@ office-user-next = Berikutnya: PIN
 office-pin-for = PIN baru untuk { $name }
 office-pin-new-user = PIN pengguna baru (4 sampai 8 angka)
 office-tank-level = Tangki { $tank } sepanjang hari
+
+## QR wallet payments
+tender-qr = Bayar QR
+receipt-paid-qr = Dompet QR
+display-qr = Pindai kode QR
+refusal-qr-not-configured = Pembayaran QR belum diatur di terminal ini. Terima pembayaran dengan cara lain.
+refusal-qr-expired = Kode QR kedaluwarsa sebelum dibayar. Tidak ada yang didebit. Tampilkan kode baru atau terima pembayaran lain.
+refusal-qr-cancelled = Pembayaran QR dibatalkan. Tidak ada yang didebit.
+refusal-qr-failed = Pembayaran QR gagal di dompet pelanggan. Tidak ada yang didebit. Tampilkan kode baru atau terima pembayaran lain.
+refusal-qr-cannot-cancel = Pembayaran QR tidak dapat dibatalkan: penyedia pembayaran tidak menjawab, dan pelanggan mungkin sudah membayar. Till terus bertanya; tunggu jawabannya.
+refusal-qr-refused = Penyedia pembayaran menolak pembayaran QR. Tidak ada yang didebit. Terima pembayaran dengan cara lain.
+refusal-qr-amount-mismatch = Penyedia pembayaran melaporkan jumlah yang berbeda dari yang diminta. Pembayaran tidak diterima; kantor pusat sudah diberi tahu.
+qr-title = Pembayaran dompet QR
+qr-scan = { $amount }: pelanggan memindai kode ini dengan aplikasi dompetnya.
+qr-making = { $amount }: meminta kode ke penyedia pembayaran…
+qr-asking = { $amount }: menanyakan ke penyedia pembayaran apakah pembayaran berhasil. Jangan tagih lagi.
+qr-unreachable = Penyedia pembayaran tidak menjawab. Till terus bertanya. Jangan tagih lagi.
+qr-expires = Berlaku sampai { $time }
+qr-check = Periksa sekarang
+qr-cancel = Batalkan pembayaran QR
+qr-code = Kode QR untuk membayar
+receipt-qr-ref = Ref. penyedia { $ref }

@@ -11,12 +11,17 @@ use till::service::Session;
 
 /// Sets up the testing platform (once per process) and opens Till on a fresh demo store.
 pub fn open(dir: &Path) -> Rc<Gui> {
+    open_with(dir, Config::demo().expect("demo config"))
+}
+
+/// Opens Till with this configuration on a fresh store in `dir`.
+pub fn open_with(dir: &Path, config: Config) -> Rc<Gui> {
     let _ = slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
         mock_time: true,
         threading: false,
         renderer_name: Some("software".into()),
     })));
-    let session = Session::open(Config::demo().expect("demo config"), dir).expect("session");
+    let session = Session::open(config, dir).expect("session");
     let gui = Gui::new(session, false).expect("window");
     gui.window().window().set_size(slint::PhysicalSize::new(1024, 768));
     gui.window().show().expect("show");

@@ -299,6 +299,27 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                     Err(e) => eprintln!("till: the demo card terminal did not start: {e}"),
                 }
             }
+            if cfg.demo && cfg.qr.is_none() {
+                // Demo mode's QR provider: the reference one on loopback, paying each code after
+                // 8 seconds (nobody scans it with a phone in a demo).
+                let opts = crate::cli::sim_qr::Options {
+                    token: "till-demo-qr".into(),
+                    expire_after: std::time::Duration::from_secs(300),
+                    auto_pay: Some(std::time::Duration::from_secs(8)),
+                    state: None,
+                };
+                match crate::cli::sim_qr::start("127.0.0.1:0", opts) {
+                    Ok(url) => {
+                        cfg.qr = Some(crate::config::QrConfig {
+                            url,
+                            token: "till-demo-qr".into(),
+                            poll: std::time::Duration::from_secs(3),
+                            timeout: std::time::Duration::from_secs(5),
+                        })
+                    }
+                    Err(e) => eprintln!("till: the demo QR provider did not start: {e}"),
+                }
+            }
             let session = Session::open(cfg, &dir)?;
             let fullscreen = cli.fullscreen || session.config().fullscreen;
             let mut devices = crate::devices::demo::open_devices(session.config())?;

@@ -45,6 +45,14 @@ pub(super) fn print_config(cfg: &Config, dir: &Path) {
         ),
         None => println!("sync: not configured{}", if cfg.demo { " (demo mode runs its own head office)" } else { "" }),
     }
+    match &cfg.card_terminal {
+        Some(c) => println!("card terminal: {} (ZVT)", c.port),
+        None => println!("card terminal: none (card payments are recorded, taken on a standalone terminal)"),
+    }
+    match &cfg.qr {
+        Some(q) => println!("QR payments: {} (asked every {} s)", q.url, q.poll.as_secs()),
+        None => println!("QR payments: not configured"),
+    }
     // Sites configured before the `counter` permission existed: their people could not sign in.
     for role in [Role::Cashier, Role::Manager] {
         if !cfg.role_policy(role).allows(Permission::Counter) {

@@ -172,20 +172,20 @@ fn problem(status: StatusCode, detail: &str) -> Response {
     (status, Json(serde_json::json!({ "error": detail }))).into_response()
 }
 
-/// The common checks: the provider is up and the token is right.
-fn gate(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+/// The common checks: the provider is up and the token is right; the refusal if not.
+fn gate(app: &App, headers: &HeaderMap) -> Option<Response> {
     if unix() < app.lock().down_until {
-        return Err(problem(StatusCode::SERVICE_UNAVAILABLE, "the provider is down"));
+        return Some(problem(StatusCode::SERVICE_UNAVAILABLE, "the provider is down"));
     }
     let token = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     if token != Some(app.opts.token.as_str()) {
-        return Err(problem(StatusCode::UNAUTHORIZED, "unknown token"));
+        return Some(problem(StatusCode::UNAUTHORIZED, "unknown token"));
     }
-    Ok(())
+    None
 }
 
 async fn create(State(app): State<App>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    if let Err(r) = gate(&app, &headers) {
+    if let Some(r) = gate(&app, &headers) {
         return r;
     }
     let new: NewPayment = match serde_json::from_slice(&body) {
@@ -236,7 +236,7 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: axum::body::By
 }
 
 async fn status(State(app): State<App>, headers: HeaderMap, Path(reference): Path<String>) -> Response {
-    if let Err(r) = gate(&app, &headers) {
+    if let Some(r) = gate(&app, &headers) {
         return r;
     }
     let mut p = app.lock();
@@ -248,7 +248,7 @@ async fn status(State(app): State<App>, headers: HeaderMap, Path(reference): Pat
 }
 
 async fn cancel(State(app): State<App>, headers: HeaderMap, Path(reference): Path<String>) -> Response {
-    if let Err(r) = gate(&app, &headers) {
+    if let Some(r) = gate(&app, &headers) {
         return r;
     }
     let mut p = app.lock();

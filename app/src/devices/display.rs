@@ -36,6 +36,12 @@ pub fn ticket_frame(i18n: &I18n, cur: &Currency, t: &TicketRecord) -> Frame {
     }
 }
 
+/// A QR payment waiting: the customer is asked to scan the code on the counter screen (a 2x20
+/// display cannot show the code itself).
+pub fn qr_frame(i18n: &I18n, cur: &Currency, due: rust_decimal::Decimal) -> Frame {
+    (i18n.tr("display-qr"), pair(&i18n.tr("display-total"), &amount(i18n, cur, due)))
+}
+
 /// What was paid and the change.
 pub fn paid_frame(i18n: &I18n, cur: &Currency, s: &SaleRecord) -> Frame {
     (

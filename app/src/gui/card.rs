@@ -24,6 +24,9 @@ impl Gui {
 
     fn render_card(&self, progress: Option<u8>) {
         let Some(c) = self.card_view.borrow().clone() else { return };
+        if c.method == "qr" {
+            return self.render_qr(&c);
+        }
         let i18n = self.i18n.borrow();
         let amount = i18n.format().money(c.amount, &self.config.pricing.currency);
         let mut text = i18n
@@ -41,10 +44,51 @@ impl Gui {
     }
 
     fn close_card(&self) {
-        if self.card_view.borrow_mut().take().is_some() {
-            self.shell().set_confirm_open(false);
-            self.confirm.borrow_mut().take();
+        if let Some(c) = self.card_view.borrow_mut().take() {
+            if c.method == "qr" {
+                self.tender_ui().set_qr_open(false);
+                self.qr_shown.borrow_mut().take();
+            } else {
+                self.shell().set_confirm_open(false);
+                self.confirm.borrow_mut().take();
+            }
         }
+    }
+
+    /// The QR payment's dialog: the code (drawn once per code), what is happening, until when
+    /// it can be paid.
+    fn render_qr(&self, c: &CardView) {
+        let i18n = self.i18n.borrow();
+        let amount = i18n.format().money(c.amount, &self.config.pricing.currency);
+        let key = match (c.state, &c.qr) {
+            ("unreachable", _) => "qr-unreachable",
+            ("asking", _) => "qr-asking",
+            (_, None) => "qr-making",
+            (_, Some(_)) => "qr-scan",
+        };
+        let text = i18n.tr_args(key, &[("amount", amount.into())]);
+        let expires = c
+            .expires_at
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| {
+                let time = i18n.format().time(&t.with_timezone(&chrono::Local).naive_local());
+                i18n.tr_args("qr-expires", &[("time", time.into())])
+            })
+            .unwrap_or_default();
+        drop(i18n);
+        let ui = self.tender_ui();
+        ui.set_qr_text(text.into());
+        ui.set_qr_expires(expires.into());
+        if self.qr_shown.borrow().as_deref() != c.qr.as_deref() {
+            let image = c.qr.as_deref().and_then(qr_image);
+            ui.set_qr_has_code(image.is_some());
+            if let Some(img) = image {
+                ui.set_qr_image(img);
+            }
+            *self.qr_shown.borrow_mut() = c.qr.clone();
+        }
+        ui.set_qr_open(true);
     }
 
     /// A report of the card terminal's driver; false when it is not one.
@@ -56,7 +100,10 @@ impl Gui {
                 }
                 true
             }
-            Report::CardApproved { .. } | Report::CardFinished { .. } | Report::CardRecovered { .. } => {
+            Report::CardApproved { .. }
+            | Report::CardFinished { .. }
+            | Report::CardRecovered { .. }
+            | Report::Qr { .. } => {
                 if let Report::CardRecovered { failed: Some(why), .. } = r {
                     tracing::warn!("the card terminal could not be asked about the payment: {why}");
                     self.show_error(&crate::service::Refusal::CardUnclear.into());
@@ -97,5 +144,25 @@ fn progress_key(code: u8) -> &'static str {
     }
 }
 
+/// A QR code as an image: 8 pixels a module, with the 4-module quiet zone scanners need.
+fn qr_image(payload: &str) -> Option<slint::Image> {
+    const SCALE: usize = 8;
+    const QUIET: usize = 4;
+    let (size, dark) = crate::devices::qr::modules(payload)?;
+    let side = (size + 2 * QUIET) * SCALE;
+    let mut buf = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(side as u32, side as u32);
+    let white = slint::Rgb8Pixel { r: 255, g: 255, b: 255 };
+    let black = slint::Rgb8Pixel { r: 0, g: 0, b: 0 };
+    for (i, px) in buf.make_mut_slice().iter_mut().enumerate() {
+        let (x, y) = ((i % side) / SCALE, (i / side) / SCALE);
+        let inside = (QUIET..QUIET + size).contains(&x) && (QUIET..QUIET + size).contains(&y);
+        *px = if inside && dark[(y - QUIET) * size + (x - QUIET)] { black } else { white };
+    }
+    Some(slint::Image::from_rgb8(buf))
+}
+
 /// A card view is shown once per payment.
 pub(super) type CardShown = std::cell::RefCell<Option<CardView>>;
+
+/// The QR code content drawn last (a new code is drawn once).
+pub(super) type QrShown = std::cell::RefCell<Option<String>>;

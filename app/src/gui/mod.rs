@@ -123,6 +123,7 @@ pub struct Gui {
     confirm: RefCell<Option<dialogs::Confirmed>>,
     /// The card payment the card dialog shows, while there is one.
     card_view: card::CardShown,
+    qr_shown: card::QrShown,
     pump_tiles: Rc<VecModel<till_ui::PumpTile>>,
     tank_tiles: Rc<VecModel<till_ui::TankTile>>,
     /// The ticket's lines, updated row by row so that a scan re-creates only what changed.
@@ -267,6 +268,7 @@ impl Gui {
             reprint_count: Cell::new(0),
             confirm: RefCell::new(None),
             card_view: RefCell::new(None),
+            qr_shown: RefCell::new(None),
             pump_tiles,
             tank_tiles,
             lines,

@@ -41,6 +41,7 @@ impl Gui {
             .into(),
         );
         self.shell().set_demo(self.config.demo);
+        self.tender_ui().set_qr_enabled(self.config.qr.is_some());
         self.render_status();
         self.render_clock();
         self.render_amounts();

@@ -207,6 +207,12 @@ impl Gui {
         let w = with.clone();
         self.tender_ui().on_tender_card(move || w(&|g| g.tender(Method::Card, "entry")));
         let w = with.clone();
+        self.tender_ui().on_tender_qr(move || w(&|g| g.tender(Method::Qr, "entry")));
+        let w = with.clone();
+        self.tender_ui().on_qr_check(move || w(&|g| g.send(Command::QrCheck, shown)));
+        let w = with.clone();
+        self.tender_ui().on_qr_cancel(move || w(&|g| g.send(Command::QrCancel, shown)));
+        let w = with.clone();
         self.tender_ui().on_tender_back(move || w(&|g| g.set_page(Page::Sale)));
         let w = with.clone();
         self.tender_ui().on_remove_payment(move |i| w(&|g| g.ask_remove_payment(i.max(0) as usize)));

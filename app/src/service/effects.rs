@@ -114,4 +114,6 @@ pub enum CustomerView {
     Ticket,
     /// The stored sale's total, paid and change (from the answer's sale).
     Paid,
+    /// A QR payment waits for the customer's wallet (the amount from the answer's payment).
+    Qr,
 }

@@ -43,6 +43,7 @@ impl Session {
         self.card = Some(super::card::CardPending::new(intent, paid, false, None));
         let mut out = self.card_outcome()?;
         out.effects.push(effect);
+        out.effects.push(Effect::ShowCustomer { show: super::CustomerView::Qr });
         Ok(out)
     }
 
