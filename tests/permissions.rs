@@ -70,6 +70,8 @@ fn table() -> Vec<(Value, &'static [&'static str])> {
         (json!({"cmd":"set_look","theme":"dark"}), &["anyone"]),
         (json!({"cmd":"card_abort"}), &["sell"]),
         (json!({"cmd":"card_recover"}), &["sell"]),
+        (json!({"cmd":"qr_check"}), &["sell"]),
+        (json!({"cmd":"qr_cancel"}), &["sell"]),
         (json!({"cmd":"card_end_of_day"}), &["close_shift"]),
         (json!({"cmd":"pay_in","amount":"1.00","reason":"Other"}), &["cash_in_out"]),
         (json!({"cmd":"pay_out","amount":"1.00","reason":"Other"}), &["cash_in_out"]),

@@ -221,6 +221,9 @@ fn a_payment_paid_before_its_cancel_arrives_is_taken_and_a_split_with_cash_works
     // The customer paid while the cashier pressed cancel: the payment stands and is on the ticket.
     let a = till.ask(json!({"cmd":"qr_cancel"}));
     assert_eq!(ok(&a)["ticket"]["payments"][0]["method"], "qr", "{a}");
+    // It cannot be taken back off the open ticket: the wallet has no way back.
+    assert_eq!(code(&till.ask(json!({"cmd":"remove_payment","index":0}))), "refusal-qr-payment-stays");
+    assert_eq!(code(&till.ask(json!({"cmd":"cancel_ticket"}))), "refusal-qr-payment-stays");
     let a = till.ask(json!({"cmd":"tender","method":"cash","amount":"5.00"}));
     let sale = &ok(&a)["sale"];
     assert_eq!(sale["payments"][0]["method"], "qr");

@@ -577,3 +577,5 @@ qr-check = Jetzt prüfen
 qr-cancel = QR-Zahlung abbrechen
 qr-code = QR-Code zum Bezahlen
 receipt-qr-ref = Anbieter-Ref. { $ref }
+refusal-qr-payment-stays = Eine QR-Wallet-Zahlung kann nicht von einem offenen Bon genommen werden. Verkauf abschließen und dann erstatten.
+card-paying-back = { $amount } gehen zurück auf die Karte: Der Kunde folgt dem Kartenterminal.

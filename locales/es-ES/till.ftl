@@ -577,3 +577,5 @@ qr-check = Comprobar ahora
 qr-cancel = Cancelar pago QR
 qr-code = Código QR para pagar
 receipt-qr-ref = Ref. del proveedor { $ref }
+refusal-qr-payment-stays = Un pago con monedero QR no se puede quitar de un tique abierto. Termine la venta y luego devuélvala.
+card-paying-back = { $amount } vuelven a la tarjeta: el cliente sigue las indicaciones del terminal.

@@ -29,8 +29,12 @@ impl Gui {
         }
         let i18n = self.i18n.borrow();
         let amount = i18n.format().money(c.amount, &self.config.pricing.currency);
-        let mut text = i18n
-            .tr_args(if c.state == "asking" { "card-asking" } else { "card-waiting" }, &[("amount", amount.into())]);
+        let key = match (c.state, c.kind.as_str()) {
+            ("asking", _) => "card-asking",
+            (_, "payment") => "card-waiting",
+            _ => "card-paying-back",
+        };
+        let mut text = i18n.tr_args(key, &[("amount", amount.into())]);
         if let Some(code) = progress {
             text = format!("{text}\n\n{}", i18n.tr(progress_key(code)));
         }

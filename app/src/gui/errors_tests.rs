@@ -114,6 +114,7 @@ fn refusals() -> Vec<Refusal> {
         R::QrCannotCancel { detail: s("connection refused") },
         R::QrRefused { detail: s("HTTP 422") },
         R::QrAmountMismatch,
+        R::QrPaymentStays,
     ]
 }
 
@@ -210,9 +211,10 @@ fn refusal_kind(r: &Refusal) -> usize {
         R::QrCannotCancel { .. } => 87,
         R::QrRefused { .. } => 88,
         R::QrAmountMismatch => 89,
+        R::QrPaymentStays => 90,
     }
 }
-const REFUSAL_KINDS: usize = 90;
+const REFUSAL_KINDS: usize = 91;
 
 fn ticket_errors() -> Vec<TicketError> {
     use TicketError as T;

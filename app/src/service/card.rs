@@ -26,11 +26,13 @@ pub struct CardPending {
     pub qr: Option<(String, Option<String>)>,
     /// Why the provider (or terminal) cannot be asked just now, while that is so.
     pub note: Option<String>,
+    /// For a payment on the open ticket paid back: what to do once the terminal has.
+    pub undo: Option<super::card_undo::UndoPlan>,
 }
 
 impl CardPending {
     pub(super) fn new(intent: CardIntent, amount: Decimal, unclear: bool, refund: Option<RefundPlan>) -> Self {
-        CardPending { intent, amount, unclear, refund, qr: None, note: None }
+        CardPending { intent, amount, unclear, refund, qr: None, note: None, undo: None }
     }
 }
 
@@ -52,6 +54,8 @@ pub struct CardView {
     pub state: &'static str,
     /// "card" or "qr".
     pub method: String,
+    /// "payment", or money going back to the card: "refund", "reversal".
+    pub kind: String,
     /// A QR payment's code to show the customer, and when it expires.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub qr: Option<String>,
@@ -134,6 +138,7 @@ impl Session {
                 (None, false) => "waiting",
             },
             method: p.intent.method.clone(),
+            kind: p.intent.kind.clone(),
             qr: p.qr.as_ref().map(|q| q.0.clone()),
             expires_at: p.qr.as_ref().and_then(|q| q.1.clone()),
             note: p.note.clone(),
@@ -293,6 +298,9 @@ impl Session {
         if let Some(plan) = &pending.refund {
             return self.take_card_refund(pending, plan);
         }
+        if let Some(plan) = &pending.undo {
+            return self.finish_undo(pending, plan);
+        }
         let pricing = self.config.pricing.clone();
         let mut next = self.ticket.clone();
         let method = if pending.intent.method == "qr" { Method::Qr } else { Method::Card };
@@ -339,6 +347,9 @@ impl Session {
                 // refund instead.
                 if let (Some(plan), "reversal") = (pending.refund.clone(), pending.intent.kind.as_str()) {
                     return self.card_refund_intent(plan, pending.intent.amount_minor, None);
+                }
+                if let (Some(plan), "reversal") = (pending.undo.clone(), pending.intent.kind.as_str()) {
+                    return self.card_undo_intent(plan, pending.intent.amount_minor, None);
                 }
                 Err(Refusal::CardDeclined { code, reason }.into())
             }
@@ -443,7 +454,7 @@ impl Session {
             _ => self.config.card_terminal.is_some(),
         };
         let Some(intent) = self.store.open_intents(&terminal)?.into_iter().find(usable) else { return Ok(out) };
-        let mut refund = None;
+        let (mut refund, mut undo) = (None, None);
         if intent.kind == "payment" {
             if let Some(t) = intent.ticket.as_deref().and_then(|t| serde_json::from_str::<Ticket>(t).ok()) {
                 if self.ticket.is_empty() {
@@ -452,6 +463,11 @@ impl Session {
             }
         } else {
             refund = intent.ticket.as_deref().and_then(|t| serde_json::from_str::<RefundPlan>(t).ok());
+            // A payment on the open ticket being paid back: its ticket is taken up again.
+            undo = intent.ticket.as_deref().and_then(|t| serde_json::from_str::<super::card_undo::UndoPlan>(t).ok());
+            if let Some(u) = undo.as_ref().filter(|_| self.ticket.is_empty()) {
+                self.ticket = u.ticket.clone();
+            }
         }
         let amount = self.config.pricing.currency.from_minor(intent.amount_minor);
         let id = intent.id;
@@ -464,7 +480,9 @@ impl Session {
             },
             _ => Effect::CardRecover { intent: id },
         };
-        self.card = Some(CardPending::new(intent, amount, true, refund));
+        let mut pending = CardPending::new(intent, amount, true, refund);
+        pending.undo = undo;
+        self.card = Some(pending);
         let view = self.card_outcome()?;
         out.ticket = view.ticket;
         out.card = view.card;

@@ -244,6 +244,7 @@ impl Refusal {
             R::QrCannotCancel { .. } => m("refusal-qr-cannot-cancel"),
             R::QrRefused { .. } => m("refusal-qr-refused"),
             R::QrAmountMismatch => m("refusal-qr-amount-mismatch"),
+            R::QrPaymentStays => m("refusal-qr-payment-stays"),
             R::CashAmountNotPositive => m("refusal-cash-amount-not-positive"),
             R::NoSaleHasNoAmount => m("refusal-no-sale-has-no-amount"),
             R::UnknownReason { reason, choices } => {

@@ -10,6 +10,7 @@
 mod admin;
 pub mod auth;
 mod card;
+mod card_undo;
 mod cash;
 mod command;
 mod effects;

@@ -156,6 +156,8 @@ pub enum Refusal {
     QrRefused { detail: String },
     #[error("the QR payment provider reported another amount than was asked; the payment is not taken")]
     QrAmountMismatch,
+    #[error("a QR wallet payment cannot be taken back from an open ticket; finish the sale and refund it")]
+    QrPaymentStays,
     #[error("the amount must be more than zero")]
     CashAmountNotPositive,
     #[error("a no-sale moves no cash; give no amount")]

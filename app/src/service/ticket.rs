@@ -284,6 +284,10 @@ impl Session {
         if self.ticket.lines.is_empty() {
             return Err(Refusal::NothingToCancel.into());
         }
+        // A card charged through the terminal is paid back first, one payment at a time.
+        if let Some(out) = self.undo_card_first(super::card_undo::Undo::CancelTicket, None)? {
+            return Ok(out);
+        }
         let totals = self.ticket.totals(&self.config.pricing)?;
         let record = TicketRecord::new(&self.ticket, &totals, &self.config.pricing);
         if self.ticket.payments.is_empty() {
@@ -313,14 +317,17 @@ impl Session {
     }
 
     /// Takes back one partial payment of the open ticket (journaled; nothing was sold, so
-    /// head office hears nothing). Till keeps no terminal approval of a card payment, so any
-    /// payment may be taken back while the ticket is open.
+    /// head office hears nothing). A card payment charged through the terminal is paid back
+    /// through it first; a QR wallet payment stays (it is refunded once the sale is stored).
     pub(super) fn remove_payment(&mut self, index: usize) -> Result<Outcome, ServiceError> {
         let user = self.selling(Permission::VoidLine, "remove payments")?.0.id;
-        let mut next = self.ticket.clone();
-        if index >= next.payments.len() {
+        if index >= self.ticket.payments.len() {
             return Err(ServiceError::NoSuchPayment { index });
         }
+        if let Some(out) = self.undo_card_first(super::card_undo::Undo::RemovePayment, Some(index))? {
+            return Ok(out);
+        }
+        let mut next = self.ticket.clone();
         let removed = next.payments.remove(index);
         if let Some(id) = removed.card_intent {
             let (at, _) = now();
