@@ -101,6 +101,12 @@ fn an_approved_card_payment_is_stored_once_with_what_the_terminal_returned() {
     assert_eq!(ok(&found)["sale"]["payments"][0]["card"], *card, "stored as answered");
     drop(till);
     assert_eq!(intents(&data), vec![("committed".to_string(), 567, Some(1))]);
+    // The terminal's own receipt is kept with the payment (and printed after the till's).
+    let lines: String =
+        db(&data).query_row("SELECT receipt_lines FROM card_intents", [], |r| r.get(0)).expect("the terminal's lines");
+    let lines: Vec<String> = serde_json::from_str(&lines).unwrap();
+    assert_eq!(lines[0], "CARD PAYMENT");
+    assert!(lines.iter().any(|l| l == "VISA ************4242"), "{lines:?}");
     let out = run(&["journal", "verify", "--data-dir", data.to_str().unwrap(), "--config", config.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
@@ -387,6 +393,34 @@ fn a_technician_asks_the_terminal_directly_and_nothing_is_charged() {
     let out = run(&["hw", "card", "--port", &port, "--password", "12", "status"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("6 digits"));
+}
+
+#[test]
+fn a_technicians_test_payment_reversal_refund_and_end_of_day_at_the_terminal() {
+    let (port, state) = terminal();
+    let json_of = |args: &[&str]| -> Value {
+        let mut all = vec!["hw", "card", "--port", port.as_str(), "--json"];
+        all.extend_from_slice(args);
+        let out = run(&all);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"))
+    };
+    let paid = json_of(&["pay", "1.00"]);
+    assert_eq!(paid["result"], "00", "{paid}");
+    assert_eq!(paid["amount"], "1.00");
+    assert_eq!(paid["pan"], "************4242", "masked as the terminal gave it");
+    let receipt = paid["receipt"].as_u64().expect("a receipt number").to_string();
+    assert_eq!(json_of(&["pay", "2.00"])["result"], "00");
+    assert_eq!(json_of(&["reverse", &receipt])["result"], "00");
+    assert_eq!(json_of(&["refund", "0.50"])["result"], "00");
+    assert_eq!(json_of(&["register"])["result"], Value::Null, "{}", json_of(&["register"]));
+    let day = json_of(&["end-of-day"]);
+    assert_eq!(day["result"], "00", "{day}");
+    assert_eq!(day["amount"], "1.50", "2.00 paid, 1.00 paid and reversed, 0.50 refunded: {day}");
+    let kinds: Vec<Kind> = state.lock().unwrap().journal.iter().map(|t| t.kind).collect();
+    assert_eq!(kinds, [Kind::Payment, Kind::Payment, Kind::Reversal, Kind::Refund]);
+    let bad = run(&["hw", "card", "--port", &port, "pay", "1.005"]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("at most 2 decimals"));
 }
 
 #[test]

@@ -45,10 +45,12 @@ pub enum Report {
         intent: i64,
         code: u8,
     },
-    /// The payment's transaction ended: `None` when it was approved and answered "issued".
+    /// The payment's transaction ended: `None` when it was approved and answered "issued";
+    /// `lines`, the receipt the terminal sent to print (its customer copy).
     CardFinished {
         intent: i64,
         end: Option<crate::service::CardEnd>,
+        lines: Vec<String>,
     },
     /// The card terminal closed its day with this total (or could not: `failed`).
     CardDayClosed {
@@ -131,6 +133,7 @@ impl Executor {
                         crate::service::Slip::Report { report, copy } => {
                             crate::slip::report(report, &config.store, i18n, minor, w, *copy)
                         }
+                        crate::service::Slip::CardReceipt { lines } => crate::slip::card_receipt(lines, i18n, w),
                     };
                     // A slip that does not print is in the store all the same: it is printed
                     // again from the reports screen.
@@ -168,6 +171,7 @@ impl Executor {
                     None => report(Report::CardFinished {
                         intent: *intent,
                         end: Some(crate::service::CardEnd::NotAsked("no card terminal is attached".into())),
+                        lines: Vec::new(),
                     }),
                 },
                 Effect::CardRecover { intent } => match &self.card {
@@ -306,8 +310,12 @@ pub fn follow_up(r: &Report) -> Option<crate::service::Command> {
         Report::CardApproved { intent, answer, amount_minor, .. } => {
             Some(Command::CardApproved { intent: *intent, answer: answer.clone(), amount_minor: *amount_minor })
         }
-        Report::CardProgress { .. } | Report::CardFinished { end: None, .. } => None,
-        Report::CardFinished { intent, end: Some(end) } => {
+        Report::CardProgress { .. } => None,
+        Report::CardFinished { end: None, lines, .. } if lines.is_empty() => None,
+        Report::CardFinished { intent, end: None, lines } => {
+            Some(Command::CardReceipt { intent: *intent, lines: lines.clone() })
+        }
+        Report::CardFinished { intent, end: Some(end), .. } => {
             Some(Command::CardEnded { intent: *intent, end: end.clone() })
         }
         Report::CardRecovered { intent, last, failed: None } => {

@@ -152,8 +152,12 @@ impl<'a> Runner<'a> {
                 }
                 out
             });
-            if let (true, Some(res)) = (card, done) {
-                answer = res;
+            // The terminal's receipt lines (printed after the sale) do not change the answer.
+            let receipt = matches!(r, Report::CardFinished { end: None, .. });
+            match (card && !receipt, done) {
+                (true, Some(res)) => answer = res,
+                (false, Some(Err(e))) => tracing::warn!("after {r:?}: {e}"),
+                _ => {}
             }
         }
         answer

@@ -81,6 +81,14 @@ pub fn movement(
     fitted(out, width)
 }
 
+/// The card terminal's receipt, printed after the till's: its lines as the terminal sent them.
+pub fn card_receipt(lines: &[String], i18n: &I18n, width: usize) -> Vec<ReceiptLine> {
+    let mut out = vec![ReceiptLine::Title(i18n.tr("slip-card-receipt")), ReceiptLine::Rule];
+    out.extend(lines.iter().map(|l| ReceiptLine::Text(l.clone())));
+    out.push(ReceiptLine::Rule);
+    fitted(out, width)
+}
+
 /// Every line cut to the paper's width (a long name or label never wraps onto the next line).
 fn fitted(lines: Vec<ReceiptLine>, width: usize) -> Vec<ReceiptLine> {
     lines
@@ -268,6 +276,7 @@ mod tests {
                 let lines = [
                     report(&rep, &config.store, &i18n, 2, width, true),
                     movement(&m, "DEMO-01", &config.store, &i18n, 2, width),
+                    card_receipt(&["CARD PAYMENT".into(), "x".repeat(60)], &i18n, width),
                 ];
                 for l in lines.iter().flatten() {
                     let t = l.text(width);

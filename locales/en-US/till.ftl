@@ -579,3 +579,4 @@ qr-code = QR code to pay
 receipt-qr-ref = Provider ref. { $ref }
 refusal-qr-payment-stays = A QR wallet payment cannot be taken back from an open ticket. Finish the sale, then refund it.
 card-paying-back = { $amount } goes back to the card: the customer follows the card terminal.
+slip-card-receipt = Card terminal receipt

@@ -161,13 +161,20 @@ enum HwCmd {
         #[arg(value_enum)]
         action: crate::cli::hw::PrinterAction,
     },
-    /// A ZVT card terminal: `till hw card --port tcp://10.0.0.5:20007 status|last` (nothing charged).
+    /// A ZVT card terminal: `till hw card --port tcp://10.0.0.5:20007 status|register|last|pay X|
+    /// reverse RECEIPT|refund X|end-of-day [--json]` (status, register and last charge nothing).
     Card {
         #[arg(long)]
         port: String,
         #[arg(long, default_value = "000000")]
         password: String,
-        #[arg(value_enum)]
+        /// The currency (ISO 4217) amounts are in.
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+        /// Answer as one JSON object.
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
         action: hw_card::CardAction,
     },
     /// A Veeder-Root TLS tank gauge: `till hw tank --port /dev/ttyUSB1 inventory`.
@@ -431,8 +438,8 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
             crate::cli::hw::tank_inventory(port, *json)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Cmd::Hw { device: HwCmd::Card { port, password, action } }) => {
-            hw_card::card(port, password, *action)?;
+        Some(Cmd::Hw { device: HwCmd::Card { port, password, currency, json, action } }) => {
+            hw_card::card(port, password, currency, *json, action)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Hw { device: HwCmd::Printer { port, action } }) => {

@@ -147,7 +147,8 @@ impl CardTerminal {
         let (jobs, rx) = mpsc::channel();
         let abort = Arc::new(AtomicBool::new(false));
         let health = crate::devices::link::Health::default();
-        let worker = Worker { cfg: cfg.clone(), link: None, abort: abort.clone(), health: health.clone() };
+        let worker =
+            Worker { cfg: cfg.clone(), link: None, abort: abort.clone(), health: health.clone(), lines: Vec::new() };
         let spawned = std::thread::Builder::new().name("till-card-terminal".into()).spawn(move || worker.run(rx));
         if let Err(e) = spawned {
             tracing::error!("the card terminal's thread did not start: {e}");
@@ -163,6 +164,7 @@ impl CardTerminal {
             report(Report::CardFinished {
                 intent,
                 end: Some(CardEnd::Unclear("the card terminal's thread stopped".into())),
+                lines: Vec::new(),
             });
         }
     }
@@ -204,6 +206,8 @@ struct Worker {
     link: Option<Box<dyn Transport>>,
     abort: Arc<AtomicBool>,
     health: crate::devices::link::Health,
+    /// The receipt lines the last transaction sent.
+    lines: Vec<String>,
 }
 
 impl Worker {
@@ -228,7 +232,8 @@ impl Worker {
             match job {
                 Job::Pay { intent, op, amount_minor, pump, report } => {
                     let end = self.pay(intent, op, amount_minor, pump, &report);
-                    report(Report::CardFinished { intent, end });
+                    let lines = std::mem::take(&mut self.lines);
+                    report(Report::CardFinished { intent, end, lines });
                 }
                 Job::EndOfDay { report } => {
                     let r = self.end_of_day();
@@ -328,6 +333,9 @@ impl Worker {
                 }
             },
         );
+        if let Ok(end) = &result {
+            self.lines = end.lines.clone();
+        }
         match result {
             Ok(end) if end.approved() => None,
             Ok(_) if decided == Some(false) => Some(CardEnd::NotIssued),

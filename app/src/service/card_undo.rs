@@ -34,6 +34,18 @@ pub struct UndoPlan {
 }
 
 impl Session {
+    /// The terminal's receipt of a payment it took: kept with the payment and printed after
+    /// the till's receipt (the customer's copy). Only printable lines of a sane length are kept.
+    pub(super) fn card_receipt(&mut self, intent: i64, lines: Vec<String>) -> Result<Outcome, ServiceError> {
+        let lines: Vec<String> = lines
+            .into_iter()
+            .take(80)
+            .map(|l| l.chars().filter(|c| !c.is_control()).take(60).collect::<String>())
+            .collect();
+        self.store.set_intent_lines(intent, &lines)?;
+        Ok(Outcome::effects(vec![Effect::PrintSlip { slip: super::Slip::CardReceipt { lines } }]))
+    }
+
     /// Before a payment leaves the open ticket: a card payment charged through the terminal is
     /// paid back first (the answer is the reversal in progress); a QR payment is refused.
     /// `None`: nothing charged needs paying back, go on.

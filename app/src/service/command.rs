@@ -344,6 +344,12 @@ pub enum Command {
         intent: i64,
         end: CardEnd,
     },
+    /// The receipt the card terminal sent for a payment it took (driver only).
+    #[serde(skip_deserializing)]
+    CardReceipt {
+        intent: i64,
+        lines: Vec<String>,
+    },
     /// The terminal's last transaction, asked after an unclear ending (driver only).
     #[serde(skip_deserializing)]
     CardRecovered {

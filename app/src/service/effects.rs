@@ -103,6 +103,10 @@ pub enum Slip {
         report: Box<crate::domain::report::DayReport>,
         copy: bool,
     },
+    /// The card terminal's receipt of a payment (its lines as it sent them).
+    CardReceipt {
+        lines: Vec<String>,
+    },
 }
 
 /// What the customer display shows.

@@ -365,6 +365,7 @@ impl Session {
             C::CardApproved { intent, answer, amount_minor } => self.card_approved(intent, answer, amount_minor),
             C::CardEnded { intent, end } => self.card_ended(intent, end),
             C::CardRecovered { intent, last } => self.card_recovered(intent, last),
+            C::CardReceipt { intent, lines } => self.card_receipt(intent, lines),
             C::QrCheck => self.qr_check(),
             C::QrCancel => self.qr_cancel(),
             C::QrAnswered { intent, op, answer } => self.qr_answered(intent, op, answer),

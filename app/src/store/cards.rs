@@ -210,6 +210,18 @@ impl Store {
         Ok(())
     }
 
+    /// The receipt lines the terminal sent for an intent (kept, never changed once set).
+    pub fn set_intent_lines(&mut self, id: i64, lines: &[String]) -> Result<()> {
+        let text = serde_json::to_string(lines).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let tx = begin(&mut self.conn, &self.guard)?;
+        tx.execute(
+            "UPDATE card_intents SET receipt_lines = ?2 WHERE id = ?1 AND receipt_lines IS NULL",
+            params![id, text],
+        )?;
+        commit(tx, &mut self.guard)?;
+        Ok(())
+    }
+
     /// A QR payment that ended unpaid: failed, expired or cancelled (settled as declined).
     pub fn end_qr_intent(&mut self, id: i64, ending: &str, at: &str) -> Result<()> {
         let tx = begin(&mut self.conn, &self.guard)?;

@@ -411,6 +411,8 @@ CREATE INDEX sales_total ON sales(terminal_id, total_minor);
             r#"
 ALTER TABLE card_intents ADD COLUMN method TEXT NOT NULL DEFAULT 'card' CHECK (method IN ('card', 'qr'));
 ALTER TABLE card_intents ADD COLUMN ending TEXT CHECK (ending IN ('failed', 'expired', 'cancelled'));
+-- The receipt the card terminal sent to print (JSON list of lines).
+ALTER TABLE card_intents ADD COLUMN receipt_lines TEXT;
 -- A sale's payments may be QR wallet payments too (the table is rebuilt: SQLite cannot change
 -- a CHECK; nothing refers to it).
 CREATE TABLE payments_new (
