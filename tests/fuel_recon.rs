@@ -88,11 +88,21 @@ fn meters_and_tanks_reconcile_and_a_leak_crosses_the_alarm() {
     let x = ok(&till.ask(json!({"cmd":"x_report"})))["report"].clone();
     let fuel = &x["fuel"];
     let pumps_recon = fuel["pumps"].as_array().unwrap_or_else(|| panic!("no pump reconciliation: {x}"));
-    let p1 = pumps_recon.iter().find(|p| p["pump"] == 1).unwrap();
+    // Each nozzle's meter, read over DART, against what went through it.
+    assert_eq!(pumps_recon.len(), 8, "two pumps of four nozzles: {fuel}");
+    let nozzle = |pump: u64, n: u64| pumps_recon.iter().find(|p| p["pump"] == pump && p["nozzle"] == n).unwrap();
+    let p1 = nozzle(1, 1);
+    assert_eq!(p1["grade"], "E5", "{p1}");
     assert_eq!(dec(&p1["metered"]), sold + tested, "{p1}");
     assert_eq!((dec(&p1["sold"]), dec(&p1["tests"]), dec(&p1["variance"])), (sold, tested, Decimal::ZERO));
-    let p2 = pumps_recon.iter().find(|p| p["pump"] == 2).unwrap();
+    let p2 = nozzle(2, 2);
+    assert_eq!(p2["grade"], "E10", "{p2}");
     assert_eq!((dec(&p2["drive_offs"]), dec(&p2["variance"])), (driven_off, Decimal::ZERO), "{p2}");
+    let unused: Vec<_> = pumps_recon.iter().filter(|p| !(p["pump"] == 1 && p["nozzle"] == 1)).collect();
+    assert!(
+        unused.iter().filter(|p| !(p["pump"] == 2 && p["nozzle"] == 2)).all(|p| dec(&p["metered"]).is_zero()),
+        "{fuel}"
+    );
     let tanks = fuel["tanks"].as_array().unwrap();
     let e5 = tanks.iter().find(|t| t["grade"] == "E5").unwrap();
     assert_eq!(dec(&e5["deliveries"]), Decimal::from(1000));

@@ -279,7 +279,10 @@ impl Executor {
             let started = Instant::now();
             while started.elapsed() < Duration::from_secs(2) {
                 let pumps = f.pumps();
-                if pumps.iter().all(|p| p.totals.is_some() || p.state == PumpState::Offline) {
+                let read = |p: &crate::devices::forecourt::PumpView| {
+                    p.totals.is_some() && p.nozzle_totals.len() >= p.nozzles.len().min(8)
+                };
+                if pumps.iter().all(|p| read(p) || p.state == PumpState::Offline) {
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(50));

@@ -81,6 +81,17 @@ pub fn movement(
     fitted(out, width)
 }
 
+/// A meter's line: the pump, and its nozzle and grade when the nozzle was read.
+pub fn pump_label(i18n: &I18n, p: &crate::domain::fuel::PumpRecon) -> String {
+    match (p.nozzle, &p.grade) {
+        (Some(n), Some(g)) => i18n.tr_args(
+            "report-pump-nozzle",
+            &[("pump", i64::from(p.pump).into()), ("nozzle", i64::from(n).into()), ("grade", g.clone().into())],
+        ),
+        _ => i18n.tr_args("report-pump", &[("pump", i64::from(p.pump).into())]),
+    }
+}
+
 /// The card terminal's receipt, printed after the till's: its lines as the terminal sent them.
 pub fn card_receipt(lines: &[String], i18n: &I18n, width: usize) -> Vec<ReceiptLine> {
     let mut out = vec![ReceiptLine::Title(i18n.tr("slip-card-receipt")), ReceiptLine::Rule];
@@ -200,7 +211,7 @@ pub fn report(r: &DayReport, store: &StoreInfo, i18n: &I18n, minor: u32, width: 
     if let Some(fuel) = &r.fuel {
         section(&mut out, "report-fuel-pumps");
         for p in &fuel.pumps {
-            let label = i18n.tr_args("report-pump", &[("pump", i64::from(p.pump).into())]);
+            let label = pump_label(i18n, p);
             out.push(ReceiptLine::Text(pair(&label, &format!("{} l", litres(p.variance)), width)));
         }
         section(&mut out, "report-fuel-tanks");

@@ -580,3 +580,4 @@ receipt-qr-ref = Anbieter-Ref. { $ref }
 refusal-qr-payment-stays = Eine QR-Wallet-Zahlung kann nicht von einem offenen Bon genommen werden. Verkauf abschließen und dann erstatten.
 card-paying-back = { $amount } gehen zurück auf die Karte: Der Kunde folgt dem Kartenterminal.
 slip-card-receipt = Beleg des Kartenterminals
+report-pump-nozzle = Zapfsäule { $pump } Pistole { $nozzle } ({ $grade })

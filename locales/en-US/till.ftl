@@ -580,3 +580,4 @@ receipt-qr-ref = Provider ref. { $ref }
 refusal-qr-payment-stays = A QR wallet payment cannot be taken back from an open ticket. Finish the sale, then refund it.
 card-paying-back = { $amount } goes back to the card: the customer follows the card terminal.
 slip-card-receipt = Card terminal receipt
+report-pump-nozzle = Pump { $pump } nozzle { $nozzle } ({ $grade })

@@ -580,3 +580,4 @@ receipt-qr-ref = Ref. del proveedor { $ref }
 refusal-qr-payment-stays = Un pago con monedero QR no se puede quitar de un tique abierto. Termine la venta y luego devuélvala.
 card-paying-back = { $amount } vuelven a la tarjeta: el cliente sigue las indicaciones del terminal.
 slip-card-receipt = Recibo del terminal de tarjetas
+report-pump-nozzle = Surtidor { $pump } manguera { $nozzle } ({ $grade })

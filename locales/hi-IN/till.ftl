@@ -580,3 +580,4 @@ receipt-qr-ref = प्रदाता संदर्भ { $ref }
 refusal-qr-payment-stays = खुले टिकट से QR वॉलेट भुगतान वापस नहीं लिया जा सकता। बिक्री पूरी करें, फिर रिफ़ंड करें।
 card-paying-back = { $amount } कार्ड में वापस जा रहे हैं: ग्राहक कार्ड टर्मिनल के निर्देशों का पालन करें।
 slip-card-receipt = कार्ड टर्मिनल की रसीद
+report-pump-nozzle = पंप { $pump } नोज़ल { $nozzle } ({ $grade })

@@ -580,3 +580,4 @@ receipt-qr-ref = Ref. penyedia { $ref }
 refusal-qr-payment-stays = Pembayaran dompet QR tidak bisa ditarik dari nota yang terbuka. Selesaikan penjualan, lalu kembalikan dananya.
 card-paying-back = { $amount } dikembalikan ke kartu: pelanggan mengikuti petunjuk terminal kartu.
 slip-card-receipt = Struk terminal kartu
+report-pump-nozzle = Pompa { $pump } nosel { $nozzle } ({ $grade })

@@ -72,6 +72,10 @@ pub struct PumpView {
     pub prices_pending: bool,
     /// The pump's meter totals (volume, amount) as last read.
     pub totals: Option<(Decimal, Decimal)>,
+    /// Each nozzle's meter totals as last read: (nozzle, volume, amount).
+    pub nozzle_totals: Vec<(u8, Decimal, Decimal)>,
+    /// The grade of each nozzle (index 0 is nozzle 1), as configured.
+    pub nozzles: Vec<String>,
 }
 
 impl PumpView {
@@ -86,6 +90,8 @@ impl PumpView {
             price: Decimal::ZERO,
             prices_pending: false,
             totals: None,
+            nozzle_totals: Vec::new(),
+            nozzles: p.grades.clone(),
         }
     }
 }
@@ -189,7 +195,10 @@ impl Forecourt {
         // to the command: whoever waits for the new totals never takes the old ones for them.
         if matches!(cmd, ForecourtCmd::ReadTotals) {
             if let Ok(mut pumps) = self.pumps.lock() {
-                pumps.iter_mut().for_each(|p| p.totals = None);
+                pumps.iter_mut().for_each(|p| {
+                    p.totals = None;
+                    p.nozzle_totals.clear();
+                });
             }
         }
         let _ = self.tx.send(cmd);
@@ -394,8 +403,15 @@ impl<P: Read + Write> Worker<P> {
             }
             ForecourtCmd::ReadTotals => {
                 for i in 0..self.setup.len() {
-                    self.view(i, |v| v.totals = None);
-                    self.send(i, &[PosCommand::RequestTotals(9)]);
+                    self.view(i, |v| {
+                        v.totals = None;
+                        v.nozzle_totals.clear();
+                    });
+                    // Each nozzle's meter, then the pump's.
+                    let nozzles = self.setup[i].grades.len().min(8) as u8;
+                    let mut cmds: Vec<PosCommand> = (1..=nozzles).map(PosCommand::RequestTotals).collect();
+                    cmds.push(PosCommand::RequestTotals(9));
+                    self.send(i, &cmds);
                 }
             }
             ForecourtCmd::SetPrices(prices) => {
@@ -533,9 +549,15 @@ impl<P: Read + Write> Worker<P> {
                     }
                 });
             }
-            PumpReply::Totals { volume, amount, .. } => {
-                self.view(i, |v| {
-                    v.totals = Some((Decimal::new(volume as i64, VOLUME_DP), Decimal::new(amount as i64, AMOUNT_DP)))
+            PumpReply::Totals { counter, volume, amount, .. } => {
+                let t = (Decimal::new(volume as i64, VOLUME_DP), Decimal::new(amount as i64, AMOUNT_DP));
+                self.view(i, |v| match counter {
+                    1..=8 => {
+                        v.nozzle_totals.retain(|n| n.0 != counter);
+                        v.nozzle_totals.push((counter, t.0, t.1));
+                        v.nozzle_totals.sort_by_key(|n| n.0);
+                    }
+                    _ => v.totals = Some(t),
                 });
             }
         }

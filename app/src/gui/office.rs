@@ -468,7 +468,7 @@ impl Gui {
             let l = |v: Decimal| format!("{} l", f.number(v, 2));
             rows.push(head(i18n.tr("report-fuel-pumps")));
             for p in &fuel.pumps {
-                let mut r = row(i18n.tr_args("report-pump", &[("pump", i64::from(p.pump).into())]), l(p.variance));
+                let mut r = row(crate::slip::pump_label(&i18n, p), l(p.variance));
                 r.warn = !p.variance.is_zero();
                 rows.push(r);
             }

@@ -500,15 +500,29 @@ impl Session {
                     "pump": p.number,
                     "volume": p.totals.map(|t| t.0.to_string()),
                     "amount": p.totals.map(|t| t.1.to_string()),
+                    "nozzles": p.nozzle_totals.iter().map(|(n, v, a)| serde_json::json!({
+                        "nozzle": n, "volume": v.to_string(), "amount": a.to_string(),
+                    })).collect::<Vec<_>>(),
                 })
             })
             .collect();
         self.journal_pump(&format!("meter_totals_{phase}"), None, serde_json::json!(detail))?;
-        let meters: Vec<(u8, String, String)> = self
-            .pump_views()
-            .iter()
-            .filter_map(|p| p.totals.map(|t| (p.number, t.0.to_string(), t.1.to_string())))
-            .collect();
+        let mut meters = Vec::new();
+        for p in self.pump_views() {
+            for (n, volume, amount) in &p.nozzle_totals {
+                meters.push(crate::store::MeterRow {
+                    pump: p.number,
+                    nozzle: Some(*n),
+                    grade: p.nozzles.get(usize::from(*n).wrapping_sub(1)).cloned(),
+                    volume: volume.to_string(),
+                    amount: amount.to_string(),
+                });
+            }
+            if let Some(t) = p.totals {
+                let (volume, amount) = (t.0.to_string(), t.1.to_string());
+                meters.push(crate::store::MeterRow { pump: p.number, nozzle: None, grade: None, volume, amount });
+            }
+        }
         let (at, _) = super::now();
         let terminal = self.config.terminal_id.clone();
         self.store.record_readings(&terminal, phase, &[], &meters, None, &at)?;

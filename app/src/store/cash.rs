@@ -260,7 +260,7 @@ impl Store {
         Ok(())
     }
 
-    /// Stores the tanks' volumes and the pumps' meter totals read at a moment of the day,
+    /// Stores the tanks' volumes and the pumps' (and nozzles') meter totals read at a moment of the day,
     /// journaled as `journal_kind` (none when the caller journaled them already).
     #[allow(clippy::too_many_arguments)]
     pub fn record_readings(
@@ -268,7 +268,7 @@ impl Store {
         terminal_id: &str,
         phase: &str,
         tanks: &[(u8, String)],
-        meters: &[(u8, String, String)],
+        meters: &[MeterRow],
         journal_kind: Option<&str>,
         at: &str,
     ) -> Result<()> {
@@ -279,10 +279,11 @@ impl Store {
                 params![terminal_id, tank, volume, phase, at],
             )?;
         }
-        for (pump, volume, amount) in meters {
+        for m in meters {
             tx.execute(
-                "INSERT INTO meter_readings (terminal_id, pump, volume, amount, phase, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![terminal_id, pump, volume, amount, phase, at],
+                "INSERT INTO meter_readings (terminal_id, pump, nozzle, grade, volume, amount, phase, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![terminal_id, m.pump, m.nozzle, m.grade, m.volume, m.amount, phase, at],
             )?;
         }
         if let Some(kind) = journal_kind {
@@ -292,6 +293,18 @@ impl Store {
         commit(tx, &mut self.guard)?;
         Ok(())
     }
+}
+
+/// One meter read: a nozzle's (with its grade), or the whole pump's (`nozzle` None).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MeterRow {
+    pub pump: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nozzle: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
+    pub volume: String,
+    pub amount: String,
 }
 
 pub(super) fn last_z_in(conn: &Connection, terminal_id: &str) -> Result<Option<(i64, i64)>> {

@@ -21,7 +21,7 @@ mod sync;
 mod users;
 
 pub use cards::{CardDay, CardIntent, TerminalAnswer};
-pub use cash::{CountRow, LatestCount, ShiftEnd, ShiftStart, ZStart};
+pub use cash::{CountRow, LatestCount, MeterRow, ShiftEnd, ShiftStart, ZStart};
 pub use held::{HeldRow, OpenPrepay};
 pub use looks::StoredLook;
 pub use sync::{OutboxRow, ParkedEvent, PriceChange, SyncRecord};

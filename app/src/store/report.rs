@@ -208,6 +208,31 @@ fn first_last(
     Ok(out)
 }
 
+type Meters = Vec<((u8, u8), Decimal)>;
+
+/// Each meter's first and last volume since `since`, by (pump, nozzle; 0 the pump's own), and
+/// the nozzles' grades.
+fn meters(conn: &Connection, s: &Scope, since: &str, grades: &mut Vec<((u8, u8), String)>) -> Result<[Meters; 2]> {
+    let mut out = [Vec::new(), Vec::new()];
+    for (i, pick) in ["MIN", "MAX"].iter().enumerate() {
+        let sql = format!(
+            "SELECT r.pump, COALESCE(r.nozzle, 0), r.grade, r.volume FROM meter_readings r
+             JOIN (SELECT {pick}(id) AS id FROM meter_readings WHERE terminal_id = ?1 AND at >= ?2
+                   GROUP BY pump, COALESCE(nozzle, 0)) x ON x.id = r.id
+             ORDER BY r.pump, COALESCE(r.nozzle, 0)"
+        );
+        let list: Vec<(u8, u8, Option<String>, String)> =
+            rows(conn, &sql, params![s.terminal_id, since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        for (pump, nozzle, grade, v) in list {
+            out[i].push(((pump, nozzle), litres(&v)?));
+            if let (1, Some(g)) = (i, grade) {
+                grades.push(((pump, nozzle), g));
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn fuel_figures(
     conn: &Connection,
     s: &Scope,
@@ -215,7 +240,7 @@ fn fuel_figures(
     events: &[(String, serde_json::Value)],
 ) -> Result<FuelFigures> {
     let mut f = FuelFigures::default();
-    [f.meter_first, f.meter_last] = first_last(conn, "meter_readings", "pump", "volume", s, since)?;
+    [f.meter_first, f.meter_last] = meters(conn, s, since, &mut f.nozzle_grades)?;
     [f.tank_first, f.tank_last] = first_last(conn, "tank_readings", "tank", "volume", s, since)?;
     let series: Vec<(u8, String, String)> = rows(
         conn,
@@ -247,7 +272,7 @@ fn fuel_figures(
     for (grade, pump, qty) in sold {
         let q = litres(&qty)?;
         if let Some(p) = pump {
-            f.pump_sold.push((p, q));
+            f.pump_sold.push(((p, grade.clone()), q));
         }
         f.grade_sold.push((grade, q));
     }

@@ -413,6 +413,9 @@ ALTER TABLE card_intents ADD COLUMN method TEXT NOT NULL DEFAULT 'card' CHECK (m
 ALTER TABLE card_intents ADD COLUMN ending TEXT CHECK (ending IN ('failed', 'expired', 'cancelled'));
 -- The receipt the card terminal sent to print (JSON list of lines).
 ALTER TABLE card_intents ADD COLUMN receipt_lines TEXT;
+-- Meters per nozzle (with the nozzle's grade); a row without a nozzle is the whole pump's.
+ALTER TABLE meter_readings ADD COLUMN nozzle INTEGER;
+ALTER TABLE meter_readings ADD COLUMN grade TEXT;
 -- A sale's payments may be QR wallet payments too (the table is rebuilt: SQLite cannot change
 -- a CHECK; nothing refers to it).
 CREATE TABLE payments_new (

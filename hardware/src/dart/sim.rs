@@ -24,6 +24,10 @@ pub struct SimPump {
     before_suspend: Option<PumpStatus>,
     totals_volume: u64,
     totals_amount: u64,
+    /// Each nozzle's meter (volume, amount), index 0 is nozzle 1.
+    nozzle_totals: Vec<(u64, u64)>,
+    /// The nozzle of the filling that ends when it is hung up.
+    hung: Option<u8>,
     pending: Vec<PumpReply>,
 }
 
@@ -43,6 +47,8 @@ impl SimPump {
             before_suspend: None,
             totals_volume: 0,
             totals_amount: 0,
+            nozzle_totals: vec![(0, 0); nozzles],
+            hung: None,
             pending: Vec::new(),
         }
     }
@@ -81,7 +87,12 @@ impl SimPump {
             PosCommand::PresetVolume(v) if self.status == S::Reset => self.preset_volume = Some(*v),
             PosCommand::PresetAmount(_) | PosCommand::PresetVolume(_) | PosCommand::AllowedNozzles(_) => {}
             PosCommand::RequestTotals(c) => {
-                let (v, a) = (self.totals_volume, self.totals_amount);
+                // 01..08: that nozzle's meter, 09: the pump's (as volume and amount).
+                let nozzle = match c {
+                    1..=8 => self.nozzle_totals.get(usize::from(*c) - 1).copied(),
+                    _ => None,
+                };
+                let (v, a) = nozzle.unwrap_or((self.totals_volume, self.totals_amount));
                 self.pending.push(PumpReply::Totals { counter: *c, volume: v, amount: a, third: 0 });
             }
             PosCommand::Command(d) => match d {
@@ -124,6 +135,7 @@ impl SimPump {
     pub fn hang(&mut self) {
         if let Some(n) = self.nozzle_out.take() {
             self.pending.push(PumpReply::Nozzle { price: 0, nozzle: n, out: false });
+            self.hung = Some(n);
             if self.status == PumpStatus::Filling {
                 self.finish(PumpStatus::FillingCompleted);
             }
@@ -133,6 +145,11 @@ impl SimPump {
     fn finish(&mut self, s: PumpStatus) {
         self.totals_volume += u64::from(self.volume);
         self.totals_amount += u64::from(self.amount);
+        let n = self.nozzle_out.or(self.hung.take());
+        if let Some(t) = n.and_then(|n| self.nozzle_totals.get_mut(usize::from(n).wrapping_sub(1))) {
+            t.0 += u64::from(self.volume);
+            t.1 += u64::from(self.amount);
+        }
         self.set_status(s);
         self.pending.push(PumpReply::Filling { volume: self.volume, amount: self.amount });
     }
