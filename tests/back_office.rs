@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[test]
 fn managers_manage_users_but_never_lock_out_the_last_manager() {
@@ -91,4 +91,53 @@ fn sales_are_found_by_number_date_and_amount() {
     assert_eq!(nos(9), [3, 1], "the sale and its refund");
     assert!(nos(10).is_empty());
     assert_eq!(a[11]["code"], "refusal-bad-date", "{}", a[11]);
+}
+
+#[test]
+fn a_report_is_exported_as_csv_beside_the_store_with_the_figures_of_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = exec(
+        dir.path(),
+        None,
+        &[
+            json!({"cmd":"login","pin":"1111"}),
+            json!({"cmd":"export_report"}),
+            json!({"cmd":"logout"}),
+            json!({"cmd":"login","pin":"9999"}),
+            json!({"cmd":"open_shift","float":"100.00"}),
+            json!({"cmd":"add","sku":"BEV-0001","qty":"3"}),
+            json!({"cmd":"tender","method":"cash"}),
+            json!({"cmd":"x_report"}),
+            json!({"cmd":"export_report"}),
+            json!({"cmd":"export_report","z_no":7}),
+        ],
+    );
+    assert_eq!(a[1]["code"], "error-not-permitted", "a cashier sees only their own X: {}", a[1]);
+    let file = ok(&a[8])["exported"].as_str().expect("the file").to_string();
+    assert!(file.starts_with(dir.path().join("exports").to_str().unwrap()), "{file}");
+    let mut r = csv::Reader::from_path(&file).expect("CSV");
+    assert_eq!(r.headers().unwrap(), vec!["figure", "value"]);
+    let rows: Vec<(String, String)> = r.records().map(|x| x.unwrap()).map(|x| (x[0].into(), x[1].into())).collect();
+    // Every figure of the X report is a row, with the same value.
+    let mut want = Vec::new();
+    flat(&a[7]["report"], "", &mut want);
+    let skip = |k: &str| k == "at";
+    let got: Vec<_> = rows.iter().filter(|(k, _)| !skip(k)).cloned().collect();
+    let want: Vec<_> = want.into_iter().filter(|(k, _)| !skip(k)).collect();
+    assert_eq!(got, want);
+    assert!(rows.iter().any(|(k, v)| k.starts_with("totals") && v == "6.57"), "{rows:?}");
+    assert_eq!(a[9]["code"], "refusal-no-such-z", "{}", a[9]);
+}
+
+/// The test's own flattening of a report (path, value), as a spreadsheet reads it.
+fn flat(v: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            m.iter().for_each(|(k, v)| flat(v, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, out))
+        }
+        Value::Array(a) => a.iter().enumerate().for_each(|(i, v)| flat(v, &format!("{path}[{i}]"), out)),
+        Value::Null => out.push((path.into(), String::new())),
+        Value::String(s) => out.push((path.into(), s.clone())),
+        other => out.push((path.into(), other.to_string())),
+    }
 }

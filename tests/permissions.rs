@@ -80,6 +80,7 @@ fn table() -> Vec<(Value, &'static [&'static str])> {
         (json!({"cmd":"count","tenders":[{"method":"cash","amount":"0.00"}]}), &["close_shift"]),
         (json!({"cmd":"handover","user":"Nobody","pin":"1234"}), &["close_shift"]),
         (json!({"cmd":"x_report"}), &[""]),
+        (json!({"cmd":"export_report"}), &["reports"]),
         (json!({"cmd":"z_reports"}), &["reports"]),
         (json!({"cmd":"reprint_z","z_no":999}), &["reports"]),
         (json!({"cmd":"delivery","tank":1,"litres":"100"}), &["reports"]),

@@ -581,3 +581,6 @@ refusal-qr-payment-stays = Eine QR-Wallet-Zahlung kann nicht von einem offenen B
 card-paying-back = { $amount } gehen zurück auf die Karte: Der Kunde folgt dem Kartenterminal.
 slip-card-receipt = Beleg des Kartenterminals
 report-pump-nozzle = Zapfsäule { $pump } Pistole { $nozzle } ({ $grade })
+refusal-export-failed = Der Bericht konnte nicht gespeichert werden. Speicherplatz prüfen und erneut versuchen.
+office-export = Als CSV exportieren
+office-exported = Der Bericht wurde als { $file } gespeichert.

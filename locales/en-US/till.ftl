@@ -581,3 +581,6 @@ refusal-qr-payment-stays = A QR wallet payment cannot be taken back from an open
 card-paying-back = { $amount } goes back to the card: the customer follows the card terminal.
 slip-card-receipt = Card terminal receipt
 report-pump-nozzle = Pump { $pump } nozzle { $nozzle } ({ $grade })
+refusal-export-failed = The report could not be saved. Check the disk, then try again.
+office-export = Export CSV
+office-exported = The report was saved as { $file }.

@@ -581,3 +581,6 @@ refusal-qr-payment-stays = Un pago con monedero QR no se puede quitar de un tiqu
 card-paying-back = { $amount } vuelven a la tarjeta: el cliente sigue las indicaciones del terminal.
 slip-card-receipt = Recibo del terminal de tarjetas
 report-pump-nozzle = Surtidor { $pump } manguera { $nozzle } ({ $grade })
+refusal-export-failed = No se ha podido guardar el informe. Compruebe el disco y vuelva a intentarlo.
+office-export = Exportar CSV
+office-exported = El informe se ha guardado como { $file }.

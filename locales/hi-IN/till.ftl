@@ -581,3 +581,6 @@ refusal-qr-payment-stays = खुले टिकट से QR वॉलेट �
 card-paying-back = { $amount } कार्ड में वापस जा रहे हैं: ग्राहक कार्ड टर्मिनल के निर्देशों का पालन करें।
 slip-card-receipt = कार्ड टर्मिनल की रसीद
 report-pump-nozzle = पंप { $pump } नोज़ल { $nozzle } ({ $grade })
+refusal-export-failed = रिपोर्ट सहेजी नहीं जा सकी। डिस्क जाँचें, फिर दोबारा कोशिश करें।
+office-export = CSV निर्यात करें
+office-exported = रिपोर्ट { $file } के रूप में सहेजी गई।

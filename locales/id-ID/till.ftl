@@ -581,3 +581,6 @@ refusal-qr-payment-stays = Pembayaran dompet QR tidak bisa ditarik dari nota yan
 card-paying-back = { $amount } dikembalikan ke kartu: pelanggan mengikuti petunjuk terminal kartu.
 slip-card-receipt = Struk terminal kartu
 report-pump-nozzle = Pompa { $pump } nosel { $nozzle } ({ $grade })
+refusal-export-failed = Laporan tidak dapat disimpan. Periksa disk, lalu coba lagi.
+office-export = Ekspor CSV
+office-exported = Laporan disimpan sebagai { $file }.

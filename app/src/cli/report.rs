@@ -4,27 +4,6 @@
 use crate::config::Config;
 use crate::domain::report::ReportHead;
 use crate::store::Store;
-use serde_json::Value;
-
-/// Every figure of a report as (path, value), in the report's order.
-pub fn flatten(v: &Value, path: &str, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(m) => {
-            for (k, v) in m {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                flatten(v, &p, out);
-            }
-        }
-        Value::Array(a) => {
-            for (i, v) in a.iter().enumerate() {
-                flatten(v, &format!("{path}[{i}]"), out);
-            }
-        }
-        Value::Null => out.push((path.to_string(), String::new())),
-        Value::String(s) => out.push((path.to_string(), s.clone())),
-        other => out.push((path.to_string(), other.to_string())),
-    }
-}
 
 /// The day so far (no Z is taken) or a stored Z, written to standard output.
 pub fn report(store: &Store, config: &Config, z: Option<i64>, csv: bool) -> anyhow::Result<()> {
@@ -42,14 +21,8 @@ pub fn report(store: &Store, config: &Config, z: Option<i64>, csv: bool) -> anyh
     };
     let stdout = std::io::stdout();
     if csv {
-        let mut rows = Vec::new();
-        flatten(&value, "", &mut rows);
-        let mut w = csv::Writer::from_writer(stdout.lock());
-        w.write_record(["figure", "value"])?;
-        for (k, v) in rows {
-            w.write_record([k, v])?;
-        }
-        w.flush()?;
+        use std::io::Write;
+        stdout.lock().write_all(&crate::service::report_csv(&value)?)?;
     } else {
         serde_json::to_writer_pretty(stdout.lock(), &value)?;
         println!();
@@ -63,7 +36,7 @@ mod tests {
     fn a_report_flattens_to_one_row_per_figure() {
         let v = serde_json::json!({"totals":{"sales":"12.00"},"tenders":[{"method":"cash","net":"10.00"}],"z_no":3,"user":null});
         let mut rows = Vec::new();
-        super::flatten(&v, "", &mut rows);
+        crate::domain::report::flatten(&v, "", &mut rows);
         let want: Vec<(String, String)> = [
             ("totals.sales", "12.00"),
             ("tenders[0].method", "cash"),

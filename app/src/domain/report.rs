@@ -440,3 +440,23 @@ fn over_short(c: &Currency, drawers: &[DrawerFigures]) -> Vec<TenderCount> {
         })
         .collect()
 }
+
+/// Every figure of a report as (path, value), in the report's order.
+pub fn flatten(v: &serde_json::Value, path: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                flatten(v, &p, out);
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                flatten(v, &format!("{path}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Null => out.push((path.to_string(), String::new())),
+        serde_json::Value::String(s) => out.push((path.to_string(), s.clone())),
+        other => out.push((path.to_string(), other.to_string())),
+    }
+}

@@ -115,6 +115,7 @@ fn refusals() -> Vec<Refusal> {
         R::QrRefused { detail: s("HTTP 422") },
         R::QrAmountMismatch,
         R::QrPaymentStays,
+        R::ExportFailed { detail: s("disk full") },
     ]
 }
 
@@ -212,9 +213,10 @@ fn refusal_kind(r: &Refusal) -> usize {
         R::QrRefused { .. } => 88,
         R::QrAmountMismatch => 89,
         R::QrPaymentStays => 90,
+        R::ExportFailed { .. } => 91,
     }
 }
-const REFUSAL_KINDS: usize = 91;
+const REFUSAL_KINDS: usize = 92;
 
 fn ticket_errors() -> Vec<TicketError> {
     use TicketError as T;

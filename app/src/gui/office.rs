@@ -408,6 +408,19 @@ impl Gui {
         true
     }
 
+    /// The report on screen (X, or the Z shown) saved as CSV; the banner names the file.
+    pub(super) fn office_export(&self) {
+        let z_no = self.office_report_z.get();
+        self.send(Command::ExportReport { z_no }, |g, r| match r {
+            Ok(out) => {
+                let file = out.exported.unwrap_or_default();
+                let text = g.i18n.borrow().tr_args("office-exported", &[("file", file.into())]);
+                g.show_text(text, false);
+            }
+            Err(e) => g.show_error(&e),
+        });
+    }
+
     pub(super) fn office_print(&self) {
         let z = self.office_report_z.get();
         let cmd = match z {

@@ -131,6 +131,8 @@ impl Gui {
         let w = with.clone();
         self.office_ui().on_print_report(move || w(&|g| g.office_print()));
         let w = with.clone();
+        self.office_ui().on_export_report(move || w(&|g| g.office_export()));
+        let w = with.clone();
         self.office_ui().on_pin_key(move |k| w(&|g| g.office_pin_key(&k)));
         let w = with.clone();
         self.office_ui().on_pin_ok(move || w(&|g| g.office_pin_ok()));

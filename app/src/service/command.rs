@@ -300,6 +300,11 @@ pub enum Command {
     },
     /// The stored Z reports (numbers and times), newest first.
     ZReports,
+    /// The day so far, or a stored Z, exported as CSV beside the store.
+    ExportReport {
+        #[serde(default)]
+        z_no: Option<i64>,
+    },
     /// A stored Z report, printed again as a copy.
     ReprintZ {
         z_no: i64,

@@ -245,6 +245,7 @@ impl Refusal {
             R::QrRefused { .. } => m("refusal-qr-refused"),
             R::QrAmountMismatch => m("refusal-qr-amount-mismatch"),
             R::QrPaymentStays => m("refusal-qr-payment-stays"),
+            R::ExportFailed { .. } => m("refusal-export-failed"),
             R::CashAmountNotPositive => m("refusal-cash-amount-not-positive"),
             R::NoSaleHasNoAmount => m("refusal-no-sale-has-no-amount"),
             R::UnknownReason { reason, choices } => {

@@ -39,6 +39,7 @@ pub use forecourt::{PrepayView, PumpInfo, PumpPrepay};
 pub use look::Look;
 pub use refusal::{AmountOf, Blocker, Refusal};
 pub(crate) use report::build_report;
+pub use report::report_csv;
 pub use ticket::HeldInfo;
 pub use users::{FoundSale, UserEntry};
 
@@ -204,6 +205,9 @@ pub struct Outcome {
     /// An X or Z report, every figure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<serde_json::Value>,
+    /// The file a report was exported to (`export_report`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exported: Option<String>,
     /// The users (user management).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<UserEntry>>,
@@ -366,6 +370,7 @@ impl Session {
             C::CardEnded { intent, end } => self.card_ended(intent, end),
             C::CardRecovered { intent, last } => self.card_recovered(intent, last),
             C::CardReceipt { intent, lines } => self.card_receipt(intent, lines),
+            C::ExportReport { z_no } => self.export_report(z_no),
             C::QrCheck => self.qr_check(),
             C::QrCancel => self.qr_cancel(),
             C::QrAnswered { intent, op, answer } => self.qr_answered(intent, op, answer),

@@ -158,6 +158,8 @@ pub enum Refusal {
     QrAmountMismatch,
     #[error("a QR wallet payment cannot be taken back from an open ticket; finish the sale and refund it")]
     QrPaymentStays,
+    #[error("the report could not be saved ({detail})")]
+    ExportFailed { detail: String },
     #[error("the amount must be more than zero")]
     CashAmountNotPositive,
     #[error("a no-sale moves no cash; give no amount")]

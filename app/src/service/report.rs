@@ -4,7 +4,7 @@
 use super::{now, Effect, Outcome, Refusal, ServiceError, Session, Slip};
 use crate::domain::report::{DayReport, Figures, FuelSetup, ReportHead};
 use crate::domain::users::Permission;
-use crate::store::{report, ZStart};
+use crate::store::{report, StoreError, ZStart};
 use rust_decimal::Decimal;
 
 /// A day's report from its figures, with the configuration's prices, grades, tanks and
@@ -123,6 +123,38 @@ impl Session {
         })
     }
 
+    /// The day so far (X) or a stored Z as CSV, one row per figure, saved beside the store in
+    /// `exports/` for a spreadsheet or a USB stick; the answer names the file.
+    pub(super) fn export_report(&mut self, z_no: Option<i64>) -> Result<Outcome, ServiceError> {
+        let user = self.require(Permission::Reports, "see the reports")?.clone();
+        let terminal = self.config.terminal_id.clone();
+        let (value, name) = match z_no {
+            Some(n) => (self.store.z_report(&terminal, n)?.ok_or(Refusal::NoSuchZ { z_no: n })?, format!("z{n:05}")),
+            None => {
+                let figures = self.store.day_figures(&terminal, None)?;
+                let (at, _) = now();
+                let head = ReportHead { kind: "x".into(), z_no: None, terminal_id: terminal.clone(), at, user: None };
+                (
+                    serde_json::to_value(build_report(&self.config, head, &figures))
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    "x".into(),
+                )
+            }
+        };
+        let csv = report_csv(&value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let dir = self.db_path().parent().map(|d| d.join("exports")).unwrap_or_else(|| "exports".into());
+        let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+        let file = dir.join(format!("{terminal}-{name}-{stamp}.csv"));
+        let tmp = file.with_extension("tmp");
+        std::fs::create_dir_all(&dir)
+            .and_then(|_| std::fs::write(&tmp, &csv))
+            .and_then(|_| std::fs::rename(&tmp, &file))
+            .map_err(|e| Refusal::ExportFailed { detail: format!("{}: {e}", file.display()) })?;
+        let path = file.display().to_string();
+        self.journal("report_exported", &serde_json::json!({ "user_id": user.id, "z_no": z_no, "file": path }))?;
+        Ok(Outcome { exported: Some(path), ..Outcome::default() })
+    }
+
     /// A delivery of fuel into a tank, entered by hand (the gauge's own delivery reports are
     /// stored as they come).
     pub(super) fn delivery(&mut self, tank: u8, litres: Decimal) -> Result<Outcome, ServiceError> {
@@ -143,4 +175,16 @@ impl Session {
         self.store.record_delivery(&terminal, tank, &l, "manual", Some(user.id), &event, &at)?;
         Ok(Outcome::default())
     }
+}
+
+/// A report's figures as CSV: a header, then one (figure, value) row per figure.
+pub fn report_csv(value: &serde_json::Value) -> Result<Vec<u8>, csv::Error> {
+    let mut rows = Vec::new();
+    crate::domain::report::flatten(value, "", &mut rows);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["figure", "value"])?;
+    for (k, v) in rows {
+        w.write_record([k, v])?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
