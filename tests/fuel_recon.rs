@@ -75,14 +75,18 @@ fn meters_and_tanks_reconcile_and_a_leak_crosses_the_alarm() {
     ok(&till.ask(json!({"cmd":"drive_off","pump":2})));
     assert!(sold > Decimal::ZERO && tested > Decimal::ZERO && driven_off > Decimal::ZERO);
 
-    // The gauge: tank 1 took a delivery of 1,000 l and gave what was sold (the test went back);
-    // tank 2 lost 150 l more than the drive-off: a leak.
+    // The gauge: tank 1 took a delivery of 1,000 l (entered by hand) and gave what was sold
+    // (the test went back); tank 2 took one of 500 l that the gauge reports itself, and lost
+    // 150 l more than the drive-off: a leak.
     ok(&till.ask(json!({"cmd":"delivery","tank":1,"litres":"1000"})));
     assert_eq!(till.ask(json!({"cmd":"delivery","tank":9,"litres":"1000"}))["code"], "refusal-no-such-tank");
+    gauge.say("deliver 2 500");
     let tank1 = Decimal::from(18_000) + Decimal::from(1_000) - sold;
-    let tank2 = Decimal::from(12_800) - driven_off - Decimal::from(150);
+    let tank2 = Decimal::from(12_800) + Decimal::from(500) - driven_off - Decimal::from(150);
     gauge.say(&format!("level 1 {tank1}"));
     gauge.say(&format!("level 2 {tank2}"));
+    ok(&till.ask(json!({"cmd":"read_meters"})));
+    // Read again: the gauge reports the same delivery, which is taken once.
     ok(&till.ask(json!({"cmd":"read_meters"})));
 
     let x = ok(&till.ask(json!({"cmd":"x_report"})))["report"].clone();
@@ -109,6 +113,7 @@ fn meters_and_tanks_reconcile_and_a_leak_crosses_the_alarm() {
     assert_eq!(dec(&e5["out"]), sold, "the pump test went back into the tank");
     assert_eq!((dec(&e5["variance"]), e5["status"].as_str()), (Decimal::ZERO, Some("ok")), "{e5}");
     let e10 = tanks.iter().find(|t| t["grade"] == "E10").unwrap();
+    assert_eq!(dec(&e10["deliveries"]), Decimal::from(500), "from the gauge's delivery report, once: {e10}");
     assert_eq!(dec(&e10["variance"]), Decimal::from(-150), "{e10}");
     assert_eq!(e10["status"], "alarm", "{e10}");
     assert!(tanks.iter().all(|t| t["grade"] != "SP98"), "a tank the gauge does not report is not reconciled");
@@ -124,4 +129,14 @@ fn meters_and_tanks_reconcile_and_a_leak_crosses_the_alarm() {
     let z = ok(&till.ask(json!({"cmd":"z_report"})))["report"].clone();
     assert_eq!(z["fuel"]["tanks"], fuel["tanks"]);
     till.end();
+    // The gauge's delivery went to head office once, as one entered by hand does.
+    let db = rusqlite::Connection::open(data.join("till.sqlite")).unwrap();
+    let sources: Vec<String> = db
+        .prepare("SELECT json_extract(payload, '$.source') FROM outbox WHERE kind = 'delivery' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(sources, ["manual", "gauge"]);
 }

@@ -29,7 +29,7 @@ pub enum Report {
     /// The tanks' volumes (litres) from the gauge's next inventory.
     TanksRead {
         phase: String,
-        tanks: Vec<(u8, rust_decimal::Decimal)>,
+        reading: crate::devices::tanks::GaugeReading,
         failed: Option<String>,
     },
     /// The card terminal approved a payment: the session stores it and says so through
@@ -112,8 +112,8 @@ impl Executor {
                     let Some(t) = self.tanks.clone() else { continue };
                     let (phase, report) = (phase.clone(), report.clone());
                     std::thread::spawn(move || {
-                        let r = t.next_volumes(Duration::from_secs(6));
-                        report(Report::TanksRead { phase, tanks: r.clone().unwrap_or_default(), failed: r.err() });
+                        let r = t.next_reading(Duration::from_secs(6));
+                        report(Report::TanksRead { phase, reading: r.clone().unwrap_or_default(), failed: r.err() });
                     });
                 }
                 Effect::OpenDrawer => {
@@ -307,9 +307,11 @@ pub fn follow_up(r: &Report) -> Option<crate::service::Command> {
             tracing::warn!("the tanks could not be read: {why}");
             None
         }
-        Report::TanksRead { phase, tanks, failed: None } => {
-            Some(Command::TankReadings { phase: phase.clone(), tanks: tanks.clone() })
-        }
+        Report::TanksRead { phase, reading, failed: None } => Some(Command::TankReadings {
+            phase: phase.clone(),
+            tanks: reading.volumes.clone(),
+            deliveries: reading.deliveries.clone(),
+        }),
         Report::CardApproved { intent, answer, amount_minor, .. } => {
             Some(Command::CardApproved { intent: *intent, answer: answer.clone(), amount_minor: *amount_minor })
         }

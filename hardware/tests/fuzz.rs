@@ -348,6 +348,11 @@ fn check_tls(reply: &[u8]) -> Result<(), TestCaseError> {
         prop_assert!(inv.tanks.iter().all(|t| [t.volume, t.ullage, t.height, t.water].iter().all(|f| f.is_finite())));
         prop_assert_eq!(tls::parse_i201(&tls::encode_i201(0, &inv)), Ok(inv));
     }
+    // A delivery report parses to finite volumes and gauge times, or not at all.
+    if let Ok((at, list)) = tls::parse_i202(reply) {
+        prop_assert!(at.len() == 10 && at.bytes().all(|b| b.is_ascii_digit()));
+        prop_assert!(list.iter().all(|d| d.start_volume.is_finite() && d.end_volume.is_finite() && d.end.len() == 10));
+    }
     Ok(())
 }
 
@@ -363,6 +368,7 @@ proptest! {
         check_tls(&framed)?;
         check_tls(&tls_reply(text.as_bytes()))?;
         check_tls(&tls_reply(format!("\x01i20100{text}&&").as_bytes()))?;
+        check_tls(&tls_reply(format!("\x01i20200{text}&&").as_bytes()))?;
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub fn sim_forecourt(pumps: u8, link: Option<&std::path::Path>) -> anyhow::Resul
 }
 
 /// `till sim tank --tanks N`: a simulated TLS gauge on a pty. Operator commands on stdin:
-/// `level T LITRES`, `water T HEIGHT`, `quit`.
+/// `level T LITRES`, `deliver T LITRES` (a delivery the gauge reports), `water T HEIGHT`, `quit`.
 pub fn sim_tank(tanks: u8, link: Option<&std::path::Path>) -> anyhow::Result<()> {
     use till_hardware::tls::SimGauge;
     if !(1..=16).contains(&tanks) {
@@ -101,7 +101,7 @@ pub fn sim_tank(tanks: u8, link: Option<&std::path::Path>) -> anyhow::Result<()>
     let gauge = Arc::new(Mutex::new(SimGauge::new(sim_tanks(tanks))));
     println!("{}", pty.path);
     eprintln!(
-        "simulated TLS gauge with {tanks} tanks on {}. Commands: level T LITRES | water T HEIGHT | quit",
+        "simulated TLS gauge with {tanks} tanks on {}. Commands: level T LITRES | deliver T LITRES | water T HEIGHT | quit",
         pty.path
     );
     let stop = Arc::new(AtomicBool::new(false));
@@ -129,6 +129,13 @@ pub fn sim_tank(tanks: u8, link: Option<&std::path::Path>) -> anyhow::Result<()>
                 }
                 _ => println!("level T LITRES"),
             },
+            ["deliver", t, v] => match (tank(t), v.parse::<f32>()) {
+                (Some(t), Ok(v)) if v > 0.0 => {
+                    g.deliver(t, v);
+                    println!("tank {t}: delivery of {v} l");
+                }
+                _ => println!("deliver T LITRES"),
+            },
             ["water", t, v] => match (tank(t), v.parse::<f32>()) {
                 (Some(t), Ok(v)) => {
                     if let Some(r) = g.inventory.tanks.iter_mut().find(|r| r.tank == t) {
@@ -139,7 +146,7 @@ pub fn sim_tank(tanks: u8, link: Option<&std::path::Path>) -> anyhow::Result<()>
                 _ => println!("water T HEIGHT"),
             },
             [] => {}
-            _ => println!("commands: level T LITRES | water T HEIGHT | quit"),
+            _ => println!("commands: level T LITRES | deliver T LITRES | water T HEIGHT | quit"),
         }
     }
     stop.store(true, Ordering::SeqCst);

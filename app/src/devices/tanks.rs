@@ -20,6 +20,29 @@ pub struct TankState {
     pub error: Option<String>,
     /// How many inventories have come in (a reading asked for waits for the next one).
     pub reads: u64,
+    /// The deliveries the gauge keeps (its `i202` report), newest first; empty for a gauge
+    /// that has no delivery report.
+    pub deliveries: Vec<GaugeDelivery>,
+    /// Whether the gauge answered its delivery report.
+    pub reports_deliveries: bool,
+}
+
+/// A delivery the gauge saw: the tank, the gauge's start and end times, the litres its level
+/// rose (exact, each volume rounded as `gauge_litres` does).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GaugeDelivery {
+    pub tank: u8,
+    pub start: String,
+    pub end: String,
+    pub litres: rust_decimal::Decimal,
+}
+
+/// What a reading of the gauge gives: each tank's volume, and the deliveries it reports.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GaugeReading {
+    pub volumes: Vec<(u8, rust_decimal::Decimal)>,
+    /// `None`: the gauge gave no delivery report (it has none, or it failed this time).
+    pub deliveries: Option<Vec<GaugeDelivery>>,
 }
 
 #[derive(Clone)]
@@ -61,27 +84,51 @@ impl TankMonitor {
         let (shared, h) = (state.clone(), health.clone());
         std::thread::Builder::new()
             .name("till-tanks".into())
-            .spawn(move || loop {
-                let result = read_inventory(&mut port).map(|i| i.tanks).map_err(|e| e.to_string());
-                match &result {
-                    Ok(_) => h.online("ready"),
-                    Err(_) => h.offline(),
-                }
-                if let Ok(mut s) = shared.lock() {
-                    match result {
-                        Ok(tanks) => {
-                            s.tanks =
-                                tanks.into_iter().map(|r| TankView { alarms: tank_alarms(&r), reading: r }).collect();
-                            s.error = None;
-                            s.reads = s.reads.wrapping_add(1);
-                        }
-                        Err(e) => s.error = Some(e),
+            .spawn(move || {
+                // Until the gauge says it has no delivery report (an older one), it is asked too.
+                let mut reports_deliveries = true;
+                loop {
+                    let result = read_inventory(&mut port).map(|i| i.tanks).map_err(|e| e.to_string());
+                    let deliveries = match (&result, reports_deliveries) {
+                        (Ok(_), true) => match read_deliveries(&mut port) {
+                            Ok(d) => Some(d),
+                            Err(GaugeError::Unusable(e)) if e == tls::TlsError::UnknownCommand.to_string() => {
+                                reports_deliveries = false;
+                                None
+                            }
+                            Err(e) => {
+                                tracing::warn!("the gauge's delivery report: {e}");
+                                None
+                            }
+                        },
+                        _ => None,
+                    };
+                    match &result {
+                        Ok(_) => h.online("ready"),
+                        Err(_) => h.offline(),
                     }
-                }
-                let next = Instant::now() + every;
-                while Instant::now() < next {
-                    std::thread::sleep(LOOK.min(every));
-                    look(&mut port);
+                    if let Ok(mut s) = shared.lock() {
+                        match result {
+                            Ok(tanks) => {
+                                s.tanks = tanks
+                                    .into_iter()
+                                    .map(|r| TankView { alarms: tank_alarms(&r), reading: r })
+                                    .collect();
+                                s.error = None;
+                                s.reports_deliveries = deliveries.is_some();
+                                if let Some(d) = deliveries {
+                                    s.deliveries = d;
+                                }
+                                s.reads = s.reads.wrapping_add(1);
+                            }
+                            Err(e) => s.error = Some(e),
+                        }
+                    }
+                    let next = Instant::now() + every;
+                    while Instant::now() < next {
+                        std::thread::sleep(LOOK.min(every));
+                        look(&mut port);
+                    }
                 }
             })
             .ok();
@@ -95,7 +142,7 @@ impl TankMonitor {
     /// The tanks' volumes from the next inventory that comes in (or the last one after
     /// `patience`), in litres to 0.01 l (the gauge reports binary floating point: each volume is
     /// rounded half-even to two decimals, the rule `GAUGE_VOLUME_DP`).
-    pub fn next_volumes(&self, patience: Duration) -> Result<Vec<(u8, rust_decimal::Decimal)>, String> {
+    pub fn next_reading(&self, patience: Duration) -> Result<GaugeReading, String> {
         let start = self.state().reads;
         let deadline = Instant::now() + patience;
         while self.state().reads == start && Instant::now() < deadline {
@@ -105,7 +152,9 @@ impl TankMonitor {
         if s.reads == 0 {
             return Err(s.error.unwrap_or_else(|| "the tank gauge has not answered yet".into()));
         }
-        Ok(s.tanks.iter().filter_map(|t| gauge_litres(t.reading.volume).map(|v| (t.reading.tank, v))).collect())
+        let volumes =
+            s.tanks.iter().filter_map(|t| gauge_litres(t.reading.volume).map(|v| (t.reading.tank, v))).collect();
+        Ok(GaugeReading { volumes, deliveries: s.reports_deliveries.then_some(s.deliveries) })
     }
 }
 
@@ -151,9 +200,29 @@ pub enum GaugeError {
 
 /// Asks the gauge for its inventory (`i201`, all tanks) and waits up to 3 s for the reply.
 pub fn read_inventory<P: Read + Write>(port: &mut P) -> Result<tls::Inventory, GaugeError> {
+    let reply = ask(port, &tls::request_i201(0))?;
+    tls::parse_i201(&reply).map_err(|e| GaugeError::Unusable(e.to_string()))
+}
+
+/// Asks the gauge for its delivery report (`i202`, all tanks); deliveries whose volumes are not
+/// volumes are left out.
+pub fn read_deliveries<P: Read + Write>(port: &mut P) -> Result<Vec<GaugeDelivery>, GaugeError> {
+    let reply = ask(port, &tls::request_i202(0))?;
+    let (_, list) = tls::parse_i202(&reply).map_err(|e| GaugeError::Unusable(e.to_string()))?;
+    Ok(list
+        .into_iter()
+        .filter_map(|d| {
+            let litres = gauge_litres(d.end_volume)? - gauge_litres(d.start_volume)?;
+            Some(GaugeDelivery { tank: d.tank, start: d.start, end: d.end, litres })
+        })
+        .collect())
+}
+
+/// Sends a request and waits up to 3 s for its reply (up to ETX).
+fn ask<P: Read + Write>(port: &mut P, request: &[u8]) -> Result<Vec<u8>, GaugeError> {
     // Whatever the gauge sent unasked is skipped, but only so much of it.
     let _ = crate::devices::link::drain(port);
-    port.write_all(&tls::request_i201(0))?;
+    port.write_all(request)?;
     let deadline = Instant::now() + Duration::from_secs(3);
     let mut reply = Vec::new();
     let mut buf = [0u8; 512];
@@ -167,5 +236,5 @@ pub fn read_inventory<P: Read + Write>(port: &mut P) -> Result<tls::Inventory, G
     if reply.is_empty() {
         return Err(GaugeError::NoAnswer);
     }
-    tls::parse_i201(&reply).map_err(|e| GaugeError::Unusable(e.to_string()))
+    Ok(reply)
 }

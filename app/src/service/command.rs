@@ -317,6 +317,9 @@ pub enum Command {
     TankReadings {
         phase: String,
         tanks: Vec<(u8, Decimal)>,
+        /// The deliveries the gauge reports (every one it keeps; the store takes each once);
+        /// `None` when it gave no delivery report.
+        deliveries: Option<Vec<crate::devices::tanks::GaugeDelivery>>,
     },
     /// A fuel delivery into a tank, entered by hand.
     Delivery {

@@ -529,12 +529,39 @@ impl Session {
         Ok(Outcome::default())
     }
 
-    /// The tanks' volumes as the gauge reported them, stored for the reconciliation.
-    pub(super) fn tank_readings(&mut self, phase: &str, tanks: &[(u8, Decimal)]) -> Result<Outcome, ServiceError> {
-        let tanks: Vec<(u8, String)> = tanks.iter().map(|(t, v)| (*t, v.to_string())).collect();
+    /// The tanks' volumes as the gauge reported them, stored for the reconciliation, and the
+    /// deliveries it reports: each stored once (by tank and the gauge's times), journaled and
+    /// sent to head office like one entered by hand. The deliveries a gauge reports when Till
+    /// first hears from it are history: kept, not counted.
+    pub(super) fn tank_readings(
+        &mut self,
+        phase: &str,
+        tanks: &[(u8, Decimal)],
+        deliveries: Option<&[crate::devices::tanks::GaugeDelivery]>,
+    ) -> Result<Outcome, ServiceError> {
+        let volumes: Vec<(u8, String)> = tanks.iter().map(|(t, v)| (*t, v.to_string())).collect();
         let (at, _) = super::now();
         let terminal = self.config.terminal_id.clone();
-        self.store.record_readings(&terminal, phase, &tanks, &[], Some("tank_readings"), &at)?;
+        self.store.record_readings(&terminal, phase, &volumes, &[], Some("tank_readings"), &at)?;
+        let Some(deliveries) = deliveries else { return Ok(Outcome::default()) };
+        let mut rows = Vec::new();
+        for d in deliveries.iter().filter(|d| d.litres > Decimal::ZERO && d.litres <= Decimal::from(1_000_000)) {
+            let Some(t) = self.config.tanks.iter().find(|t| t.number == d.tank) else { continue };
+            let litres = d.litres.normalize().to_string();
+            let event = serde_json::json!({
+                "event_id": uuid::Uuid::new_v4().to_string(), "kind": "delivery", "terminal_id": terminal, "at": at,
+                "tank": d.tank, "grade": t.grade, "litres": litres, "source": "gauge",
+                "gauge_start": d.start, "gauge_end": d.end,
+            });
+            rows.push(crate::store::GaugeDeliveryRow {
+                tank: d.tank,
+                litres,
+                start: d.start.clone(),
+                end: d.end.clone(),
+                event,
+            });
+        }
+        self.store.record_gauge_deliveries(&terminal, &rows, &at)?;
         Ok(Outcome::default())
     }
 

@@ -393,7 +393,7 @@ impl Session {
             C::ReprintZ { z_no } => self.reprint_z(z_no),
             C::Delivery { tank, litres } => self.delivery(tank, litres.0),
             C::ReadMeters => self.read_meters(),
-            C::TankReadings { phase, tanks } => self.tank_readings(&phase, &tanks),
+            C::TankReadings { phase, tanks, deliveries } => self.tank_readings(&phase, &tanks, deliveries.as_deref()),
             C::Scan { code } => self.scan(&code),
             C::Add { sku, plu, qty } => self.add(sku.as_deref(), plu.as_deref(), qty.map(|q| q.0)),
             C::Fuel { grade, litres } => self.fuel(&grade, litres.0),

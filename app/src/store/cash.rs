@@ -260,6 +260,36 @@ impl Store {
         Ok(())
     }
 
+    /// Stores the deliveries a gauge reports, each once (by tank and the gauge's start and end);
+    /// a new one is journaled and queued for head office. The ones a gauge reports the first
+    /// time it answers are its history: stored, not counted.
+    pub fn record_gauge_deliveries(&mut self, terminal_id: &str, rows: &[GaugeDeliveryRow], at: &str) -> Result<usize> {
+        let tx = begin(&mut self.conn, &self.guard)?;
+        let first: bool = tx.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM gauge_contact WHERE terminal_id = ?1)",
+            [terminal_id],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT OR IGNORE INTO gauge_contact (terminal_id, first_at) VALUES (?1, ?2)",
+            params![terminal_id, at],
+        )?;
+        let mut added = 0;
+        for d in rows {
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO deliveries (event_id, terminal_id, tank, litres, source, at, gauge_start, gauge_end, counted)
+                 VALUES (?1, ?2, ?3, ?4, 'gauge', ?5, ?6, ?7, ?8)",
+                params![event_id_of(&d.event)?, terminal_id, d.tank, d.litres, at, d.start, d.end, !first],
+            )?;
+            if n == 1 && !first {
+                append_event(&tx, terminal_id, "delivery", &d.event, at)?;
+                added += 1;
+            }
+        }
+        commit(tx, &mut self.guard)?;
+        Ok(added)
+    }
+
     /// Stores the tanks' volumes and the pumps' (and nozzles') meter totals read at a moment of the day,
     /// journaled as `journal_kind` (none when the caller journaled them already).
     #[allow(clippy::too_many_arguments)]
@@ -293,6 +323,16 @@ impl Store {
         commit(tx, &mut self.guard)?;
         Ok(())
     }
+}
+
+/// A delivery as the gauge reported it, with the event that tells head office.
+#[derive(Debug, Clone)]
+pub struct GaugeDeliveryRow {
+    pub tank: u8,
+    pub litres: String,
+    pub start: String,
+    pub end: String,
+    pub event: serde_json::Value,
 }
 
 /// One meter read: a nozzle's (with its grade), or the whole pump's (`nozzle` None).

@@ -21,7 +21,7 @@ mod sync;
 mod users;
 
 pub use cards::{CardDay, CardIntent, TerminalAnswer};
-pub use cash::{CountRow, LatestCount, MeterRow, ShiftEnd, ShiftStart, ZStart};
+pub use cash::{CountRow, GaugeDeliveryRow, LatestCount, MeterRow, ShiftEnd, ShiftStart, ZStart};
 pub use held::{HeldRow, OpenPrepay};
 pub use looks::StoredLook;
 pub use sync::{OutboxRow, ParkedEvent, PriceChange, SyncRecord};
@@ -513,5 +513,31 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let _first = Store::open_dir(dir.path()).unwrap();
         assert!(matches!(Store::open_dir(dir.path()), Err(StoreError::Locked(_))));
+    }
+
+    #[test]
+    fn a_gauges_deliveries_are_taken_once_and_its_history_is_not_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_file(&dir.path().join("t.sqlite")).unwrap();
+        let row = |n: u32, end: &str| GaugeDeliveryRow {
+            tank: 1,
+            litres: format!("{n}"),
+            start: "2612040800".into(),
+            end: end.into(),
+            event: serde_json::json!({ "event_id": format!("d-{end}"), "kind": "delivery" }),
+        };
+        // First contact: what the gauge keeps is history.
+        assert_eq!(s.record_gauge_deliveries("T1", &[row(3000, "2612030900")], "a").unwrap(), 0);
+        let later = [row(3000, "2612030900"), row(2000, "2612040900")];
+        assert_eq!(s.record_gauge_deliveries("T1", &later, "b").unwrap(), 1, "only the new one");
+        assert_eq!(s.record_gauge_deliveries("T1", &later, "c").unwrap(), 0, "never twice");
+        let mut stmt = s.conn.prepare("SELECT litres, counted FROM deliveries ORDER BY id").unwrap();
+        let counted: Vec<(String, bool)> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect();
+        drop(stmt);
+        assert_eq!(counted, [("3000".to_string(), false), ("2000".to_string(), true)]);
+        let queued: i64 =
+            s.conn.query_row("SELECT COUNT(*) FROM outbox WHERE kind = 'delivery'", [], |r| r.get(0)).unwrap();
+        assert_eq!(queued, 1);
     }
 }

@@ -253,7 +253,7 @@ fn fuel_figures(
     }
     let deliveries: Vec<(u8, String)> = rows(
         conn,
-        "SELECT tank, litres FROM deliveries WHERE terminal_id = ?1 AND at >= ?2",
+        "SELECT tank, litres FROM deliveries WHERE terminal_id = ?1 AND at >= ?2 AND counted = 1",
         params![s.terminal_id, since],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;

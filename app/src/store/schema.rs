@@ -416,6 +416,13 @@ ALTER TABLE card_intents ADD COLUMN receipt_lines TEXT;
 -- Meters per nozzle (with the nozzle's grade); a row without a nozzle is the whole pump's.
 ALTER TABLE meter_readings ADD COLUMN nozzle INTEGER;
 ALTER TABLE meter_readings ADD COLUMN grade TEXT;
+-- A delivery the gauge reported: its times on the gauge's clock (each stored once); the ones
+-- a gauge reports when first heard from are its history and not counted.
+ALTER TABLE deliveries ADD COLUMN gauge_start TEXT;
+ALTER TABLE deliveries ADD COLUMN gauge_end TEXT;
+ALTER TABLE deliveries ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE gauge_contact (terminal_id TEXT PRIMARY KEY, first_at TEXT NOT NULL);
+CREATE UNIQUE INDEX deliveries_gauge ON deliveries(terminal_id, tank, gauge_start, gauge_end) WHERE source = 'gauge';
 -- A sale's payments may be QR wallet payments too (the table is rebuilt: SQLite cannot change
 -- a CHECK; nothing refers to it).
 CREATE TABLE payments_new (
