@@ -126,15 +126,17 @@ impl LocaleFormat {
     }
 
     /// Formats an amount of money with the currency's decimals and symbol.
+    /// A negative amount has its sign first, before the symbol (-€2.19, -2,19 €).
     pub fn money(&self, value: Decimal, currency: &Currency) -> String {
-        let num = self.number(value, currency.minor_units);
+        let num = self.number(value.abs(), currency.minor_units);
+        let sign = if value.is_sign_negative() && !value.is_zero() { "-" } else { "" };
         let sym = currency_symbol(&currency.code);
         if self.symbol_after {
-            format!("{num}\u{a0}{sym}")
+            format!("{sign}{num}\u{a0}{sym}")
         } else if sym.chars().all(|c| c.is_ascii_alphabetic()) {
-            format!("{sym}\u{a0}{num}")
+            format!("{sign}{sym}\u{a0}{num}")
         } else {
-            format!("{sym}{num}")
+            format!("{sign}{sym}{num}")
         }
     }
 
@@ -297,7 +299,8 @@ mod tests {
         assert_eq!(locale_format("es-ES").money(dec!(12345.5), &eur), "12.345,50\u{a0}€");
         assert_eq!(locale_format("id-ID").money(dec!(1500000), &cur("IDR", 0)), "Rp\u{a0}1.500.000");
         assert_eq!(locale_format("hi-IN").money(dec!(12345678.9), &cur("INR", 2)), "₹1,23,45,678.90");
-        assert_eq!(locale_format("en-US").money(dec!(-0.5), &eur), "€-0.50");
+        assert_eq!(locale_format("en-US").money(dec!(-0.5), &eur), "-€0.50");
+        assert_eq!(locale_format("de-DE").money(dec!(-2.19), &eur), "-2,19\u{a0}€");
         assert_eq!(locale_format("en-US").money(dec!(1.2345), &cur("KWD", 3)), "KWD\u{a0}1.235");
     }
 
