@@ -12,7 +12,8 @@ use till::config::Config;
 use till::domain::users::{Permission, Role};
 
 /// Each command with what it needs: the permissions its role must have ("" for a signed-in
-/// user, "none" for nobody at all, "anyone" for a command that works signed out as well).
+/// user, "none" for nobody at all, "anyone" for a command that works signed out as well,
+/// "kiosk" for one that only a kiosk terminal runs).
 fn table() -> Vec<(Value, &'static [&'static str])> {
     vec![
         (json!({"cmd":"scan","code":"4006381333931"}), &["sell"]),
@@ -71,6 +72,11 @@ fn table() -> Vec<(Value, &'static [&'static str])> {
         (json!({"cmd":"card_abort"}), &["sell"]),
         (json!({"cmd":"card_recover"}), &["sell"]),
         (json!({"cmd":"qr_check"}), &["sell"]),
+        (json!({"cmd":"kiosk_start"}), &["kiosk"]),
+        (json!({"cmd":"call_staff"}), &["sell"]),
+        (json!({"cmd":"staff_approve","pin":"1111"}), &["sell"]),
+        (json!({"cmd":"staff_refuse","pin":"1111"}), &["sell"]),
+        (json!({"cmd":"kiosk_reset"}), &["sell"]),
         (json!({"cmd":"qr_cancel"}), &["sell"]),
         (json!({"cmd":"card_end_of_day"}), &["close_shift"]),
         (json!({"cmd":"pay_in","amount":"1.00","reason":"Other"}), &["cash_in_out"]),
@@ -147,7 +153,9 @@ fn every_command_checks_its_permission_for_every_role() {
                     continue;
                 }
                 let e = err(a);
-                if needs == &["none"] {
+                if needs == &["kiosk"] {
+                    assert!(e.contains("not a kiosk"), "{cmd}: {e}");
+                } else if needs == &["none"] {
                     assert_eq!(e, "no pumps are configured on this terminal", "{cmd}");
                 } else {
                     assert_eq!(e, "nobody is logged in", "{cmd}");
@@ -157,7 +165,7 @@ fn every_command_checks_its_permission_for_every_role() {
         }
         ok(&answers[0]);
         for ((cmd, needs), a) in table().iter().zip(&answers[2..]) {
-            let lacks = needs.iter().filter(|n| !n.is_empty() && **n != "none" && **n != "anyone").any(|n| {
+            let lacks = needs.iter().filter(|n| !n.is_empty() && !["none", "anyone", "kiosk"].contains(*n)).any(|n| {
                 let p: Permission = serde_json::from_value(json!(n)).expect("a permission");
                 !policy.allows(p)
             });

@@ -584,3 +584,14 @@ report-pump-nozzle = Zapfsäule { $pump } Pistole { $nozzle } ({ $grade })
 refusal-export-failed = Der Bericht konnte nicht gespeichert werden. Speicherplatz prüfen und erneut versuchen.
 office-export = Als CSV exportieren
 office-exported = Der Bericht wurde als { $file } gespeichert.
+
+## The self-service kiosk
+refusal-not-a-kiosk = Diese Kasse ist kein Kiosk.
+refusal-kiosk-no-cash = Dieser Kiosk nimmt kein Bargeld. Bitte mit Karte oder QR-Code bezahlen.
+refusal-kiosk-needs-staff = Ein Mitarbeiter ist unterwegs und hilft Ihnen.
+refusal-kiosk-needs-staff-age = Ein Artikel in Ihrem Warenkorb braucht eine Altersprüfung. Ein Mitarbeiter ist unterwegs.
+refusal-kiosk-needs-staff-amount = Ihr Warenkorb liegt über dem Limit dieses Kiosks. Ein Mitarbeiter ist unterwegs.
+refusal-kiosk-age-by-staff = Ein Mitarbeiter prüft Ihr Alter.
+refusal-not-at-the-kiosk = An einem Kiosk meldet sich niemand an.
+refusal-no-help-request = Der Kiosk wartet nicht auf Personal.
+refusal-staff-only = Nur Personal kann dem Kiosk antworten.

@@ -584,3 +584,14 @@ report-pump-nozzle = Pump { $pump } nozzle { $nozzle } ({ $grade })
 refusal-export-failed = The report could not be saved. Check the disk, then try again.
 office-export = Export CSV
 office-exported = The report was saved as { $file }.
+
+## The self-service kiosk
+refusal-not-a-kiosk = This terminal is not a kiosk.
+refusal-kiosk-no-cash = This kiosk takes no cash. Please pay by card or QR code.
+refusal-kiosk-needs-staff = A member of staff is on the way to help you.
+refusal-kiosk-needs-staff-age = An item in your basket needs an age check. A member of staff is on the way.
+refusal-kiosk-needs-staff-amount = Your basket is above this kiosk's limit. A member of staff is on the way.
+refusal-kiosk-age-by-staff = A member of staff checks your age.
+refusal-not-at-the-kiosk = Nobody signs in at a kiosk.
+refusal-no-help-request = The kiosk is not waiting for staff.
+refusal-staff-only = Only a member of staff can answer the kiosk.

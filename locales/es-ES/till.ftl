@@ -584,3 +584,14 @@ report-pump-nozzle = Surtidor { $pump } manguera { $nozzle } ({ $grade })
 refusal-export-failed = No se ha podido guardar el informe. Compruebe el disco y vuelva a intentarlo.
 office-export = Exportar CSV
 office-exported = El informe se ha guardado como { $file }.
+
+## The self-service kiosk
+refusal-not-a-kiosk = Este terminal no es un quiosco.
+refusal-kiosk-no-cash = Este quiosco no acepta efectivo. Pague con tarjeta o código QR.
+refusal-kiosk-needs-staff = Un empleado viene a ayudarle.
+refusal-kiosk-needs-staff-age = Un artículo de su cesta requiere comprobar la edad. Un empleado viene enseguida.
+refusal-kiosk-needs-staff-amount = Su cesta supera el límite de este quiosco. Un empleado viene enseguida.
+refusal-kiosk-age-by-staff = Un empleado comprueba su edad.
+refusal-not-at-the-kiosk = En un quiosco nadie inicia sesión.
+refusal-no-help-request = El quiosco no está esperando a un empleado.
+refusal-staff-only = Solo un empleado puede responder al quiosco.

@@ -584,3 +584,14 @@ report-pump-nozzle = पंप { $pump } नोज़ल { $nozzle } ({ $grade }
 refusal-export-failed = रिपोर्ट सहेजी नहीं जा सकी। डिस्क जाँचें, फिर दोबारा कोशिश करें।
 office-export = CSV निर्यात करें
 office-exported = रिपोर्ट { $file } के रूप में सहेजी गई।
+
+## The self-service kiosk
+refusal-not-a-kiosk = यह टर्मिनल कियोस्क नहीं है।
+refusal-kiosk-no-cash = यह कियोस्क नकद नहीं लेता। कृपया कार्ड या QR कोड से भुगतान करें।
+refusal-kiosk-needs-staff = एक कर्मचारी आपकी मदद के लिए आ रहा है।
+refusal-kiosk-needs-staff-age = आपकी टोकरी की एक वस्तु के लिए उम्र की जाँच ज़रूरी है। एक कर्मचारी आ रहा है।
+refusal-kiosk-needs-staff-amount = आपकी टोकरी इस कियोस्क की सीमा से ऊपर है। एक कर्मचारी आ रहा है।
+refusal-kiosk-age-by-staff = एक कर्मचारी आपकी उम्र जाँचेगा।
+refusal-not-at-the-kiosk = कियोस्क पर कोई साइन इन नहीं करता।
+refusal-no-help-request = कियोस्क कर्मचारी की प्रतीक्षा नहीं कर रहा।
+refusal-staff-only = केवल कर्मचारी ही कियोस्क को उत्तर दे सकते हैं।

@@ -584,3 +584,14 @@ report-pump-nozzle = Pompa { $pump } nosel { $nozzle } ({ $grade })
 refusal-export-failed = Laporan tidak dapat disimpan. Periksa disk, lalu coba lagi.
 office-export = Ekspor CSV
 office-exported = Laporan disimpan sebagai { $file }.
+
+## The self-service kiosk
+refusal-not-a-kiosk = Terminal ini bukan kios.
+refusal-kiosk-no-cash = Kios ini tidak menerima tunai. Silakan bayar dengan kartu atau kode QR.
+refusal-kiosk-needs-staff = Petugas sedang menuju untuk membantu Anda.
+refusal-kiosk-needs-staff-age = Satu barang di keranjang Anda perlu pemeriksaan usia. Petugas sedang menuju.
+refusal-kiosk-needs-staff-amount = Keranjang Anda melebihi batas kios ini. Petugas sedang menuju.
+refusal-kiosk-age-by-staff = Petugas memeriksa usia Anda.
+refusal-not-at-the-kiosk = Tidak ada yang masuk di kios.
+refusal-no-help-request = Kios tidak sedang menunggu petugas.
+refusal-staff-only = Hanya petugas yang dapat menjawab kios.

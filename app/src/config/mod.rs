@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 mod cash;
 mod qr;
-pub use qr::QrConfig;
+pub use qr::{KioskConfig, QrConfig};
 mod raw;
 mod validate;
 
@@ -110,6 +110,8 @@ pub struct Config {
     pub card_terminal: Option<CardTerminalConfig>,
     /// The QR wallet payment provider, when customers may pay with a wallet app.
     pub qr: Option<QrConfig>,
+    /// Set when the terminal is a self-service kiosk (`[terminal] mode = "kiosk"`, `till --kiosk`).
+    pub kiosk: Option<KioskConfig>,
     /// Cash management and counting.
     pub cash: CashConfig,
     /// The gauge's tanks and their grades (for the fuel reconciliation).

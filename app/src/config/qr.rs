@@ -66,3 +66,49 @@ pub(super) fn qr(raw: Option<RawQr>) -> Result<Option<QrConfig>, Invalid> {
         timeout: Duration::from_secs(q.timeout_seconds),
     }))
 }
+
+/// `[terminal] mode` and `[kiosk]`: a self-service terminal that no cashier signs in to.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawKiosk {
+    #[serde(default)]
+    pub(super) idle_seconds: Option<u64>,
+    #[serde(default)]
+    pub(super) countdown_seconds: Option<u64>,
+    /// A basket above this amount waits for staff.
+    #[serde(default)]
+    pub(super) amount_limit: Option<crate::domain::money::Dec>,
+}
+
+/// How a kiosk behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskConfig {
+    /// Without a touch for this long, the kiosk asks "Do you need more time?".
+    pub idle: Duration,
+    /// How long that question waits before the basket is cancelled.
+    pub countdown: Duration,
+    pub amount_limit: Option<rust_decimal::Decimal>,
+}
+
+pub(super) fn kiosk(mode: Option<&str>, raw: Option<RawKiosk>) -> Result<Option<KioskConfig>, Invalid> {
+    match mode.unwrap_or("counter") {
+        "counter" if raw.is_none() => return Ok(None),
+        "counter" => return err("kiosk", "is set, but [terminal] mode is not \"kiosk\""),
+        "kiosk" => {}
+        other => return err("terminal.mode", format!("'{other}' is not counter or kiosk")),
+    }
+    let raw = raw.unwrap_or_default();
+    let idle = raw.idle_seconds.unwrap_or(60);
+    let countdown = raw.countdown_seconds.unwrap_or(20);
+    if !(10..=3600).contains(&idle) {
+        return err("kiosk.idle_seconds", "must be between 10 and 3600");
+    }
+    if !(5..=300).contains(&countdown) {
+        return err("kiosk.countdown_seconds", "must be between 5 and 300");
+    }
+    let amount_limit = raw.amount_limit.map(|d| d.0);
+    if amount_limit.is_some_and(|a| a <= rust_decimal::Decimal::ZERO) {
+        return err("kiosk.amount_limit", "must be more than zero");
+    }
+    Ok(Some(KioskConfig { idle: Duration::from_secs(idle), countdown: Duration::from_secs(countdown), amount_limit }))
+}

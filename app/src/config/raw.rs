@@ -40,6 +40,8 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub(super) qr_payments: Option<super::qr::RawQr>,
     #[serde(default)]
+    pub(super) kiosk: Option<super::qr::RawKiosk>,
+    #[serde(default)]
     pub(super) cash: Option<super::cash::RawCash>,
     #[serde(default)]
     pub(super) tanks: Vec<super::cash::RawTank>,
@@ -175,6 +177,9 @@ pub(super) struct RawTerminal {
     /// The screens' theme until one is chosen on the terminal ("light", "dark", "contrast").
     #[serde(default)]
     pub(super) theme: Option<String>,
+    /// "counter" (the default) or "kiosk" (self-service).
+    #[serde(default)]
+    pub(super) mode: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -280,6 +280,7 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
     };
     let cash = super::cash::cash(raw.cash, &currency)?;
     let qr = super::qr::qr(raw.qr_payments)?;
+    let kiosk = super::qr::kiosk(raw.terminal.mode.as_deref(), raw.kiosk)?;
     let grade_codes: Vec<String> = fuel_grades.iter().map(|g: &FuelGrade| g.code.clone()).collect();
     let tanks = super::cash::tanks(raw.tanks, &grade_codes)?;
     let thresholds = super::cash::thresholds(raw.reconciliation)?;
@@ -318,6 +319,7 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         sync,
         card_terminal,
         qr,
+        kiosk,
         cash,
         tanks,
         thresholds,

@@ -116,6 +116,13 @@ fn refusals() -> Vec<Refusal> {
         R::QrAmountMismatch,
         R::QrPaymentStays,
         R::ExportFailed { detail: s("disk full") },
+        R::NotAKiosk,
+        R::KioskNoCash,
+        R::KioskNeedsStaff { reason: s("age") },
+        R::KioskAgeByStaff,
+        R::NotAtTheKiosk,
+        R::NoHelpRequest,
+        R::StaffOnly,
     ]
 }
 
@@ -214,9 +221,16 @@ fn refusal_kind(r: &Refusal) -> usize {
         R::QrAmountMismatch => 89,
         R::QrPaymentStays => 90,
         R::ExportFailed { .. } => 91,
+        R::NotAKiosk => 92,
+        R::KioskNoCash => 93,
+        R::KioskNeedsStaff { .. } => 94,
+        R::KioskAgeByStaff => 95,
+        R::NotAtTheKiosk => 96,
+        R::NoHelpRequest => 97,
+        R::StaffOnly => 98,
     }
 }
-const REFUSAL_KINDS: usize = 92;
+const REFUSAL_KINDS: usize = 99;
 
 fn ticket_errors() -> Vec<TicketError> {
     use TicketError as T;

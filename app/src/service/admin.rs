@@ -252,6 +252,8 @@ pub fn add_user(
     let manager_pin = manager_pin.ok_or_else(|| ServiceError::from(Refusal::ManagerPinNeeded))?;
     let mut config = config.clone();
     config.demo = false;
+    // Adding a user is the technician's or manager's work, at a kiosk too.
+    config.kiosk = None;
     let mut session = Session::with_store(config, store)?;
     session.execute(super::Command::Login { pin: manager_pin.to_string(), user: None }).map_err(|e| match e {
         // Signing in at the counter is not what is asked here; the PIN was right.

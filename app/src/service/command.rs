@@ -365,6 +365,25 @@ pub enum Command {
         last: Option<(TerminalAnswer, i64)>,
     },
 
+    // -- the self-service kiosk ---------------------------------------------------------------
+    /// Starts a kiosk terminal (no PIN: it sells as its kiosk user, cashless).
+    KioskStart,
+    /// The customer calls a member of staff (`reason`: "customer", or "payment" after a failed one).
+    CallStaff {
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// A member of staff approves what the kiosk waits for (the age, the amount) with their PIN.
+    StaffApprove {
+        pin: String,
+    },
+    /// A member of staff refuses it: the items for adults come off the basket.
+    StaffRefuse {
+        pin: String,
+    },
+    /// The customer walked away: the basket is cancelled (journaled), money taken goes back.
+    KioskReset,
+
     // -- QR wallet payments --------------------------------------------------------------------
     /// Asks the QR provider now whether the payment in progress is paid (the screen asks
     /// every few seconds by itself; a script asks with this).
@@ -439,6 +458,9 @@ impl Command {
                 | C::CancelPrepay { .. }
                 | C::UserAdd { .. }
                 | C::SetLook { .. }
+                | C::StaffApprove { .. }
+                | C::StaffRefuse { .. }
+                | C::KioskReset
         )
     }
 }

@@ -246,6 +246,17 @@ impl Refusal {
             R::QrAmountMismatch => m("refusal-qr-amount-mismatch"),
             R::QrPaymentStays => m("refusal-qr-payment-stays"),
             R::ExportFailed { .. } => m("refusal-export-failed"),
+            R::NotAKiosk => m("refusal-not-a-kiosk"),
+            R::KioskNoCash => m("refusal-kiosk-no-cash"),
+            R::KioskNeedsStaff { reason } => m(match reason.as_str() {
+                "age" => "refusal-kiosk-needs-staff-age",
+                "amount" => "refusal-kiosk-needs-staff-amount",
+                _ => "refusal-kiosk-needs-staff",
+            }),
+            R::KioskAgeByStaff => m("refusal-kiosk-age-by-staff"),
+            R::NotAtTheKiosk => m("refusal-not-at-the-kiosk"),
+            R::NoHelpRequest => m("refusal-no-help-request"),
+            R::StaffOnly => m("refusal-staff-only"),
             R::CashAmountNotPositive => m("refusal-cash-amount-not-positive"),
             R::NoSaleHasNoAmount => m("refusal-no-sale-has-no-amount"),
             R::UnknownReason { reason, choices } => {

@@ -15,8 +15,10 @@ mod cash;
 mod command;
 mod effects;
 mod forecourt;
+mod kiosk;
 mod look;
 pub mod message;
+mod outcome;
 mod pins;
 #[cfg(test)]
 mod props;
@@ -37,6 +39,7 @@ pub use command::{Command, CountEntry, PieceEntry};
 pub use effects::{CustomerView, Effect, Slip};
 pub use forecourt::{PrepayView, PumpInfo, PumpPrepay};
 pub use look::Look;
+pub use outcome::{GradePrice, Outcome, Reprint, ShiftView};
 pub use refusal::{AmountOf, Blocker, Refusal};
 pub(crate) use report::build_report;
 pub use report::report_csv;
@@ -118,123 +121,6 @@ pub enum ServiceError {
     UnknownTheme(String),
 }
 
-/// The open shift as answered to a screen or script.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ShiftView {
-    pub id: i64,
-    pub opened_at: String,
-    pub float: Decimal,
-}
-
-/// A fuel grade and its price now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GradePrice {
-    pub code: String,
-    pub name: String,
-    pub price: Decimal,
-}
-
-/// What a command answers besides `ok`; fields that do not apply are left out.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Outcome {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<User>,
-    /// What the signed-in user may do (after login), so that screens can hide the rest.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub permissions: Option<Vec<Permission>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shift: Option<ShiftView>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ticket: Option<TicketRecord>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sale: Option<SaleRecord>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shift_count: Option<ShiftCount>,
-    /// Held tickets, after hold and recall.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub held: Option<usize>,
-    /// The held tickets themselves (`held`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub held_tickets: Option<Vec<HeldInfo>>,
-    /// Every pump (`pumps`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pumps: Option<Vec<PumpInfo>>,
-    /// Prepaid fillings settled by this command (stored refund records).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub settled: Option<Vec<SaleRecord>>,
-    /// The fuel grades' prices (`fuel_prices`, `set_fuel_price`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub grades: Option<Vec<GradePrice>>,
-    /// Receipts waiting to be printed again (queue id, reason, the sale).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reprints: Option<Vec<Reprint>>,
-    /// The shop devices' ports.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub devices: Option<Vec<DeviceSetting>>,
-    /// Events the central endpoint refused.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parked: Option<Vec<crate::store::ParkedEvent>>,
-    /// Prices that came into force: how many items changed, and the fuel grades' new prices.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub items_repriced: Option<Vec<(String, Decimal)>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fuel_prices: Option<Vec<(String, Decimal)>>,
-    /// The look the screens show now (`login`: the user's; `logout`: the terminal's;
-    /// `set_look`: the one just chosen).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub look: Option<Look>,
-    /// The prepaid pump authorizations not settled yet (`prepay`, `cancel_prepay`, `pumps`,
-    /// `login`, a sale holding a prepay, and settlements as pumps finish).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub prepays: Option<Vec<PrepayView>>,
-    /// The card payment in progress at the card terminal, while there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub card: Option<card::CardView>,
-    /// The card terminal's end-of-day against the till's card payments (`card_end_of_day`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub card_day: Option<card::CardDayView>,
-    /// The drawer's cash against its limit (after cash moves, and with a warning).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub drawer: Option<DrawerView>,
-    /// A cash movement just stored (pay-in, pay-out, drop, loan, no-sale).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub movement: Option<MovementView>,
-    /// A count just stored, or the count a drawer session closed with.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub count: Option<CountView>,
-    /// An X or Z report, every figure.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub report: Option<serde_json::Value>,
-    /// The file a report was exported to (`export_report`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exported: Option<String>,
-    /// The users (user management).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub users: Option<Vec<UserEntry>>,
-    /// Sales found (`find_sales`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub found: Option<Vec<FoundSale>>,
-    /// The stored Z reports: number and time, newest first.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub z_reports: Option<Vec<(i64, String)>>,
-    /// What must happen at the devices and on the screen, in order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub effects: Vec<Effect>,
-}
-
-impl Outcome {
-    fn effects(effects: Vec<Effect>) -> Outcome {
-        Outcome { effects, ..Outcome::default() }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reprint {
-    pub id: i64,
-    pub reason: String,
-    pub sale: SaleRecord,
-}
-
 /// Sets a grade's price per litre in the configuration in use (a grade it lacks is ignored).
 fn set_grade_price(config: &mut Config, grade: &str, price: Decimal) {
     if let Some(g) = config.fuel_grades.iter_mut().find(|g| g.code == grade) {
@@ -266,6 +152,8 @@ pub struct Session {
     resetting: Vec<(u8, Decimal, Decimal, std::time::Instant)>,
     /// The card payment the card terminal is working on; the ticket is locked meanwhile.
     card: Option<card::CardPending>,
+    /// A kiosk's call for staff and approvals (unused at a counter).
+    kiosk: kiosk::KioskState,
 }
 
 impl Session {
@@ -310,6 +198,7 @@ impl Session {
             forecourt: None,
             resetting: Vec::new(),
             card: None,
+            kiosk: kiosk::KioskState::default(),
         })
     }
 
@@ -361,6 +250,9 @@ impl Session {
         if self.card.is_some() && cmd.touches_ticket() {
             return Err(Refusal::CardInProgress.into());
         }
+        if let Some(refused) = self.kiosk_refuses(&cmd) {
+            return Err(refused);
+        }
         match cmd {
             C::CardAbort => self.card_abort(),
             C::CardRecover => self.card_recover(),
@@ -371,6 +263,11 @@ impl Session {
             C::CardRecovered { intent, last } => self.card_recovered(intent, last),
             C::CardReceipt { intent, lines } => self.card_receipt(intent, lines),
             C::ExportReport { z_no } => self.export_report(z_no),
+            C::KioskStart => self.kiosk_start(),
+            C::CallStaff { reason } => self.call_staff(reason.as_deref().unwrap_or("customer")),
+            C::StaffApprove { pin } => self.staff_answer(&pin, true),
+            C::StaffRefuse { pin } => self.staff_answer(&pin, false),
+            C::KioskReset => self.kiosk_reset(),
             C::QrCheck => self.qr_check(),
             C::QrCancel => self.qr_cancel(),
             C::QrAnswered { intent, op, answer } => self.qr_answered(intent, op, answer),
@@ -519,6 +416,7 @@ impl Session {
             ticket: Some(TicketRecord::new(&self.ticket, totals, &self.config.pricing)),
             held: Some(self.held.len()),
             effects: vec![Effect::ShowCustomer { show }],
+            kiosk: self.kiosk_view(),
             ..Outcome::default()
         }
     }

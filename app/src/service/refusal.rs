@@ -160,6 +160,20 @@ pub enum Refusal {
     QrPaymentStays,
     #[error("the report could not be saved ({detail})")]
     ExportFailed { detail: String },
+    #[error("this terminal is not a kiosk ([terminal] mode = \"kiosk\")")]
+    NotAKiosk,
+    #[error("the kiosk takes no cash: pay by card or QR")]
+    KioskNoCash,
+    #[error("the basket waits for a member of staff ({reason})")]
+    KioskNeedsStaff { reason: String },
+    #[error("at the kiosk a member of staff checks the customer's age with their PIN")]
+    KioskAgeByStaff,
+    #[error("nobody signs in at a kiosk, and it opens and closes its own drawer session")]
+    NotAtTheKiosk,
+    #[error("the kiosk is not waiting for staff")]
+    NoHelpRequest,
+    #[error("only a member of staff (a cashier or manager) answers the kiosk")]
+    StaffOnly,
     #[error("the amount must be more than zero")]
     CashAmountNotPositive,
     #[error("a no-sale moves no cash; give no amount")]
