@@ -37,6 +37,9 @@ struct Cli {
     /// fullscreen = true` in the configuration.
     #[arg(long)]
     fullscreen: bool,
+    /// Run as a self-service kiosk (full screen; also `[terminal] mode = "kiosk"`).
+    #[arg(long)]
+    kiosk: bool,
     /// Start-up benchmark: exit 0 after the first frame, printing `first_frame_ms=N`.
     #[arg(long)]
     exit_after_first_frame: bool,
@@ -327,8 +330,15 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                     Err(e) => eprintln!("till: the demo QR provider did not start: {e}"),
                 }
             }
+            if cli.kiosk && cfg.kiosk.is_none() {
+                cfg.kiosk = Some(crate::config::KioskConfig {
+                    idle: std::time::Duration::from_secs(60),
+                    countdown: std::time::Duration::from_secs(20),
+                    amount_limit: None,
+                });
+            }
             let session = Session::open(cfg, &dir)?;
-            let fullscreen = cli.fullscreen || session.config().fullscreen;
+            let fullscreen = cli.fullscreen || session.config().fullscreen || session.config().kiosk.is_some();
             let mut devices = crate::devices::demo::open_devices(session.config())?;
             devices.sync = crate::sync::start_for(&session);
             let options = crate::gui::Options { fullscreen, exit_after_first_frame: cli.exit_after_first_frame };

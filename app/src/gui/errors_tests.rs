@@ -123,6 +123,7 @@ fn refusals() -> Vec<Refusal> {
         R::NotAtTheKiosk,
         R::NoHelpRequest,
         R::StaffOnly,
+        R::NoReceiptToPrint,
     ]
 }
 
@@ -228,9 +229,10 @@ fn refusal_kind(r: &Refusal) -> usize {
         R::NotAtTheKiosk => 96,
         R::NoHelpRequest => 97,
         R::StaffOnly => 98,
+        R::NoReceiptToPrint => 99,
     }
 }
-const REFUSAL_KINDS: usize = 99;
+const REFUSAL_KINDS: usize = 100;
 
 fn ticket_errors() -> Vec<TicketError> {
     use TicketError as T;

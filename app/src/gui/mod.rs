@@ -12,6 +12,7 @@ mod card;
 mod devices;
 mod dialogs;
 mod errors;
+mod kiosk;
 mod office;
 mod office_receipts;
 mod office_users;
@@ -146,6 +147,7 @@ pub struct Gui {
     office_report_z: Cell<Option<i64>>,
     /// The Z waits for the card terminal's end-of-day it asked for.
     office_z_after_card: Cell<bool>,
+    kiosk: kiosk::KioskUi,
 }
 
 thread_local! {
@@ -285,6 +287,7 @@ impl Gui {
             office_pin_for: RefCell::new(None),
             office_report_z: Cell::new(None),
             office_z_after_card: Cell::new(false),
+            kiosk: kiosk::KioskUi::default(),
         });
         GUI.with(|g| *g.borrow_mut() = Some(gui.clone()));
         gui.wire();
@@ -480,6 +483,9 @@ impl Gui {
             if self.shell().get_page() == Page::Tender {
                 self.render_tender();
             }
+        }
+        if self.config.kiosk.is_some() {
+            return self.kiosk_took(out);
         }
         // A sale just stored prints its receipt; a sale only looked up (find_sale) does not.
         let stored = out.effects.iter().any(|e| matches!(e, Effect::PrintReceipt { copy: false, .. }));

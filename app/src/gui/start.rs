@@ -34,6 +34,9 @@ pub struct Devices {
 pub fn run(session: Session, devices: Devices, options: Options, started: std::time::Instant) -> anyhow::Result<()> {
     let gui = Gui::new(session, true)?;
     gui.attach(devices);
+    if gui.config.kiosk.is_some() {
+        gui.kiosk_begin();
+    }
     let window = gui.window.clone_strong();
     // The window opens at the screen's size: asked of the X server, since a counter PC without
     // a window manager answers neither "maximise" nor "full screen".

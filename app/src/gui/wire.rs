@@ -16,6 +16,7 @@ impl Gui {
                 f(&g)
             }
         };
+        self.wire_kiosk(with.clone());
         let tr_weak = Rc::downgrade(self);
         self.window.global::<Strings>().on_tr(move |_lang, key| match tr_weak.upgrade() {
             Some(g) => g.i18n.borrow().tr(&key).into(),

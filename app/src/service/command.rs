@@ -383,6 +383,8 @@ pub enum Command {
     },
     /// The customer walked away: the basket is cancelled (journaled), money taken goes back.
     KioskReset,
+    /// The receipt of the kiosk's sale just made, printed once (the customer chose to).
+    KioskPrint,
 
     // -- QR wallet payments --------------------------------------------------------------------
     /// Asks the QR provider now whether the payment in progress is paid (the screen asks

@@ -39,6 +39,8 @@ pub struct KioskState {
     called: Option<HelpView>,
     /// A basket total a person approved (above the limit); it holds while the total does not grow.
     approved_total: Option<Decimal>,
+    /// The last receipt printed for a customer (each sale's receipt is printed once at most).
+    printed: Option<i64>,
 }
 
 impl Session {
@@ -145,6 +147,7 @@ impl Session {
             | C::StaffApprove { .. }
             | C::StaffRefuse { .. }
             | C::KioskReset
+            | C::KioskPrint
             | C::Scan { .. }
             | C::Add { .. }
             | C::SetQty { .. }
@@ -222,6 +225,25 @@ impl Session {
         self.kiosk_outcome()
     }
 
+    /// The customer wants the receipt of the sale just made: printed once.
+    pub(super) fn kiosk_print(&mut self) -> Result<Outcome, ServiceError> {
+        self.require(Permission::Sell, "use the kiosk")?;
+        if !self.kiosk_mode() {
+            return Err(Refusal::NotAKiosk.into());
+        }
+        let terminal = self.config.terminal_id.clone();
+        let receipt_no = self.store.last_receipt_no(&terminal)?;
+        if receipt_no == 0 || self.kiosk.printed == Some(receipt_no) || !self.ticket.is_empty() {
+            return Err(Refusal::NoReceiptToPrint.into());
+        }
+        let sale = self.store.find_sale(&terminal, receipt_no, &self.config.pricing.currency)?;
+        let sale = sale.ok_or(ServiceError::NoSuchSale(receipt_no))?;
+        self.kiosk.printed = Some(receipt_no);
+        self.journal("kiosk_receipt", &serde_json::json!({ "receipt_no": receipt_no }))?;
+        let effect = super::Effect::PrintReceipt { receipt_no, copy: false, queue_id: None, sale: Box::new(sale) };
+        Ok(Outcome::effects(vec![effect]))
+    }
+
     /// The customer walked away (the idle countdown ran out): the basket is cancelled and
     /// journaled, and the kiosk starts again. A payment in progress is never given up for it.
     pub(super) fn kiosk_reset(&mut self) -> Result<Outcome, ServiceError> {
@@ -234,7 +256,7 @@ impl Session {
             let record = crate::domain::record::TicketRecord::new(&self.ticket, &totals, &self.config.pricing);
             self.journal("basket_abandoned", &serde_json::json!({ "ticket": record }))?;
         }
-        self.kiosk = KioskState::default();
+        self.kiosk = KioskState { printed: self.kiosk.printed, ..KioskState::default() };
         if !self.ticket.payments.is_empty() {
             // Money taken for it goes back first (a card payment through the terminal), then
             // the basket is cancelled.

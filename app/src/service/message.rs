@@ -257,6 +257,7 @@ impl Refusal {
             R::NotAtTheKiosk => m("refusal-not-at-the-kiosk"),
             R::NoHelpRequest => m("refusal-no-help-request"),
             R::StaffOnly => m("refusal-staff-only"),
+            R::NoReceiptToPrint => m("refusal-no-receipt-to-print"),
             R::CashAmountNotPositive => m("refusal-cash-amount-not-positive"),
             R::NoSaleHasNoAmount => m("refusal-no-sale-has-no-amount"),
             R::UnknownReason { reason, choices } => {

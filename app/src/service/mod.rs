@@ -38,6 +38,7 @@ pub use cash::{CountView, CountedTender, DrawerView, MovementView};
 pub use command::{Command, CountEntry, PieceEntry};
 pub use effects::{CustomerView, Effect, Slip};
 pub use forecourt::{PrepayView, PumpInfo, PumpPrepay};
+pub use kiosk::{HelpView, KioskView};
 pub use look::Look;
 pub use outcome::{GradePrice, Outcome, Reprint, ShiftView};
 pub use refusal::{AmountOf, Blocker, Refusal};
@@ -268,6 +269,7 @@ impl Session {
             C::StaffApprove { pin } => self.staff_answer(&pin, true),
             C::StaffRefuse { pin } => self.staff_answer(&pin, false),
             C::KioskReset => self.kiosk_reset(),
+            C::KioskPrint => self.kiosk_print(),
             C::QrCheck => self.qr_check(),
             C::QrCancel => self.qr_cancel(),
             C::QrAnswered { intent, op, answer } => self.qr_answered(intent, op, answer),

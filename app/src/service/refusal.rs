@@ -174,6 +174,8 @@ pub enum Refusal {
     NoHelpRequest,
     #[error("only a member of staff (a cashier or manager) answers the kiosk")]
     StaffOnly,
+    #[error("there is no receipt to print")]
+    NoReceiptToPrint,
     #[error("the amount must be more than zero")]
     CashAmountNotPositive,
     #[error("a no-sale moves no cash; give no amount")]

@@ -406,8 +406,12 @@ impl Session {
                 }
             }
         }
+        if self.kiosk_mode() {
+            // A kiosk has no drawer, and asks the customer whether to print (`kiosk_print`).
+            effects.retain(|e| !matches!(e, Effect::PrintReceipt { .. } | Effect::OpenDrawer));
+        }
         let drawer = self.drawer_warning();
-        Outcome { sale: Some(sale), effects, drawer, ..Outcome::default() }
+        Outcome { sale: Some(sale), effects, drawer, kiosk: self.kiosk_view(), ..Outcome::default() }
     }
 
     /// Makes a completed ticket durable. Returns only after the transaction has committed.

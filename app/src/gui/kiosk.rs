@@ -1,0 +1,309 @@
+//! The kiosk on screen, a view of the session like the counter: start in the customer's
+//! language, the basket with + and −, pay by card or QR, the receipt if wanted, and back to the
+//! start. What waits for staff and why comes from the session (`Outcome::kiosk`); the screen
+//! only shows it and takes the attendant's PIN. After the configured idle time a countdown asks
+//! whether the customer needs more time; without an answer the basket is cancelled
+//! (`kiosk_reset`), never while a payment is in progress.
+
+use super::{shown, Gui};
+use crate::domain::money::Dec;
+use crate::domain::ticket::Method;
+use crate::service::{Command, HelpView, Outcome};
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+use till_ui::{KioskAdapter, Page};
+
+/// How long the thank-you screen stays before the kiosk starts again.
+const THANKS: Duration = Duration::from_secs(12);
+
+/// The kiosk screen's own bookkeeping (none of it a rule).
+#[derive(Default)]
+pub(super) struct KioskUi {
+    timer: slint::Timer,
+    /// The customer's last touch; none on the start screen.
+    last_touch: Cell<Option<Instant>>,
+    pin: RefCell<String>,
+    help: RefCell<Option<HelpView>>,
+    category: Cell<usize>,
+    thanks_since: Cell<Option<Instant>>,
+}
+
+impl Gui {
+    fn kiosk_ui(&self) -> KioskAdapter<'_> {
+        self.window.global::<KioskAdapter>()
+    }
+
+    /// Starts the kiosk: the session's kiosk user and drawer session, then the start screen.
+    pub fn kiosk_begin(self: &Rc<Self>) {
+        self.send(Command::KioskStart, shown);
+        self.set_page(Page::Kiosk);
+        self.kiosk_home();
+        let weak = Rc::downgrade(self);
+        self.kiosk.timer.start(slint::TimerMode::Repeated, Duration::from_millis(500), move || {
+            if let Some(g) = weak.upgrade() {
+                g.kiosk_tick();
+            }
+        });
+    }
+
+    /// The start screen: "Touch to start" in every language, each starting in its own.
+    fn kiosk_home(&self) {
+        let mut i18n = crate::i18n::I18n::new().ok();
+        let starts: Vec<till_ui::Language> = crate::i18n::LANGUAGES
+            .iter()
+            .map(|(code, name)| {
+                let text = i18n.as_mut().map(|i| {
+                    i.set_language(code);
+                    i.tr("kiosk-start")
+                });
+                till_ui::Language {
+                    code: (*code).into(),
+                    name: format!("{}  ·  {name}", text.unwrap_or_default()).into(),
+                }
+            })
+            .collect();
+        let ui = self.kiosk_ui();
+        ui.set_starts(ModelRc::new(VecModel::from(starts)));
+        let name = if self.config.store.name.is_empty() { &self.config.terminal_name } else { &self.config.store.name };
+        ui.set_store_name(name.clone().into());
+        ui.set_qr_enabled(self.config.qr.is_some());
+        ui.set_screen("attract".into());
+        ui.set_idle_open(false);
+        self.kiosk.last_touch.set(None);
+        self.kiosk.thanks_since.set(None);
+    }
+
+    /// What an answer means for the kiosk's screens.
+    pub(super) fn kiosk_took(&self, out: &Outcome) {
+        if let Some(k) = &out.kiosk {
+            *self.kiosk.help.borrow_mut() = k.help.clone();
+        }
+        if out.sale.is_some() && out.ticket.is_none() {
+            self.state.borrow_mut().ticket = None;
+            self.kiosk_ui().set_screen("thanks".into());
+            self.kiosk.thanks_since.set(Some(Instant::now()));
+        }
+        self.kiosk_render();
+    }
+
+    fn kiosk_render(&self) {
+        let st = self.state.borrow();
+        let i18n = self.i18n.borrow();
+        let f = i18n.format();
+        let cur = &self.config.pricing.currency;
+        let ui = self.kiosk_ui();
+        let cats: Vec<SharedString> = st.categories.iter().map(|c| c.as_str().into()).collect();
+        let cat = self.kiosk.category.get().min(st.categories.len().saturating_sub(1));
+        ui.set_categories(ModelRc::new(VecModel::from(cats)));
+        ui.set_category(cat as i32);
+        let category = st.categories.get(cat).cloned().unwrap_or_default();
+        let tiles: Vec<till_ui::ProductTile> = st
+            .products
+            .iter()
+            .filter(|p| p.category == category)
+            .take(60)
+            .map(|p| till_ui::ProductTile {
+                sku: p.sku.clone().into(),
+                name: p.name.clone().into(),
+                price: super::view::unit_price(&f, p.price, p.unit, cur).into(),
+                restricted: p.restricted,
+            })
+            .collect();
+        ui.set_products(ModelRc::new(VecModel::from(tiles)));
+        let (lines, total, any) = match &st.ticket {
+            Some(t) => (super::view::ticket_lines(&f, cur, t), f.money(t.total, cur), !t.lines.is_empty()),
+            None => (Vec::new(), f.money(rust_decimal::Decimal::ZERO, cur), false),
+        };
+        ui.set_lines(ModelRc::new(VecModel::from(lines)));
+        ui.set_total(total.into());
+        let help = self.kiosk.help.borrow().clone();
+        ui.set_can_pay(any && help.is_none());
+        let text = help.as_ref().map(|h| {
+            let detail = h.detail.clone().unwrap_or_default();
+            match h.reason.as_str() {
+                "age" => i18n.tr_args("kiosk-help-age", &[("item", detail.into())]),
+                "amount" => i18n.tr_args("kiosk-help-amount", &[("amount", detail.into())]),
+                "payment" => i18n.tr("kiosk-help-payment"),
+                _ => i18n.tr("kiosk-help-customer"),
+            }
+        });
+        ui.set_help_open(text.is_some());
+        ui.set_help_text(text.unwrap_or_default().into());
+        ui.set_pin_dots("•".repeat(self.kiosk.pin.borrow().len()).into());
+    }
+
+    /// Every half second: the idle countdown, and the thank-you screen's end.
+    fn kiosk_tick(&self) {
+        let ui = self.kiosk_ui();
+        if let Some(t) = self.kiosk.thanks_since.get() {
+            if t.elapsed() >= THANKS {
+                self.kiosk_home();
+            }
+            return;
+        }
+        let (Some(k), Some(touch)) = (self.config.kiosk.as_ref(), self.kiosk.last_touch.get()) else { return };
+        // A payment in progress is never given up for an idle customer.
+        if self.card_view.borrow().is_some() {
+            return;
+        }
+        let idle = touch.elapsed();
+        if idle < k.idle {
+            ui.set_idle_open(false);
+            return;
+        }
+        let left = (k.idle + k.countdown).saturating_sub(idle);
+        if left.is_zero() {
+            ui.set_idle_open(false);
+            self.send(Command::KioskReset, |g, r| {
+                if let Err(e) = r {
+                    g.show_error(&e);
+                }
+            });
+            self.state.borrow_mut().ticket = None;
+            self.kiosk_home();
+            return;
+        }
+        let text = self.i18n.borrow().tr_args("kiosk-countdown", &[("seconds", (left.as_secs() + 1).into())]);
+        ui.set_idle_text(text.into());
+        ui.set_idle_open(true);
+    }
+
+    fn kiosk_touch(&self) {
+        if self.kiosk.last_touch.get().is_some() {
+            self.kiosk.last_touch.set(Some(Instant::now()));
+        }
+    }
+
+    /// A line's quantity one up or down (down to nothing takes the line off).
+    fn kiosk_step(&self, line: i32, up: bool) {
+        let Ok(line) = usize::try_from(line) else { return };
+        let qty =
+            self.state.borrow().ticket.as_ref().and_then(|t| t.lines.iter().find(|l| l.line == line).map(|l| l.qty));
+        let Some(qty) = qty else { return };
+        let next = if up { qty + rust_decimal::Decimal::ONE } else { qty - rust_decimal::Decimal::ONE };
+        let cmd = if next <= rust_decimal::Decimal::ZERO {
+            Command::VoidLine { line }
+        } else {
+            Command::SetQty { line, qty: Dec(next) }
+        };
+        self.send(cmd, shown);
+    }
+
+    fn kiosk_staff(&self, approve: bool) {
+        let pin = std::mem::take(&mut *self.kiosk.pin.borrow_mut());
+        let cmd = if approve { Command::StaffApprove { pin } } else { Command::StaffRefuse { pin } };
+        self.send(cmd, shown);
+        self.kiosk_render();
+    }
+
+    pub(super) fn wire_kiosk(&self, with: impl Fn(&dyn Fn(&Rc<Gui>)) + Clone + 'static) {
+        let ui = self.kiosk_ui();
+        let w = with.clone();
+        ui.on_touched(move || w(&|g| g.kiosk_touch()));
+        let w = with.clone();
+        ui.on_start(move |code| {
+            w(&|g| {
+                g.send(Command::SetLook { language: Some(code.to_string()), theme: None }, shown);
+                g.kiosk.last_touch.set(Some(Instant::now()));
+                g.kiosk_ui().set_screen("shop".into());
+                g.kiosk_render();
+            })
+        });
+        let w = with.clone();
+        ui.on_pick_category(move |i| {
+            w(&|g| {
+                g.kiosk_touch();
+                g.kiosk.category.set(i.max(0) as usize);
+                g.kiosk_render();
+            })
+        });
+        let w = with.clone();
+        ui.on_add(move |sku| {
+            w(&|g| {
+                g.kiosk_touch();
+                g.send(Command::Add { sku: Some(sku.to_string()), plu: None, qty: None }, shown);
+            })
+        });
+        let w = with.clone();
+        ui.on_plus(move |l| {
+            w(&|g| {
+                g.kiosk_touch();
+                g.kiosk_step(l, true)
+            })
+        });
+        let w = with.clone();
+        ui.on_minus(move |l| {
+            w(&|g| {
+                g.kiosk_touch();
+                g.kiosk_step(l, false)
+            })
+        });
+        let w = with.clone();
+        ui.on_pay(move || {
+            w(&|g| {
+                g.kiosk_touch();
+                g.kiosk_ui().set_screen("pay".into())
+            })
+        });
+        let w = with.clone();
+        ui.on_back(move || {
+            w(&|g| {
+                g.kiosk_touch();
+                g.kiosk_ui().set_screen("shop".into())
+            })
+        });
+        let w = with.clone();
+        ui.on_card(move || w(&|g| g.send(Command::Tender { method: Method::Card, amount: None }, shown)));
+        let w = with.clone();
+        ui.on_qr(move || w(&|g| g.send(Command::Tender { method: Method::Qr, amount: None }, shown)));
+        let w = with.clone();
+        ui.on_cancel(move || {
+            w(&|g| {
+                g.send(Command::KioskReset, shown);
+                g.state.borrow_mut().ticket = None;
+                g.kiosk_home();
+            })
+        });
+        let w = with.clone();
+        ui.on_call_staff(move || w(&|g| g.send(Command::CallStaff { reason: None }, shown)));
+        let w = with.clone();
+        ui.on_pin_key(move |k| {
+            w(&|g| {
+                {
+                    let mut pin = g.kiosk.pin.borrow_mut();
+                    match k.as_str() {
+                        "C" => pin.clear(),
+                        "«" => {
+                            pin.pop();
+                        }
+                        d if d.len() == 1 && pin.len() < 8 => pin.push_str(d),
+                        _ => {}
+                    }
+                }
+                g.kiosk_render();
+            })
+        });
+        let w = with.clone();
+        ui.on_approve(move || w(&|g| g.kiosk_staff(true)));
+        let w = with.clone();
+        ui.on_refuse(move || w(&|g| g.kiosk_staff(false)));
+        let w = with.clone();
+        ui.on_more_time(move || {
+            w(&|g| {
+                g.kiosk.last_touch.set(Some(Instant::now()));
+                g.kiosk_ui().set_idle_open(false);
+            })
+        });
+        let w = with.clone();
+        ui.on_print_receipt(move || {
+            w(&|g| {
+                g.send(Command::KioskPrint, shown);
+                g.kiosk_home();
+            })
+        });
+        let w = with.clone();
+        ui.on_no_receipt(move || w(&|g| g.kiosk_home()));
+    }
+}
