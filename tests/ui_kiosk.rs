@@ -14,6 +14,7 @@ fn kiosk_config() -> till::config::Config {
         idle: std::time::Duration::from_secs(60),
         countdown: std::time::Duration::from_secs(20),
         amount_limit: None,
+        screen_mm: None,
     });
     config
 }
@@ -80,4 +81,43 @@ fn an_item_for_adults_waits_for_the_attendants_pin_and_a_cancelled_basket_is_jou
     assert_eq!(screen(&gui), "attract");
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM journal WHERE kind = 'basket_abandoned'"), 1);
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM journal WHERE kind = 'kiosk_help_approved'"), 1);
+}
+
+#[test]
+fn accessibility_mode_grows_the_text_and_keeps_every_key_inside_the_reach_band() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = kiosk_config();
+    // A portrait screen whose picture spans 300 to 1,500 mm above the floor.
+    if let Some(k) = config.kiosk.as_mut() {
+        k.screen_mm = Some((300, 1200));
+    }
+    let gui = open_with(dir.path(), config);
+    gui.window().window().set_size(slint::PhysicalSize::new(1080, 1920));
+    gui.kiosk_begin();
+    tap(&gui, "start en-US");
+    tap(&gui, "Accessibility");
+    let theme = gui.window().global::<till_ui::Theme>();
+    assert_eq!(theme.get_boost(), 1.5);
+    assert_eq!(theme.get_mode(), 2, "high contrast");
+    let h = 1920.0_f32;
+    let (top, bottom) = (h * 280.0 / 1200.0, h * (1.0 - 80.0 / 1200.0));
+    let keys = i_slint_backend_testing::ElementQuery::from_root(gui.window())
+        .match_accessible_role(i_slint_backend_testing::AccessibleRole::Button)
+        .find_all();
+    assert!(keys.len() > 10, "the shop's keys");
+    for k in &keys {
+        let (y, kh) = (k.absolute_position().y, k.size().height);
+        // Keys scrolled out of view are not operable; the ones on screen are in the band.
+        if y + kh <= 0.0 || y >= h {
+            continue;
+        }
+        let label = k.accessible_label().unwrap_or_default();
+        if y < top - 0.5 || y + kh > bottom + 0.5 {
+            // Clipped by the band's scroll area: only its visible part counts.
+            assert!(y + kh > top && y < bottom, "'{label}' at {y}..{} is outside the band {top}..{bottom}", y + kh);
+        }
+    }
+    screenshot(&gui, "63-kiosk-accessible-portrait");
+    tap(&gui, "Accessibility");
+    assert_eq!(theme.get_boost(), 1.0);
 }

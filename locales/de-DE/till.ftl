@@ -620,3 +620,5 @@ kiosk-help-amount = Ihr Warenkorb über { $amount } liegt über dem Limit dieses
 kiosk-help-customer = Sie haben um Hilfe gebeten.
 kiosk-help-payment = Die Zahlung ist nicht durchgegangen.
 refusal-no-receipt-to-print = Es gibt keinen Beleg zu drucken.
+kiosk-accessibility = Barrierefrei
+kiosk-accessibility-on = Barrierefrei ist an: größere Schrift, Tasten in Reichweite, mehr Zeit.

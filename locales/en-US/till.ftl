@@ -620,3 +620,5 @@ kiosk-help-amount = Your basket of { $amount } is above this kiosk's limit.
 kiosk-help-customer = You asked for help.
 kiosk-help-payment = The payment did not go through.
 refusal-no-receipt-to-print = There is no receipt to print.
+kiosk-accessibility = Accessibility
+kiosk-accessibility-on = Accessibility is on: larger text, keys within reach, more time.

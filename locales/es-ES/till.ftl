@@ -620,3 +620,5 @@ kiosk-help-amount = Su cesta de { $amount } supera el límite de este quiosco.
 kiosk-help-customer = Ha pedido ayuda.
 kiosk-help-payment = El pago no se ha realizado.
 refusal-no-receipt-to-print = No hay ningún recibo que imprimir.
+kiosk-accessibility = Accesibilidad
+kiosk-accessibility-on = Accesibilidad activada: texto más grande, teclas al alcance, más tiempo.

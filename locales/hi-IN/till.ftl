@@ -620,3 +620,5 @@ kiosk-help-amount = { $amount } की आपकी टोकरी इस क�
 kiosk-help-customer = आपने मदद माँगी है।
 kiosk-help-payment = भुगतान नहीं हो सका।
 refusal-no-receipt-to-print = छापने के लिए कोई रसीद नहीं है।
+kiosk-accessibility = सुगम्यता
+kiosk-accessibility-on = सुगम्यता चालू है: बड़े अक्षर, पहुँच में बटन, अधिक समय।

@@ -620,3 +620,5 @@ kiosk-help-amount = Keranjang Anda senilai { $amount } melebihi batas kios ini.
 kiosk-help-customer = Anda meminta bantuan.
 kiosk-help-payment = Pembayaran tidak berhasil.
 refusal-no-receipt-to-print = Tidak ada struk untuk dicetak.
+kiosk-accessibility = Aksesibilitas
+kiosk-accessibility-on = Aksesibilitas aktif: teks lebih besar, tombol terjangkau, waktu lebih lama.

@@ -335,6 +335,7 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                     idle: std::time::Duration::from_secs(60),
                     countdown: std::time::Duration::from_secs(20),
                     amount_limit: None,
+                    screen_mm: None,
                 });
             }
             let session = Session::open(cfg, &dir)?;

@@ -78,6 +78,11 @@ pub(super) struct RawKiosk {
     /// A basket above this amount waits for staff.
     #[serde(default)]
     pub(super) amount_limit: Option<crate::domain::money::Dec>,
+    /// How high the screen's lower edge is above the floor, and how tall its picture is (mm).
+    #[serde(default)]
+    pub(super) screen_bottom_mm: Option<u32>,
+    #[serde(default)]
+    pub(super) screen_height_mm: Option<u32>,
 }
 
 /// How a kiosk behaves.
@@ -88,6 +93,20 @@ pub struct KioskConfig {
     /// How long that question waits before the basket is cancelled.
     pub countdown: Duration,
     pub amount_limit: Option<rust_decimal::Decimal>,
+    /// The screen's lower edge above the floor and its height, in mm (for the reach band).
+    pub screen_mm: Option<(u32, u32)>,
+}
+
+impl KioskConfig {
+    /// The shares of the screen's height above and below the reach band of EN 301 549 (operable
+    /// parts between 380 and 1,220 mm above the floor); none when the mounting is not given.
+    pub fn reach_margins(&self) -> (f32, f32) {
+        let Some((bottom, height)) = self.screen_mm.filter(|(_, h)| *h > 0) else { return (0.0, 0.0) };
+        let (bottom, height) = (bottom as f32, height as f32);
+        let above = ((bottom + height - 1220.0) / height).clamp(0.0, 0.9);
+        let below = ((380.0 - bottom) / height).clamp(0.0, 0.9 - above);
+        (above, below)
+    }
 }
 
 pub(super) fn kiosk(mode: Option<&str>, raw: Option<RawKiosk>) -> Result<Option<KioskConfig>, Invalid> {
@@ -110,5 +129,36 @@ pub(super) fn kiosk(mode: Option<&str>, raw: Option<RawKiosk>) -> Result<Option<
     if amount_limit.is_some_and(|a| a <= rust_decimal::Decimal::ZERO) {
         return err("kiosk.amount_limit", "must be more than zero");
     }
-    Ok(Some(KioskConfig { idle: Duration::from_secs(idle), countdown: Duration::from_secs(countdown), amount_limit }))
+    let screen_mm = match (raw.screen_bottom_mm, raw.screen_height_mm) {
+        (None, None) => None,
+        (Some(b), Some(h)) if b <= 2500 && (50..=2500).contains(&h) => Some((b, h)),
+        _ => return err("kiosk.screen_height_mm", "give screen_bottom_mm and screen_height_mm together, in mm"),
+    };
+    Ok(Some(KioskConfig {
+        idle: Duration::from_secs(idle),
+        countdown: Duration::from_secs(countdown),
+        amount_limit,
+        screen_mm,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reach_band_is_the_part_of_the_screen_between_380_and_1220_mm() {
+        let k = |b, h| KioskConfig {
+            idle: Duration::from_secs(60),
+            countdown: Duration::from_secs(20),
+            amount_limit: None,
+            screen_mm: Some((b, h)),
+        };
+        // A portrait screen from 300 to 1,500 mm: 280 mm above the band, 80 mm below it.
+        let (above, below) = k(300, 1200).reach_margins();
+        assert!((above - 280.0 / 1200.0).abs() < 1e-6 && (below - 80.0 / 1200.0).abs() < 1e-6);
+        // Inside the band already: nothing to leave out.
+        assert_eq!(k(700, 400).reach_margins(), (0.0, 0.0));
+        assert_eq!(KioskConfig { screen_mm: None, ..k(0, 1) }.reach_margins(), (0.0, 0.0));
+    }
 }

@@ -28,6 +28,9 @@ pub(super) struct KioskUi {
     help: RefCell<Option<HelpView>>,
     category: Cell<usize>,
     thanks_since: Cell<Option<Instant>>,
+    /// Accessibility mode, and the theme it replaced.
+    accessible: Cell<bool>,
+    theme_before: Cell<i32>,
 }
 
 impl Gui {
@@ -73,6 +76,48 @@ impl Gui {
         ui.set_idle_open(false);
         self.kiosk.last_touch.set(None);
         self.kiosk.thanks_since.set(None);
+        // Each customer chooses accessibility for themselves.
+        if self.kiosk.accessible.get() {
+            self.kiosk_accessible(false);
+        }
+    }
+
+    /// Accessibility mode: text and keys at 150 %, high contrast, everything inside the reach
+    /// band, twice the idle time, and spoken prompts where `espeak-ng` is installed.
+    fn kiosk_accessible(&self, on: bool) {
+        let theme = self.window.global::<till_ui::Theme>();
+        if on && !self.kiosk.accessible.get() {
+            self.kiosk.theme_before.set(theme.get_mode());
+        }
+        self.kiosk.accessible.set(on);
+        theme.set_boost(if on { 1.5 } else { 1.0 });
+        theme.set_mode(if on { 2 } else { self.kiosk.theme_before.get() });
+        let (above, below) = self.config.kiosk.as_ref().map(|k| k.reach_margins()).unwrap_or((0.0, 0.0));
+        let ui = self.kiosk_ui();
+        ui.set_reach_top(above);
+        ui.set_reach_bottom(below);
+        ui.set_accessible(on);
+        if on {
+            let text = self.i18n.borrow().tr("kiosk-accessibility-on");
+            self.kiosk_say(&text);
+        }
+    }
+
+    /// Says `text` aloud in accessibility mode, through `espeak-ng` if it is installed.
+    fn kiosk_say(&self, text: &str) {
+        if !self.kiosk.accessible.get() {
+            return;
+        }
+        let lang = self.i18n.borrow().language().split('-').next().unwrap_or("en").to_string();
+        let spoken = std::process::Command::new("espeak-ng")
+            .args(["-v", &lang, "--", text])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if let Ok(mut child) = spoken {
+            // Reaped off the UI thread.
+            std::thread::spawn(move || child.wait());
+        }
     }
 
     /// What an answer means for the kiosk's screens.
@@ -129,6 +174,9 @@ impl Gui {
                 _ => i18n.tr("kiosk-help-customer"),
             }
         });
+        if let (Some(t), false) = (&text, ui.get_help_open()) {
+            self.kiosk_say(t);
+        }
         ui.set_help_open(text.is_some());
         ui.set_help_text(text.unwrap_or_default().into());
         ui.set_pin_dots("•".repeat(self.kiosk.pin.borrow().len()).into());
@@ -149,11 +197,14 @@ impl Gui {
             return;
         }
         let idle = touch.elapsed();
-        if idle < k.idle {
+        // Accessibility mode gives twice the time.
+        let times = if self.kiosk.accessible.get() { 2 } else { 1 };
+        let (limit, countdown) = (k.idle * times, k.countdown * times);
+        if idle < limit {
             ui.set_idle_open(false);
             return;
         }
-        let left = (k.idle + k.countdown).saturating_sub(idle);
+        let left = (limit + countdown).saturating_sub(idle);
         if left.is_zero() {
             ui.set_idle_open(false);
             self.send(Command::KioskReset, |g, r| {
@@ -166,6 +217,10 @@ impl Gui {
             return;
         }
         let text = self.i18n.borrow().tr_args("kiosk-countdown", &[("seconds", (left.as_secs() + 1).into())]);
+        if !ui.get_idle_open() {
+            let title = self.i18n.borrow().tr("kiosk-more-time-title");
+            self.kiosk_say(&title);
+        }
         ui.set_idle_text(text.into());
         ui.set_idle_open(true);
     }
@@ -202,6 +257,13 @@ impl Gui {
         let ui = self.kiosk_ui();
         let w = with.clone();
         ui.on_touched(move || w(&|g| g.kiosk_touch()));
+        let w = with.clone();
+        ui.on_toggle_accessible(move || {
+            w(&|g| {
+                g.kiosk_touch();
+                g.kiosk_accessible(!g.kiosk.accessible.get());
+            })
+        });
         let w = with.clone();
         ui.on_start(move |code| {
             w(&|g| {
@@ -244,7 +306,9 @@ impl Gui {
         ui.on_pay(move || {
             w(&|g| {
                 g.kiosk_touch();
-                g.kiosk_ui().set_screen("pay".into())
+                g.kiosk_ui().set_screen("pay".into());
+                let text = format!("{} {}", g.i18n.borrow().tr("kiosk-how-to-pay"), g.kiosk_ui().get_total());
+                g.kiosk_say(&text);
             })
         });
         let w = with.clone();
