@@ -165,3 +165,27 @@ fn a_counter_is_not_a_kiosk() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("terminal.mode"), "{out:?}");
 }
+
+#[test]
+fn a_manager_opens_service_mode_on_the_kiosk_and_one_command_returns_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, data) = kiosk_site(dir.path());
+    let mut k = Exec::start(&config, &data);
+    ok(&k.ask(json!({"cmd":"kiosk_start"})));
+    assert_eq!(code(&k.ask(json!({"cmd":"x_report"}))), "refusal-not-at-the-kiosk");
+    let a = k.ask(json!({"cmd":"service_mode","pin":"1111"}));
+    assert_eq!(a["ok"], false, "a cashier opens no service mode: {a}");
+    let a = k.ask(json!({"cmd":"service_mode","pin":"9999"}));
+    assert_eq!(ok(&a)["user"]["name"], "Manager", "{a}");
+    assert!(ok(&k.ask(json!({"cmd":"x_report"})))["report"].is_object(), "the counter's commands");
+    assert_eq!(code(&k.ask(json!({"cmd":"login","pin":"9999"}))), "refusal-in-service-mode");
+    ok(&k.ask(json!({"cmd":"add","sku":"BEV-0001"})));
+    assert_eq!(k.ask(json!({"cmd":"service_end"}))["ok"], false, "not with a ticket open");
+    ok(&k.ask(json!({"cmd":"cancel_ticket"})));
+    let a = k.ask(json!({"cmd":"service_end"}));
+    assert_eq!(ok(&a)["user"]["role"], "kiosk", "{a}");
+    assert_eq!(code(&k.ask(json!({"cmd":"x_report"}))), "refusal-not-at-the-kiosk");
+    drop(k);
+    let kinds = journal_kinds(&data);
+    assert!(kinds.contains(&"service_mode_start".to_string()) && kinds.contains(&"service_mode_end".to_string()));
+}

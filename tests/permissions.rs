@@ -78,6 +78,8 @@ fn table() -> Vec<(Value, &'static [&'static str])> {
         (json!({"cmd":"staff_refuse","pin":"1111"}), &["sell"]),
         (json!({"cmd":"kiosk_reset"}), &["sell"]),
         (json!({"cmd":"kiosk_print"}), &["sell"]),
+        (json!({"cmd":"service_mode","pin":"9999"}), &["sell"]),
+        (json!({"cmd":"service_end"}), &[""]),
         (json!({"cmd":"qr_cancel"}), &["sell"]),
         (json!({"cmd":"card_end_of_day"}), &["close_shift"]),
         (json!({"cmd":"pay_in","amount":"1.00","reason":"Other"}), &["cash_in_out"]),

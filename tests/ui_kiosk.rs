@@ -121,3 +121,37 @@ fn accessibility_mode_grows_the_text_and_keeps_every_key_inside_the_reach_band()
     tap(&gui, "Accessibility");
     assert_eq!(theme.get_boost(), 1.0);
 }
+
+#[test]
+fn a_long_press_in_the_corner_and_a_managers_pin_open_service_mode_and_one_tap_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let gui = open_with(dir.path(), kiosk_config());
+    gui.kiosk_begin();
+    let k = gui.window().global::<KioskAdapter>();
+    // The top right corner held for three seconds.
+    let corner = slint::LogicalPosition::new(1000.0, 60.0);
+    let w = gui.window().window();
+    w.dispatch_event(slint::platform::WindowEvent::PointerMoved { position: corner });
+    w.dispatch_event(slint::platform::WindowEvent::PointerPressed {
+        position: corner,
+        button: slint::platform::PointerEventButton::Left,
+    });
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(1000));
+    assert!(!k.get_service_open(), "a short press does nothing");
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(2200));
+    w.dispatch_event(slint::platform::WindowEvent::PointerReleased {
+        position: corner,
+        button: slint::platform::PointerEventButton::Left,
+    });
+    assert!(k.get_service_open(), "held for three seconds");
+    for d in "9999".chars() {
+        tap(&gui, &format!("service {d}"));
+    }
+    tap(&gui, "Open service mode");
+    assert_eq!(gui.window().global::<Shell>().get_page(), Page::Sale, "the counter's screens");
+    assert!(gui.window().global::<Shell>().get_kiosk_service());
+    tap(&gui, "Back to the kiosk");
+    assert_eq!(gui.window().global::<Shell>().get_page(), Page::Kiosk);
+    assert_eq!(screen(&gui), "attract");
+    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM journal WHERE kind LIKE 'service_mode_%'"), 2);
+}

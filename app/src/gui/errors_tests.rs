@@ -124,6 +124,8 @@ fn refusals() -> Vec<Refusal> {
         R::NoHelpRequest,
         R::StaffOnly,
         R::NoReceiptToPrint,
+        R::InServiceMode,
+        R::NotInServiceMode,
     ]
 }
 
@@ -230,9 +232,11 @@ fn refusal_kind(r: &Refusal) -> usize {
         R::NoHelpRequest => 97,
         R::StaffOnly => 98,
         R::NoReceiptToPrint => 99,
+        R::InServiceMode => 100,
+        R::NotInServiceMode => 101,
     }
 }
-const REFUSAL_KINDS: usize = 100;
+const REFUSAL_KINDS: usize = 102;
 
 fn ticket_errors() -> Vec<TicketError> {
     use TicketError as T;

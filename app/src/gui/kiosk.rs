@@ -31,6 +31,8 @@ pub(super) struct KioskUi {
     /// Accessibility mode, and the theme it replaced.
     accessible: Cell<bool>,
     theme_before: Cell<i32>,
+    /// A manager works the counter's screens (service mode).
+    pub(super) service: Cell<bool>,
 }
 
 impl Gui {
@@ -369,5 +371,50 @@ impl Gui {
         });
         let w = with.clone();
         ui.on_no_receipt(move || w(&|g| g.kiosk_home()));
+        let w = with.clone();
+        ui.on_service_asked(move || {
+            w(&|g| {
+                g.kiosk.pin.borrow_mut().clear();
+                g.kiosk_render();
+                g.kiosk_ui().set_service_open(true);
+            })
+        });
+        let w = with.clone();
+        ui.on_service_cancel(move || {
+            w(&|g| {
+                g.kiosk.pin.borrow_mut().clear();
+                g.kiosk_ui().set_service_open(false);
+            })
+        });
+        let w = with.clone();
+        ui.on_service_ok(move || {
+            w(&|g| {
+                let pin = std::mem::take(&mut *g.kiosk.pin.borrow_mut());
+                g.kiosk_ui().set_service_open(false);
+                g.send(Command::ServiceMode { pin }, |g, r| match r {
+                    Ok(_) => {
+                        g.kiosk.service.set(true);
+                        g.shell().set_kiosk_service(true);
+                        g.set_page(Page::Sale);
+                        g.render_status();
+                    }
+                    Err(e) => g.show_error(&e),
+                });
+            })
+        });
+        let w = with.clone();
+        self.shell().on_kiosk_return(move || {
+            w(&|g| {
+                g.send(Command::ServiceEnd, |g, r| match r {
+                    Ok(_) => {
+                        g.kiosk.service.set(false);
+                        g.shell().set_kiosk_service(false);
+                        g.set_page(Page::Kiosk);
+                        g.kiosk_home();
+                    }
+                    Err(e) => g.show_error(&e),
+                });
+            })
+        });
     }
 }

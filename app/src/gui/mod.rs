@@ -484,7 +484,7 @@ impl Gui {
                 self.render_tender();
             }
         }
-        if self.config.kiosk.is_some() {
+        if self.config.kiosk.is_some() && !self.kiosk.service.get() {
             return self.kiosk_took(out);
         }
         // A sale just stored prints its receipt; a sale only looked up (find_sale) does not.

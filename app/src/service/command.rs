@@ -385,6 +385,12 @@ pub enum Command {
     KioskReset,
     /// The receipt of the kiosk's sale just made, printed once (the customer chose to).
     KioskPrint,
+    /// A manager opens the kiosk's service mode (the counter's screens) with their PIN.
+    ServiceMode {
+        pin: String,
+    },
+    /// Back from service mode to the kiosk.
+    ServiceEnd,
 
     // -- QR wallet payments --------------------------------------------------------------------
     /// Asks the QR provider now whether the payment in progress is paid (the screen asks
@@ -463,6 +469,8 @@ impl Command {
                 | C::StaffApprove { .. }
                 | C::StaffRefuse { .. }
                 | C::KioskReset
+                | C::ServiceMode { .. }
+                | C::ServiceEnd
         )
     }
 }

@@ -41,6 +41,8 @@ pub struct KioskState {
     approved_total: Option<Decimal>,
     /// The last receipt printed for a customer (each sale's receipt is printed once at most).
     printed: Option<i64>,
+    /// Service mode: a manager works the kiosk's counter screens; the kiosk user to return to.
+    service: Option<crate::domain::users::User>,
 }
 
 impl Session {
@@ -121,6 +123,9 @@ impl Session {
 
     pub(super) fn kiosk_view(&self) -> Option<KioskView> {
         let k = self.config.kiosk.as_ref()?;
+        if self.kiosk.service.is_some() {
+            return None;
+        }
         Some(KioskView {
             help: self.kiosk_help(),
             idle_seconds: k.idle.as_secs(),
@@ -133,6 +138,14 @@ impl Session {
         use super::Command as C;
         if !self.kiosk_mode() {
             return None;
+        }
+        // In service mode the manager works the counter's screens; leaving it is one command.
+        if self.kiosk.service.is_some() {
+            return match cmd {
+                C::ServiceMode { .. } => Some(Refusal::InServiceMode.into()),
+                C::Login { .. } | C::Logout => Some(Refusal::InServiceMode.into()),
+                _ => None,
+            };
         }
         match cmd {
             C::Tender { method: Method::Cash, .. } => Some(Refusal::KioskNoCash.into()),
@@ -148,6 +161,7 @@ impl Session {
             | C::StaffRefuse { .. }
             | C::KioskReset
             | C::KioskPrint
+            | C::ServiceMode { .. }
             | C::Scan { .. }
             | C::Add { .. }
             | C::SetQty { .. }
@@ -225,6 +239,50 @@ impl Session {
         self.kiosk_outcome()
     }
 
+    /// A manager opens service mode on the kiosk with their PIN: the counter's screens, as
+    /// them, until `service_end`. Journaled both ways; only with no basket open.
+    pub(super) fn service_mode(&mut self, pin: &str) -> Result<Outcome, ServiceError> {
+        let kiosk_user = self.require(Permission::Sell, "use the kiosk")?.clone();
+        if !self.kiosk_mode() {
+            return Err(Refusal::NotAKiosk.into());
+        }
+        if !self.ticket.is_empty() {
+            return Err(ServiceError::TicketOpen);
+        }
+        let manager = self.pin_holder(pin, "approval_failed", serde_json::json!({ "for": "service_mode" }))?;
+        let policy = self.config.role_policy(manager.role).clone();
+        if !policy.allows(Permission::Counter) || !policy.allows(Permission::Reports) {
+            self.journal("service_mode_refused", &serde_json::json!({ "user_id": manager.id }))?;
+            return Err(ServiceError::NotPermitted { role: manager.role, what: "open the kiosk's service mode" });
+        }
+        self.journal("service_mode_start", &serde_json::json!({ "user_id": manager.id }))?;
+        self.kiosk.service = Some(kiosk_user);
+        self.user = Some(manager.clone());
+        let permissions = policy.permissions.iter().copied().collect();
+        Ok(Outcome {
+            user: Some(manager),
+            permissions: Some(permissions),
+            shift: self.shift_view(),
+            ..Outcome::default()
+        })
+    }
+
+    /// Back from service mode to the kiosk (one tap); refused with a ticket open.
+    pub(super) fn service_end(&mut self) -> Result<Outcome, ServiceError> {
+        let manager = self.user()?.clone();
+        let Some(kiosk_user) = self.kiosk.service.clone() else { return Err(Refusal::NotInServiceMode.into()) };
+        if !self.ticket.is_empty() {
+            return Err(ServiceError::TicketOpen);
+        }
+        self.journal("service_mode_end", &serde_json::json!({ "user_id": manager.id }))?;
+        self.kiosk.service = None;
+        self.user = Some(kiosk_user.clone());
+        let mut out = self.kiosk_outcome()?;
+        out.permissions = Some(self.config.role_policy(kiosk_user.role).permissions.iter().copied().collect());
+        out.user = Some(kiosk_user);
+        Ok(out)
+    }
+
     /// The customer wants the receipt of the sale just made: printed once.
     pub(super) fn kiosk_print(&mut self) -> Result<Outcome, ServiceError> {
         self.require(Permission::Sell, "use the kiosk")?;
@@ -256,7 +314,8 @@ impl Session {
             let record = crate::domain::record::TicketRecord::new(&self.ticket, &totals, &self.config.pricing);
             self.journal("basket_abandoned", &serde_json::json!({ "ticket": record }))?;
         }
-        self.kiosk = KioskState { printed: self.kiosk.printed, ..KioskState::default() };
+        self.kiosk =
+            KioskState { printed: self.kiosk.printed, service: self.kiosk.service.take(), ..Default::default() };
         if !self.ticket.payments.is_empty() {
             // Money taken for it goes back first (a card payment through the terminal), then
             // the basket is cancelled.

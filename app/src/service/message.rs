@@ -258,6 +258,8 @@ impl Refusal {
             R::NoHelpRequest => m("refusal-no-help-request"),
             R::StaffOnly => m("refusal-staff-only"),
             R::NoReceiptToPrint => m("refusal-no-receipt-to-print"),
+            R::InServiceMode => m("refusal-in-service-mode"),
+            R::NotInServiceMode => m("refusal-not-in-service-mode"),
             R::CashAmountNotPositive => m("refusal-cash-amount-not-positive"),
             R::NoSaleHasNoAmount => m("refusal-no-sale-has-no-amount"),
             R::UnknownReason { reason, choices } => {

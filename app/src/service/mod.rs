@@ -270,6 +270,8 @@ impl Session {
             C::StaffRefuse { pin } => self.staff_answer(&pin, false),
             C::KioskReset => self.kiosk_reset(),
             C::KioskPrint => self.kiosk_print(),
+            C::ServiceMode { pin } => self.service_mode(&pin),
+            C::ServiceEnd => self.service_end(),
             C::QrCheck => self.qr_check(),
             C::QrCancel => self.qr_cancel(),
             C::QrAnswered { intent, op, answer } => self.qr_answered(intent, op, answer),

@@ -176,6 +176,10 @@ pub enum Refusal {
     StaffOnly,
     #[error("there is no receipt to print")]
     NoReceiptToPrint,
+    #[error("the kiosk is in service mode; leave it first")]
+    InServiceMode,
+    #[error("the kiosk is not in service mode")]
+    NotInServiceMode,
     #[error("the amount must be more than zero")]
     CashAmountNotPositive,
     #[error("a no-sale moves no cash; give no amount")]
