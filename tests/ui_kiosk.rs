@@ -15,6 +15,7 @@ fn kiosk_config() -> till::config::Config {
         countdown: std::time::Duration::from_secs(20),
         amount_limit: None,
         screen_mm: None,
+        promotions: None,
     });
     config
 }
@@ -35,6 +36,10 @@ fn a_customer_starts_fills_the_basket_pays_by_card_and_the_kiosk_starts_again() 
     assert_eq!(gui.window().global::<Shell>().get_page(), Page::Kiosk);
     assert_eq!(screen(&gui), "attract");
     assert!(!has_button(&gui, "Stop all pumps"), "no emergency stop for customers");
+    // The shop's promotions loop slowly on the start screen.
+    i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(600));
+    let first = gui.window().global::<KioskAdapter>().get_promotion();
+    assert!(!first.is_empty(), "a promotion shows");
     screenshot(&gui, "60-kiosk-start");
     tap(&gui, "start de-DE");
     assert_eq!(screen(&gui), "shop");

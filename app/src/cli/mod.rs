@@ -336,6 +336,7 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                     countdown: std::time::Duration::from_secs(20),
                     amount_limit: None,
                     screen_mm: None,
+                    promotions: None,
                 });
             }
             let session = Session::open(cfg, &dir)?;

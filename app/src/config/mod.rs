@@ -43,6 +43,8 @@ pub fn is_theme(theme: &str) -> bool {
 
 /// The demo catalog in the import format.
 pub const DEMO_CATALOG: &str = include_str!("../../../assets/demo/catalog.csv");
+/// The demo kiosk's promotions (language, text).
+pub const DEMO_PROMOTIONS: &str = include_str!("../../../assets/demo/promotions.csv");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

@@ -83,6 +83,9 @@ pub(super) struct RawKiosk {
     pub(super) screen_bottom_mm: Option<u32>,
     #[serde(default)]
     pub(super) screen_height_mm: Option<u32>,
+    /// The start screen's promotions: a CSV file of language, text.
+    #[serde(default)]
+    pub(super) promotions: Option<std::path::PathBuf>,
 }
 
 /// How a kiosk behaves.
@@ -95,6 +98,8 @@ pub struct KioskConfig {
     pub amount_limit: Option<rust_decimal::Decimal>,
     /// The screen's lower edge above the floor and its height, in mm (for the reach band).
     pub screen_mm: Option<(u32, u32)>,
+    /// The start screen's promotions (language, text); the demo's when not given.
+    pub promotions: Option<std::path::PathBuf>,
 }
 
 impl KioskConfig {
@@ -139,6 +144,7 @@ pub(super) fn kiosk(mode: Option<&str>, raw: Option<RawKiosk>) -> Result<Option<
         countdown: Duration::from_secs(countdown),
         amount_limit,
         screen_mm,
+        promotions: raw.promotions,
     }))
 }
 
@@ -153,6 +159,7 @@ mod tests {
             countdown: Duration::from_secs(20),
             amount_limit: None,
             screen_mm: Some((b, h)),
+            promotions: None,
         };
         // A portrait screen from 300 to 1,500 mm: 280 mm above the band, 80 mm below it.
         let (above, below) = k(300, 1200).reach_margins();

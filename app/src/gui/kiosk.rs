@@ -17,6 +17,23 @@ use till_ui::{KioskAdapter, Page};
 
 /// How long the thank-you screen stays before the kiosk starts again.
 const THANKS: Duration = Duration::from_secs(12);
+/// How long each promotion shows on the start screen.
+const PROMOTION: Duration = Duration::from_secs(6);
+
+/// The shop's promotions for the start screen's slow loop: `[kiosk] promotions` (a CSV file of
+/// language, text; an empty language shows in every language), else the demo's.
+fn promotions(file: Option<&std::path::Path>, lang: &str) -> Vec<String> {
+    let text = match file {
+        Some(f) => std::fs::read_to_string(f).unwrap_or_default(),
+        None => crate::config::DEMO_PROMOTIONS.to_string(),
+    };
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    r.records()
+        .filter_map(Result::ok)
+        .filter(|rec| rec.get(0).is_some_and(|l| l.is_empty() || l == lang))
+        .filter_map(|rec| rec.get(1).map(|t| t.chars().filter(|c| !c.is_control()).take(120).collect()))
+        .collect()
+}
 
 /// The kiosk screen's own bookkeeping (none of it a rule).
 #[derive(Default)]
@@ -31,6 +48,8 @@ pub(super) struct KioskUi {
     /// Accessibility mode, and the theme it replaced.
     accessible: Cell<bool>,
     theme_before: Cell<i32>,
+    /// The promotion on show and since when.
+    promo: Cell<(usize, Option<Instant>)>,
     /// A manager works the counter's screens (service mode).
     pub(super) service: Cell<bool>,
 }
@@ -187,6 +206,16 @@ impl Gui {
     /// Every half second: the idle countdown, and the thank-you screen's end.
     fn kiosk_tick(&self) {
         let ui = self.kiosk_ui();
+        if ui.get_screen() == "attract" {
+            let (i, since) = self.kiosk.promo.get();
+            if since.is_none_or(|t| t.elapsed() >= PROMOTION) {
+                let file = self.config.kiosk.as_ref().and_then(|k| k.promotions.as_deref());
+                let list = promotions(file, self.i18n.borrow().language());
+                let next = if list.is_empty() { 0 } else { (i + 1) % list.len() };
+                ui.set_promotion(list.get(next).cloned().unwrap_or_default().into());
+                self.kiosk.promo.set((next, Some(Instant::now())));
+            }
+        }
         if let Some(t) = self.kiosk.thanks_since.get() {
             if t.elapsed() >= THANKS {
                 self.kiosk_home();
