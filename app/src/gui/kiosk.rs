@@ -89,6 +89,9 @@ impl Gui {
             })
             .collect();
         let ui = self.kiosk_ui();
+        let column = |odd: usize| starts.iter().skip(odd).step_by(2).cloned().collect::<Vec<_>>();
+        ui.set_starts_left(ModelRc::new(VecModel::from(column(0))));
+        ui.set_starts_right(ModelRc::new(VecModel::from(column(1))));
         ui.set_starts(ModelRc::new(VecModel::from(starts)));
         let name = if self.config.store.name.is_empty() { &self.config.terminal_name } else { &self.config.store.name };
         ui.set_store_name(name.clone().into());
