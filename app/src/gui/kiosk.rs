@@ -129,9 +129,13 @@ impl Gui {
 
     /// Says `text` aloud in accessibility mode, through `espeak-ng` if it is installed.
     fn kiosk_say(&self, text: &str) {
-        if !self.kiosk.accessible.get() {
-            return;
+        if self.kiosk.accessible.get() {
+            self.kiosk_speak(text);
         }
+    }
+
+    /// Says `text` aloud whatever the mode (the idle question's audible cue).
+    fn kiosk_speak(&self, text: &str) {
         let lang = self.i18n.borrow().language().split('-').next().unwrap_or("en").to_string();
         let spoken = std::process::Command::new("espeak-ng")
             .args(["-v", &lang, "--", text])
@@ -252,8 +256,9 @@ impl Gui {
         }
         let text = self.i18n.borrow().tr_args("kiosk-countdown", &[("seconds", (left.as_secs() + 1).into())]);
         if !ui.get_idle_open() {
+            // The question is heard as well as seen: someone who stepped away may not look.
             let title = self.i18n.borrow().tr("kiosk-more-time-title");
-            self.kiosk_say(&title);
+            self.kiosk_speak(&title);
         }
         ui.set_idle_text(text.into());
         ui.set_idle_open(true);
