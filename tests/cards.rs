@@ -29,23 +29,7 @@ fn standing(state: &Shared) -> Vec<(Kind, u64)> {
 }
 
 fn site(dir: &Path, port: &str) -> (PathBuf, PathBuf) {
-    let mut text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/demo.toml"))
-        .expect("demo config");
-    text.push_str(&format!("\n[card_terminal]\nport = \"{port}\"\n"));
-    let config = dir.join("site.toml");
-    std::fs::write(&config, text).expect("config");
-    let data = dir.join("data");
-    let args = |extra: &[&str]| {
-        let mut c = till();
-        c.arg("--config").arg(&config).arg("--data-dir").arg(&data).args(extra);
-        let out = c.output().expect("till runs");
-        assert!(out.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
-    args(&["user", "add", "--name", "Manager", "--role", "manager", "--pin", "9999"]);
-    args(&["user", "add", "--name", "Cashier", "--role", "cashier", "--pin", "1111", "--manager-pin", "9999"]);
-    let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/catalog.csv");
-    args(&["catalog", "import", catalog.to_str().expect("path")]);
-    (config, data)
+    demo_site(dir, |text| text + &format!("\n[card_terminal]\nport = \"{port}\"\n"))
 }
 
 impl Exec {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{ok, till, Exec, Sim};
+use common::{demo_site, ok, till, Exec, Sim};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -21,28 +21,15 @@ fn resets(a: &Value) -> Vec<u64> {
 }
 
 fn site(dir: &Path, link: &Path) -> (PathBuf, PathBuf) {
-    let mut text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/demo.toml"))
-        .expect("demo config");
-    text.push_str(&format!("\n[forecourt]\nport = \"{}\"\n", link.display()));
-    for (n, address) in [(1, "0x50"), (2, "0x51")] {
-        text.push_str(&format!(
-            "\n[[forecourt.pumps]]\nnumber = {n}\naddress = \"{address}\"\nnozzles = [\"E5\", \"E10\", \"SP98\", \"B7\"]\n"
-        ));
-    }
-    let config = dir.join("site.toml");
-    std::fs::write(&config, text).expect("config");
-    let data = dir.join("data");
-    let args = |extra: &[&str]| {
-        let mut c = till();
-        c.arg("--config").arg(&config).arg("--data-dir").arg(&data).args(extra);
-        let out = c.output().expect("till runs");
-        assert!(out.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
-    args(&["user", "add", "--name", "Manager", "--role", "manager", "--pin", "9999"]);
-    args(&["user", "add", "--name", "Cashier", "--role", "cashier", "--pin", "1111", "--manager-pin", "9999"]);
-    let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/catalog.csv");
-    args(&["catalog", "import", catalog.to_str().expect("path")]);
-    (config, data)
+    demo_site(dir, |mut text| {
+        text.push_str(&format!("\n[forecourt]\nport = \"{}\"\n", link.display()));
+        for (n, address) in [(1, "0x50"), (2, "0x51")] {
+            text.push_str(&format!(
+                "\n[[forecourt.pumps]]\nnumber = {n}\naddress = \"{address}\"\nnozzles = [\"E5\", \"E10\", \"SP98\", \"B7\"]\n"
+            ));
+        }
+        text
+    })
 }
 
 #[test]

@@ -10,24 +10,10 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 fn kiosk_site(dir: &Path) -> (PathBuf, PathBuf) {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/demo.toml"))
-        .expect("demo config");
-    let text = text.replacen("[terminal]\n", "[terminal]\nmode = \"kiosk\"\n", 1)
-        + "\n[kiosk]\nidle_seconds = 45\ncountdown_seconds = 15\namount_limit = \"30.00\"\n";
-    let config = dir.join("kiosk.toml");
-    std::fs::write(&config, text).expect("config");
-    let data = dir.join("data");
-    let args = |extra: &[&str]| {
-        let mut c = till();
-        c.arg("--config").arg(&config).arg("--data-dir").arg(&data).args(extra);
-        let out = c.output().expect("till runs");
-        assert!(out.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
-    args(&["user", "add", "--name", "Manager", "--role", "manager", "--pin", "9999"]);
-    args(&["user", "add", "--name", "Attendant", "--role", "cashier", "--pin", "1111", "--manager-pin", "9999"]);
-    let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/catalog.csv");
-    args(&["catalog", "import", catalog.to_str().expect("path")]);
-    (config, data)
+    demo_site(dir, |text| {
+        text.replacen("[terminal]\n", "[terminal]\nmode = \"kiosk\"\n", 1)
+            + "\n[kiosk]\nidle_seconds = 45\ncountdown_seconds = 15\namount_limit = \"30.00\"\n"
+    })
 }
 
 fn code(v: &Value) -> String {

@@ -203,3 +203,24 @@ impl Drop for Sim {
         let _ = self.child.wait();
     }
 }
+
+/// A site configuration made from the demo one (`edit` changes its text) in `dir/site.toml`,
+/// with a store in `dir/data` holding Manager (9999), Cashier (1111) and the demo catalog.
+pub fn demo_site(dir: &Path, edit: impl FnOnce(String) -> String) -> (PathBuf, PathBuf) {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/demo.toml"))
+        .expect("demo config");
+    let config = dir.join("site.toml");
+    std::fs::write(&config, edit(text)).expect("config");
+    let data = dir.join("data");
+    let args = |extra: &[&str]| {
+        let mut c = till();
+        c.arg("--config").arg(&config).arg("--data-dir").arg(&data).args(extra);
+        let out = c.output().expect("till runs");
+        assert!(out.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    args(&["user", "add", "--name", "Manager", "--role", "manager", "--pin", "9999"]);
+    args(&["user", "add", "--name", "Cashier", "--role", "cashier", "--pin", "1111", "--manager-pin", "9999"]);
+    let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/catalog.csv");
+    args(&["catalog", "import", catalog.to_str().expect("path")]);
+    (config, data)
+}

@@ -20,13 +20,9 @@ const THANKS: Duration = Duration::from_secs(12);
 /// How long each promotion shows on the start screen.
 const PROMOTION: Duration = Duration::from_secs(6);
 
-/// The shop's promotions for the start screen's slow loop: `[kiosk] promotions` (a CSV file of
-/// language, text; an empty language shows in every language), else the demo's.
-fn promotions(file: Option<&std::path::Path>, lang: &str) -> Vec<String> {
-    let text = match file {
-        Some(f) => std::fs::read_to_string(f).unwrap_or_default(),
-        None => crate::config::DEMO_PROMOTIONS.to_string(),
-    };
+/// The promotions in `text` (`[kiosk] promotions`, a CSV of language, text; an empty language
+/// shows in every language) for the start screen's slow loop.
+fn promotions(text: &str, lang: &str) -> Vec<String> {
     let mut r = csv::Reader::from_reader(text.as_bytes());
     r.records()
         .filter_map(Result::ok)
@@ -48,8 +44,9 @@ pub(super) struct KioskUi {
     /// Accessibility mode, and the theme it replaced.
     accessible: Cell<bool>,
     theme_before: Cell<i32>,
-    /// The promotion on show and since when.
+    /// The promotion on show and since when, and the promotions file as read at the start.
     promo: Cell<(usize, Option<Instant>)>,
+    promotions: RefCell<String>,
     /// A manager works the counter's screens (service mode).
     pub(super) service: Cell<bool>,
 }
@@ -63,6 +60,7 @@ impl Gui {
     pub fn kiosk_begin(self: &Rc<Self>) {
         self.send(Command::KioskStart, shown);
         self.set_page(Page::Kiosk);
+        self.kiosk_start_screen();
         self.kiosk_home();
         let weak = Rc::downgrade(self);
         self.kiosk.timer.start(slint::TimerMode::Repeated, Duration::from_millis(500), move || {
@@ -72,8 +70,17 @@ impl Gui {
         });
     }
 
-    /// The start screen: "Touch to start" in every language, each starting in its own.
-    fn kiosk_home(&self) {
+    /// What the start screen shows for every customer alike, set once: "Touch to start" in
+    /// every language (each starting in its own), the store's name, the promotions.
+    fn kiosk_start_screen(&self) {
+        let file = self.config.kiosk.as_ref().and_then(|k| k.promotions.as_deref());
+        *self.kiosk.promotions.borrow_mut() = match file {
+            Some(f) => std::fs::read_to_string(f).unwrap_or_else(|e| {
+                tracing::warn!("the kiosk's promotions {}: {e}", f.display());
+                String::new()
+            }),
+            None => crate::config::DEMO_PROMOTIONS.to_string(),
+        };
         let mut i18n = crate::i18n::I18n::new().ok();
         let starts: Vec<till_ui::Language> = crate::i18n::LANGUAGES
             .iter()
@@ -96,6 +103,11 @@ impl Gui {
         let name = if self.config.store.name.is_empty() { &self.config.terminal_name } else { &self.config.store.name };
         ui.set_store_name(name.clone().into());
         ui.set_qr_enabled(self.config.qr.is_some());
+    }
+
+    /// The start screen, for the next customer.
+    fn kiosk_home(&self) {
+        let ui = self.kiosk_ui();
         ui.set_screen("attract".into());
         ui.set_idle_open(false);
         self.kiosk.last_touch.set(None);
@@ -216,8 +228,7 @@ impl Gui {
         if ui.get_screen() == "attract" {
             let (i, since) = self.kiosk.promo.get();
             if since.is_none_or(|t| t.elapsed() >= PROMOTION) {
-                let file = self.config.kiosk.as_ref().and_then(|k| k.promotions.as_deref());
-                let list = promotions(file, self.i18n.borrow().language());
+                let list = promotions(&self.kiosk.promotions.borrow(), self.i18n.borrow().language());
                 let next = if list.is_empty() { 0 } else { (i + 1) % list.len() };
                 ui.set_promotion(list.get(next).cloned().unwrap_or_default().into());
                 self.kiosk.promo.set((next, Some(Instant::now())));

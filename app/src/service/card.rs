@@ -97,10 +97,32 @@ impl Session {
     /// take it, writes the intent and asks the driver to take the money.
     pub(super) fn card_begin(&mut self, amount: Option<Decimal>) -> Result<Outcome, ServiceError> {
         self.selling(Permission::Sell, "sell")?;
+        let intent = self.payment_intent(Method::Card, amount, "card_payment_asked")?;
+        let effect = Effect::CardPay {
+            intent: intent.id,
+            reference: intent.reference.clone(),
+            amount_minor: intent.amount_minor,
+            kind: "payment".into(),
+            receipt: None,
+        };
+        let mut out = self.card_outcome()?;
+        out.effects.push(effect);
+        Ok(out)
+    }
+
+    /// A payment of the open ticket by card or QR: checked as the ticket would take it, its
+    /// intent written with the ticket as it stands and journaled as `asked`; it is then the
+    /// payment in progress (the ticket locked).
+    pub(super) fn payment_intent(
+        &mut self,
+        method: Method,
+        amount: Option<Decimal>,
+        asked: &str,
+    ) -> Result<CardIntent, ServiceError> {
         self.check_discounts()?;
         let pricing = self.config.pricing.clone();
         let mut next = self.ticket.clone();
-        if let TenderOutcome::Complete(_) = next.tender(Method::Card, amount, &pricing)? {
+        if let TenderOutcome::Complete(_) = next.tender(method, amount, &pricing)? {
             self.check_prepay_pumps(&next)?;
         }
         let paid = next.payments.last().map(|p| p.amount).unwrap_or_default();
@@ -108,22 +130,10 @@ impl Session {
         let snapshot = serde_json::to_string(&self.ticket).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
-        let intent = self.store.create_intent(&terminal, ("card", "payment"), minor, Some(&snapshot), &at)?;
-        self.journal(
-            "card_payment_asked",
-            &serde_json::json!({ "reference": intent.reference, "amount_minor": minor }),
-        )?;
-        let effect = Effect::CardPay {
-            intent: intent.id,
-            reference: intent.reference.clone(),
-            amount_minor: minor,
-            kind: "payment".into(),
-            receipt: None,
-        };
-        self.card = Some(CardPending::new(intent, paid, false, None));
-        let mut out = self.card_outcome()?;
-        out.effects.push(effect);
-        Ok(out)
+        let intent = self.store.create_intent(&terminal, (method.as_str(), "payment"), minor, Some(&snapshot), &at)?;
+        self.journal(asked, &serde_json::json!({ "reference": intent.reference, "amount_minor": minor }))?;
+        self.card = Some(CardPending::new(intent.clone(), paid, false, None));
+        Ok(intent)
     }
 
     /// The open ticket with the card payment in progress.
@@ -250,15 +260,31 @@ impl Session {
         minor: i64,
         reversal: Option<i64>,
     ) -> Result<Outcome, ServiceError> {
-        let kind = if reversal.is_some() { "reversal" } else { "refund" };
         let snapshot = serde_json::to_string(&plan).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let journal = ("card_refund_asked", None);
+        self.card_back_intent(&snapshot, minor, reversal, journal, |p| p.refund = Some(plan))
+    }
+
+    /// Money going back to a card through the terminal (a reversal of its receipt `reversal`,
+    /// or a refund): the intent with its plan `snapshot`, journaled as `journal` (with the
+    /// payment it pays back, if any), the payment in progress made by `plan`, and the effect.
+    pub(super) fn card_back_intent(
+        &mut self,
+        snapshot: &str,
+        minor: i64,
+        reversal: Option<i64>,
+        (journal, payment_intent): (&str, Option<i64>),
+        plan: impl FnOnce(&mut CardPending),
+    ) -> Result<Outcome, ServiceError> {
+        let kind = if reversal.is_some() { "reversal" } else { "refund" };
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
-        let intent = self.store.create_intent(&terminal, ("card", kind), minor, Some(&snapshot), &at)?;
-        self.journal(
-            "card_refund_asked",
-            &serde_json::json!({ "reference": intent.reference, "kind": kind, "amount_minor": minor }),
-        )?;
+        let intent = self.store.create_intent(&terminal, ("card", kind), minor, Some(snapshot), &at)?;
+        let mut detail = serde_json::json!({ "reference": intent.reference, "kind": kind, "amount_minor": minor });
+        if let Some(id) = payment_intent {
+            detail["payment_intent"] = id.into();
+        }
+        self.journal(journal, &detail)?;
         let effect = Effect::CardPay {
             intent: intent.id,
             reference: intent.reference.clone(),
@@ -267,7 +293,9 @@ impl Session {
             receipt: reversal,
         };
         let amount = self.config.pricing.currency.from_minor(minor);
-        self.card = Some(CardPending::new(intent, amount, false, Some(plan)));
+        let mut pending = CardPending::new(intent, amount, false, None);
+        plan(&mut pending);
+        self.card = Some(pending);
         let mut out = self.card_outcome()?;
         out.effects.push(effect);
         Ok(out)

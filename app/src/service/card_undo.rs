@@ -87,30 +87,9 @@ impl Session {
         minor: i64,
         reversal: Option<i64>,
     ) -> Result<Outcome, ServiceError> {
-        let kind = if reversal.is_some() { "reversal" } else { "refund" };
         let snapshot = serde_json::to_string(&plan).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let (at, _) = now();
-        let terminal = self.config.terminal_id.clone();
-        let intent = self.store.create_intent(&terminal, ("card", kind), minor, Some(&snapshot), &at)?;
-        self.journal(
-            "card_payment_back_asked",
-            &serde_json::json!({ "reference": intent.reference, "kind": kind, "amount_minor": minor,
-                                 "payment_intent": plan.payment_intent }),
-        )?;
-        let effect = Effect::CardPay {
-            intent: intent.id,
-            reference: intent.reference.clone(),
-            amount_minor: minor,
-            kind: kind.into(),
-            receipt: reversal,
-        };
-        let amount = self.config.pricing.currency.from_minor(minor);
-        let mut pending = CardPending::new(intent, amount, false, None);
-        pending.undo = Some(plan);
-        self.card = Some(pending);
-        let mut out = self.card_outcome()?;
-        out.effects.push(effect);
-        Ok(out)
+        let journal = ("card_payment_back_asked", Some(plan.payment_intent));
+        self.card_back_intent(&snapshot, minor, reversal, journal, |p| p.undo = Some(plan))
     }
 
     /// The terminal paid the payment back: both intents are settled off any sale (the

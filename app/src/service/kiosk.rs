@@ -115,10 +115,9 @@ impl Session {
         }
     }
 
+    /// The open ticket as answered carries the kiosk's state (`outcome_with`).
     pub(super) fn kiosk_outcome(&self) -> Result<Outcome, ServiceError> {
-        let mut out = self.ticket_outcome()?;
-        out.kiosk = self.kiosk_view();
-        Ok(out)
+        self.ticket_outcome()
     }
 
     pub(super) fn kiosk_view(&self) -> Option<KioskView> {

@@ -8,9 +8,9 @@
 
 use super::{now, Effect, Outcome, Refusal, ServiceError, Session};
 use crate::devices::qr::{QrAnswer, QrOp, QrPayment, QrStatus};
-use crate::domain::ticket::{Method, TenderOutcome};
+use crate::domain::ticket::Method;
 use crate::domain::users::Permission;
-use crate::store::{StoreError, TerminalAnswer};
+use crate::store::TerminalAnswer;
 use rust_decimal::Decimal;
 
 impl Session {
@@ -21,26 +21,13 @@ impl Session {
         if self.config.qr.is_none() {
             return Err(Refusal::QrNotConfigured.into());
         }
-        self.check_discounts()?;
-        let pricing = self.config.pricing.clone();
-        let mut next = self.ticket.clone();
-        if let TenderOutcome::Complete(_) = next.tender(Method::Qr, amount, &pricing)? {
-            self.check_prepay_pumps(&next)?;
-        }
-        let paid = next.payments.last().map(|p| p.amount).unwrap_or_default();
-        let minor = pricing.currency.to_minor(paid).ok_or(StoreError::Amount(paid))?;
-        let snapshot = serde_json::to_string(&self.ticket).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let (at, _) = now();
-        let terminal = self.config.terminal_id.clone();
-        let intent = self.store.create_intent(&terminal, ("qr", "payment"), minor, Some(&snapshot), &at)?;
-        self.journal("qr_payment_asked", &serde_json::json!({ "reference": intent.reference, "amount_minor": minor }))?;
+        let intent = self.payment_intent(Method::Qr, amount, "qr_payment_asked")?;
         let effect = Effect::Qr {
             op: QrOp::Create,
             intent: intent.id,
             reference: intent.reference.clone(),
-            amount_minor: minor,
+            amount_minor: intent.amount_minor,
         };
-        self.card = Some(super::card::CardPending::new(intent, paid, false, None));
         let mut out = self.card_outcome()?;
         out.effects.push(effect);
         out.effects.push(Effect::ShowCustomer { show: super::CustomerView::Qr });
