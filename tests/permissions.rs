@@ -80,6 +80,8 @@ fn table() -> Vec<(Value, &'static [&'static str])> {
         (json!({"cmd":"kiosk_print"}), &["sell"]),
         (json!({"cmd":"service_mode","pin":"9999"}), &["sell"]),
         (json!({"cmd":"service_end"}), &[""]),
+        (json!({"cmd":"site"}), &["counter"]),
+        (json!({"cmd":"site_answer","terminal":"K2","approve":true}), &["counter"]),
         (json!({"cmd":"qr_cancel"}), &["sell"]),
         (json!({"cmd":"card_end_of_day"}), &["close_shift"]),
         (json!({"cmd":"pay_in","amount":"1.00","reason":"Other"}), &["cash_in_out"]),

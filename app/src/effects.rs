@@ -72,6 +72,19 @@ pub enum Report {
         answer: crate::devices::qr::QrAnswer,
         last: bool,
     },
+    /// A member of staff's answer came in over the site link (a kiosk's): the session checks
+    /// its signature and applies it.
+    SiteAnswer {
+        time: i64,
+        from: String,
+        body: String,
+        signature: String,
+    },
+    /// An answer this terminal sent to a kiosk was taken (or not: `failed`).
+    SiteSent {
+        terminal: String,
+        failed: Option<String>,
+    },
 }
 
 /// The devices that effects are carried out at; any may be missing.
@@ -83,6 +96,7 @@ pub struct Executor {
     pub card: Option<crate::devices::card::CardTerminal>,
     pub tanks: Option<crate::devices::tanks::TankMonitor>,
     pub qr: Option<crate::devices::qr::QrProvider>,
+    pub site: Option<crate::devices::site::SiteLink>,
 }
 
 impl Executor {
@@ -206,6 +220,13 @@ impl Executor {
                         }),
                     }
                 }
+                Effect::SiteSend { terminal, url, body } => match &self.site {
+                    Some(l) => l.send_answer(url, terminal, body.clone(), report.clone()),
+                    None => report(Report::SiteSent {
+                        terminal: terminal.clone(),
+                        failed: Some("no [site] is configured".into()),
+                    }),
+                },
                 Effect::CardAbort => {
                     if let Some(c) = &self.card {
                         c.abort();
@@ -226,7 +247,11 @@ impl Executor {
                 Effect::ReadMeterTotals { .. } => self.forecourt.is_some(),
                 Effect::ReadTanks { .. } => self.tanks.is_some(),
                 // Each ends with one report, with or without a terminal.
-                Effect::CardPay { .. } | Effect::CardRecover { .. } | Effect::CardEndOfDay | Effect::Qr { .. } => true,
+                Effect::CardPay { .. }
+                | Effect::CardRecover { .. }
+                | Effect::CardEndOfDay
+                | Effect::Qr { .. }
+                | Effect::SiteSend { .. } => true,
                 _ => false,
             })
             .count()
@@ -334,13 +359,26 @@ pub fn follow_up(r: &Report) -> Option<crate::service::Command> {
         Report::Qr { intent, op, answer, .. } => {
             Some(Command::QrAnswered { intent: *intent, op: *op, answer: answer.clone() })
         }
+        Report::SiteAnswer { time, from, body, signature } => Some(Command::RemoteAnswer {
+            time: *time,
+            from: from.clone(),
+            body: body.clone(),
+            signature: signature.clone(),
+        }),
+        Report::SiteSent { .. } => None,
     }
 }
 
 impl Report {
     /// Whether this is the last report of an effect (the ones `expected_reports` counts).
     pub fn ends_effect(&self) -> bool {
-        !matches!(self, Report::CardApproved { .. } | Report::CardProgress { .. } | Report::Qr { last: false, .. })
+        !matches!(
+            self,
+            Report::CardApproved { .. }
+                | Report::CardProgress { .. }
+                | Report::Qr { last: false, .. }
+                | Report::SiteAnswer { .. }
+        )
     }
 
     /// The decision an approval waits for: claimed before its follow-up command runs (false:

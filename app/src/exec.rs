@@ -71,7 +71,14 @@ impl<'a> Runner<'a> {
         if let Some(f) = &executor.forecourt {
             session.attach_forecourt(f.clone());
         }
-        let (tx, reports) = std::sync::mpsc::channel();
+        let (tx, reports) = std::sync::mpsc::channel::<Report>();
+        if let Some(l) = &executor.site {
+            session.attach_site(l.clone());
+            let tx = tx.clone();
+            l.set_sink(move |r| {
+                let _ = tx.send(r);
+            });
+        }
         let i18n = crate::i18n::I18n::new()?;
         Ok(Runner { session, executor, i18n, tx, reports, expected: 0 })
     }
@@ -91,6 +98,9 @@ impl<'a> Runner<'a> {
             // reconciles with what the meters and tanks say now.
             if out.effects.iter().any(|e| matches!(e, Effect::ReadMeterTotals { .. } | Effect::ReadTanks { .. })) {
                 self.handle_reports(true);
+            }
+            if out.effects.iter().any(|e| matches!(e, Effect::SiteSend { .. })) {
+                return self.await_site(result);
             }
             if out.effects.iter().any(awaited) {
                 if login {
@@ -161,6 +171,28 @@ impl<'a> Runner<'a> {
             }
         }
         answer
+    }
+
+    /// An answer sent to a kiosk is answered with whether the kiosk took it.
+    fn await_site(&mut self, answer: Result<Outcome, ServiceError>) -> Result<Outcome, ServiceError> {
+        let deadline = Instant::now() + REPORT_PATIENCE;
+        while Instant::now() < deadline {
+            let Ok(r) = self.reports.recv_timeout(Duration::from_millis(100)) else { continue };
+            if r.ends_effect() {
+                self.expected = self.expected.saturating_sub(1);
+            }
+            if let Report::SiteSent { failed, .. } = &r {
+                return match failed {
+                    Some(why) => Err(Refusal::SiteUnreachable { detail: why.clone() }.into()),
+                    None => answer,
+                };
+            }
+            let session = &mut *self.session;
+            if let Some(Ok(o)) = crate::effects::follow(&r, |cmd| session.execute(cmd)) {
+                self.carry_out(&o);
+            }
+        }
+        Err(Refusal::SiteUnreachable { detail: "no answer".into() }.into())
     }
 
     fn carry_out(&mut self, out: &Outcome) {

@@ -627,3 +627,17 @@ refusal-not-in-service-mode = Der Kiosk ist nicht im Servicemodus.
 kiosk-return = Zurück zum Kiosk
 kiosk-service-title = Servicemodus: PIN eines Managers
 kiosk-service-open = Servicemodus öffnen
+
+refusal-no-site = Für dieses Terminal ist kein Standort eingerichtet.
+refusal-no-such-peer = { $terminal } antwortet diesem Terminal nicht.
+refusal-peer-no-help = { $terminal } wartet nicht auf Personal.
+refusal-site-bad-signature = Die Antwort kommt von keinem Terminal dieses Standorts ({ $detail }).
+refusal-site-stale = Der Warenkorb am Kiosk hat sich geändert; bitte neu ansehen.
+refusal-site-unreachable = Der Kiosk hat die Antwort nicht angenommen ({ $detail }).
+site-help-age = { $terminal } braucht Hilfe: Alterskontrolle für { $detail }
+site-help-amount = { $terminal } braucht Hilfe: Warenkorb über { $detail }
+site-help-customer = { $terminal } braucht Hilfe: Kunde ruft
+site-help-payment = { $terminal } braucht Hilfe: Zahlung fehlgeschlagen
+site-approve = Freigeben
+site-refuse = Ablehnen
+site-answer-sent = Ihre Antwort ist bei { $terminal }.

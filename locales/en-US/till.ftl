@@ -627,3 +627,17 @@ refusal-not-in-service-mode = The kiosk is not in service mode.
 kiosk-return = Back to the kiosk
 kiosk-service-title = Service mode: a manager's PIN
 kiosk-service-open = Open service mode
+
+refusal-no-site = This terminal has no site configured.
+refusal-no-such-peer = { $terminal } does not answer this terminal.
+refusal-peer-no-help = { $terminal } is not waiting for staff.
+refusal-site-bad-signature = The answer is not from a terminal of this site ({ $detail }).
+refusal-site-stale = The kiosk's basket changed since; look again.
+refusal-site-unreachable = The kiosk did not take the answer ({ $detail }).
+site-help-age = { $terminal } needs help: age check for { $detail }
+site-help-amount = { $terminal } needs help: a basket of { $detail }
+site-help-customer = { $terminal } needs help: the customer is calling
+site-help-payment = { $terminal } needs help: a payment failed
+site-approve = Approve
+site-refuse = Refuse
+site-answer-sent = Your answer went to { $terminal }.

@@ -627,3 +627,17 @@ refusal-not-in-service-mode = El quiosco no está en modo de servicio.
 kiosk-return = Volver al quiosco
 kiosk-service-title = Modo de servicio: PIN de un responsable
 kiosk-service-open = Abrir modo de servicio
+
+refusal-no-site = Este terminal no tiene un sitio configurado.
+refusal-no-such-peer = { $terminal } no responde a este terminal.
+refusal-peer-no-help = { $terminal } no está esperando al personal.
+refusal-site-bad-signature = La respuesta no viene de un terminal de este sitio ({ $detail }).
+refusal-site-stale = La cesta del quiosco ha cambiado; vuelva a mirar.
+refusal-site-unreachable = El quiosco no aceptó la respuesta ({ $detail }).
+site-help-age = { $terminal } necesita ayuda: control de edad para { $detail }
+site-help-amount = { $terminal } necesita ayuda: una cesta de { $detail }
+site-help-customer = { $terminal } necesita ayuda: el cliente llama
+site-help-payment = { $terminal } necesita ayuda: un pago ha fallado
+site-approve = Aprobar
+site-refuse = Rechazar
+site-answer-sent = Su respuesta llegó a { $terminal }.

@@ -627,3 +627,17 @@ refusal-not-in-service-mode = कियोस्क सर्विस मोड
 kiosk-return = कियोस्क पर वापस
 kiosk-service-title = सर्विस मोड: मैनेजर का PIN
 kiosk-service-open = सर्विस मोड खोलें
+
+refusal-no-site = इस टर्मिनल के लिए कोई साइट सेट नहीं है।
+refusal-no-such-peer = { $terminal } इस टर्मिनल को उत्तर नहीं देता।
+refusal-peer-no-help = { $terminal } स्टाफ़ की प्रतीक्षा नहीं कर रहा।
+refusal-site-bad-signature = उत्तर इस साइट के किसी टर्मिनल से नहीं है ({ $detail })।
+refusal-site-stale = कियोस्क की टोकरी बदल गई है; फिर से देखें।
+refusal-site-unreachable = कियोस्क ने उत्तर नहीं लिया ({ $detail })।
+site-help-age = { $terminal } को मदद चाहिए: { $detail } के लिए उम्र जाँच
+site-help-amount = { $terminal } को मदद चाहिए: { $detail } की टोकरी
+site-help-customer = { $terminal } को मदद चाहिए: ग्राहक बुला रहा है
+site-help-payment = { $terminal } को मदद चाहिए: भुगतान विफल
+site-approve = स्वीकार करें
+site-refuse = अस्वीकार करें
+site-answer-sent = आपका उत्तर { $terminal } को गया।

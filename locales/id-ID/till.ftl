@@ -627,3 +627,17 @@ refusal-not-in-service-mode = Kios tidak dalam mode servis.
 kiosk-return = Kembali ke kios
 kiosk-service-title = Mode servis: PIN manajer
 kiosk-service-open = Buka mode servis
+
+refusal-no-site = Terminal ini tidak memiliki situs yang diatur.
+refusal-no-such-peer = { $terminal } tidak menjawab terminal ini.
+refusal-peer-no-help = { $terminal } tidak menunggu staf.
+refusal-site-bad-signature = Jawaban tidak berasal dari terminal situs ini ({ $detail }).
+refusal-site-stale = Keranjang kios sudah berubah; lihat lagi.
+refusal-site-unreachable = Kios tidak menerima jawaban ({ $detail }).
+site-help-age = { $terminal } butuh bantuan: cek usia untuk { $detail }
+site-help-amount = { $terminal } butuh bantuan: keranjang { $detail }
+site-help-customer = { $terminal } butuh bantuan: pelanggan memanggil
+site-help-payment = { $terminal } butuh bantuan: pembayaran gagal
+site-approve = Setujui
+site-refuse = Tolak
+site-answer-sent = Jawaban Anda sampai di { $terminal }.

@@ -37,6 +37,7 @@ pub(super) fn headless(mut session: Session, input: impl std::io::BufRead, sync_
             .as_deref()
             .filter(|_| !cfg.demo)
             .map(|p| crate::devices::tanks::TankMonitor::open(p, std::time::Duration::from_secs(2))),
+        site: crate::devices::demo::site_link(&cfg),
     };
     let runner = crate::exec::Runner::new(&mut session, executor)?;
     runner

@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 mod cash;
 mod qr;
 pub use qr::{KioskConfig, QrConfig};
+pub use site::SiteConfig;
 mod raw;
+mod site;
 mod validate;
 
 pub use cash::{CashConfig, TankConfig, Thresholds};
@@ -114,6 +116,8 @@ pub struct Config {
     pub qr: Option<QrConfig>,
     /// Set when the terminal is a self-service kiosk (`[terminal] mode = "kiosk"`, `till --kiosk`).
     pub kiosk: Option<KioskConfig>,
+    /// The site's other terminals (a counter's kiosks) and the shared secret, when set.
+    pub site: Option<SiteConfig>,
     /// Cash management and counting.
     pub cash: CashConfig,
     /// The gauge's tanks and their grades (for the fuel reconciliation).

@@ -42,6 +42,8 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub(super) kiosk: Option<super::qr::RawKiosk>,
     #[serde(default)]
+    pub(super) site: Option<super::site::RawSite>,
+    #[serde(default)]
     pub(super) cash: Option<super::cash::RawCash>,
     #[serde(default)]
     pub(super) tanks: Vec<super::cash::RawTank>,

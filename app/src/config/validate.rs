@@ -281,6 +281,7 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
     let cash = super::cash::cash(raw.cash, &currency)?;
     let qr = super::qr::qr(raw.qr_payments)?;
     let kiosk = super::qr::kiosk(raw.terminal.mode.as_deref(), raw.kiosk)?;
+    let site = super::site::site(raw.site)?;
     let grade_codes: Vec<String> = fuel_grades.iter().map(|g: &FuelGrade| g.code.clone()).collect();
     let tanks = super::cash::tanks(raw.tanks, &grade_codes)?;
     let thresholds = super::cash::thresholds(raw.reconciliation)?;
@@ -320,6 +321,7 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         card_terminal,
         qr,
         kiosk,
+        site,
         cash,
         tanks,
         thresholds,

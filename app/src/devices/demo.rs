@@ -312,6 +312,7 @@ pub fn open_devices(cfg: &crate::config::Config) -> anyhow::Result<crate::gui::D
             sync: None,
             card: cfg.card_terminal.as_ref().map(crate::devices::card::CardTerminal::open),
             qr: cfg.qr.as_ref().map(|q| crate::devices::qr::QrProvider::open(q, true)),
+            site: site_link(cfg),
         });
     }
     let forecourt = cfg.forecourt.as_ref().map(|f| site_forecourt(f, &cfg.fuel_grades));
@@ -331,7 +332,21 @@ pub fn open_devices(cfg: &crate::config::Config) -> anyhow::Result<crate::gui::D
         sync: None,
         card: cfg.card_terminal.as_ref().map(crate::devices::card::CardTerminal::open),
         qr: cfg.qr.as_ref().map(|q| crate::devices::qr::QrProvider::open(q, true)),
+        site: site_link(cfg),
     })
+}
+
+/// The site link when `[site]` is configured (a port that cannot be listened on is reported,
+/// and the terminal runs on its own).
+pub fn site_link(cfg: &crate::config::Config) -> Option<crate::devices::site::SiteLink> {
+    let site = cfg.site.as_ref()?;
+    match crate::devices::site::SiteLink::start(site, &cfg.terminal_id) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            eprintln!("till: the site link did not start: {e}");
+            None
+        }
+    }
 }
 
 /// Demo mode's head office: the reference receiver on a loopback port inside the process, so

@@ -12,4 +12,5 @@ pub mod qr;
 pub mod raster;
 pub mod scale;
 pub mod scanner;
+pub mod site;
 pub mod tanks;

@@ -126,6 +126,12 @@ fn refusals() -> Vec<Refusal> {
         R::NoReceiptToPrint,
         R::InServiceMode,
         R::NotInServiceMode,
+        R::NoSite,
+        R::NoSuchPeer { terminal: s("K2") },
+        R::PeerNoHelp { terminal: s("K2") },
+        R::SiteBadSignature { detail: s("bad signature") },
+        R::SiteStale,
+        R::SiteUnreachable { detail: s("timed out") },
     ]
 }
 
@@ -234,9 +240,15 @@ fn refusal_kind(r: &Refusal) -> usize {
         R::NoReceiptToPrint => 99,
         R::InServiceMode => 100,
         R::NotInServiceMode => 101,
+        R::NoSite => 102,
+        R::NoSuchPeer { .. } => 103,
+        R::PeerNoHelp { .. } => 104,
+        R::SiteBadSignature { .. } => 105,
+        R::SiteStale => 106,
+        R::SiteUnreachable { .. } => 107,
     }
 }
-const REFUSAL_KINDS: usize = 102;
+const REFUSAL_KINDS: usize = 108;
 
 fn ticket_errors() -> Vec<TicketError> {
     use TicketError as T;

@@ -47,13 +47,29 @@ pub(super) struct KioskUi {
     /// The promotion on show and since when, and the promotions file as read at the start.
     promo: Cell<(usize, Option<Instant>)>,
     promotions: RefCell<String>,
+    /// How far the kiosk's clock is ahead of the real one (`advance_kiosk_clock`).
+    ahead: Cell<Duration>,
     /// A manager works the counter's screens (service mode).
     pub(super) service: Cell<bool>,
+    /// At a counter: looks at the site's kiosks (`gui::site`).
+    pub(super) site_timer: slint::Timer,
 }
 
 impl Gui {
     fn kiosk_ui(&self) -> KioskAdapter<'_> {
         self.window.global::<KioskAdapter>()
+    }
+
+    /// The kiosk's clock: the real one, plus what `advance_kiosk_clock` moved it on.
+    fn kiosk_now(&self) -> Instant {
+        Instant::now() + self.kiosk.ahead.get()
+    }
+
+    /// Moves the kiosk's clock on (tests, and a demo of the idle question) and looks at the
+    /// time at once, as the kiosk's timer does twice a second.
+    pub fn advance_kiosk_clock(&self, by: Duration) {
+        self.kiosk.ahead.set(self.kiosk.ahead.get() + by);
+        self.kiosk_tick();
     }
 
     /// Starts the kiosk: the session's kiosk user and drawer session, then the start screen.
@@ -168,7 +184,7 @@ impl Gui {
         if out.sale.is_some() && out.ticket.is_none() {
             self.state.borrow_mut().ticket = None;
             self.kiosk_ui().set_screen("thanks".into());
-            self.kiosk.thanks_since.set(Some(Instant::now()));
+            self.kiosk.thanks_since.set(Some(self.kiosk_now()));
         }
         self.kiosk_render();
     }
@@ -198,7 +214,12 @@ impl Gui {
             .collect();
         ui.set_products(ModelRc::new(VecModel::from(tiles)));
         let (lines, total, any) = match &st.ticket {
-            Some(t) => (super::view::ticket_lines(&f, cur, t), f.money(t.total, cur), !t.lines.is_empty()),
+            // The customer's basket shows what is in it: lines taken off are gone, not struck.
+            Some(t) => {
+                let lines: Vec<_> = super::view::ticket_lines(&f, cur, t).into_iter().filter(|l| !l.voided).collect();
+                let any = !lines.is_empty();
+                (lines, f.money(t.total, cur), any)
+            }
             None => (Vec::new(), f.money(rust_decimal::Decimal::ZERO, cur), false),
         };
         ui.set_lines(ModelRc::new(VecModel::from(lines)));
@@ -227,15 +248,15 @@ impl Gui {
         let ui = self.kiosk_ui();
         if ui.get_screen() == "attract" {
             let (i, since) = self.kiosk.promo.get();
-            if since.is_none_or(|t| t.elapsed() >= PROMOTION) {
+            if since.is_none_or(|t| self.kiosk_now().saturating_duration_since(t) >= PROMOTION) {
                 let list = promotions(&self.kiosk.promotions.borrow(), self.i18n.borrow().language());
                 let next = if list.is_empty() { 0 } else { (i + 1) % list.len() };
                 ui.set_promotion(list.get(next).cloned().unwrap_or_default().into());
-                self.kiosk.promo.set((next, Some(Instant::now())));
+                self.kiosk.promo.set((next, Some(self.kiosk_now())));
             }
         }
         if let Some(t) = self.kiosk.thanks_since.get() {
-            if t.elapsed() >= THANKS {
+            if self.kiosk_now().saturating_duration_since(t) >= THANKS {
                 self.kiosk_home();
             }
             return;
@@ -245,7 +266,7 @@ impl Gui {
         if self.card_view.borrow().is_some() {
             return;
         }
-        let idle = touch.elapsed();
+        let idle = self.kiosk_now().saturating_duration_since(touch);
         // Accessibility mode gives twice the time.
         let times = if self.kiosk.accessible.get() { 2 } else { 1 };
         let (limit, countdown) = (k.idle * times, k.countdown * times);
@@ -277,7 +298,7 @@ impl Gui {
 
     fn kiosk_touch(&self) {
         if self.kiosk.last_touch.get().is_some() {
-            self.kiosk.last_touch.set(Some(Instant::now()));
+            self.kiosk.last_touch.set(Some(self.kiosk_now()));
         }
     }
 
@@ -318,7 +339,7 @@ impl Gui {
         ui.on_start(move |code| {
             w(&|g| {
                 g.send(Command::SetLook { language: Some(code.to_string()), theme: None }, shown);
-                g.kiosk.last_touch.set(Some(Instant::now()));
+                g.kiosk.last_touch.set(Some(g.kiosk_now()));
                 g.kiosk_ui().set_screen("shop".into());
                 g.kiosk_render();
             })
@@ -406,7 +427,7 @@ impl Gui {
         let w = with.clone();
         ui.on_more_time(move || {
             w(&|g| {
-                g.kiosk.last_touch.set(Some(Instant::now()));
+                g.kiosk.last_touch.set(Some(g.kiosk_now()));
                 g.kiosk_ui().set_idle_open(false);
             })
         });

@@ -20,6 +20,7 @@ mod pumps;
 mod render;
 mod sale;
 mod shop;
+mod site;
 mod start;
 mod syncscreen;
 mod view;
@@ -337,6 +338,9 @@ impl Gui {
             self.executor.borrow_mut().card = Some(c);
             self.watch_devices();
         }
+        if let Some(s) = devices.site {
+            self.attach_site(s);
+        }
     }
 
     // Each screen's adapter global (its contract with its `.slint` page).
@@ -521,7 +525,7 @@ impl Gui {
 
     /// What a device answered: shown, and the command the session wants next sent.
     fn reported(&self, r: Report) {
-        if self.card_reported(&r) || self.card_day_for_z(&r) {
+        if self.card_reported(&r) || self.card_day_for_z(&r) || self.site_reported(&r) {
             return;
         }
         if let Report::NotPrinted { receipt_no, reason, .. } = &r {
@@ -539,15 +543,6 @@ impl Gui {
                 Err(e) => tracing::warn!("after a device report: {e}"),
             });
         }
-    }
-
-    /// A prepaid filling was settled: what to give back.
-    fn show_settled(&self, s: &SaleRecord) {
-        let pump = s.lines.iter().find_map(|l| l.sku.strip_prefix("PREPAY-")).unwrap_or_default().to_string();
-        let f = self.i18n.borrow().format();
-        let back = f.money(-s.total, &self.config.pricing.currency);
-        let text = self.i18n.borrow().tr_args("pump-prepay-settled", &[("n", pump.into()), ("amount", back.into())]);
-        self.show_text(text, false);
     }
 
     fn show_error(&self, e: &ServiceError) {

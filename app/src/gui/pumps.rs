@@ -421,4 +421,13 @@ impl Gui {
         sync_rows(&self.tank_tiles, tiles);
         self.forecourt_ui().set_tank_message(state.error.unwrap_or_default().into());
     }
+
+    /// A prepaid filling was settled: what to give back.
+    pub(super) fn show_settled(&self, s: &crate::domain::record::SaleRecord) {
+        let pump = s.lines.iter().find_map(|l| l.sku.strip_prefix("PREPAY-")).unwrap_or_default().to_string();
+        let f = self.i18n.borrow().format();
+        let back = f.money(-s.total, &self.config.pricing.currency);
+        let text = self.i18n.borrow().tr_args("pump-prepay-settled", &[("n", pump.into()), ("amount", back.into())]);
+        self.show_text(text, false);
+    }
 }

@@ -28,6 +28,7 @@ pub struct Devices {
     pub sync: Option<crate::sync::SyncTask>,
     pub card: Option<crate::devices::card::CardTerminal>,
     pub qr: Option<crate::devices::qr::QrProvider>,
+    pub site: Option<crate::devices::site::SiteLink>,
 }
 
 /// Opens the window on the platform's backend and runs until it is closed.

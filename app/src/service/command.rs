@@ -392,6 +392,24 @@ pub enum Command {
     /// Back from service mode to the kiosk.
     ServiceEnd,
 
+    // -- the site's terminals (docs/site-api.md) ---------------------------------------------
+    /// The kiosks this counter watches: whether a basket waits for staff, and why.
+    Site,
+    /// The person signed in here answers a kiosk's call (approve or refuse).
+    SiteAnswer {
+        terminal: String,
+        approve: bool,
+    },
+    /// A member of staff's answer from the counter, as the site link took it (signed; from the
+    /// link only, never from a script).
+    #[serde(skip_deserializing)]
+    RemoteAnswer {
+        time: i64,
+        from: String,
+        body: String,
+        signature: String,
+    },
+
     // -- QR wallet payments --------------------------------------------------------------------
     /// Asks the QR provider now whether the payment in progress is paid (the screen asks
     /// every few seconds by itself; a script asks with this).
@@ -468,6 +486,7 @@ impl Command {
                 | C::SetLook { .. }
                 | C::StaffApprove { .. }
                 | C::StaffRefuse { .. }
+                | C::RemoteAnswer { .. }
                 | C::KioskReset
                 | C::ServiceMode { .. }
                 | C::ServiceEnd

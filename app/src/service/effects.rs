@@ -88,6 +88,12 @@ pub enum Effect {
         amount_minor: i64,
     },
     /// Print a slip on the receipt printer: a cash movement or a report.
+    /// Send a member of staff's answer to a kiosk over the site link (`body`: the signed JSON).
+    SiteSend {
+        terminal: String,
+        url: String,
+        body: String,
+    },
     PrintSlip {
         slip: Slip,
     },

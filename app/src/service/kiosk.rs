@@ -181,7 +181,8 @@ impl Session {
             | C::CardRecovered { .. }
             | C::QrCheck
             | C::QrCancel
-            | C::QrAnswered { .. } => None,
+            | C::QrAnswered { .. }
+            | C::RemoteAnswer { .. } => None,
             // Everything else is the counter's, or the staff's in service mode.
             _ => Some(Refusal::NotAtTheKiosk.into()),
         }
@@ -215,6 +216,22 @@ impl Session {
             self.journal("kiosk_help_refused", &serde_json::json!({ "user_id": staff.id, "reason": help.reason }))?;
             return Err(Refusal::StaffOnly.into());
         }
+        self.apply_help_answer(help, approve, serde_json::json!({ "user_id": staff.id }))
+    }
+
+    /// Whether the kiosk is selling (started, and not in service mode).
+    pub(super) fn kiosk_active(&self) -> bool {
+        self.kiosk.service.is_none() && self.user.as_ref().is_some_and(|u| u.role == Role::Kiosk)
+    }
+
+    /// A person's answer to what the basket waits for, from the kiosk's PIN pad or the counter
+    /// (`who`: journaled with it).
+    pub(super) fn apply_help_answer(
+        &mut self,
+        help: HelpView,
+        approve: bool,
+        who: serde_json::Value,
+    ) -> Result<Outcome, ServiceError> {
         match (help.reason.as_str(), approve) {
             ("age", true) => {
                 self.ticket.confirm_age()?;
@@ -234,7 +251,7 @@ impl Session {
         }
         self.kiosk.called = None;
         let kind = if approve { "kiosk_help_approved" } else { "kiosk_help_declined" };
-        self.journal(kind, &serde_json::json!({ "user_id": staff.id, "reason": help.reason, "detail": help.detail }))?;
+        self.journal(kind, &serde_json::json!({ "by": who, "reason": help.reason, "detail": help.detail }))?;
         self.kiosk_outcome()
     }
 

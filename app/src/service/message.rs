@@ -260,6 +260,12 @@ impl Refusal {
             R::NoReceiptToPrint => m("refusal-no-receipt-to-print"),
             R::InServiceMode => m("refusal-in-service-mode"),
             R::NotInServiceMode => m("refusal-not-in-service-mode"),
+            R::NoSite => m("refusal-no-site"),
+            R::NoSuchPeer { terminal } => with("refusal-no-such-peer", vec![("terminal", text(terminal))]),
+            R::PeerNoHelp { terminal } => with("refusal-peer-no-help", vec![("terminal", text(terminal))]),
+            R::SiteBadSignature { detail } => with("refusal-site-bad-signature", vec![("detail", text(detail))]),
+            R::SiteStale => m("refusal-site-stale"),
+            R::SiteUnreachable { detail } => with("refusal-site-unreachable", vec![("detail", text(detail))]),
             R::CashAmountNotPositive => m("refusal-cash-amount-not-positive"),
             R::NoSaleHasNoAmount => m("refusal-no-sale-has-no-amount"),
             R::UnknownReason { reason, choices } => {

@@ -27,6 +27,7 @@ mod refunds;
 pub mod refusal;
 mod report;
 mod shifts;
+mod site;
 #[cfg(test)]
 mod tests;
 mod ticket;
@@ -155,6 +156,8 @@ pub struct Session {
     card: Option<card::CardPending>,
     /// A kiosk's call for staff and approvals (unused at a counter).
     kiosk: kiosk::KioskState,
+    /// The site link, when `[site]` is configured: published to after every command.
+    site: Option<crate::devices::site::SiteLink>,
 }
 
 impl Session {
@@ -200,6 +203,7 @@ impl Session {
             resetting: Vec::new(),
             card: None,
             kiosk: kiosk::KioskState::default(),
+            site: None,
         })
     }
 
@@ -241,6 +245,7 @@ impl Session {
         // A write-ahead log that vanished during the command: what was written is saved into
         // the file before the answer goes out.
         self.store.rescue_if_halted();
+        self.publish_site();
         let out = out?;
         self.note_resets(&out);
         Ok(out)
@@ -275,6 +280,9 @@ impl Session {
             C::QrCheck => self.qr_check(),
             C::QrCancel => self.qr_cancel(),
             C::QrAnswered { intent, op, answer } => self.qr_answered(intent, op, answer),
+            C::Site => self.site_peers(),
+            C::SiteAnswer { terminal, approve } => self.site_answer(&terminal, approve),
+            C::RemoteAnswer { time, from, body, signature } => self.remote_answer(time, &from, &body, &signature),
             C::Login { pin, user } => {
                 let out = self.login(&pin, user.as_deref())?;
                 self.resume_card_payment(out)

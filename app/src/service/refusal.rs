@@ -180,6 +180,18 @@ pub enum Refusal {
     InServiceMode,
     #[error("the kiosk is not in service mode")]
     NotInServiceMode,
+    #[error("this terminal has no [site] configured")]
+    NoSite,
+    #[error("no terminal '{terminal}' of the site answers this one")]
+    NoSuchPeer { terminal: String },
+    #[error("{terminal} is not waiting for staff")]
+    PeerNoHelp { terminal: String },
+    #[error("the answer is not from a terminal of this site ({detail})")]
+    SiteBadSignature { detail: String },
+    #[error("the kiosk's basket changed since the answer was given; look again")]
+    SiteStale,
+    #[error("the kiosk did not take the answer ({detail})")]
+    SiteUnreachable { detail: String },
     #[error("the amount must be more than zero")]
     CashAmountNotPositive,
     #[error("a no-sale moves no cash; give no amount")]
