@@ -58,6 +58,8 @@ fn a_kiosk_starts_without_a_pin_sells_cashless_and_refuses_the_counters_commands
         json!({"cmd":"users"}),
         json!({"cmd":"user_add","name":"X","role":"manager","pin":"4321"}),
         json!({"cmd":"stop","pump":1}),
+        json!({"cmd":"site"}),
+        json!({"cmd":"site_answer","terminal":"T1","approve":true}),
         json!({"cmd":"authorize","pump":1}),
         json!({"cmd":"prepay","pump":1,"amount":"20.00"}),
         json!({"cmd":"set_fuel_price","grade":"E5","price":"1.00"}),

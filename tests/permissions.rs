@@ -81,6 +81,7 @@ fn table() -> Vec<(Value, &'static [&'static str])> {
         (json!({"cmd":"service_mode","pin":"9999"}), &["sell"]),
         (json!({"cmd":"service_end"}), &[""]),
         (json!({"cmd":"site"}), &["counter"]),
+        (json!({"cmd":"pump_pay","pump":1}), &["kiosk"]),
         (json!({"cmd":"site_answer","terminal":"K2","approve":true}), &["counter"]),
         (json!({"cmd":"qr_cancel"}), &["sell"]),
         (json!({"cmd":"card_end_of_day"}), &["close_shift"]),

@@ -16,6 +16,7 @@ fn kiosk_config() -> till::config::Config {
         amount_limit: None,
         screen_mm: None,
         promotions: None,
+        fill_up: rust_decimal::Decimal::ONE_HUNDRED,
     });
     config
 }

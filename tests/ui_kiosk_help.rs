@@ -23,6 +23,7 @@ fn kiosk_config(site_port: Option<u16>) -> till::config::Config {
         amount_limit: None,
         screen_mm: None,
         promotions: None,
+        fill_up: rust_decimal::Decimal::ONE_HUNDRED,
     });
     config.site = site_port.map(|p| till::config::SiteConfig {
         secret: SECRET.into(),

@@ -80,6 +80,24 @@ pub enum Report {
         body: String,
         signature: String,
     },
+    /// Pay-at-pump: the card terminal approved a reservation, a booking or a release; the
+    /// session stores it and says so through `decision`.
+    ReservationApproved {
+        id: i64,
+        answer: crate::store::TerminalAnswer,
+        amount_minor: Option<i64>,
+        decision: crate::devices::card::Decision,
+    },
+    /// The terminal's transaction for a reservation ended (`None`: approved and answered).
+    ReservationFinished {
+        id: i64,
+        end: Option<crate::service::CardEnd>,
+    },
+    /// The terminal's open reservations: (terminal receipt, amount), or why it could not say.
+    OpenReservations {
+        list: Option<Vec<(i64, i64)>>,
+        failed: Option<String>,
+    },
     /// An answer this terminal sent to a kiosk was taken (or not: `failed`).
     SiteSent {
         terminal: String,
@@ -220,6 +238,34 @@ impl Executor {
                         }),
                     }
                 }
+                Effect::PumpCard { reservation, op, amount_minor, receipt, pump } => {
+                    let id = *reservation;
+                    let Some(c) = &self.card else {
+                        let why = "no card terminal is attached".to_string();
+                        report(Report::ReservationFinished { id, end: Some(crate::service::CardEnd::NotAsked(why)) });
+                        continue;
+                    };
+                    let op = match (op.as_str(), receipt) {
+                        ("book", Some(r)) => crate::devices::card::Op::Book(*r),
+                        ("release", Some(r)) => crate::devices::card::Op::Release(*r),
+                        _ => crate::devices::card::Op::Reserve { pump: *pump },
+                    };
+                    let report = report.clone();
+                    c.pay(id, op, *amount_minor, move |r| match r {
+                        Report::CardApproved { answer, amount_minor, decision, .. } => {
+                            report(Report::ReservationApproved { id, answer, amount_minor, decision })
+                        }
+                        Report::CardFinished { end, .. } => report(Report::ReservationFinished { id, end }),
+                        _ => {}
+                    });
+                }
+                Effect::ListReservations => match &self.card {
+                    Some(c) => c.open_reservations(report.clone()),
+                    None => report(Report::OpenReservations {
+                        list: None,
+                        failed: Some("no card terminal is attached".into()),
+                    }),
+                },
                 Effect::SiteSend { terminal, url, body } => match &self.site {
                     Some(l) => l.send_answer(url, terminal, body.clone(), report.clone()),
                     None => report(Report::SiteSent {
@@ -251,7 +297,9 @@ impl Executor {
                 | Effect::CardRecover { .. }
                 | Effect::CardEndOfDay
                 | Effect::Qr { .. }
-                | Effect::SiteSend { .. } => true,
+                | Effect::SiteSend { .. }
+                | Effect::PumpCard { .. }
+                | Effect::ListReservations => true,
                 _ => false,
             })
             .count()
@@ -366,6 +414,13 @@ pub fn follow_up(r: &Report) -> Option<crate::service::Command> {
             signature: signature.clone(),
         }),
         Report::SiteSent { .. } => None,
+        Report::ReservationApproved { id, answer, amount_minor, .. } => {
+            Some(Command::ReservationApproved { id: *id, answer: answer.clone(), amount_minor: *amount_minor })
+        }
+        Report::ReservationFinished { id, end } => Some(Command::ReservationEnded { id: *id, end: end.clone() }),
+        Report::OpenReservations { list, failed } => {
+            Some(Command::ReservationsOpen { list: list.clone(), failed: failed.clone() })
+        }
     }
 }
 
@@ -378,6 +433,7 @@ impl Report {
                 | Report::CardProgress { .. }
                 | Report::Qr { last: false, .. }
                 | Report::SiteAnswer { .. }
+                | Report::ReservationApproved { .. }
         )
     }
 
@@ -385,7 +441,7 @@ impl Report {
     /// the terminal was already answered "not issued", so the command must not run).
     pub fn claim(&self) -> Option<&crate::devices::card::Decision> {
         match self {
-            Report::CardApproved { decision, .. } => Some(decision),
+            Report::CardApproved { decision, .. } | Report::ReservationApproved { decision, .. } => Some(decision),
             _ => None,
         }
     }

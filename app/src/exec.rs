@@ -63,7 +63,15 @@ const REPORT_PATIENCE: Duration = Duration::from_secs(5);
 /// The effects whose one final report a command's answer waits for: the card terminal's and
 /// the QR provider's.
 fn awaited(e: &Effect) -> bool {
-    matches!(e, Effect::CardPay { .. } | Effect::CardRecover { .. } | Effect::CardEndOfDay | Effect::Qr { .. })
+    matches!(
+        e,
+        Effect::CardPay { .. }
+            | Effect::CardRecover { .. }
+            | Effect::CardEndOfDay
+            | Effect::Qr { .. }
+            | Effect::PumpCard { .. }
+            | Effect::ListReservations
+    )
 }
 
 impl<'a> Runner<'a> {
@@ -142,8 +150,17 @@ impl<'a> Runner<'a> {
                     | Report::CardRecovered { .. }
                     | Report::CardDayClosed { .. }
                     | Report::Qr { last: true, .. }
+                    | Report::ReservationFinished { .. }
+                    | Report::OpenReservations { .. }
             );
-            let card = last || matches!(r, Report::CardApproved { .. });
+            // Pay-at-pump: what the reservation came to goes with the command's answer.
+            let pay_at_pump = matches!(
+                r,
+                Report::ReservationApproved { .. }
+                    | Report::ReservationFinished { .. }
+                    | Report::OpenReservations { .. }
+            );
+            let card = !pay_at_pump && (last || matches!(r, Report::CardApproved { .. }));
             if last {
                 open = open.saturating_sub(1);
             }
@@ -166,6 +183,14 @@ impl<'a> Runner<'a> {
             let receipt = matches!(r, Report::CardFinished { end: None, .. });
             match (card && !receipt, done) {
                 (true, Some(res)) => answer = res,
+                (false, Some(Ok(o))) if pay_at_pump => {
+                    if let Ok(a) = answer.as_mut() {
+                        a.reservations = o.reservations.or(a.reservations.take());
+                        a.effects.extend(o.effects);
+                        a.sale = o.sale.or(a.sale.take());
+                    }
+                }
+                (false, Some(Err(e))) if pay_at_pump => answer = Err(e),
                 (false, Some(Err(e))) => tracing::warn!("after {r:?}: {e}"),
                 _ => {}
             }

@@ -641,3 +641,5 @@ site-help-payment = { $terminal } braucht Hilfe: Zahlung fehlgeschlagen
 site-approve = Freigeben
 site-refuse = Ablehnen
 site-answer-sent = Ihre Antwort ist bei { $terminal }.
+refusal-pump-held = Zapfsäule { $pump } ist für eine andere Zahlung reserviert.
+refusal-pump-pay-amount = Für Kraftstoff zwischen 0,01 und { $max } bezahlen.

@@ -641,3 +641,5 @@ site-help-payment = { $terminal } needs help: a payment failed
 site-approve = Approve
 site-refuse = Refuse
 site-answer-sent = Your answer went to { $terminal }.
+refusal-pump-held = Pump { $pump } is held for another payment.
+refusal-pump-pay-amount = Pay between 0.01 and { $max } for fuel.

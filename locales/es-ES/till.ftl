@@ -641,3 +641,5 @@ site-help-payment = { $terminal } necesita ayuda: un pago ha fallado
 site-approve = Aprobar
 site-refuse = Rechazar
 site-answer-sent = Su respuesta llegó a { $terminal }.
+refusal-pump-held = El surtidor { $pump } está reservado para otro pago.
+refusal-pump-pay-amount = Pague entre 0,01 y { $max } por el combustible.

@@ -641,3 +641,5 @@ site-help-payment = { $terminal } को मदद चाहिए: भुगत
 site-approve = स्वीकार करें
 site-refuse = अस्वीकार करें
 site-answer-sent = आपका उत्तर { $terminal } को गया।
+refusal-pump-held = पंप { $pump } किसी दूसरे भुगतान के लिए रखा है।
+refusal-pump-pay-amount = ईंधन के लिए 0.01 से { $max } तक भुगतान करें।

@@ -641,3 +641,5 @@ site-help-payment = { $terminal } butuh bantuan: pembayaran gagal
 site-approve = Setujui
 site-refuse = Tolak
 site-answer-sent = Jawaban Anda sampai di { $terminal }.
+refusal-pump-held = Pompa { $pump } ditahan untuk pembayaran lain.
+refusal-pump-pay-amount = Bayar antara 0,01 dan { $max } untuk bahan bakar.

@@ -337,6 +337,7 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                     amount_limit: None,
                     screen_mm: None,
                     promotions: None,
+                    fill_up: rust_decimal::Decimal::ONE_HUNDRED,
                 });
             }
             let session = Session::open(cfg, &dir)?;

@@ -86,6 +86,9 @@ pub(super) struct RawKiosk {
     /// The start screen's promotions: a CSV file of language, text.
     #[serde(default)]
     pub(super) promotions: Option<std::path::PathBuf>,
+    /// Pay-at-pump: the most a customer reserves ("fill up").
+    #[serde(default)]
+    pub(super) fill_up_amount: Option<crate::domain::money::Dec>,
 }
 
 /// How a kiosk behaves.
@@ -100,6 +103,8 @@ pub struct KioskConfig {
     pub screen_mm: Option<(u32, u32)>,
     /// The start screen's promotions (language, text); the demo's when not given.
     pub promotions: Option<std::path::PathBuf>,
+    /// Pay-at-pump: the most a customer reserves ("fill up"), 100.00 unless configured.
+    pub fill_up: rust_decimal::Decimal,
 }
 
 impl KioskConfig {
@@ -139,7 +144,12 @@ pub(super) fn kiosk(mode: Option<&str>, raw: Option<RawKiosk>) -> Result<Option<
         (Some(b), Some(h)) if b <= 2500 && (50..=2500).contains(&h) => Some((b, h)),
         _ => return err("kiosk.screen_height_mm", "give screen_bottom_mm and screen_height_mm together, in mm"),
     };
+    let fill_up = raw.fill_up_amount.map(|d| d.0).unwrap_or(rust_decimal::Decimal::ONE_HUNDRED);
+    if fill_up <= rust_decimal::Decimal::ZERO || fill_up > rust_decimal::Decimal::from(2000) {
+        return err("kiosk.fill_up_amount", "must be more than zero and at most 2000");
+    }
     Ok(Some(KioskConfig {
+        fill_up,
         idle: Duration::from_secs(idle),
         countdown: Duration::from_secs(countdown),
         amount_limit,
@@ -160,6 +170,7 @@ mod tests {
             amount_limit: None,
             screen_mm: Some((b, h)),
             promotions: None,
+            fill_up: rust_decimal::Decimal::ONE_HUNDRED,
         };
         // A portrait screen from 300 to 1,500 mm: 280 mm above the band, 80 mm below it.
         let (above, below) = k(300, 1200).reach_margins();

@@ -120,12 +120,21 @@ pub enum Op {
     Refund,
     /// Reverses the terminal's receipt of the same day (`06 30`).
     Reversal(i64),
+    /// Pay-at-pump: reserves the amount on the card for a pump (`06 22`).
+    Reserve {
+        pump: u8,
+    },
+    /// Books what was filled on the reservation of this terminal receipt (`06 24`).
+    Book(i64),
+    /// Releases the reservation of this terminal receipt (`06 25`).
+    Release(i64),
 }
 
 enum Job {
     Pay { intent: i64, op: Op, amount_minor: i64, pump: Option<u8>, report: ReportFn },
     Recover { intent: i64, report: ReportFn },
     EndOfDay { report: ReportFn },
+    OpenReservations { report: ReportFn },
 }
 
 /// The card terminal's thread, as the effects executor drives it.
@@ -194,6 +203,15 @@ impl CardTerminal {
         }
     }
 
+    /// Asks the terminal for its open reservations (pay-at-pump recovery).
+    pub fn open_reservations(&self, report: impl Fn(Report) + Send + 'static) {
+        if let Err(mpsc::SendError(Job::OpenReservations { report })) =
+            self.jobs.send(Job::OpenReservations { report: Box::new(report) })
+        {
+            report(Report::OpenReservations { list: None, failed: Some("the card terminal's thread stopped".into()) });
+        }
+    }
+
     /// Asks the terminal to abort the payment in progress (it may be too late: the terminal's
     /// ending says).
     pub fn abort(&self) {
@@ -240,6 +258,13 @@ impl Worker {
                     report(match r {
                         Ok(t) => Report::CardDayClosed { terminal_minor: Some(t), failed: None },
                         Err(e) => Report::CardDayClosed { terminal_minor: None, failed: Some(e) },
+                    });
+                }
+                Job::OpenReservations { report } => {
+                    let r = self.open_reservations();
+                    report(match r {
+                        Ok(list) => Report::OpenReservations { list: Some(list), failed: None },
+                        Err(e) => Report::OpenReservations { list: None, failed: Some(e) },
                     });
                 }
                 Job::Recover { intent, report } => {
@@ -289,6 +314,12 @@ impl Worker {
             Op::Reversal(r) => match u16::try_from(r) {
                 Ok(r) => msg::reversal(pw, r),
                 Err(_) => return Some(CardEnd::Declined(0xFF)),
+            },
+            Op::Reserve { pump } => msg::reservation(minor, cur, pump),
+            Op::Book(r) | Op::Release(r) => match (u16::try_from(r), op) {
+                (Ok(r), Op::Book(_)) => msg::book_total(r, minor),
+                (Ok(r), _) => Ok(msg::preauth_reversal(r)),
+                (Err(_), _) => return Some(CardEnd::Declined(0xFF)),
             },
         };
         let cmd = match cmd {
@@ -387,6 +418,32 @@ impl Worker {
             Ok(end) => {
                 Err(format!("the terminal refused the end-of-day: {}", msg::result_text(end.code().unwrap_or(0xFF))))
             }
+            Err(e) => {
+                self.link = None;
+                Err(e.to_string())
+            }
+        }
+    }
+
+    /// `06 23 87 FF FF`: the terminal's open reservations, (terminal receipt, amount).
+    fn open_reservations(&mut self) -> Result<Vec<(i64, i64)>, String> {
+        let link = match self.link() {
+            Ok(l) => l,
+            Err(e) => {
+                self.link = None;
+                return Err(e.to_string());
+            }
+        };
+        match transact(link.as_mut(), &msg::open_reservations(), None, &mut |_| {}, &mut |_| Answer::Issued) {
+            Ok(end) if end.refused.is_none() && end.aborted.is_none() => Ok(end
+                .statuses
+                .iter()
+                .filter_map(|s| Some((i64::from(s.receipt?), i64::try_from(s.amount_minor?).ok()?)))
+                .collect()),
+            Ok(end) => Err(format!(
+                "the terminal refused to list its reservations: {}",
+                msg::result_text(end.refused.or(end.aborted).unwrap_or(0xFF))
+            )),
             Err(e) => {
                 self.link = None;
                 Err(e.to_string())

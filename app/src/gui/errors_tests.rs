@@ -127,6 +127,8 @@ fn refusals() -> Vec<Refusal> {
         R::InServiceMode,
         R::NotInServiceMode,
         R::NoSite,
+        R::PumpHeld { pump: 2 },
+        R::PumpPayAmount { max: dec!(100) },
         R::NoSuchPeer { terminal: s("K2") },
         R::PeerNoHelp { terminal: s("K2") },
         R::SiteBadSignature { detail: s("bad signature") },
@@ -246,9 +248,11 @@ fn refusal_kind(r: &Refusal) -> usize {
         R::SiteBadSignature { .. } => 105,
         R::SiteStale => 106,
         R::SiteUnreachable { .. } => 107,
+        R::PumpHeld { .. } => 108,
+        R::PumpPayAmount { .. } => 109,
     }
 }
-const REFUSAL_KINDS: usize = 108;
+const REFUSAL_KINDS: usize = 110;
 
 fn ticket_errors() -> Vec<TicketError> {
     use TicketError as T;

@@ -392,6 +392,34 @@ pub enum Command {
     /// Back from service mode to the kiosk.
     ServiceEnd,
 
+    // -- pay-at-pump -----------------------------------------------------------------------------
+    /// The customer pays for fuel at the kiosk before filling: `amount`, or "fill up" (the
+    /// configured most) without one.
+    PumpPay {
+        pump: u8,
+        #[serde(default)]
+        amount: Option<Dec>,
+    },
+    /// The card terminal approved a reservation, booking or release (driver only).
+    #[serde(skip_deserializing)]
+    ReservationApproved {
+        id: i64,
+        answer: TerminalAnswer,
+        amount_minor: Option<i64>,
+    },
+    /// The terminal's transaction for a reservation ended (driver only).
+    #[serde(skip_deserializing)]
+    ReservationEnded {
+        id: i64,
+        end: Option<CardEnd>,
+    },
+    /// The terminal's open reservations (driver only).
+    #[serde(skip_deserializing)]
+    ReservationsOpen {
+        list: Option<Vec<(i64, i64)>>,
+        failed: Option<String>,
+    },
+
     // -- the site's terminals (docs/site-api.md) ---------------------------------------------
     /// The kiosks this counter watches: whether a basket waits for staff, and why.
     Site,
@@ -487,6 +515,7 @@ impl Command {
                 | C::StaffApprove { .. }
                 | C::StaffRefuse { .. }
                 | C::RemoteAnswer { .. }
+                | C::PumpPay { .. }
                 | C::KioskReset
                 | C::ServiceMode { .. }
                 | C::ServiceEnd

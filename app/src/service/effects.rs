@@ -88,6 +88,18 @@ pub enum Effect {
         amount_minor: i64,
     },
     /// Print a slip on the receipt printer: a cash movement or a report.
+    /// Pay-at-pump at the card terminal: `op` "reserve" (the amount, for `pump`), "book" (what
+    /// was filled, on the terminal's `receipt`) or "release".
+    PumpCard {
+        reservation: i64,
+        op: String,
+        amount_minor: i64,
+        pump: u8,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        receipt: Option<i64>,
+    },
+    /// Ask the card terminal for its open reservations (recovery at the kiosk's start).
+    ListReservations,
     /// Send a member of staff's answer to a kiosk over the site link (`body`: the signed JSON).
     SiteSend {
         terminal: String,

@@ -30,6 +30,9 @@ pub struct PumpInfo {
     pub prepay: Option<PumpPrepay>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub totals: Option<(Decimal, Decimal)>,
+    /// Held for self-service: paid at a kiosk or the pump's payment terminal (pay-at-pump).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub self_service: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,12 +62,12 @@ impl Session {
         self.forecourt.as_ref().map(|f| f.pumps()).unwrap_or_default()
     }
 
-    fn pump_view(&self, pump: u8) -> Result<PumpView, ServiceError> {
+    pub(super) fn pump_view(&self, pump: u8) -> Result<PumpView, ServiceError> {
         let f = self.forecourt.as_ref().ok_or(ServiceError::NoForecourt)?;
         f.pump(pump).ok_or(ServiceError::NoSuchPump(pump))
     }
 
-    fn open_prepay(&self, pump: u8) -> Option<OpenPrepay> {
+    pub(super) fn open_prepay(&self, pump: u8) -> Option<OpenPrepay> {
         self.prepays.iter().find(|p| p.pump == pump).copied()
     }
 
@@ -83,7 +86,7 @@ impl Session {
     }
 
     /// Where the pump's completed fill is: on the open ticket, on a held one, or on none.
-    fn fill_on(&self, pump: u8) -> Option<&'static str> {
+    pub(super) fn fill_on(&self, pump: u8) -> Option<&'static str> {
         if self.ticket.holds_fill_of(pump) {
             Some("open")
         } else if self.held.iter().any(|h| h.ticket.holds_fill_of(pump)) {
@@ -150,7 +153,12 @@ impl Session {
     }
 
     /// Journals a pump action with the user who did it (none for an emergency stop by nobody).
-    fn journal_pump(&mut self, action: &str, pump: Option<u8>, detail: serde_json::Value) -> Result<(), ServiceError> {
+    pub(super) fn journal_pump(
+        &mut self,
+        action: &str,
+        pump: Option<u8>,
+        detail: serde_json::Value,
+    ) -> Result<(), ServiceError> {
         let user = self.user.as_ref().map(|u| u.id);
         self.journal(
             "forecourt",
@@ -181,7 +189,11 @@ impl Session {
 
     /// The grade of a fill at the price the pump showed the customer (a pump keeps its old
     /// price until its filling is over).
-    fn fill_grade(&self, grade: &str, v: &PumpView) -> Result<crate::domain::catalog::FuelGrade, ServiceError> {
+    pub(super) fn fill_grade(
+        &self,
+        grade: &str,
+        v: &PumpView,
+    ) -> Result<crate::domain::catalog::FuelGrade, ServiceError> {
         let mut g = self.grade(grade)?.clone();
         if !v.price.is_zero() {
             g.price_per_litre = v.price;
@@ -194,6 +206,7 @@ impl Session {
         self.forecourt.as_ref().ok_or(ServiceError::NoForecourt)?;
         let mut out = self.pumps_changed().unwrap_or_default();
         let cur = self.config.pricing.currency.clone();
+        let self_service = self.site_self_service_pumps();
         let list = self
             .pump_views()
             .into_iter()
@@ -210,6 +223,7 @@ impl Session {
                 price: v.price,
                 prices_pending: v.prices_pending,
                 totals: v.totals,
+                self_service: self_service.contains(&v.number),
             })
             .collect();
         out.pumps = Some(list);
@@ -229,7 +243,14 @@ impl Session {
             r.3 = std::time::Instant::now();
             again.push(Effect::ResetPump { pump: r.0 });
         }
-        let out = self.settle_due();
+        let out = match (self.settle_due(), self.settle_reservations()) {
+            (Some(mut a), Some(b)) => {
+                a.effects.extend(b.effects);
+                a.sale = b.sale.or(a.sale);
+                Some(a)
+            }
+            (a, b) => a.or(b),
+        };
         match (out, again.is_empty()) {
             (None, true) => None,
             (None, false) => Some(Outcome::effects(again)),

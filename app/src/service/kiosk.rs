@@ -89,6 +89,8 @@ impl Session {
             self.shift = Some(crate::store::OpenShift { id, opened_at: at, opened_by: user.id, float_minor: 0 });
         }
         let mut out = self.kiosk_outcome()?;
+        // Pay-at-pump reservations left open by a crash or a lost link are settled first.
+        out.effects.extend(self.reservations_to_recover()?);
         out.user = Some(user.clone());
         out.permissions = Some(self.config.role_policy(user.role).permissions.iter().copied().collect());
         out.shift = self.shift_view();
@@ -182,7 +184,11 @@ impl Session {
             | C::QrCheck
             | C::QrCancel
             | C::QrAnswered { .. }
-            | C::RemoteAnswer { .. } => None,
+            | C::RemoteAnswer { .. }
+            | C::PumpPay { .. }
+            | C::ReservationApproved { .. }
+            | C::ReservationEnded { .. }
+            | C::ReservationsOpen { .. } => None,
             // Everything else is the counter's, or the staff's in service mode.
             _ => Some(Refusal::NotAtTheKiosk.into()),
         }

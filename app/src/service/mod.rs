@@ -19,6 +19,7 @@ mod kiosk;
 mod look;
 pub mod message;
 mod outcome;
+mod pay_at_pump;
 mod pins;
 #[cfg(test)]
 mod props;
@@ -280,6 +281,10 @@ impl Session {
             C::QrCheck => self.qr_check(),
             C::QrCancel => self.qr_cancel(),
             C::QrAnswered { intent, op, answer } => self.qr_answered(intent, op, answer),
+            C::PumpPay { pump, amount } => self.pump_pay(pump, amount.map(|a| a.0)),
+            C::ReservationApproved { id, answer, amount_minor } => self.reservation_approved(id, answer, amount_minor),
+            C::ReservationEnded { id, end } => self.reservation_ended(id, end),
+            C::ReservationsOpen { list, failed } => self.reservations_open(list, failed),
             C::Site => self.site_peers(),
             C::SiteAnswer { terminal, approve } => self.site_answer(&terminal, approve),
             C::RemoteAnswer { time, from, body, signature } => self.remote_answer(time, &from, &body, &signature),

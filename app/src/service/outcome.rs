@@ -92,6 +92,9 @@ pub struct Outcome {
     /// A kiosk's state: whether the basket waits for staff, and its idle times.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kiosk: Option<super::kiosk::KioskView>,
+    /// The pumps held for pay-at-pump at this terminal (`pump_pay`, and as they settle).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reservations: Option<Vec<super::pay_at_pump::ReservationView>>,
     /// The site's kiosks as this counter last saw them (`site`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site: Option<Vec<crate::devices::site::PeerView>>,

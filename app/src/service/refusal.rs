@@ -180,6 +180,10 @@ pub enum Refusal {
     InServiceMode,
     #[error("the kiosk is not in service mode")]
     NotInServiceMode,
+    #[error("pump {pump} is held for another payment")]
+    PumpHeld { pump: u8 },
+    #[error("pay between 0.01 and {max} for fuel")]
+    PumpPayAmount { max: Decimal },
     #[error("this terminal has no [site] configured")]
     NoSite,
     #[error("no terminal '{terminal}' of the site answers this one")]

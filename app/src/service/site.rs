@@ -133,6 +133,23 @@ impl Session {
 impl Session {
     /// The pumps this terminal holds for self-service now (pay-at-pump reservations open).
     pub(super) fn self_service_pumps(&self) -> Vec<u8> {
-        Vec::new()
+        match self.store.open_reservations(&self.config.terminal_id) {
+            Ok(open) => open.iter().map(|r| r.pump).collect(),
+            Err(e) => {
+                tracing::warn!("the open reservations could not be read: {e}");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Pumps in self-service: this terminal's reservations and those the site's kiosks hold.
+    pub(super) fn site_self_service_pumps(&self) -> Vec<u8> {
+        let mut pumps = self.self_service_pumps();
+        if let Some(link) = &self.site {
+            for p in link.peers() {
+                pumps.extend(p.status.map(|s| s.self_service_pumps).unwrap_or_default());
+            }
+        }
+        pumps
     }
 }

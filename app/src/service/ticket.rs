@@ -421,13 +421,25 @@ impl Session {
         s: &Settlement,
         refund_of: Option<(i64, i64)>,
     ) -> Result<SaleRecord, ServiceError> {
+        self.store_sale_with(ticket, s, refund_of, Vec::new())
+    }
+
+    /// `store_sale`, with what the card terminal returned for payments made outside a card
+    /// intent (`given`: payment index and its authorization, a pay-at-pump reservation's).
+    pub(super) fn store_sale_with(
+        &mut self,
+        ticket: &Ticket,
+        s: &Settlement,
+        refund_of: Option<(i64, i64)>,
+        given: Vec<(usize, crate::domain::record::CardAuth)>,
+    ) -> Result<SaleRecord, ServiceError> {
         let (user, shift) = self.selling(Permission::Sell, "sell")?;
         let (user, shift_id) = (user.clone(), shift.id);
         let (at, _) = now();
         let terminal = self.config.terminal_id.clone();
         let pricing = &self.config.pricing;
         // Card payments through the terminal carry what it returned (never a full card number).
-        let mut cards = Vec::new();
+        let mut cards = given;
         for (i, p) in ticket.payments.iter().enumerate() {
             if let Some(id) = p.card_intent {
                 let intent = self.store.intent(id)?.ok_or(Refusal::NoCardPayment)?;

@@ -178,10 +178,18 @@ impl Store {
             params![terminal_id, since],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
+        // Fuel paid at the pump: the reservations booked since.
+        let since_res: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(last_reservation), 0) FROM card_days WHERE terminal_id = ?1",
+            [terminal_id],
+            |r| r.get(0),
+        )?;
+        let (booked, booked_n, last_res) = Store::booked_since(&tx, terminal_id, since_res)?;
+        let (till_minor, count) = (till_minor + booked, count + booked_n);
         tx.execute(
-            "INSERT INTO card_days (terminal_id, at, terminal_minor, till_minor, count, last_intent)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![terminal_id, at, terminal_minor, till_minor, count, last],
+            "INSERT INTO card_days (terminal_id, at, terminal_minor, till_minor, count, last_intent, last_reservation)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![terminal_id, at, terminal_minor, till_minor, count, last, last_res],
         )?;
         commit(tx, &mut self.guard)?;
         Ok(CardDay { terminal_minor, till_minor, count })
@@ -262,6 +270,9 @@ impl Store {
 /// committed. An intent already tied to a sale makes the whole sale fail (never twice).
 pub(super) fn commit_card_payments(tx: &Transaction, sale_id: i64, payments: &[(usize, &str)], at: &str) -> Result<()> {
     for &(seq, reference) in payments {
+        if super::reservations::book_in_sale(tx, sale_id, seq, reference, at)? {
+            continue;
+        }
         let intent: Option<i64> = tx
             .query_row(
                 "UPDATE card_intents SET state = 'committed', sale_id = ?2, updated_at = ?3

@@ -13,6 +13,7 @@ pub mod integrity;
 mod journal;
 mod looks;
 pub mod report;
+mod reservations;
 mod sales;
 mod schema;
 mod settings;
@@ -24,6 +25,7 @@ pub use cards::{CardDay, CardIntent, TerminalAnswer};
 pub use cash::{CountRow, GaugeDeliveryRow, LatestCount, MeterRow, ShiftEnd, ShiftStart, ZStart};
 pub use held::{HeldRow, OpenPrepay};
 pub use looks::StoredLook;
+pub use reservations::Reservation;
 pub use sync::{OutboxRow, ParkedEvent, PriceChange, SyncRecord};
 pub use users::UserChange;
 

@@ -437,6 +437,34 @@ DROP TABLE payments;
 ALTER TABLE payments_new RENAME TO payments;
 "#,
         ),
+        // Pay-at-pump: a card reservation for a pump, durable before the terminal is asked, then
+        // reserved (the pump authorized), booking (the sale stored in the same transaction),
+        // booked, or released / declined. One open reservation per pump.
+        M::up(
+            r#"
+CREATE TABLE pump_reservations (
+    id           INTEGER PRIMARY KEY,
+    reference    TEXT NOT NULL UNIQUE,
+    terminal_id  TEXT NOT NULL,
+    pump         INTEGER NOT NULL,
+    amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+    state        TEXT NOT NULL CHECK (state IN ('asking', 'reserved', 'booking', 'booked', 'released', 'declined')),
+    result_code  INTEGER,
+    pt_receipt   INTEGER,
+    trace        INTEGER,
+    pan          TEXT,
+    card_name    TEXT,
+    auth_code    TEXT,
+    filled_minor INTEGER,
+    sale_id      INTEGER REFERENCES sales(id),
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+CREATE UNIQUE INDEX pump_reservations_open ON pump_reservations(terminal_id, pump)
+    WHERE state IN ('asking', 'reserved', 'booking');
+ALTER TABLE card_days ADD COLUMN last_reservation INTEGER NOT NULL DEFAULT 0;
+"#,
+        ),
     ])
 }
 

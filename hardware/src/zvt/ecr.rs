@@ -58,6 +58,9 @@ pub struct Ending {
     pub aborted: Option<u8>,
     /// Receipt lines the terminal sent (`06 D1`, `06 D3`).
     pub lines: Vec<String>,
+    /// Every status information that came, in order (the list of open reservations is one
+    /// status information per reservation).
+    pub statuses: Vec<StatusInfo>,
 }
 
 impl Ending {
@@ -85,7 +88,7 @@ pub fn transact(
     decide: &mut dyn FnMut(&StatusInfo) -> Answer,
 ) -> Result<Ending, EcrError> {
     t.send(command)?;
-    let mut end = Ending { status: None, answer: None, refused: None, aborted: None, lines: Vec::new() };
+    let mut end = empty();
     // The command's own answer.
     let first = t.recv(T3)?.ok_or(EcrError::NoAnswer(T3))?;
     match PtMessage::from_apdu(&first)? {
@@ -157,6 +160,7 @@ fn handle(
             } else {
                 t.send(&Apdu::ack())?;
             }
+            end.statuses.push(info.clone());
             end.status = Some(info);
         }
         PtMessage::Print(lines) => {
@@ -178,5 +182,5 @@ fn handle(
 }
 
 fn empty() -> Ending {
-    Ending { status: None, answer: None, refused: None, aborted: None, lines: Vec::new() }
+    Ending { status: None, answer: None, refused: None, aborted: None, lines: Vec::new(), statuses: Vec::new() }
 }

@@ -141,6 +141,12 @@ pub fn partial_reversal(receipt_no: u16, unused_minor: u64) -> Result<Apdu, MsgE
     Ok(Apdu::new(0x06, 0x23, d))
 }
 
+/// `06 23 87 FF FF`: the open reservations, one status information each (receipt `87`,
+/// reserved amount `04`).
+pub fn open_reservations() -> Apdu {
+    Apdu::new(0x06, 0x23, vec![0x87, 0xFF, 0xFF])
+}
+
 /// `06 25` reversal of a whole pre-authorization.
 pub fn preauth_reversal(receipt_no: u16) -> Apdu {
     Apdu::new(0x06, 0x25, receipt(receipt_no))

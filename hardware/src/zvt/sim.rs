@@ -36,6 +36,10 @@ pub enum Kind {
     Payment,
     Refund,
     Reversal,
+    /// A fuel reservation (`06 22`): `stands` while it is open (not booked or released).
+    Reservation,
+    /// The booking of a reservation (`06 24`): what the card is charged.
+    Booking,
 }
 
 /// One transaction in the terminal's journal.
@@ -209,8 +213,38 @@ pub fn serve(t: &mut dyn Transport, state: &Shared) -> Result<(), LinkError> {
                     pt.complete()?;
                 }
             }
+            [0x06, 0x24] | [0x06, 0x25] => {
+                pt.t.send(&Apdu::ack())?;
+                let f = fields(&cmd.data);
+                let receipt = field_num(&f, 0x87).unwrap_or(0);
+                let used = if cmd.instr == 0x24 { field_num(&f, 0x04) } else { Some(0) };
+                settle_reservation(&mut pt, state, receipt, used)?;
+            }
+            [0x06, 0x23] => {
+                pt.t.send(&Apdu::ack())?;
+                let f = fields(&cmd.data);
+                if f.iter().any(|(t, v)| *t == 0x87 && v.as_slice() == [0xFF, 0xFF]) {
+                    let open: Vec<SimTx> = lock(state)
+                        .journal
+                        .iter()
+                        .filter(|t| t.kind == Kind::Reservation && t.stands)
+                        .cloned()
+                        .collect();
+                    for tx in &open {
+                        pt.ack_wait(&Apdu::new(0x04, 0x0F, status_of(tx, 0).encode()))?;
+                    }
+                    pt.complete()?;
+                } else {
+                    // A partial reversal by receipt: not simulated.
+                    pt.abort(0x83)?;
+                }
+            }
             [0x06, 0x01] | [0x06, 0x31] | [0x06, 0x22] => {
-                let kind = if cmd.instr == 0x31 { Kind::Refund } else { Kind::Payment };
+                let kind = match cmd.instr {
+                    0x31 => Kind::Refund,
+                    0x22 => Kind::Reservation,
+                    _ => Kind::Payment,
+                };
                 let data = if kind == Kind::Refund { cmd.data.get(3..).unwrap_or_default() } else { &cmd.data };
                 let f = fields(data);
                 let amount = field_num(&f, 0x04).unwrap_or(0);
@@ -377,6 +411,42 @@ fn reverse(pt: &mut Pt, state: &Shared, receipt: u64) -> Result<(), LinkError> {
     pt.complete()
 }
 
+/// Books (`used`: the amount filled) or releases (`used` 0) an open reservation by its receipt.
+fn settle_reservation(pt: &mut Pt, state: &Shared, receipt: u64, used: Option<u64>) -> Result<(), LinkError> {
+    let found = {
+        let st = lock(state);
+        st.journal.iter().rposition(|t| t.kind == Kind::Reservation && t.stands && u64::from(t.receipt) == receipt)
+    };
+    // Not open (booked, released, or never made): a pre-authorisation error.
+    let Some(i) = found else { return pt.abort(0xB8) };
+    let orig = lock(state).journal[i].clone();
+    let Some(used) = used.filter(|u| *u <= orig.amount_minor) else { return pt.abort(0xB7) };
+    let tx = {
+        let mut st = lock(state);
+        st.journal[i].stands = false;
+        let tx = SimTx {
+            kind: Kind::Booking,
+            receipt: st.next_receipt,
+            trace: st.next_trace,
+            amount_minor: used,
+            stands: used > 0,
+            original_trace: Some(orig.trace),
+        };
+        st.next_receipt = st.next_receipt % 9999 + 1;
+        st.next_trace = st.next_trace % 999_999 + 1;
+        st.journal.push(tx.clone());
+        tx
+    };
+    pt.ack_wait(&Apdu::new(0x04, 0x0F, status_of(&tx, 0).encode()))?;
+    let what = if used > 0 { "FUEL" } else { "RESERVATION RELEASED" };
+    pt.print(&[
+        what.to_string(),
+        format!("EUR {}.{:02}", used / 100, used % 100),
+        format!("Receipt {:04}", tx.receipt),
+    ])?;
+    pt.complete()
+}
+
 /// The day's net card total (payments standing, less refunds) and count since the last
 /// end-of-day, as a terminal's end-of-day reports it; starts a new day.
 fn end_of_day(pt: &mut Pt, state: &Shared) -> Result<(), LinkError> {
@@ -387,7 +457,7 @@ fn end_of_day(pt: &mut Pt, state: &Shared) -> Result<(), LinkError> {
         let mut count = 0u8;
         for t in day {
             match (t.kind, t.stands) {
-                (Kind::Payment, true) => {
+                (Kind::Payment | Kind::Booking, true) => {
                     total += t.amount_minor as i64;
                     count = count.saturating_add(1);
                 }
