@@ -127,3 +127,41 @@ pub struct Reprint {
     pub reason: String,
     pub sale: SaleRecord,
 }
+
+/// A pump as answered by `pumps`: the forecourt's record, and what the session knows of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PumpInfo {
+    pub pump: u8,
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
+    pub litres: Decimal,
+    pub amount: Decimal,
+    pub price: Decimal,
+    pub prices_pending: bool,
+    /// The completed fill is on the open ticket ("open") or on a held one ("held").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fill_on: Option<&'static str>,
+    /// A prepayment waiting for this pump's filling to end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepay: Option<PumpPrepay>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub totals: Option<(Decimal, Decimal)>,
+    /// Held for self-service: paid at a kiosk or the pump's payment terminal (pay-at-pump).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub self_service: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PumpPrepay {
+    pub receipt_no: i64,
+    pub amount: Decimal,
+}
+
+/// A prepaid authorization not settled yet, as the screens list it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PrepayView {
+    pub pump: u8,
+    pub amount: Decimal,
+    pub receipt_no: i64,
+}
