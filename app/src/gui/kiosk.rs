@@ -89,6 +89,7 @@ impl Gui {
     /// What the start screen shows for every customer alike, set once: "Touch to start" in
     /// every language (each starting in its own), the store's name, the promotions.
     fn kiosk_start_screen(&self) {
+        self.kiosk_ui().set_fuel_enabled(self.fuel_enabled());
         let file = self.config.kiosk.as_ref().and_then(|k| k.promotions.as_deref());
         *self.kiosk.promotions.borrow_mut() = match file {
             Some(f) => std::fs::read_to_string(f).unwrap_or_else(|e| {
@@ -181,7 +182,8 @@ impl Gui {
         if let Some(k) = &out.kiosk {
             *self.kiosk.help.borrow_mut() = k.help.clone();
         }
-        if out.sale.is_some() && out.ticket.is_none() {
+        // A sale the customer paid here (not a fill paid at a pump that settles meanwhile).
+        if out.sale.is_some() && out.ticket.is_none() && self.kiosk_ui().get_screen() == "pay" {
             self.state.borrow_mut().ticket = None;
             self.kiosk_ui().set_screen("thanks".into());
             self.kiosk.thanks_since.set(Some(self.kiosk_now()));
@@ -324,7 +326,18 @@ impl Gui {
         self.kiosk_render();
     }
 
+    /// Pay-at-pump: the pump is ready; the screen says so for a while, then starts again.
+    pub(super) fn kiosk_fuel_ready(&self) {
+        self.kiosk.thanks_since.set(Some(self.kiosk_now()));
+    }
+
+    /// The customer touched the screen: the idle time starts again (also on the start screen).
+    pub(super) fn kiosk_touched_now(&self) {
+        self.kiosk.last_touch.set(Some(self.kiosk_now()));
+    }
+
     pub(super) fn wire_kiosk(&self, with: impl Fn(&dyn Fn(&Rc<Gui>)) + Clone + 'static) {
+        self.wire_fuel(with.clone());
         let ui = self.kiosk_ui();
         let w = with.clone();
         ui.on_touched(move || w(&|g| g.kiosk_touch()));

@@ -13,6 +13,7 @@ mod devices;
 mod dialogs;
 mod errors;
 mod kiosk;
+mod kiosk_fuel;
 mod office;
 mod office_receipts;
 mod office_users;
@@ -99,6 +100,8 @@ struct State {
     prepays: Vec<crate::service::PrepayView>,
     /// Pumps whose fill is paid and whose reset is on the way (the tile says "Paid").
     resetting: Vec<u8>,
+    /// Pumps a kiosk of the site holds for pay-at-pump (shown as self-service).
+    self_service: Vec<u8>,
     /// The drawer's cash and level as the session last answered it.
     drawer: Option<crate::service::DrawerView>,
 }
@@ -525,7 +528,7 @@ impl Gui {
 
     /// What a device answered: shown, and the command the session wants next sent.
     fn reported(&self, r: Report) {
-        if self.card_reported(&r) || self.card_day_for_z(&r) || self.site_reported(&r) {
+        if self.card_reported(&r) || self.card_day_for_z(&r) || self.site_reported(&r) || self.fuel_reported(&r) {
             return;
         }
         if let Report::NotPrinted { receipt_no, reason, .. } = &r {

@@ -213,6 +213,9 @@ impl Gui {
 
     /// The prepayment still to settle at a pump, as its tile shows it ("" for none).
     pub(super) fn prepaid_text(&self, pump: u8) -> String {
+        if self.state.borrow().self_service.contains(&pump) {
+            return self.i18n.borrow().tr("pump-self-service");
+        }
         let Some(amount) = self.prepaid(pump) else { return String::new() };
         let i18n = self.i18n.borrow();
         let amount = i18n.format().money(amount, &self.config.pricing.currency);

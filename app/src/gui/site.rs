@@ -68,6 +68,12 @@ impl Gui {
     }
 
     fn show_site(&self, peers: &[PeerView]) {
+        let held: Vec<u8> =
+            peers.iter().filter_map(|p| p.status.as_ref()).flat_map(|s| s.self_service_pumps.iter().copied()).collect();
+        if self.state.borrow().self_service != held {
+            self.state.borrow_mut().self_service = held;
+            self.render_pumps();
+        }
         let waiting: Vec<_> =
             peers.iter().filter_map(|p| p.status.as_ref()).filter_map(|s| s.help.as_ref().map(|h| (s, h))).collect();
         let (text, terminal) = match waiting.first() {

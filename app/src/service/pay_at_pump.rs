@@ -311,7 +311,15 @@ impl Session {
                 // The sale and the reservation's move to `booking` are one transaction.
                 let sale = self.store_sale_with(&t, &settlement, None, vec![(0, r.auth())])?;
                 let booked = self.reservation_of(r.id)?;
-                let mut out = self.sold(sale, &t);
+                let mut out = self.sold(sale.clone(), &t);
+                // The customer is at the pump, not at the kiosk's screen: the receipt prints.
+                let receipt_no = sale.receipt_no;
+                out.effects.push(Effect::PrintReceipt {
+                    receipt_no,
+                    copy: false,
+                    queue_id: None,
+                    sale: Box::new(sale),
+                });
                 out.effects.push(self.booking(&booked));
                 Ok(out)
             }

@@ -1,0 +1,105 @@
+//! "Pay for fuel" on the kiosk's real window (Slint's testing backend), by accessible label,
+//! with the simulated pumps (`till sim forecourt`, its own process, over a pty) and the
+//! simulated card terminal (ZVT over loopback TCP): pump, "fill up", the card reserved, the
+//! pump authorized; the customer fills; what was filled is sold and booked on the card.
+
+mod common;
+
+use common::ui::*;
+use common::Sim;
+use slint::ComponentHandle;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use till_hardware::zvt::sim::{self, Kind, Shared, SimState};
+use till_ui::KioskAdapter;
+
+fn terminal() -> (String, Shared) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("tcp://{}", listener.local_addr().unwrap());
+    let state: Shared = Arc::new(Mutex::new(SimState::default()));
+    let s = state.clone();
+    std::thread::spawn(move || sim::serve_tcp(listener, s));
+    (addr, state)
+}
+
+fn config(link: &std::path::Path, card: &str) -> till::config::Config {
+    let mut text =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/demo.toml"))
+            .unwrap();
+    text = text.replacen("[terminal]\n", "[terminal]\nmode = \"kiosk\"\n", 1);
+    text.push_str("\n[kiosk]\nfill_up_amount = \"80.00\"\n");
+    text.push_str(&format!("\n[card_terminal]\nport = \"{card}\"\n"));
+    text.push_str(&format!("\n[forecourt]\nport = \"{}\"\n", link.display()));
+    for (n, address) in [(1, "0x50"), (2, "0x51")] {
+        text.push_str(&format!(
+            "\n[[forecourt.pumps]]\nnumber = {n}\naddress = \"{address}\"\nnozzles = [\"E5\", \"E10\", \"SP98\", \"B7\"]\n"
+        ));
+    }
+    till::config::Config::parse(&text, "kiosk.toml").unwrap()
+}
+
+/// Turns the event loop's crank: the pumps redrawn (the session told of changes) and the
+/// devices' reports handled, until `done` or ten seconds.
+fn until(gui: &till::gui::Gui, what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(Instant::now() < deadline, "never: {what}");
+        gui.render_pumps();
+        gui.drain_reports();
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+#[test]
+fn a_customer_pays_for_fuel_fills_and_is_charged_what_was_filled() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("pumps");
+    let mut pumps = Sim::start(&["sim", "forecourt", "--pumps", "2"], &link);
+    let (card, state) = terminal();
+    let cfg = config(&link, &card);
+    let forecourt = till::devices::demo::site_forecourt(cfg.forecourt.as_ref().unwrap(), &cfg.fuel_grades);
+    forecourt.wait_for_first_answers(Duration::from_secs(3));
+    let line = forecourt.clone();
+    let terminal = till::devices::card::CardTerminal::open(cfg.card_terminal.as_ref().unwrap());
+    let gui = open_with(&dir.path().join("data"), cfg);
+    gui.attach(till::gui::Devices { forecourt: Some(forecourt), card: Some(terminal), ..Default::default() });
+    gui.kiosk_begin();
+    let k = gui.window().global::<KioskAdapter>();
+    assert!(k.get_fuel_enabled());
+    screenshot(&gui, "66-kiosk-start-with-fuel");
+    tap(&gui, "Pay for fuel");
+    assert_eq!(k.get_screen(), "fuel");
+    tap(&gui, "Pump 1");
+    screenshot(&gui, "67-kiosk-fuel-choose");
+    pumps.say("flow 1 20");
+    tap(&gui, "Fill up (up to €80.00)");
+    assert_eq!(k.get_screen(), "fuel-wait");
+    until(&gui, "the pump is ready", || k.get_fuel_status().contains("ready"));
+    assert!(k.get_fuel_status().contains("Pump 1"), "{}", k.get_fuel_status());
+    screenshot(&gui, "68-kiosk-fuel-ready");
+    let reserved: Vec<_> = state.lock().unwrap().journal.iter().map(|t| (t.kind, t.amount_minor, t.stands)).collect();
+    assert_eq!(reserved, vec![(Kind::Reservation, 8000, true)]);
+    let view = || line.pump(1).map(|p| p.state.as_str().to_string()).unwrap_or_default();
+    until(&gui, "authorized", || view() == "authorized");
+    pumps.say("lift 1 2");
+    until(&gui, "filling", || view() == "filling");
+    std::thread::sleep(Duration::from_millis(500));
+    pumps.say("hang 1");
+    let booked = || {
+        state
+            .lock()
+            .unwrap()
+            .journal
+            .iter()
+            .filter(|t| t.kind == Kind::Booking && t.stands)
+            .map(|t| t.amount_minor)
+            .collect::<Vec<_>>()
+    };
+    until(&gui, "booked", || !booked().is_empty());
+    let db = rusqlite::Connection::open(dir.path().join("data/till.sqlite")).unwrap();
+    let total: i64 = db.query_row("SELECT total_minor FROM sales", [], |r| r.get(0)).unwrap();
+    assert_eq!(booked(), vec![total as u64], "charged what the pump measured");
+    // The kiosk is the next customer's again.
+    gui.advance_kiosk_clock(Duration::from_secs(13));
+    assert_eq!(k.get_screen(), "attract");
+}
