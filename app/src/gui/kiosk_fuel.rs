@@ -17,9 +17,10 @@ use till_ui::KioskAdapter;
 const AMOUNTS: [u32; 3] = [20, 40, 60];
 
 impl Gui {
-    /// Whether this kiosk offers pay-at-pump: it has pumps and a card terminal.
+    /// Whether this kiosk offers pay-at-pump: it works pumps and a card terminal (the site's,
+    /// or demo mode's simulated ones).
     pub(super) fn fuel_enabled(&self) -> bool {
-        self.config.forecourt.is_some() && self.config.card_terminal.is_some()
+        self.forecourt().is_some() && self.executor.borrow().card.is_some()
     }
 
     fn fuel_amounts(&self) -> Vec<Option<Decimal>> {
