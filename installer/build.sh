@@ -23,9 +23,10 @@ fi
 
 tree=$(mktemp -d)
 trap 'rm -rf "$tree"' EXIT
+chmod 0755 "$tree"
 d=$tree
 install -d "$d/DEBIAN" "$d/usr/bin" "$d/etc/till" "$d/etc/pam.d" "$d/lib/systemd/system" "$d/lib/udev/rules.d" \
-    "$d/usr/share/till" "$d/usr/share/doc/till/fonts" "$d/usr/share/lintian/overrides"
+    "$d/usr/share/till" "$d/usr/share/doc/till/fonts"
 install -m 0755 "$bin" "$d/usr/bin/till"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$d/usr/bin/till"
 # The example configuration: the demo station's settings under this terminal's header.
@@ -40,21 +41,21 @@ install -m 0644 assets/demo/catalog.csv "$d/usr/share/till/catalog.csv"
 install -m 0644 README.md "$d/usr/share/doc/till/README.md"
 install -m 0644 assets/fonts/OFL-1.1.txt assets/fonts/DejaVu-LICENSE.txt "$d/usr/share/doc/till/fonts/"
 install -m 0644 installer/debian/copyright "$d/usr/share/doc/till/copyright"
-install -m 0644 installer/debian/lintian-overrides "$d/usr/share/lintian/overrides/till"
 {
     echo "till ($version) stable; urgency=medium"
     echo
     echo "  * Till $version, packaged by installer/build.sh."
     echo
     echo " -- Till developers <till@example.org>  $(date -R -u -d "@${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}")"
-} | gzip -9n >"$d/usr/share/doc/till/changelog.Debian.gz"
-chmod 0644 "$d/usr/share/doc/till/changelog.Debian.gz"
+} | gzip -9n >"$d/usr/share/doc/till/changelog.gz"
+chmod 0644 "$d/usr/share/doc/till/changelog.gz"
 
 # The shared libraries the binary links, as package dependencies.
 shlibs=$(ldd "$d/usr/bin/till" | awk '/=> \// { print $3 }' | while read -r lib; do
     dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null || true
 done | cut -d: -f1 | sort -u | grep -v '^libc6$' | paste -sd, | sed 's/,/, /g')
-libc=$(dpkg-query -W -f='${Version}' libc6 | sed 's/-.*//')
+# The newest glibc symbol version the binary uses.
+libc=$(objdump -T "$d/usr/bin/till" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)
 shlibs="libc6 (>= $libc)${shlibs:+, $shlibs}"
 
 size=$(du -sk --exclude=DEBIAN "$d" | cut -f1)

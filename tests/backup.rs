@@ -347,3 +347,34 @@ fn fixture_demo_config(dir: &Path) -> PathBuf {
     .unwrap();
     p
 }
+
+#[test]
+fn the_system_configuration_names_the_store_and_its_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/demo.toml")).unwrap();
+    let data = dir.path().join("var-lib-till");
+    let copies = dir.path().join("copies");
+    let text = demo.replace(
+        "id = \"DEMO-01\"",
+        &format!("id = \"COUNTER-01\"\ndata_dir = \"{}\"", data.display()),
+    ) + &format!("\n[backup]\ndir = \"{}\"\nkeep = 3\n", copies.display());
+    let system = dir.path().join("etc-till-config.toml");
+    std::fs::write(&system, text).unwrap();
+    // No --config, no $TILL_CONFIG, no user configuration: the system's.
+    let out = till().env("TILL_SYSTEM_CONFIG", &system).args(["config", "check"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains(&format!("config: {}", system.display())), "{text}");
+    assert!(text.contains(&format!("data dir: {}", data.display())), "{text}");
+    assert!(text.contains(&format!("backups: {} (keeping 3)", copies.display())), "{text}");
+    let out = till().env("TILL_SYSTEM_CONFIG", &system).args(["user", "add", "--name", "M", "--role", "manager", "--pin", "9999"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = till().env("TILL_SYSTEM_CONFIG", &system).arg("backup").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&format!("backup: {}/till-COUNTER-01-", copies.display())), "{}", stdout(&out));
+    // A relative data_dir is refused, naming the key.
+    std::fs::write(&system, demo.replace("id = \"DEMO-01\"", "id = \"X\"\ndata_dir = \"relative\"")).unwrap();
+    let out = till().env("TILL_SYSTEM_CONFIG", &system).args(["config", "check"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("terminal.data_dir"), "{}", stderr(&out));
+}

@@ -41,10 +41,40 @@ struct Kiosk {
 
 impl Drop for Kiosk {
     fn drop(&mut self) {
-        // As systemd stops a service: every process of it.
-        let _ = Command::new("kill").args(["-KILL", &format!("-{}", self.child.id())]).status();
+        // As systemd stops a service: every process of it (the session's process tree).
+        for pid in tree(self.child.id()) {
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        }
         let _ = self.child.wait();
     }
+}
+
+/// (pid, parent pid, command name) of every process.
+fn processes() -> Vec<(u32, u32, String)> {
+    let mut all = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else { continue };
+        // pid (comm) state ppid ...
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let comm = stat[open + 1..close].to_string();
+        let ppid = stat[close + 1..].split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+        all.push((pid, ppid, comm));
+    }
+    all
+}
+
+/// `root` and its descendants.
+fn tree(root: u32) -> Vec<u32> {
+    let all = processes();
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        let p = out[i];
+        out.extend(all.iter().filter(|(_, pp, _)| *pp == p).map(|(pid, _, _)| *pid));
+        i += 1;
+    }
+    out
 }
 
 fn start(run: &Path, socket: &Path) -> Kiosk {
@@ -77,8 +107,7 @@ fn start(run: &Path, socket: &Path) -> Kiosk {
         // The binary under test, on a demo store of its own.
         cmd.arg("--data-dir").arg(run.join("data"));
     }
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let child = cmd.stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("the kiosk session starts");
+    let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("the kiosk session starts");
     Kiosk { child }
 }
 
@@ -96,21 +125,10 @@ fn listen(sock: &UnixDatagram, within: Duration, until: impl Fn(&[String]) -> bo
     got
 }
 
-/// The till process of the session (cage's child).
+/// The till process of the session.
 fn till_pid(session: u32) -> Option<u32> {
-    for e in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else { continue };
-        // pid (comm) state ppid pgrp ...
-        let Some((comm, rest)) = stat.split_once(") ").map(|(a, b)| (a.rsplit('(').next().unwrap_or(""), b)) else {
-            continue;
-        };
-        let pgrp: u32 = rest.split_whitespace().nth(2).and_then(|p| p.parse().ok()).unwrap_or(0);
-        if comm == "till" && pgrp == session {
-            return Some(pid);
-        }
-    }
-    None
+    let all = processes();
+    tree(session).into_iter().find(|p| all.iter().any(|(pid, _, comm)| pid == p && comm == "till"))
 }
 
 fn count(msgs: &[String], m: &str) -> usize {
@@ -135,6 +153,7 @@ fn the_kiosk_session_shows_the_window_and_the_watchdog_catches_a_hung_till() {
     }
 
     let kiosk = start(&run, &socket);
+    eprintln!("kiosk session started (pid {})", kiosk.child.id());
     let first = listen(&sock, Duration::from_secs(90), |m| count(m, "READY=1") == 1 && count(m, "WATCHDOG=1") >= 2);
     assert_eq!(count(&first, "READY=1"), 1, "the window drew its first frame: {first:?}");
     assert!(count(&first, "WATCHDOG=1") >= 2, "pings from the event loop: {first:?}");
@@ -143,14 +162,17 @@ fn the_kiosk_session_shows_the_window_and_the_watchdog_catches_a_hung_till() {
 
     // Till stops answering: the pings stop for longer than the watchdog's time.
     let pid = till_pid(kiosk.child.id()).expect("till runs in the session");
+    eprintln!("READY and pings received; stopping till (pid {pid})");
     assert!(Command::new("kill").args(["-STOP", &pid.to_string()]).status().unwrap().success());
     let _ = listen(&sock, Duration::from_millis(200), |_| false);
+    eprintln!("listening for {:?}", WATCHDOG * 2);
     let silent = listen(&sock, WATCHDOG * 2, |_| false);
     assert_eq!(count(&silent, "WATCHDOG=1"), 0, "a stopped Till does not ping: {silent:?}");
 
     // systemd's part: the service killed and started again (Restart=always); the new Till gets
     // the store (the old one's lock went with it) and draws and pings again.
     drop(kiosk);
+    eprintln!("no pings while stopped; the session killed, starting it again");
     let again = start(&run, &socket);
     let second = listen(&sock, Duration::from_secs(90), |m| count(m, "READY=1") == 1 && count(m, "WATCHDOG=1") >= 2);
     assert_eq!(count(&second, "READY=1"), 1, "restarted: {second:?}");

@@ -58,12 +58,12 @@ pub fn stamp(at: time::OffsetDateTime) -> String {
     )
 }
 
-/// Whether `tag` may be part of a file name: letters, digits, `.`, `-`, `_`, starting with a
-/// letter (so a tagged copy is never taken for a nightly one).
+/// Whether `tag` may be part of a file name: letters, digits, `.`, `-`, `_`, `+`, `~` (a
+/// Debian version), starting with a letter (so a tagged copy is never taken for a nightly one).
 pub fn valid_tag(tag: &str) -> bool {
-    tag.len() <= 40
+    tag.len() <= 64
         && tag.starts_with(|c: char| c.is_ascii_alphabetic())
-        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'+' | b'~'))
 }
 
 /// Copies the store in `data_dir` into `out_dir` while it may be in use, verifies the copy and
@@ -315,6 +315,8 @@ mod tests {
             assert_eq!(nightly(not, "T1"), None, "{not}");
         }
         assert!(valid_tag("pre-upgrade-0.1.0"));
+        assert!(valid_tag("pre-upgrade-from-0.1.0~rc1+deb12u1"));
+        assert!(!valid_tag("pre-upgrade-from-1:0.1.0"));
         assert!(!valid_tag("1abc"));
         assert!(!valid_tag("a/b"));
         assert!(!valid_tag(""));
