@@ -35,7 +35,7 @@ fn sale(session: &mut Session, i: usize) -> Duration {
     for code in &codes[..2 + i % 4] {
         session.execute(cmd(json!({"cmd":"scan","code":code}))).expect("scan");
     }
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         session.execute(cmd(json!({"cmd":"add","sku":"BEV-0001","qty":"2"}))).expect("add");
     }
     let due = session.execute(cmd(json!({"cmd":"ticket"}))).expect("ticket");

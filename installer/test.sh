@@ -131,7 +131,7 @@ check "Till sells again after the upgrade (receipt 26)" bash -c "printf '%s\n' '
 install -d -m 1777 /tmp/.X11-unix
 check "the kiosk session starts the window; the watchdog catches a hung Till" bash -c "
     TILL_KIOSK_BIN=/usr/bin/till TILL_KIOSK_USER=till TILL_KIOSK_RUN=/run/till-kiosk-test \
-    nice -n 10 cargo test --locked -p till --test kiosk_session -- --ignored --nocapture 2>&1"
+    nice -n 10 cargo test --workspace --locked --test kiosk_session -- --ignored --nocapture 2>&1"
 rm -rf /run/till-kiosk-test
 
 # Removal keeps the store; purging removes the configuration and names where the sales are.

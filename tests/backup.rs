@@ -99,7 +99,7 @@ fn start_seller(data: &Path) -> Seller {
         let _ = writeln!(stdin, "{}", json!({"cmd":"login","pin":"1111"}));
         let mut i = 0u64;
         while !s.load(Ordering::SeqCst) {
-            let code = if i % 2 == 0 { "4006381333931" } else { "90162602" };
+            let code = if i.is_multiple_of(2) { "4006381333931" } else { "90162602" };
             let batch = format!(
                 "{}\n{}\n",
                 json!({"cmd":"scan","code":code}),
@@ -354,10 +354,8 @@ fn the_system_configuration_names_the_store_and_its_copies() {
     let demo = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/demo.toml")).unwrap();
     let data = dir.path().join("var-lib-till");
     let copies = dir.path().join("copies");
-    let text = demo.replace(
-        "id = \"DEMO-01\"",
-        &format!("id = \"COUNTER-01\"\ndata_dir = \"{}\"", data.display()),
-    ) + &format!("\n[backup]\ndir = \"{}\"\nkeep = 3\n", copies.display());
+    let text = demo.replace("id = \"DEMO-01\"", &format!("id = \"COUNTER-01\"\ndata_dir = \"{}\"", data.display()))
+        + &format!("\n[backup]\ndir = \"{}\"\nkeep = 3\n", copies.display());
     let system = dir.path().join("etc-till-config.toml");
     std::fs::write(&system, text).unwrap();
     // No --config, no $TILL_CONFIG, no user configuration: the system's.
@@ -367,7 +365,11 @@ fn the_system_configuration_names_the_store_and_its_copies() {
     assert!(text.contains(&format!("config: {}", system.display())), "{text}");
     assert!(text.contains(&format!("data dir: {}", data.display())), "{text}");
     assert!(text.contains(&format!("backups: {} (keeping 3)", copies.display())), "{text}");
-    let out = till().env("TILL_SYSTEM_CONFIG", &system).args(["user", "add", "--name", "M", "--role", "manager", "--pin", "9999"]).output().unwrap();
+    let out = till()
+        .env("TILL_SYSTEM_CONFIG", &system)
+        .args(["user", "add", "--name", "M", "--role", "manager", "--pin", "9999"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let out = till().env("TILL_SYSTEM_CONFIG", &system).arg("backup").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));

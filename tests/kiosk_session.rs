@@ -107,7 +107,12 @@ fn start(run: &Path, socket: &Path) -> Kiosk {
         // The binary under test, on a demo store of its own.
         cmd.arg("--data-dir").arg(run.join("data"));
     }
-    let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("the kiosk session starts");
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the kiosk session starts");
     Kiosk { child }
 }
 
