@@ -11,12 +11,12 @@ use rusqlite::backup::{Backup, StepResult};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Pages copied per step (512 KiB of 4 KiB pages), and the pause after each step. Each step's
+/// Pages copied per step (256 KiB of 4 KiB pages), and the pause after each step. Each step's
 /// pages are flushed to the disk before the pause: a sale's fsync then never waits behind more
 /// than one step of the copy (one flush of the whole copy at the end would hold up every sale
 /// committed meanwhile).
-const STEP_PAGES: i32 = 128;
-const STEP_PAUSE: Duration = Duration::from_millis(20);
+const STEP_PAGES: i32 = 64;
+const STEP_PAUSE: Duration = Duration::from_millis(50);
 
 /// What a verified copy holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
