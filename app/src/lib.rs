@@ -17,6 +17,7 @@ pub mod exec;
 pub mod gui;
 pub mod i18n;
 pub mod import;
+pub mod notify;
 pub mod receipt;
 pub mod service;
 pub mod slip;

@@ -13,6 +13,8 @@ pub fn till() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_till"));
     // Never pick up a developer's own configuration.
     c.env_remove("TILL_CONFIG");
+    // Nor the system's, on a machine where the package is installed.
+    c.env("TILL_SYSTEM_CONFIG", std::env::temp_dir().join("till-test-home/no-system-config.toml"));
     c.env("HOME", std::env::temp_dir().join("till-test-home"));
     c.env("XDG_CONFIG_HOME", std::env::temp_dir().join("till-test-home/config"));
     c

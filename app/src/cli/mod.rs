@@ -1,9 +1,11 @@
 //! The command line: the clap tree of `till`, technician commands (`till hw`) and simulators
 //! (`till sim`).
 
+mod backup;
 mod headless;
 pub mod hw;
 mod hw_card;
+mod ports;
 mod report;
 mod show;
 pub mod sim;
@@ -104,6 +106,32 @@ enum Cmd {
         #[command(subcommand)]
         device: HwCmd,
     },
+    /// Copy the store while Till runs (SQLite's online backup), verify the copy's journal and
+    /// remove the oldest copies beyond `[backup] keep`.
+    Backup {
+        /// Where the copy goes (else `[backup] dir`, else the data directory's `backups`).
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+        /// How many nightly copies to keep (else `[backup] keep`, 14).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000))]
+        keep: Option<u16>,
+        /// A word in the copy's name; a tagged copy is never removed by the rotation.
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Replace the store with a copy made by `till backup` (Till must be stopped). Refuses a copy
+    /// of another terminal's store and one whose journal does not verify; the current store is
+    /// kept aside in the data directory.
+    Restore {
+        file: PathBuf,
+        /// Restore a copy that lacks receipts the current store has (they stay in the store kept
+        /// aside).
+        #[arg(long)]
+        allow_older: bool,
+    },
+    /// Bring the store to this version's schema, after a verified backup (the package runs it
+    /// on upgrade; Till also migrates at start).
+    Migrate,
     /// Simulated devices on pseudo-terminals, for demos and tests.
     Sim {
         #[command(subcommand)]
@@ -113,6 +141,12 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum HwCmd {
+    /// The serial adapters attached (USB vendor, product and serial number); with --udev, the
+    /// rules file for stable names (/dev/till/printer, /dev/till/pumps, ...).
+    Ports {
+        #[arg(long)]
+        udev: bool,
+    },
     /// A DART pump: `till hw pump --port /dev/ttyUSB0 --address 0x50 status`.
     Pump {
         #[arg(long)]
@@ -271,8 +305,10 @@ enum ConfigCmd {
     Check,
 }
 
+/// `--data-dir`, else `[terminal] data_dir`, else the platform data dir (its `demo` folder in
+/// demo mode).
 fn data_dir(cli: &Cli, cfg: &Config) -> anyhow::Result<PathBuf> {
-    let explicit = cli.data_dir.as_deref();
+    let explicit = cli.data_dir.as_deref().or(cfg.data_dir.as_deref());
     let base = config::data_dir(explicit).context("no data directory: give --data-dir")?;
     Ok(if cfg.demo && explicit.is_none() { base.join("demo") } else { base })
 }
@@ -472,6 +508,23 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Cmd::Sim { device }) => sims::run(device),
+        Some(Cmd::Backup { to, keep, tag }) => {
+            let cfg = load_config(&cli)?;
+            let dir = data_dir(&cli, &cfg)?;
+            backup::backup(&cfg, &dir, to.as_deref(), keep.map(usize::from), tag.as_deref())
+        }
+        Some(Cmd::Restore { file, allow_older }) => {
+            let cfg = load_config(&cli)?;
+            backup::restore(&cfg, &data_dir(&cli, &cfg)?, file, *allow_older)
+        }
+        Some(Cmd::Migrate) => {
+            let cfg = load_config(&cli)?;
+            backup::migrate(&cfg, &data_dir(&cli, &cfg)?)
+        }
+        Some(Cmd::Hw { device: HwCmd::Ports { udev } }) => {
+            let cfg = load_config(&cli)?;
+            ports::ports(&cfg, *udev)
+        }
         Some(Cmd::Config { action: ConfigCmd::Check }) => {
             let cfg = load_config(&cli)?;
             let dir = data_dir(&cli, &cfg)?;

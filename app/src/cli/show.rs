@@ -9,6 +9,7 @@ pub(super) fn print_config(cfg: &Config, dir: &Path) {
     println!("config: {}{}", cfg.source, if cfg.demo { " (demo mode)" } else { "" });
     println!("terminal: {} ({})", cfg.terminal_id, cfg.terminal_name);
     println!("data dir: {}", dir.display());
+    println!("backups: {} (keeping {})", cfg.backup.dir_for(dir).display(), cfg.backup.keep);
     println!(
         "currency: {} ({} decimals, cash increment {})",
         p.currency.code,

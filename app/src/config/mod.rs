@@ -15,6 +15,7 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+mod backup;
 mod cash;
 mod qr;
 pub use qr::{KioskConfig, QrConfig};
@@ -23,6 +24,7 @@ mod raw;
 mod site;
 mod validate;
 
+pub use backup::{BackupConfig, SYSTEM_CONFIG};
 pub use cash::{CashConfig, TankConfig, Thresholds};
 use raw::RawConfig;
 pub use validate::{check_device_port, iso_numeric, PortError};
@@ -123,6 +125,10 @@ pub struct Config {
     /// The gauge's tanks and their grades (for the fuel reconciliation).
     pub tanks: Vec<TankConfig>,
     pub thresholds: Thresholds,
+    /// `[terminal] data_dir`: where the store lives when `--data-dir` is not given.
+    pub data_dir: Option<PathBuf>,
+    /// `[backup]`: where `till backup` writes its copies and how many it keeps.
+    pub backup: BackupConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,8 +175,9 @@ impl Config {
     }
 
     /// Finds and loads the configuration: `--config`, else `$TILL_CONFIG`, else `config.toml`
-    /// in the platform config dir; if none exists, the demo configuration. A path that was
-    /// named explicitly must exist.
+    /// in the platform config dir, else the system's (`/etc/till/config.toml`, as the package
+    /// installs it; `$TILL_SYSTEM_CONFIG` names another); if none exists, the demo
+    /// configuration. A path that was named explicitly must exist.
     pub fn discover(explicit: Option<&Path>) -> Result<Config, ConfigError> {
         if let Some(p) = explicit {
             return Config::load(p);
@@ -180,6 +187,10 @@ impl Config {
         }
         if let Some(p) = default_config_path().filter(|p| p.exists()) {
             return Config::load(&p);
+        }
+        let system = std::env::var_os("TILL_SYSTEM_CONFIG").map(PathBuf::from).unwrap_or_else(|| SYSTEM_CONFIG.into());
+        if system.exists() {
+            return Config::load(&system);
         }
         Config::demo()
     }
@@ -198,7 +209,8 @@ pub fn default_config_path() -> Option<PathBuf> {
     project_dirs().map(|d| d.config_dir().join("config.toml"))
 }
 
-/// The data directory: `--data-dir`, else the platform data dir.
+/// The data directory: `--data-dir`, else the platform data dir (see also
+/// [`Config::data_dir`], which the command line puts between the two).
 pub fn data_dir(explicit: Option<&Path>) -> Option<PathBuf> {
     explicit.map(Path::to_path_buf).or_else(|| project_dirs().map(|d| d.data_dir().to_path_buf()))
 }

@@ -49,6 +49,8 @@ pub(super) struct RawConfig {
     pub(super) tanks: Vec<super::cash::RawTank>,
     #[serde(default)]
     pub(super) reconciliation: Option<super::cash::RawReconciliation>,
+    #[serde(default)]
+    pub(super) backup: Option<super::backup::RawBackup>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,6 +184,9 @@ pub(super) struct RawTerminal {
     /// "counter" (the default) or "kiosk" (self-service).
     #[serde(default)]
     pub(super) mode: Option<String>,
+    /// The data directory holding the store (`--data-dir` wins; the package sets /var/lib/till).
+    #[serde(default)]
+    pub(super) data_dir: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -285,6 +285,8 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
     let grade_codes: Vec<String> = fuel_grades.iter().map(|g: &FuelGrade| g.code.clone()).collect();
     let tanks = super::cash::tanks(raw.tanks, &grade_codes)?;
     let thresholds = super::cash::thresholds(raw.reconciliation)?;
+    let data_dir = super::backup::data_dir(raw.terminal.data_dir.as_deref())?;
+    let backup = super::backup::backup(raw.backup)?;
     Ok(Config {
         source: file.to_string(),
         demo: false,
@@ -325,6 +327,8 @@ pub(super) fn validate(raw: RawConfig, file: &str) -> Result<Config, Invalid> {
         cash,
         tanks,
         thresholds,
+        data_dir,
+        backup,
     })
 }
 

@@ -73,8 +73,29 @@ pub fn run(session: Session, devices: Devices, options: Options, started: std::t
             });
         }
     }
+    let _watchdog = systemd_notifications(&window);
     window.run()?;
     Ok(())
+}
+
+/// Under systemd: `READY=1` once the window has drawn (the event loop's second turn, as the
+/// start-up benchmark counts it), and `WATCHDOG=1` from a timer of this event loop, so a
+/// window that hangs stops the pings. The timer lives as long as what this returns.
+fn systemd_notifications(window: &till_ui::MainWindow) -> Option<slint::Timer> {
+    let notifier = std::rc::Rc::new(crate::notify::Notifier::from_env()?);
+    let ready = notifier.clone();
+    let w = window.as_weak();
+    slint::Timer::single_shot(std::time::Duration::ZERO, move || {
+        if let Some(w) = w.upgrade() {
+            w.window().request_redraw();
+        }
+        slint::Timer::single_shot(std::time::Duration::ZERO, move || ready.notify("READY=1"));
+    });
+    let every = crate::notify::watchdog_from_env()?;
+    tracing::info!("systemd watchdog: a ping every {} ms", every.as_millis());
+    let timer = slint::Timer::default();
+    timer.start(slint::TimerMode::Repeated, every, move || notifier.notify("WATCHDOG=1"));
+    Some(timer)
 }
 
 /// The root window's size in physical pixels, or `None` when no X server answers (Wayland,

@@ -4,6 +4,7 @@
 //! `foreign_keys=ON`. A completed sale, its lines, taxes and payments, its journal entry and
 //! its outbox row are written in one transaction.
 
+pub mod backup;
 mod cards;
 mod cash;
 mod catalog;
@@ -14,8 +15,9 @@ mod journal;
 mod looks;
 pub mod report;
 mod reservations;
+pub mod restore;
 mod sales;
-mod schema;
+pub mod schema;
 mod settings;
 mod shifts;
 mod sync;
@@ -57,6 +59,9 @@ pub enum StoreError {
     Amount(Decimal),
     #[error("the store has stopped taking sales: {0}")]
     Halted(String),
+    /// A backup or restore that was not done, and why.
+    #[error("{0}")]
+    Refused(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -2,6 +2,9 @@
 
 use rusqlite_migration::{Migrations, M};
 
+/// The schema version (`PRAGMA user_version`) a store has after every migration.
+pub const LATEST: i64 = 12;
+
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(
@@ -473,5 +476,13 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         assert!(super::migrations().validate().is_ok());
+    }
+
+    #[test]
+    fn latest_is_the_number_of_migrations() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::migrations().to_latest(&mut conn).unwrap();
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, super::LATEST, "add a migration: raise LATEST with it");
     }
 }
