@@ -11,18 +11,8 @@ use common::*;
 use serde_json::{json, Value};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use till_hardware::zvt::sim::{self, Fault, Kind, Shared, SimState};
-
-fn terminal() -> (String, Shared) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = format!("tcp://{}", listener.local_addr().unwrap());
-    let state: Shared = Arc::new(Mutex::new(SimState::default()));
-    let s = state.clone();
-    std::thread::spawn(move || sim::serve_tcp(listener, s));
-    (addr, state)
-}
+use till_hardware::zvt::sim::{self, Fault, Kind, Shared};
 
 fn standing(state: &Shared) -> Vec<(Kind, u64)> {
     state.lock().unwrap().journal.iter().filter(|t| t.stands).map(|t| (t.kind, t.amount_minor)).collect()
@@ -68,7 +58,7 @@ fn code(v: &Value) -> &str {
 #[test]
 fn an_approved_card_payment_is_stored_once_with_what_the_terminal_returned() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, state) = terminal();
+    let (port, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &port);
     let mut till = Exec::start(&config, &data);
     till.basket(true);
@@ -98,7 +88,7 @@ fn an_approved_card_payment_is_stored_once_with_what_the_terminal_returned() {
 #[test]
 fn a_declined_card_leaves_the_ticket_open_and_a_split_tender_takes_card_and_cash() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, state) = terminal();
+    let (port, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &port);
     let mut till = Exec::start(&config, &data);
     till.basket(true);
@@ -126,7 +116,7 @@ fn a_declined_card_leaves_the_ticket_open_and_a_split_tender_takes_card_and_cash
 #[test]
 fn a_link_dropped_before_the_terminal_reports_takes_nothing_and_the_next_card_is_charged_once() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, state) = terminal();
+    let (port, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &port);
     let mut till = Exec::start(&config, &data);
     till.basket(true);
@@ -145,7 +135,7 @@ fn a_link_dropped_before_the_terminal_reports_takes_nothing_and_the_next_card_is
 #[test]
 fn a_link_dropped_after_the_till_answered_is_checked_with_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, state) = terminal();
+    let (port, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &port);
     let mut till = Exec::start(&config, &data);
     till.basket(true);
@@ -178,7 +168,7 @@ fn a_link_dropped_after_the_till_answered_is_checked_with_the_terminal() {
 #[test]
 fn a_payment_open_at_a_crash_is_settled_at_sign_in_by_asking_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, state) = terminal();
+    let (port, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &port);
     let mut till = Exec::start(&config, &data);
     till.basket(true);
@@ -236,7 +226,7 @@ fn a_script_cannot_approve_a_payment_and_a_missing_terminal_charges_nothing() {
 #[test]
 fn a_refund_of_a_card_sale_goes_back_to_the_card_by_reversal_on_its_day_and_by_refund_after() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, state) = terminal();
+    let (port, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &port);
     let mut till = Exec::start(&config, &data);
     till.basket_as("9999", true);
@@ -288,7 +278,7 @@ fn a_refund_of_a_card_sale_goes_back_to_the_card_by_reversal_on_its_day_and_by_r
 #[test]
 fn the_terminals_end_of_day_is_compared_with_the_tills_card_payments() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, state) = terminal();
+    let (port, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &port);
     let mut till = Exec::start(&config, &data);
     till.basket_as("9999", true);
@@ -328,7 +318,7 @@ fn the_terminals_end_of_day_is_compared_with_the_tills_card_payments() {
 #[test]
 fn a_card_payment_taken_off_the_ticket_is_paid_back_to_the_card_first_and_never_taken_up_again() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, state) = terminal();
+    let (port, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &port);
     let mut till = Exec::start(&config, &data);
     till.basket_as("9999", true);
@@ -361,7 +351,7 @@ fn a_card_payment_taken_off_the_ticket_is_paid_back_to_the_card_first_and_never_
 #[test]
 fn a_technician_asks_the_terminal_directly_and_nothing_is_charged() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, state) = terminal();
+    let (port, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &port);
     let out = run(&["hw", "card", "--port", &port, "status"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -381,7 +371,7 @@ fn a_technician_asks_the_terminal_directly_and_nothing_is_charged() {
 
 #[test]
 fn a_technicians_test_payment_reversal_refund_and_end_of_day_at_the_terminal() {
-    let (port, state) = terminal();
+    let (port, state) = common::card_terminal();
     let json_of = |args: &[&str]| -> Value {
         let mut all = vec!["hw", "card", "--port", port.as_str(), "--json"];
         all.extend_from_slice(args);
@@ -410,7 +400,7 @@ fn a_technicians_test_payment_reversal_refund_and_end_of_day_at_the_terminal() {
 #[test]
 fn a_sale_that_cannot_be_stored_is_answered_goods_not_issued_and_the_terminal_reverses() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, state) = terminal();
+    let (port, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &port);
     let mut till = Exec::start(&config, &data);
     till.basket(true);

@@ -9,18 +9,8 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use till_hardware::zvt::sim::{self, Kind, Shared, SimState};
-
-fn terminal() -> (String, Shared) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = format!("tcp://{}", listener.local_addr().unwrap());
-    let state: Shared = Arc::new(Mutex::new(SimState::default()));
-    let s = state.clone();
-    std::thread::spawn(move || sim::serve_tcp(listener, s));
-    (addr, state)
-}
+use till_hardware::zvt::sim::{Kind, Shared};
 
 /// The terminal's journal: (kind, amount, stands).
 fn journal(state: &Shared) -> Vec<(Kind, u64, bool)> {
@@ -86,7 +76,7 @@ fn the_card_is_reserved_the_pump_authorized_and_what_was_filled_booked() {
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("pumps");
     let mut pumps = Sim::start(&["sim", "forecourt", "--pumps", "2"], &link);
-    let (card, state) = terminal();
+    let (card, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &link, &card);
     let mut k = start_kiosk(&config, &data);
     k.wait_pump(1, "idle");
@@ -130,7 +120,7 @@ fn a_declined_reservation_authorizes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("pumps");
     let _pumps = Sim::start(&["sim", "forecourt", "--pumps", "2"], &link);
-    let (card, state) = terminal();
+    let (card, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &link, &card);
     let mut k = start_kiosk(&config, &data);
     k.wait_pump(1, "idle");
@@ -152,7 +142,7 @@ fn killed_between_the_reservation_and_the_booking_the_kiosk_books_what_was_fille
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("pumps");
     let mut pumps = Sim::start(&["sim", "forecourt", "--pumps", "2"], &link);
-    let (card, state) = terminal();
+    let (card, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &link, &card);
     let mut k = start_kiosk(&config, &data);
     k.wait_pump(1, "idle");
@@ -202,7 +192,7 @@ fn a_booking_the_terminal_did_not_take_is_booked_once_at_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("pumps");
     let mut pumps = Sim::start(&["sim", "forecourt", "--pumps", "2"], &link);
-    let (card, state) = terminal();
+    let (card, state) = common::card_terminal();
     let (config, data) = site(dir.path(), &link, &card);
     let mut k = start_kiosk(&config, &data);
     k.wait_pump(1, "idle");

@@ -8,19 +8,9 @@ mod common;
 use common::ui::*;
 use common::Sim;
 use slint::ComponentHandle;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use till_hardware::zvt::sim::{self, Kind, Shared, SimState};
+use till_hardware::zvt::sim::Kind;
 use till_ui::KioskAdapter;
-
-fn terminal() -> (String, Shared) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = format!("tcp://{}", listener.local_addr().unwrap());
-    let state: Shared = Arc::new(Mutex::new(SimState::default()));
-    let s = state.clone();
-    std::thread::spawn(move || sim::serve_tcp(listener, s));
-    (addr, state)
-}
 
 fn config(link: &std::path::Path, card: &str) -> till::config::Config {
     let mut text =
@@ -55,7 +45,7 @@ fn a_customer_pays_for_fuel_fills_and_is_charged_what_was_filled() {
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("pumps");
     let mut pumps = Sim::start(&["sim", "forecourt", "--pumps", "2"], &link);
-    let (card, state) = terminal();
+    let (card, state) = common::card_terminal();
     let cfg = config(&link, &card);
     let forecourt = till::devices::demo::site_forecourt(cfg.forecourt.as_ref().unwrap(), &cfg.fuel_grades);
     forecourt.wait_for_first_answers(Duration::from_secs(3));

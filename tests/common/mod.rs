@@ -226,3 +226,14 @@ pub fn demo_site(dir: &Path, edit: impl FnOnce(String) -> String) -> (PathBuf, P
     args(&["catalog", "import", catalog.to_str().expect("path")]);
     (config, data)
 }
+
+/// A simulated ZVT card terminal on a free loopback port (bare APDUs), in this process, so it
+/// outlives a Till that is killed; its `tcp://` address and its state (journal, faults).
+pub fn card_terminal() -> (String, till_hardware::zvt::sim::Shared) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let addr = format!("tcp://{}", listener.local_addr().expect("its address"));
+    let state = till_hardware::zvt::sim::Shared::default();
+    let s = state.clone();
+    std::thread::spawn(move || till_hardware::zvt::sim::serve_tcp(listener, s));
+    (addr, state)
+}

@@ -96,6 +96,27 @@ impl Gui {
     }
 
     /// A report of the card terminal's driver; false when it is not one.
+    /// Sends a report's follow-up command; an approval's decision is claimed first and decided
+    /// by the command's result (the terminal hears "issued" only if it succeeded). Nothing is
+    /// sent for an approval the driver already answered "not issued" (its ending follows).
+    pub(super) fn follow_claimed(
+        &self,
+        r: &Report,
+        then: impl FnOnce(&Gui, Result<crate::service::Outcome, crate::service::ServiceError>) + 'static,
+    ) {
+        let decision = r.claim().cloned();
+        if decision.as_ref().is_some_and(|d| !d.claim()) {
+            return;
+        }
+        let Some(cmd) = crate::effects::follow_up(r) else { return };
+        self.send(cmd, move |g, res| {
+            if let Some(d) = &decision {
+                d.decide(res.is_ok());
+            }
+            then(g, res);
+        });
+    }
+
     pub(super) fn card_reported(&self, r: &Report) -> bool {
         match r {
             Report::CardProgress { code, .. } => {
@@ -113,22 +134,11 @@ impl Gui {
                     self.show_error(&crate::service::Refusal::CardUnclear.into());
                     return true;
                 }
-                let decision = r.claim().cloned();
-                if decision.as_ref().is_some_and(|d| !d.claim()) {
-                    // The driver already answered "goods not issued"; its ending follows.
-                    return true;
-                }
-                let Some(cmd) = crate::effects::follow_up(r) else { return true };
-                self.send(cmd, move |g, res| {
-                    if let Some(d) = &decision {
-                        d.decide(res.is_ok());
-                    }
-                    match res {
-                        Ok(out) => g.show_card(&out),
-                        Err(e) => {
-                            g.close_card();
-                            g.show_error(&e);
-                        }
+                self.follow_claimed(r, |g, res| match res {
+                    Ok(out) => g.show_card(&out),
+                    Err(e) => {
+                        g.close_card();
+                        g.show_error(&e);
                     }
                 });
                 true

@@ -119,15 +119,7 @@ impl Gui {
         ) {
             return false;
         }
-        let decision = r.claim().cloned();
-        if decision.as_ref().is_some_and(|d| !d.claim()) {
-            return true;
-        }
-        let Some(cmd) = crate::effects::follow_up(r) else { return true };
-        self.send(cmd, move |g, res| {
-            if let Some(d) = &decision {
-                d.decide(res.is_ok());
-            }
+        self.follow_claimed(r, |g, res| {
             let waiting = g.kiosk_ui_fuel().get_screen() == "fuel-wait";
             match res {
                 Ok(out) => {

@@ -83,6 +83,18 @@ impl Default for SimState {
     }
 }
 
+impl SimState {
+    /// Journals a new transaction under the next receipt and trace numbers.
+    fn record(&mut self, kind: Kind, amount_minor: u64, stands: bool, original_trace: Option<u32>) -> SimTx {
+        let tx =
+            SimTx { kind, receipt: self.next_receipt, trace: self.next_trace, amount_minor, stands, original_trace };
+        self.next_receipt = self.next_receipt % 9999 + 1;
+        self.next_trace = self.next_trace % 999_999 + 1;
+        self.journal.push(tx.clone());
+        tx
+    }
+}
+
 pub type Shared = Arc<Mutex<SimState>>;
 
 fn lock(s: &Shared) -> std::sync::MutexGuard<'_, SimState> {
@@ -311,18 +323,7 @@ fn pay(pt: &mut Pt, state: &Shared, kind: Kind, amount: u64, answer_secs: Option
     }
     let tx = {
         let mut st = lock(state);
-        let tx = SimTx {
-            kind,
-            receipt: st.next_receipt,
-            trace: st.next_trace,
-            amount_minor: amount,
-            stands: false,
-            original_trace: None,
-        };
-        st.next_receipt = st.next_receipt % 9999 + 1;
-        st.next_trace = st.next_trace % 999_999 + 1;
-        st.journal.push(tx.clone());
-        tx
+        st.record(kind, amount, false, None)
     };
     let status = Apdu::new(0x04, 0x0F, status_of(&tx, 0).encode());
     if fault == Fault::DropBeforeStatus {
@@ -393,18 +394,7 @@ fn reverse(pt: &mut Pt, state: &Shared, receipt: u64) -> Result<(), LinkError> {
     let tx = {
         let mut st = lock(state);
         st.journal[i].stands = false;
-        let tx = SimTx {
-            kind: Kind::Reversal,
-            receipt: st.next_receipt,
-            trace: st.next_trace,
-            amount_minor: orig.amount_minor,
-            stands: true,
-            original_trace: Some(orig.trace),
-        };
-        st.next_receipt = st.next_receipt % 9999 + 1;
-        st.next_trace = st.next_trace % 999_999 + 1;
-        st.journal.push(tx.clone());
-        tx
+        st.record(Kind::Reversal, orig.amount_minor, true, Some(orig.trace))
     };
     pt.ack_wait(&Apdu::new(0x04, 0x0F, status_of(&tx, 0).encode()))?;
     pt.print(&["REVERSAL".to_string(), format!("Receipt {:04}", tx.receipt)])?;
@@ -424,18 +414,7 @@ fn settle_reservation(pt: &mut Pt, state: &Shared, receipt: u64, used: Option<u6
     let tx = {
         let mut st = lock(state);
         st.journal[i].stands = false;
-        let tx = SimTx {
-            kind: Kind::Booking,
-            receipt: st.next_receipt,
-            trace: st.next_trace,
-            amount_minor: used,
-            stands: used > 0,
-            original_trace: Some(orig.trace),
-        };
-        st.next_receipt = st.next_receipt % 9999 + 1;
-        st.next_trace = st.next_trace % 999_999 + 1;
-        st.journal.push(tx.clone());
-        tx
+        st.record(Kind::Booking, used, used > 0, Some(orig.trace))
     };
     pt.ack_wait(&Apdu::new(0x04, 0x0F, status_of(&tx, 0).encode()))?;
     let what = if used > 0 { "FUEL" } else { "RESERVATION RELEASED" };
