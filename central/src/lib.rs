@@ -19,8 +19,13 @@ use std::time::Duration;
 
 /// Most events in one batch, and most bytes in one body.
 pub mod api;
+pub mod contract;
+pub mod office;
+pub mod pg;
+pub mod pgtest;
 
 pub use api::{MAX_BODY, MAX_EVENTS};
+use contract::error;
 
 /// What the server does to the next upload instead of (or besides) answering it properly.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,40 +234,17 @@ impl Central {
     // The refusal is the HTTP answer itself, handed straight back to axum.
     #[allow(clippy::result_large_err)]
     fn authorize(&self, terminal: &str, headers: &HeaderMap) -> Result<(), Response> {
-        let token = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        let unauthorized = |msg: &str| {
-            let mut r = error(StatusCode::UNAUTHORIZED, "unauthorized", msg);
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            r
-        };
-        let Some(token) = token else {
-            return Err(unauthorized("a bearer token is needed"));
-        };
+        let token = contract::bearer(headers)?;
         match self.tokens.get(terminal) {
             Some(t) if t == token => Ok(()),
-            _ if self.tokens.values().any(|t| t == token) => {
-                Err(error(StatusCode::FORBIDDEN, "forbidden", "this token belongs to another terminal"))
-            }
-            _ => Err(unauthorized("unknown token")),
+            _ if self.tokens.values().any(|t| t == token) => Err(contract::forbidden()),
+            _ => Err(contract::unauthorized("unknown token")),
         }
     }
 }
 
-fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, axum::Json(json!({ "error": { "code": code, "message": message } }))).into_response()
-}
-
 async fn health() -> Response {
     axum::Json(json!({ "status": "ok" })).into_response()
-}
-
-/// Is this a UUID (any version, hyphenated)?
-fn is_uuid(s: &str) -> bool {
-    uuid::Uuid::try_parse(s).is_ok() && s.len() == 36
 }
 
 async fn upload(State(c): State<Central>, Path(terminal): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
@@ -366,27 +348,12 @@ impl futures_core::Stream for Chunks {
 /// returns the answer's JSON text.
 #[allow(clippy::result_large_err)]
 fn store_batch(c: &Central, terminal: &str, headers: &HeaderMap, body: &[u8]) -> Result<String, Response> {
-    let bad = |code: &str, msg: &str| error(StatusCode::BAD_REQUEST, code, msg);
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !is_uuid(key) {
-        return Err(bad("invalid_request", "Idempotency-Key must be a UUID"));
-    }
-    let json_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !json_type {
-        return Err(bad("invalid_request", "Content-Type must be application/json"));
-    }
-    if body.len() > MAX_BODY {
-        return Err(error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "over 4 MiB"));
-    }
-    let sha = hex::encode(Sha256::digest(body));
-    let internal = |e: rusqlite::Error| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string());
-    let mut db = c.db.lock().map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "poisoned"))?;
+    let upload = contract::check_upload(headers, body)?;
+    let (key, sha) = (upload.key, hex::encode(upload.body_sha));
+    let internal = |e: rusqlite::Error| contract::internal(&e.to_string());
+    let mut db = c.db.lock().map_err(|_| contract::internal("poisoned"))?;
     let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(internal)?;
     // A key seen before: the same answer again (even if the events would now be refused), or 422.
-    let key = key.to_ascii_lowercase();
     let earlier: Option<(String, String)> = tx
         .query_row(
             "SELECT body_sha, answer FROM idempotency WHERE terminal = ?1 AND key = ?2",
@@ -402,39 +369,16 @@ fn store_batch(c: &Central, terminal: &str, headers: &HeaderMap, body: &[u8]) ->
             Err(error(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "this key came with another body"))
         };
     }
-    let parsed: Value = serde_json::from_slice(body).map_err(|e| bad("invalid_json", &e.to_string()))?;
-    let events =
-        parsed.get("events").and_then(Value::as_array).ok_or_else(|| bad("invalid_batch", "no events list"))?;
-    if events.len() > MAX_EVENTS {
-        return Err(error(StatusCode::PAYLOAD_TOO_LARGE, "too_many_events", "over 500 events"));
-    }
-    let mut batch = Vec::with_capacity(events.len());
-    for e in events {
-        let id = e.get("event_id").and_then(Value::as_str).filter(|s| is_uuid(s)).map(str::to_ascii_lowercase);
-        let seq = e.get("seq").and_then(Value::as_i64);
-        let kind = e.get("kind").and_then(Value::as_str);
-        let created = e.get("created_at").and_then(Value::as_str).unwrap_or("");
-        let payload = e.get("payload").filter(|p| p.is_object());
-        match (id, seq, kind, payload) {
-            (Some(id), Some(seq), Some(kind), Some(p)) => batch.push((id, seq, kind, created, p)),
-            _ => return Err(bad("invalid_batch", "an event lacks event_id, seq, kind or an object payload")),
-        }
-    }
-    if batch.windows(2).any(|w| w[1].1 <= w[0].1) {
-        return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "seq_not_increasing", "seq must rise within a batch"));
-    }
-    let mut seen = HashSet::new();
-    if !batch.iter().all(|b| seen.insert(b.0.clone())) {
-        return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "duplicate_event_in_batch", "an event id appears twice"));
-    }
+    let batch = contract::parse_batch(body)?;
     if let Ok(poison) = c.poison.lock() {
-        if let Some(b) = batch.iter().find(|b| poison.contains(&b.0)) {
-            return Err(bad("invalid_batch", &format!("event {} cannot be read", b.0)));
+        if let Some(b) = batch.iter().find(|b| poison.contains(&b.id)) {
+            return Err(error(StatusCode::BAD_REQUEST, "invalid_batch", &format!("event {} cannot be read", b.id)));
         }
     }
     let reject = c.reject.lock().map(|r| r.clone()).unwrap_or_default();
     let mut answer = api::BatchAnswer::default();
-    for (id, seq, kind, created, payload) in batch {
+    for e in batch {
+        let id = e.id.clone();
         // Known already: a duplicate, whatever it looks like now (the first stored copy wins).
         let known: bool = tx
             .query_row("SELECT 1 FROM events WHERE terminal = ?1 AND event_id = ?2", params![terminal, id], |_| Ok(()))
@@ -445,20 +389,19 @@ fn store_batch(c: &Central, terminal: &str, headers: &HeaderMap, body: &[u8]) ->
             answer.duplicates.push(id);
             continue;
         }
-        if let Some(reason) = event_problem(terminal, &id, kind, payload, &reject) {
+        if let Some(reason) = event_problem(terminal, &e, &reject) {
             let (code, reason) = (Some(reason.0.to_string()), Some(reason.1));
             answer.rejected.push(api::RejectedEvent { event_id: id, code, reason });
             continue;
         }
         tx.execute(
             "INSERT INTO events (terminal, event_id, seq, kind, created_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![terminal, id, seq, kind, created, payload.to_string()],
+            params![terminal, id, e.seq, e.kind, e.created_at, e.payload.to_string()],
         )
         .map_err(internal)?;
         answer.accepted.push(id);
     }
-    let answer = serde_json::to_string(&answer)
-        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string()))?;
+    let answer = serde_json::to_string(&answer).map_err(|e| contract::internal(&e.to_string()))?;
     tx.execute(
         "INSERT INTO idempotency (terminal, key, body_sha, answer) VALUES (?1, ?2, ?3, ?4)",
         params![terminal, key, sha, answer],
@@ -468,38 +411,12 @@ fn store_batch(c: &Central, terminal: &str, headers: &HeaderMap, body: &[u8]) ->
     Ok(answer)
 }
 
-/// Why one event cannot be stored, if it cannot.
-fn event_problem(
-    terminal: &str,
-    id: &str,
-    kind: &str,
-    payload: &Value,
-    reject: &HashSet<String>,
-) -> Option<(&'static str, String)> {
-    if reject.contains(id) || reject.contains(&format!("kind:{kind}")) {
-        return Some(("invalid_payload", format!("event {id} was refused by the receiver")));
+/// Why one event cannot be stored: refused on purpose by a test, or broken (the contract's checks).
+fn event_problem(terminal: &str, e: &contract::Event, reject: &HashSet<String>) -> Option<(&'static str, String)> {
+    if reject.contains(&e.id) || reject.contains(&format!("kind:{}", e.kind)) {
+        return Some(("invalid_payload", format!("event {} was refused by the receiver", e.id)));
     }
-    if payload.get("event_id").and_then(Value::as_str).is_some_and(|p| p != id)
-        || payload.get("kind").and_then(Value::as_str).is_some_and(|k| k != kind)
-    {
-        return Some(("envelope_mismatch", "the payload's event_id or kind differs from the envelope's".into()));
-    }
-    if let Some(t) = payload.get("terminal_id").and_then(Value::as_str) {
-        if t != terminal {
-            return Some(("terminal_mismatch", format!("payload.terminal_id is {t}, the URL names {terminal}")));
-        }
-    }
-    if matches!(kind, "sale" | "refund") {
-        let Some(rec) = payload.get(kind).filter(|r| r.is_object()) else {
-            return Some(("invalid_payload", format!("a {kind} event needs payload.{kind}")));
-        };
-        for f in ["total", "paid", "change", "subtotal"] {
-            if !rec.get(f).is_some_and(Value::is_string) {
-                return Some(("invalid_amount", format!("{kind}.{f} must be a decimal string")));
-            }
-        }
-    }
-    None
+    contract::event_problem(terminal, e)
 }
 
 async fn pricebook(State(c): State<Central>, Path(terminal): Path<String>, headers: HeaderMap) -> Response {
@@ -511,7 +428,7 @@ async fn pricebook(State(c): State<Central>, Path(terminal): Path<String>, heade
             .query_row("SELECT body FROM pricebooks WHERE terminal = ?1", [&terminal], |r| r.get(0))
             .optional()
             .unwrap_or(None),
-        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "poisoned"),
+        Err(_) => return contract::internal("poisoned"),
     };
     let Some(body) = body else {
         return error(StatusCode::NOT_FOUND, "no_pricebook", "no price book for this terminal");
