@@ -25,6 +25,19 @@ pub struct Target {
 }
 
 impl Target {
+    /// A terminal of a receiver running elsewhere (no second terminal, no price book to set).
+    pub fn remote(addr: SocketAddr, terminal: &str, token: &str) -> Target {
+        Target {
+            addr,
+            terminal: terminal.into(),
+            token: token.into(),
+            other: String::new(),
+            other_token: String::new(),
+            set_book: Box::new(|_| panic!("no price book here")),
+            _keep: Box::new(()),
+        }
+    }
+
     /// Publishes a price book of (kind, code, price, effective_at) rows to the first terminal.
     pub fn set_pricebook(&self, rows: &[(&str, &str, &str, &str)]) {
         (self.set_book)(rows)
