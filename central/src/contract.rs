@@ -148,19 +148,24 @@ pub fn parse_batch(body: &[u8]) -> Result<Vec<Event>, Response> {
     let mut batch = Vec::with_capacity(events.len());
     for e in events {
         let id = e.get("event_id").and_then(Value::as_str).filter(|s| is_uuid(s)).map(str::to_ascii_lowercase);
-        let seq = e.get("seq").and_then(Value::as_i64);
-        let kind = e.get("kind").and_then(Value::as_str);
-        let created = e.get("created_at").and_then(Value::as_str).unwrap_or("");
+        let seq = e.get("seq").and_then(whole).filter(|s| *s >= 1);
+        let kind = e.get("kind").and_then(Value::as_str).filter(|k| is_kind(k));
+        let created = e.get("created_at").and_then(Value::as_str);
         let payload = e.get("payload").filter(|p| p.is_object());
-        match (id, seq, kind, payload) {
-            (Some(id), Some(seq), Some(kind), Some(p)) => batch.push(Event {
+        match (id, seq, kind, created, payload) {
+            (Some(id), Some(seq), Some(kind), Some(created), Some(p)) => batch.push(Event {
                 id,
                 seq,
                 kind: kind.to_string(),
                 created_at: created.to_string(),
                 payload: p.clone(),
             }),
-            _ => return Err(bad("invalid_batch", "an event lacks event_id, seq, kind or an object payload")),
+            _ => {
+                return Err(bad(
+                    "invalid_batch",
+                    "an event lacks a UUID event_id, an integer seq of at least 1, a kind (a-z, 0-9, _), a created_at string or an object payload",
+                ))
+            }
         }
     }
     if batch.windows(2).any(|w| w[1].seq <= w[0].seq) {
@@ -176,9 +181,6 @@ pub fn parse_batch(body: &[u8]) -> Result<Vec<Event>, Response> {
 /// Why one event cannot be stored, if it cannot: its code and the reason shown to the manager.
 pub fn event_problem(terminal: &str, e: &Event) -> Option<(&'static str, String)> {
     let (id, kind, payload) = (e.id.as_str(), e.kind.as_str(), &e.payload);
-    if kind.is_empty() || kind.chars().count() > 64 || kind.chars().any(char::is_control) {
-        return Some(("invalid_payload", "kind must be 1 to 64 characters, none of them a control character".into()));
-    }
     if payload.get("event_id").and_then(Value::as_str).is_some_and(|p| !p.eq_ignore_ascii_case(id))
         || payload.get("kind").and_then(Value::as_str).is_some_and(|k| k != kind)
     {
@@ -214,6 +216,24 @@ pub fn event_problem(terminal: &str, e: &Event) -> Option<(&'static str, String)
         }
     }
     None
+}
+
+/// A kind as the API writes it: a lower-case letter, then lower-case letters, digits or `_`; at
+/// most 64 characters.
+pub fn is_kind(k: &str) -> bool {
+    let mut b = k.bytes();
+    k.len() <= 64
+        && b.next().is_some_and(|c| c.is_ascii_lowercase())
+        && b.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+}
+
+/// An integer as JSON Schema counts them: `41`, and `41.0` too.
+fn whole(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| {
+        let f = v.as_f64()?;
+        // Exactly integral and well inside i64 (2^53: every such float is an exact integer).
+        (f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0).then_some(f as i64)
+    })
 }
 
 /// A decimal string as the API writes money: an optional minus, digits, an optional fraction.

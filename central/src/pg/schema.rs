@@ -16,19 +16,10 @@ const LOCK: i64 = 0x7411_0001;
 
 /// Applies the migrations not applied yet; returns their numbers.
 pub async fn migrate(client: &mut Object) -> anyhow::Result<Vec<i32>> {
-    client
-        .batch_execute(
-            "CREATE TABLE IF NOT EXISTS till_schema (
-                 version    int PRIMARY KEY,
-                 applied_at timestamptz NOT NULL DEFAULT now()
-             )",
-        )
-        .await
-        .or_else(|e| match e.code() {
-            // Two head offices creating it at once: the other one won.
-            Some(c) if *c == tokio_postgres::error::SqlState::UNIQUE_VIOLATION => Ok(()),
-            _ => Err(e),
-        })?;
+    let exists: bool = client.query_one("SELECT to_regclass('till_schema') IS NOT NULL", &[]).await?.get(0);
+    if !exists {
+        create_ledger(client).await?;
+    }
     let mut applied = Vec::new();
     for (version, sql) in MIGRATIONS {
         let tx = client.transaction().await?;
@@ -43,6 +34,23 @@ pub async fn migrate(client: &mut Object) -> anyhow::Result<Vec<i32>> {
     }
     client.execute("SELECT till_ensure_partitions($1)", &[&MONTHS_AHEAD]).await?;
     Ok(applied)
+}
+
+async fn create_ledger(client: &mut Object) -> anyhow::Result<()> {
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS till_schema (
+                 version    int PRIMARY KEY,
+                 applied_at timestamptz NOT NULL DEFAULT now()
+             )",
+        )
+        .await
+        .or_else(|e| match e.code() {
+            // Two head offices creating it at once: the other one won.
+            Some(c) if *c == tokio_postgres::error::SqlState::UNIQUE_VIOLATION => Ok(()),
+            _ => Err(e),
+        })?;
+    Ok(())
 }
 
 /// The schema's version: the highest migration applied, 0 for none.
