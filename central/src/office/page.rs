@@ -13,7 +13,7 @@ const STYLE: &str = "body{font:16px/1.45 system-ui,sans-serif;color:#1a1a1a;back
 h1{font-size:28px;margin:0 0 4px}h2{font-size:21px;margin:32px 0 8px;border-bottom:2px solid #1f5fa8}
 table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}td,th{padding:4px 12px;border-bottom:1px solid #ccc;text-align:left}
 td.n,th.n{text-align:right}.muted{color:#4a4a4a}.err{color:#a00000;font-weight:600}
-form.login{display:grid;gap:12px;max-width:360px}input{font:inherit;padding:10px;border:1px solid #555;border-radius:4px}
+form.login{display:grid;gap:12px;max-width:360px}input{font:inherit;padding:10px;border:1px solid #555;border-radius:4px;width:100%;box-sizing:border-box;min-height:48px}
 button{font:inherit;min-height:48px;padding:0 20px;background:#1f5fa8;color:#fff;border:0;border-radius:4px;cursor:pointer}
 header{display:flex;justify-content:space-between;align-items:center;gap:16px}";
 

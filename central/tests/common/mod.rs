@@ -167,9 +167,37 @@ pub fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]
     s.write_all(req.as_bytes()).expect("write");
     // A server may answer (a 413, say) before it has read a large body.
     let _ = s.write_all(body);
+    // Read to the end of the head, then as much body as Content-Length says (a server that
+    // keeps the connection open anyway is not waited for), or to the end of the connection.
     let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_else(|| panic!("no answer: {raw:?}"));
+    let mut chunk = [0u8; 64 * 1024];
+    let split = loop {
+        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p;
+        }
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => panic!("no answer: {:?}", String::from_utf8_lossy(&raw)),
+            Ok(n) => raw.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let length = String::from_utf8_lossy(&raw[..split])
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok());
+    match length {
+        Some(n) => {
+            while raw.len() < split + 4 + n {
+                match s.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(k) => raw.extend_from_slice(&chunk[..k]),
+                }
+            }
+        }
+        None => {
+            let _ = s.read_to_end(&mut raw);
+        }
+    }
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.lines();
     let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).expect("status");
