@@ -20,7 +20,8 @@ fn fuzz(t: &Target) {
     let hooks = here.join("tests/schemathesis");
     let spec = here.join("../docs/sync-api.openapi.yaml");
     let work = tempfile::tempdir().unwrap();
-    let out = Command::new("schemathesis")
+    let out = Command::new("python3")
+        .args(["-m", "schemathesis.cli"])
         .arg("--config-file")
         .arg(hooks.join("schemathesis.toml"))
         .arg("run")

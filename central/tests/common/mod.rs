@@ -12,6 +12,10 @@ use std::time::Duration;
 use till_central::pg::{admin, PgCentral};
 use till_central::pgtest::PgCluster;
 
+/// A price book row: (kind, code, price, effective_at).
+pub type BookRow<'a> = (&'a str, &'a str, &'a str, &'a str);
+type SetBook = Box<dyn Fn(&[BookRow]) + Send + Sync>;
+
 /// A receiver under test: its address, two terminals and their tokens, and how to give it a
 /// price book.
 pub struct Target {
@@ -20,7 +24,7 @@ pub struct Target {
     pub token: String,
     pub other: String,
     pub other_token: String,
-    set_book: Box<dyn Fn(&[(&str, &str, &str, &str)]) + Send + Sync>,
+    set_book: SetBook,
     _keep: Box<dyn std::any::Any + Send + Sync>,
 }
 
@@ -39,7 +43,7 @@ impl Target {
     }
 
     /// Publishes a price book of (kind, code, price, effective_at) rows to the first terminal.
-    pub fn set_pricebook(&self, rows: &[(&str, &str, &str, &str)]) {
+    pub fn set_pricebook(&self, rows: &[BookRow]) {
         (self.set_book)(rows)
     }
 }
@@ -77,7 +81,7 @@ pub fn sqlite() -> Target {
 }
 
 /// The price book the SQLite receiver serves as is, in the API's shape.
-fn book_json(rows: &[(&str, &str, &str, &str)]) -> Value {
+fn book_json(rows: &[BookRow]) -> Value {
     let items: Vec<Value> =
         rows.iter().filter(|r| r.0 == "item").map(|r| json!({"sku": r.1, "price": r.2, "effective_at": r.3})).collect();
     let fuel: Vec<Value> = rows
