@@ -19,6 +19,7 @@ use std::time::Duration;
 
 /// Most events in one batch, and most bytes in one body.
 pub mod api;
+pub mod batch;
 pub mod contract;
 pub mod office;
 pub mod pg;
@@ -396,7 +397,7 @@ fn store_batch(c: &Central, terminal: &str, headers: &HeaderMap, body: &[u8]) ->
         }
         tx.execute(
             "INSERT INTO events (terminal, event_id, seq, kind, created_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![terminal, id, e.seq, e.kind, e.created_at, e.payload.to_string()],
+            params![terminal, id, e.seq, e.kind, e.created_at, e.payload.get()],
         )
         .map_err(internal)?;
         answer.accepted.push(id);

@@ -90,6 +90,30 @@ impl Driver {
             .to_string()
     }
 
+    /// Waits (a click's navigation may still be under way) until the page's address ends so.
+    fn wait_for(&self, end: &str) -> String {
+        let t = Instant::now();
+        loop {
+            let url = self.url();
+            if url.ends_with(end) || t.elapsed() > Duration::from_secs(15) {
+                return url;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until the page's text holds this.
+    fn wait_for_text(&self, part: &str) -> String {
+        let t = Instant::now();
+        loop {
+            let text = self.text();
+            if text.contains(part) || t.elapsed() > Duration::from_secs(15) {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn url(&self) -> String {
         self.call("GET", "/url", json!({})).as_str().unwrap_or_default().to_string()
     }
@@ -189,12 +213,15 @@ fn a_chain_user_signs_in_and_sees_the_chains_figures_only() {
     browser.type_into("#name", "anna@acme.example");
     browser.type_into("#password", "wrong password!!");
     browser.click("#signin");
-    assert!(browser.text().contains("do not match"), "{}", browser.text());
+    let refused = browser.wait_for_text("do not match");
+    assert!(refused.contains("do not match"), "{refused}");
     browser.screenshot("login-refused.png");
     browser.type_into("#name", "anna@acme.example");
     browser.type_into("#password", "correct horse battery");
     browser.click("#signin");
-    assert!(browser.url().ends_with("/office"), "{}", browser.url());
+    let at = browser.wait_for("/office");
+    assert!(at.ends_with("/office"), "{at}");
+    browser.wait_for_text("Z reports");
     let page = browser.text();
     for shown in [
         "Acme Fuels",
@@ -221,7 +248,7 @@ fn a_chain_user_signs_in_and_sees_the_chains_figures_only() {
     let shot = browser.screenshot("figures.png");
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
     browser.click("button[aria-label='Sign out']");
-    assert!(browser.url().ends_with("/office/login"));
+    assert!(browser.wait_for("/office/login").ends_with("/office/login"));
     browser.go(&format!("{base}/office"));
-    assert!(browser.url().ends_with("/office/login"), "signed out is signed out");
+    assert!(browser.wait_for("/office/login").ends_with("/office/login"), "signed out is signed out");
 }

@@ -52,15 +52,32 @@ pub(super) enum Unsendable {
     TooLarge(i64),
 }
 
+/// One event as the API sends it.
+#[derive(serde::Serialize)]
+struct Wire<'a> {
+    event_id: &'a str,
+    seq: i64,
+    kind: &'a str,
+    created_at: &'a str,
+    payload: &'a serde_json::value::RawValue,
+}
+
 /// The request body for a batch (as many of `rows` as fit in `max_body` bytes), and its key.
 pub(super) fn encode(rows: &[OutboxRow], max_body: usize) -> Result<InFlight, Unsendable> {
     let mut body = b"{\"events\":[".to_vec();
     let mut events = Vec::with_capacity(rows.len());
     for r in rows {
-        let payload: Value = serde_json::from_str(&r.payload).map_err(|e| Unsendable::Corrupt(r.seq, e.to_string()))?;
-        let one = serde_json::to_vec(&serde_json::json!({
-            "event_id": r.event_id, "seq": r.seq, "kind": r.kind, "created_at": r.created_at, "payload": payload,
-        }))
+        // The payload goes as stored (checked to be JSON, not rebuilt): a terminal with a backlog
+        // sends thousands of events, and a tree of each was most of the work.
+        let payload: &serde_json::value::RawValue =
+            serde_json::from_str(&r.payload).map_err(|e| Unsendable::Corrupt(r.seq, e.to_string()))?;
+        let one = serde_json::to_vec(&Wire {
+            event_id: &r.event_id,
+            seq: r.seq,
+            kind: &r.kind,
+            created_at: &r.created_at,
+            payload,
+        })
         .map_err(|e| Unsendable::Corrupt(r.seq, e.to_string()))?;
         if body.len() + one.len() + 3 > max_body {
             if events.is_empty() {

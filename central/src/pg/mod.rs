@@ -130,26 +130,31 @@ impl PgCentral {
     /// another terminal's.
     #[allow(clippy::result_large_err)]
     pub(crate) async fn authenticate(&self, terminal: &str, headers: &HeaderMap) -> Result<Terminal, Response> {
-        let token = contract::bearer(headers)?;
-        let sha = contract::token_hash(token);
         let client = self.conn().await?;
-        let row = client
-            .query_opt("SELECT chain_id, site_id, terminal_id, code FROM till_terminal_by_token($1)", &[&sha])
-            .await
-            .map_err(db_error)?;
-        match row {
-            None => Err(contract::unauthorized("unknown token")),
-            Some(r) if r.get::<_, &str>(3) != terminal => Err(contract::forbidden()),
-            Some(r) => Ok(Terminal { chain: r.get(0), site: r.get(1), id: r.get(2) }),
-        }
+        authenticate(&client, terminal, headers).await
+    }
+}
+
+/// The terminal a bearer token belongs to, on this connection.
+#[allow(clippy::result_large_err)]
+pub(crate) async fn authenticate(client: &Object, terminal: &str, headers: &HeaderMap) -> Result<Terminal, Response> {
+    let token = contract::bearer(headers)?;
+    let sha = contract::token_hash(token);
+    let query = client
+        .prepare_cached("SELECT chain_id, site_id, terminal_id, code FROM till_terminal_by_token($1)")
+        .await
+        .map_err(db_error)?;
+    match client.query_opt(&query, &[&sha]).await.map_err(db_error)? {
+        None => Err(contract::unauthorized("unknown token")),
+        Some(r) if r.get::<_, &str>(3) != terminal => Err(contract::forbidden()),
+        Some(r) => Ok(Terminal { chain: r.get(0), site: r.get(1), id: r.get(2) }),
     }
 }
 
 /// Makes a transaction work as `till_app` within one chain: row-level security does the rest.
+/// (One round trip: the chain is a number, written into the statement.)
 pub(crate) async fn scope(tx: &tokio_postgres::Transaction<'_>, chain: i64) -> Result<(), tokio_postgres::Error> {
-    tx.batch_execute("SET LOCAL ROLE till_app").await?;
-    tx.execute("SELECT set_config('till.chain', $1, true)", &[&chain.to_string()]).await?;
-    Ok(())
+    tx.batch_execute(&format!("SET LOCAL ROLE till_app; SELECT set_config('till.chain', '{chain}', true)")).await
 }
 
 /// A database error as an answer: 503 with `Retry-After` when the database is away or shutting
