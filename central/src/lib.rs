@@ -205,26 +205,8 @@ impl Central {
 
     /// Runs the receiver on its own thread (tests, demo mode); returns its address.
     pub fn spawn(self, addr: &str) -> anyhow::Result<std::net::SocketAddr> {
-        let listener = std::net::TcpListener::bind(addr)?;
-        listener.set_nonblocking(true)?;
-        let local = listener.local_addr()?;
-        std::thread::Builder::new().name("till-central".into()).spawn(move || {
-            let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(rt) => rt,
-                Err(e) => return tracing::error!("central receiver: {e}"),
-            };
-            rt.block_on(async move {
-                match tokio::net::TcpListener::from_std(listener) {
-                    Ok(l) => {
-                        if let Err(e) = self.serve(l).await {
-                            tracing::error!("central receiver: {e}");
-                        }
-                    }
-                    Err(e) => tracing::error!("central receiver: {e}"),
-                }
-            });
-        })?;
-        Ok(local)
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        spawn_server(addr, "till-central", rt, move |l| self.serve(l))
     }
 
     fn next_fault(&self) -> Option<Fault> {
@@ -440,4 +422,34 @@ async fn pricebook(State(c): State<Central>, Path(terminal): Path<String>, heade
     }
     (StatusCode::OK, [(header::ETAG, etag), (header::CONTENT_TYPE, "application/json".to_string())], body)
         .into_response()
+}
+
+/// Binds `addr`, then serves on a thread of its own with `rt` (a receiver for tests, demo mode
+/// and benches); returns the bound address.
+pub(crate) fn spawn_server<F, Fut>(
+    addr: &str,
+    name: &str,
+    rt: tokio::runtime::Runtime,
+    serve: F,
+) -> anyhow::Result<std::net::SocketAddr>
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = std::io::Result<()>>,
+{
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    let local = listener.local_addr()?;
+    let label = name.to_string();
+    std::thread::Builder::new().name(label.clone()).spawn(move || {
+        rt.block_on(async move {
+            let served = match tokio::net::TcpListener::from_std(listener) {
+                Ok(l) => serve(l).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = served {
+                tracing::error!("{label}: {e}");
+            }
+        });
+    })?;
+    Ok(local)
 }

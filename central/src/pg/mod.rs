@@ -98,23 +98,8 @@ impl PgCentral {
     /// Runs the head office on its own thread with its own runtime (tests, benches); returns
     /// its address.
     pub fn spawn(self, addr: &str, workers: usize) -> anyhow::Result<std::net::SocketAddr> {
-        let listener = std::net::TcpListener::bind(addr)?;
-        listener.set_nonblocking(true)?;
-        let local = listener.local_addr()?;
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(workers.max(1)).enable_all().build()?;
-        std::thread::Builder::new().name("till-central-pg".into()).spawn(move || {
-            rt.block_on(async move {
-                match tokio::net::TcpListener::from_std(listener) {
-                    Ok(l) => {
-                        if let Err(e) = self.serve(l).await {
-                            tracing::error!("head office: {e}");
-                        }
-                    }
-                    Err(e) => tracing::error!("head office: {e}"),
-                }
-            });
-        })?;
-        Ok(local)
+        crate::spawn_server(addr, "till-central-pg", rt, move |l| self.serve(l))
     }
 
     /// A pooled connection for a request, or the 503 that says the database is away.
