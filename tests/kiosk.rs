@@ -177,3 +177,43 @@ fn a_manager_opens_service_mode_on_the_kiosk_and_one_command_returns_to_it() {
     let kinds = journal_kinds(&data);
     assert!(kinds.contains(&"service_mode_start".to_string()) && kinds.contains(&"service_mode_end".to_string()));
 }
+
+#[test]
+fn a_price_not_found_or_a_failed_payment_locks_the_basket_and_calls_staff() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, _state) = card_terminal();
+    let (config, data) = demo_site(dir.path(), |text| {
+        text.replacen("[terminal]\n", "[terminal]\nmode = \"kiosk\"\n", 1)
+            + &format!("\n[kiosk]\nidle_seconds = 45\n\n[card_terminal]\nport = \"{port}\"\n")
+    });
+    let mut k = Exec::start(&config, &data);
+    ok(&k.ask(json!({"cmd":"kiosk_start"})));
+    ok(&k.ask(json!({"cmd":"add","sku":"BEV-0001"})));
+    // A valid code no item has: the price cannot be found, and a person is called.
+    let a = k.ask(json!({"cmd":"scan","code":"4000000000006"}));
+    assert_eq!(code(&a), "error-unknown-code", "{a}");
+    let t = k.ask(json!({"cmd":"ticket"}));
+    assert_eq!(ok(&t)["kiosk"]["help"]["reason"], "price", "{t}");
+    assert_eq!(t["kiosk"]["help"]["detail"], "4000000000006", "{t}");
+    assert_eq!(code(&k.ask(json!({"cmd":"tender","method":"card"}))), "refusal-kiosk-needs-staff");
+    let a = k.ask(json!({"cmd":"staff_approve","pin":"1111"}));
+    assert!(ok(&a)["kiosk"].get("help").is_none(), "{a}");
+    // A misread (a broken check digit) is the scanner's: scan again, nobody is called.
+    let a = k.ask(json!({"cmd":"scan","code":"4006381333932"}));
+    assert_eq!(a["ok"], false, "{a}");
+    assert!(ok(&k.ask(json!({"cmd":"ticket"})))["kiosk"].get("help").is_none());
+    // The simulated terminal declines an amount ending in .13: the basket waits for a person.
+    let a = k.ask(json!({"cmd":"tender","method":"card","amount":"1.13"}));
+    assert_eq!(code(&a), "refusal-card-declined", "{a}");
+    let t = k.ask(json!({"cmd":"ticket"}));
+    assert_eq!(ok(&t)["kiosk"]["help"]["reason"], "payment", "{t}");
+    assert_eq!(code(&k.ask(json!({"cmd":"tender","method":"card"}))), "refusal-kiosk-needs-staff");
+    ok(&k.ask(json!({"cmd":"staff_approve","pin":"9999"})));
+    let a = k.ask(json!({"cmd":"tender","method":"card"}));
+    assert!(ok(&a)["sale"]["receipt_no"].is_number(), "{a}");
+    drop(k);
+    let kinds = journal_kinds(&data);
+    let calls = kinds.iter().filter(|k| *k == "kiosk_help").count();
+    assert_eq!(calls, 1, "the failed payment is journaled as a call: {kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| *k == "kiosk_help_approved").count(), 2);
+}

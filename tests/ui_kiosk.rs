@@ -161,3 +161,41 @@ fn a_long_press_in_the_corner_and_a_managers_pin_open_service_mode_and_one_tap_r
     assert_eq!(screen(&gui), "attract");
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM journal WHERE kind LIKE 'service_mode_%'"), 2);
 }
+
+#[test]
+fn a_customer_finds_an_item_in_another_category_with_the_on_screen_keyboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let gui = open_with(dir.path(), kiosk_config());
+    gui.kiosk_begin();
+    tap(&gui, "start en-US");
+    let k = gui.window().global::<KioskAdapter>();
+    let names = |k: &KioskAdapter| k.get_products().iter().map(|p| p.name.to_string()).collect::<Vec<_>>();
+    assert!(!names(&k).iter().any(|n| n.starts_with("Coffee to go")), "hot drinks are not the first category");
+    tap(&gui, "Search");
+    assert!(k.get_search_open());
+    for key in ["C", "O", "F", "F", "E", "E", "X"] {
+        tap(&gui, &format!("search key {key}"));
+    }
+    assert_eq!(k.get_search(), "COFFEEX");
+    assert!(names(&k).is_empty(), "nothing is called that: {:?}", names(&k));
+    tap(&gui, "Delete");
+    let found = names(&k);
+    assert!(found.iter().any(|n| n == "Coffee to go Small 200 ml"), "{found:?}");
+    assert!(found.iter().all(|n| n.to_lowercase().contains("coffee")), "{found:?}");
+    screenshot(&gui, "64-kiosk-search");
+    tap(&gui, "Coffee to go Small 200 ml");
+    assert_eq!(k.get_lines().row_count(), 1);
+    assert!(k.get_total().contains("2.49"), "{}", k.get_total());
+    // Done closes the keyboard; a category starts afresh.
+    tap(&gui, "Search");
+    assert!(!k.get_search_open());
+    tap(&gui, "Snacks");
+    assert_eq!(k.get_search(), "");
+    assert!(!names(&k).iter().any(|n| n.contains("Coffee")));
+    // The next customer starts without the last one's search.
+    tap(&gui, "Search");
+    tap(&gui, "search key A");
+    tap(&gui, "Cancel");
+    assert_eq!(screen(&gui), "attract");
+    assert!(!k.get_search_open() && k.get_search().is_empty());
+}

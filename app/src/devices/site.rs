@@ -53,7 +53,7 @@ pub struct SiteStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteHelp {
     pub token: String,
-    /// "age", "amount", "customer" or "payment".
+    /// "age", "amount", "customer", "payment" or "price".
     pub reason: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,

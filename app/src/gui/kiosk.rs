@@ -56,7 +56,7 @@ pub(super) struct KioskUi {
 }
 
 impl Gui {
-    fn kiosk_ui(&self) -> KioskAdapter<'_> {
+    pub(super) fn kiosk_ui(&self) -> KioskAdapter<'_> {
         self.window.global::<KioskAdapter>()
     }
 
@@ -127,6 +127,8 @@ impl Gui {
         let ui = self.kiosk_ui();
         ui.set_screen("attract".into());
         ui.set_idle_open(false);
+        ui.set_search_open(false);
+        ui.set_search("".into());
         self.kiosk.last_touch.set(None);
         self.kiosk.thanks_since.set(None);
         // Each customer chooses accessibility for themselves.
@@ -191,7 +193,7 @@ impl Gui {
         self.kiosk_render();
     }
 
-    fn kiosk_render(&self) {
+    pub(super) fn kiosk_render(&self) {
         let st = self.state.borrow();
         let i18n = self.i18n.borrow();
         let f = i18n.format();
@@ -202,10 +204,12 @@ impl Gui {
         ui.set_categories(ModelRc::new(VecModel::from(cats)));
         ui.set_category(cat as i32);
         let category = st.categories.get(cat).cloned().unwrap_or_default();
+        // A search looks through every category.
+        let search = ui.get_search().to_lowercase();
         let tiles: Vec<till_ui::ProductTile> = st
             .products
             .iter()
-            .filter(|p| p.category == category)
+            .filter(|p| if search.is_empty() { p.category == category } else { p.name_lc.contains(search.trim()) })
             .take(60)
             .map(|p| till_ui::ProductTile {
                 sku: p.sku.clone().into(),
@@ -234,6 +238,7 @@ impl Gui {
                 "age" => i18n.tr_args("kiosk-help-age", &[("item", detail.into())]),
                 "amount" => i18n.tr_args("kiosk-help-amount", &[("amount", detail.into())]),
                 "payment" => i18n.tr("kiosk-help-payment"),
+                "price" => i18n.tr_args("kiosk-help-price", &[("code", detail.into())]),
                 _ => i18n.tr("kiosk-help-customer"),
             }
         });
@@ -298,7 +303,7 @@ impl Gui {
         ui.set_idle_open(true);
     }
 
-    fn kiosk_touch(&self) {
+    pub(super) fn kiosk_touch(&self) {
         if self.kiosk.last_touch.get().is_some() {
             self.kiosk.last_touch.set(Some(self.kiosk_now()));
         }
@@ -338,6 +343,7 @@ impl Gui {
 
     pub(super) fn wire_kiosk(&self, with: impl Fn(&dyn Fn(&Rc<Gui>)) + Clone + 'static) {
         self.wire_fuel(with.clone());
+        self.wire_kiosk_search(with.clone());
         let ui = self.kiosk_ui();
         let w = with.clone();
         ui.on_touched(move || w(&|g| g.kiosk_touch()));
@@ -362,6 +368,8 @@ impl Gui {
             w(&|g| {
                 g.kiosk_touch();
                 g.kiosk.category.set(i.max(0) as usize);
+                g.kiosk_ui().set_search_open(false);
+                g.kiosk_ui().set_search("".into());
                 g.kiosk_render();
             })
         });

@@ -83,6 +83,7 @@ impl Gui {
                     "age" => "site-help-age",
                     "amount" => "site-help-amount",
                     "payment" => "site-help-payment",
+                    "price" => "site-help-price",
                     _ => "site-help-customer",
                 };
                 let detail = h.detail.clone().unwrap_or_default();

@@ -15,7 +15,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HelpView {
     /// "age" (an item for adults), "amount" (over the kiosk's limit), "customer" (the customer
-    /// asked), "payment" (a payment failed).
+    /// asked), "payment" (a payment failed), "price" (a scanned code the catalog does not know).
     pub reason: String,
     /// What the counter and the attendant are told (the item, the amount).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -45,7 +45,63 @@ pub struct KioskState {
     service: Option<crate::domain::users::User>,
 }
 
+/// Which failures of a command call a person at a kiosk (`Session::kiosk_watch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum KioskWatch {
+    Nothing,
+    /// A scan or an item: a price that cannot be found.
+    Price,
+    /// A payment's end: a card declined or not taken, a wallet payment failed.
+    Payment,
+}
+
 impl Session {
+    /// What to watch for in the answer to `cmd` (a kiosk selling; never in service mode).
+    pub(super) fn kiosk_watch(&self, cmd: &super::Command) -> KioskWatch {
+        use super::Command as C;
+        if !self.kiosk_mode() || !self.kiosk_active() {
+            return KioskWatch::Nothing;
+        }
+        match cmd {
+            C::Scan { .. } | C::Add { .. } => KioskWatch::Price,
+            C::Tender { .. } | C::CardEnded { .. } | C::QrAnswered { .. } | C::QrCheck => KioskWatch::Payment,
+            _ => KioskWatch::Nothing,
+        }
+    }
+
+    /// A failure the customer cannot mend alone locks the basket and calls a person: the code
+    /// no item has (the price cannot be found), or a payment that failed (journaled with the
+    /// payment's own record). A customer's own abort at the card terminal calls nobody.
+    pub(super) fn kiosk_failed(&mut self, watch: KioskWatch, err: &ServiceError) {
+        use crate::domain::catalog::LookupError;
+        let help = match (watch, err) {
+            (KioskWatch::Price, ServiceError::Lookup(LookupError::Unknown(code))) => {
+                HelpView { reason: "price".into(), detail: Some(code.chars().take(64).collect()) }
+            }
+            (
+                KioskWatch::Payment,
+                ServiceError::Invalid(
+                    Refusal::CardDeclined { .. }
+                    | Refusal::CardNotTaken
+                    | Refusal::CardTerminalUnreachable { .. }
+                    | Refusal::QrRefused { .. }
+                    | Refusal::QrAmountMismatch
+                    | Refusal::QrEnded { ending: "failed" | "expired" },
+                ),
+            ) => HelpView { reason: "payment".into(), detail: None },
+            _ => return,
+        };
+        if self.kiosk.called.is_some() {
+            return;
+        }
+        if help.reason == "payment" {
+            if let Err(e) = self.journal("kiosk_help", &serde_json::json!({ "reason": "payment" })) {
+                tracing::warn!("journal of the kiosk's call: {e}");
+            }
+        }
+        self.kiosk.called = Some(help);
+    }
+
     pub(super) fn kiosk_mode(&self) -> bool {
         self.config.kiosk.is_some()
     }

@@ -241,7 +241,12 @@ impl Session {
     /// Runs one command.
     pub fn execute(&mut self, cmd: Command) -> Result<Outcome, ServiceError> {
         self.forget_reset_pumps();
+        let watch = self.kiosk_watch(&cmd);
         let out = self.run(cmd);
+        if let Err(e) = &out {
+            // At a kiosk a price not found or a failed payment calls a person.
+            self.kiosk_failed(watch, e);
+        }
         // A write-ahead log that vanished during the command: what was written is saved into
         // the file before the answer goes out.
         self.store.rescue_if_halted();

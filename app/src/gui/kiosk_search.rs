@@ -1,0 +1,69 @@
+//! The kiosk's search: the customer types part of a name on the on-screen keyboard and the
+//! tiles show what matches in every category. A view of the catalog the window already holds;
+//! what is added goes through the session like a tile's touch.
+
+use super::Gui;
+use std::rc::Rc;
+
+/// The longest search a customer types.
+const MAX_SEARCH: usize = 30;
+
+/// `text` after one key of the keyboard: a character, "back" (delete) or "clear".
+pub(super) fn search_after(text: &str, key: &str) -> String {
+    let mut text = text.to_string();
+    match key {
+        "back" => {
+            text.pop();
+        }
+        "clear" => text.clear(),
+        k if k.chars().count() == 1 && text.chars().count() < MAX_SEARCH => {
+            // No leading space, no two in a row.
+            if !(k == " " && (text.is_empty() || text.ends_with(' '))) {
+                text.push_str(k);
+            }
+        }
+        _ => {}
+    }
+    text
+}
+
+impl Gui {
+    pub(super) fn wire_kiosk_search(&self, with: impl Fn(&dyn Fn(&Rc<Gui>)) + Clone + 'static) {
+        let ui = self.kiosk_ui();
+        let w = with.clone();
+        ui.on_search_toggle(move || {
+            w(&|g| {
+                g.kiosk_touch();
+                let ui = g.kiosk_ui();
+                ui.set_search_open(!ui.get_search_open());
+            })
+        });
+        let w = with;
+        ui.on_search_key(move |k| {
+            w(&|g| {
+                g.kiosk_touch();
+                let ui = g.kiosk_ui();
+                ui.set_search(search_after(&ui.get_search(), &k).into());
+                g.kiosk_render();
+            })
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_after;
+
+    #[test]
+    fn keys_type_delete_and_clear_within_the_limit() {
+        assert_eq!(search_after("CO", "L"), "COL");
+        assert_eq!(search_after("COL", "back"), "CO");
+        assert_eq!(search_after("", "back"), "");
+        assert_eq!(search_after("COLA", "clear"), "");
+        assert_eq!(search_after("", " "), "", "no leading space");
+        assert_eq!(search_after("A ", " "), "A ", "no two spaces");
+        assert_eq!(search_after("A", "unknown"), "A");
+        let full = "X".repeat(30);
+        assert_eq!(search_after(&full, "Y"), full);
+    }
+}
