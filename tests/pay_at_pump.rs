@@ -227,3 +227,63 @@ fn a_booking_the_terminal_did_not_take_is_booked_once_at_the_next_start() {
     k.end();
     assert_eq!(bookings(&state), vec![filled]);
 }
+
+#[test]
+fn an_outdoor_payment_terminal_sells_fuel_only_and_hands_the_fills_receipt_out_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("pumps");
+    let mut pumps = Sim::start(&["sim", "forecourt", "--pumps", "2"], &link);
+    let (card, state) = common::card_terminal();
+    let (config, data) = site(dir.path(), &link, &card);
+    let text = std::fs::read_to_string(&config).unwrap().replace("[kiosk]\n", "[kiosk]\nfuel_only = true\n");
+    std::fs::write(&config, text).unwrap();
+    let mut k = start_kiosk(&config, &data);
+    // No shop here: nothing goes into a basket, and nobody is called for one.
+    for c in [
+        json!({"cmd":"add","sku":"BEV-0001"}),
+        json!({"cmd":"scan","code":"4385425550344"}),
+        json!({"cmd":"tender","method":"card"}),
+    ] {
+        assert_eq!(k.ask(c.clone())["code"], "refusal-fuel-only", "{c}");
+    }
+    assert_eq!(count(&data, "SELECT COUNT(*) FROM sales"), 0);
+    k.wait_pump(1, "idle");
+    pumps.say("flow 1 20");
+    ok(&k.ask(json!({"cmd":"pump_pay","pump":1,"amount":"20.00"})));
+    // Filled; the answer that sells it is looked at (not `fill`, which would pass it by).
+    k.wait_pump(1, "authorized");
+    pumps.say("lift 1 2");
+    k.wait_pump(1, "filling");
+    std::thread::sleep(Duration::from_millis(600));
+    pumps.say("hang 1");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let sold = loop {
+        assert!(Instant::now() < deadline, "never sold: {:?}", journal(&state));
+        let a = k.ask(json!({"cmd":"pumps"}));
+        if a["sale"].is_object() {
+            break a;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let filled = minor(&sold["sale"]["total"]);
+    assert!(filled > 0 && filled <= 2000, "{sold}");
+    let effects = sold["effects"].as_array().cloned().unwrap_or_default();
+    assert!(!effects.iter().any(|e| e["effect"] == "print_receipt"), "the customer chooses: {sold}");
+    let n = sold["sale"]["receipt_no"].as_i64().unwrap();
+    // Another receipt, or none yet, is not handed out; this one once, as a code or on paper.
+    assert_eq!(k.ask(json!({"cmd":"kiosk_print","receipt_no":n + 1}))["code"], "refusal-no-receipt-to-print");
+    assert_eq!(k.ask(json!({"cmd":"kiosk_print","qr":true}))["code"], "refusal-no-receipt-to-print");
+    let a = k.ask(json!({"cmd":"kiosk_print","receipt_no":n,"qr":true}));
+    assert_eq!(ok(&a)["receipt"]["receipt_no"], n, "{a}");
+    assert!(!a["effects"].as_array().is_some_and(|e| e.iter().any(|e| e["effect"] == "print_receipt")), "{a}");
+    assert_eq!(k.ask(json!({"cmd":"kiosk_print","receipt_no":n}))["code"], "refusal-no-receipt-to-print");
+    while bookings(&state).is_empty() {
+        assert!(Instant::now() < deadline, "never booked: {:?}", journal(&state));
+        k.ask(json!({"cmd":"pumps"}));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(bookings(&state), vec![filled]);
+    drop(k);
+    let qr: i64 = count(&data, "SELECT COUNT(*) FROM journal WHERE kind = 'kiosk_receipt_qr'");
+    assert_eq!(qr, 1);
+}

@@ -17,6 +17,7 @@ fn kiosk_config() -> till::config::Config {
         screen_mm: None,
         promotions: None,
         fill_up: rust_decimal::Decimal::ONE_HUNDRED,
+        fuel_only: false,
     });
     config
 }
@@ -182,7 +183,7 @@ fn a_customer_finds_an_item_in_another_category_with_the_on_screen_keyboard() {
     let found = names(&k);
     assert!(found.iter().any(|n| n == "Coffee to go Small 200 ml"), "{found:?}");
     assert!(found.iter().all(|n| n.to_lowercase().contains("coffee")), "{found:?}");
-    screenshot(&gui, "64-kiosk-search");
+    screenshot(&gui, "71-kiosk-search");
     tap(&gui, "Coffee to go Small 200 ml");
     assert_eq!(k.get_lines().row_count(), 1);
     assert!(k.get_total().contains("2.49"), "{}", k.get_total());
@@ -198,4 +199,32 @@ fn a_customer_finds_an_item_in_another_category_with_the_on_screen_keyboard() {
     tap(&gui, "Cancel");
     assert_eq!(screen(&gui), "attract");
     assert!(!k.get_search_open() && k.get_search().is_empty());
+}
+
+#[test]
+fn the_kiosks_scanner_starts_a_basket_and_a_code_nobody_knows_calls_staff() {
+    let dir = tempfile::tempdir().unwrap();
+    let gui = open_with(dir.path(), kiosk_config());
+    gui.kiosk_begin();
+    let k = gui.window().global::<KioskAdapter>();
+    // Scanned on the start screen: the customer is shopping, in the kiosk's language.
+    gui.scan("4385425550344");
+    assert_eq!(screen(&gui), "shop");
+    assert_eq!(k.get_lines().row_count(), 1, "the cola is in the basket");
+    assert!(!k.get_help_open());
+    // A valid code no item has: the basket waits for a person, who is told why.
+    gui.scan("4000000000006");
+    assert!(k.get_help_open(), "the price cannot be found: staff are called");
+    assert!(k.get_help_text().contains("4000000000006"), "{}", k.get_help_text());
+    assert!(!k.get_can_pay());
+    screenshot(&gui, "72-kiosk-price-not-found");
+    for d in "1111".chars() {
+        tap(&gui, &format!("staff {d}"));
+    }
+    tap(&gui, "Staff: approve");
+    assert!(!k.get_help_open() && k.get_can_pay());
+    // While paying, the scanner adds nothing.
+    tap(&gui, "Pay");
+    gui.scan("4385425550344");
+    assert_eq!(k.get_lines().row_count(), 1);
 }

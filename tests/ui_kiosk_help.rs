@@ -24,6 +24,7 @@ fn kiosk_config(site_port: Option<u16>) -> till::config::Config {
         screen_mm: None,
         promotions: None,
         fill_up: rust_decimal::Decimal::ONE_HUNDRED,
+        fuel_only: false,
     });
     config.site = site_port.map(|p| till::config::SiteConfig {
         secret: SECRET.into(),

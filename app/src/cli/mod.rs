@@ -42,6 +42,9 @@ struct Cli {
     /// Run as a self-service kiosk (full screen; also `[terminal] mode = "kiosk"`).
     #[arg(long)]
     kiosk: bool,
+    /// With --kiosk: an outdoor payment terminal (pay for fuel only; also `[kiosk] fuel_only`).
+    #[arg(long, requires = "kiosk")]
+    outdoor: bool,
     /// Start-up benchmark: exit 0 after the first frame, printing `first_frame_ms=N`.
     #[arg(long)]
     exit_after_first_frame: bool,
@@ -374,6 +377,7 @@ fn run(cli: Cli, started: std::time::Instant) -> anyhow::Result<ExitCode> {
                     screen_mm: None,
                     promotions: None,
                     fill_up: rust_decimal::Decimal::ONE_HUNDRED,
+                    fuel_only: cli.outdoor,
                 });
             }
             let session = Session::open(cfg, &dir)?;

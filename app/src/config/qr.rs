@@ -89,6 +89,9 @@ pub(super) struct RawKiosk {
     /// Pay-at-pump: the most a customer reserves ("fill up").
     #[serde(default)]
     pub(super) fill_up_amount: Option<crate::domain::money::Dec>,
+    /// An outdoor payment terminal: pay for fuel only, no shop.
+    #[serde(default)]
+    pub(super) fuel_only: Option<bool>,
 }
 
 /// How a kiosk behaves.
@@ -105,6 +108,9 @@ pub struct KioskConfig {
     pub promotions: Option<std::path::PathBuf>,
     /// Pay-at-pump: the most a customer reserves ("fill up"), 100.00 unless configured.
     pub fill_up: rust_decimal::Decimal,
+    /// An outdoor payment terminal (a kiosk at the pumps with only "Pay for fuel"): no shop,
+    /// and the fill's receipt printed or shown as a QR code when the customer asks.
+    pub fuel_only: bool,
 }
 
 impl KioskConfig {
@@ -150,6 +156,7 @@ pub(super) fn kiosk(mode: Option<&str>, raw: Option<RawKiosk>) -> Result<Option<
     }
     Ok(Some(KioskConfig {
         fill_up,
+        fuel_only: raw.fuel_only.unwrap_or(false),
         idle: Duration::from_secs(idle),
         countdown: Duration::from_secs(countdown),
         amount_limit,
@@ -171,6 +178,7 @@ mod tests {
             screen_mm: Some((b, h)),
             promotions: None,
             fill_up: rust_decimal::Decimal::ONE_HUNDRED,
+            fuel_only: false,
         };
         // A portrait screen from 300 to 1,500 mm: 280 mm above the band, 80 mm below it.
         let (above, below) = k(300, 1200).reach_margins();

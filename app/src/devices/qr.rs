@@ -343,6 +343,21 @@ pub fn modules(payload: &str) -> Option<(usize, Vec<bool>)> {
     Some((size, code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect()))
 }
 
+/// The QR code of a text that may hold any language's letters (a receipt for a phone to keep):
+/// marked UTF-8 (ECI 26) so that readers do not guess another encoding; the smallest version
+/// that holds it.
+pub fn text_modules(text: &str) -> Option<(usize, Vec<bool>)> {
+    use qrcode::{bits::Bits, EcLevel, QrCode, Version};
+    (1..=40).find_map(|v| {
+        let mut bits = Bits::new(Version::Normal(v));
+        bits.push_eci_designator(26).ok()?;
+        bits.push_byte_data(text.as_bytes()).ok()?;
+        bits.push_terminator(EcLevel::M).ok()?;
+        let code = QrCode::with_bits(bits, EcLevel::M).ok()?;
+        Some((code.width(), code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -159,10 +159,14 @@ fn progress_key(code: u8) -> &'static str {
 }
 
 /// A QR code as an image: 8 pixels a module, with the 4-module quiet zone scanners need.
-fn qr_image(payload: &str) -> Option<slint::Image> {
+pub(super) fn qr_image(payload: &str) -> Option<slint::Image> {
+    modules_image(crate::devices::qr::modules(payload)?)
+}
+
+/// Modules (`size` x `size`, true: dark) as an image, 8 pixels a module with the quiet zone.
+pub(super) fn modules_image((size, dark): (usize, Vec<bool>)) -> Option<slint::Image> {
     const SCALE: usize = 8;
     const QUIET: usize = 4;
-    let (size, dark) = crate::devices::qr::modules(payload)?;
     let side = (size + 2 * QUIET) * SCALE;
     let mut buf = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(side as u32, side as u32);
     let white = slint::Rgb8Pixel { r: 255, g: 255, b: 255 };

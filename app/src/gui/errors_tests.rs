@@ -129,6 +129,7 @@ fn refusals() -> Vec<Refusal> {
         R::NoSite,
         R::PumpHeld { pump: 2 },
         R::PumpPayAmount { max: dec!(100) },
+        R::FuelOnly,
         R::NoSuchPeer { terminal: s("K2") },
         R::PeerNoHelp { terminal: s("K2") },
         R::SiteBadSignature { detail: s("bad signature") },
@@ -250,9 +251,10 @@ fn refusal_kind(r: &Refusal) -> usize {
         R::SiteUnreachable { .. } => 107,
         R::PumpHeld { .. } => 108,
         R::PumpPayAmount { .. } => 109,
+        R::FuelOnly => 110,
     }
 }
-const REFUSAL_KINDS: usize = 110;
+const REFUSAL_KINDS: usize = 111;
 
 fn ticket_errors() -> Vec<TicketError> {
     use TicketError as T;

@@ -41,6 +41,10 @@ pub(super) struct KioskUi {
     help: RefCell<Option<HelpView>>,
     category: Cell<usize>,
     thanks_since: Cell<Option<Instant>>,
+    /// How long that screen stays (the thank you's time unless set).
+    done_for: Cell<Option<Duration>>,
+    /// An outdoor payment terminal's fill whose receipt the customer may still choose.
+    pub(super) fill_receipt: Cell<Option<i64>>,
     /// Accessibility mode, and the theme it replaced.
     accessible: Cell<bool>,
     theme_before: Cell<i32>,
@@ -90,6 +94,7 @@ impl Gui {
     /// every language (each starting in its own), the store's name, the promotions.
     fn kiosk_start_screen(&self) {
         self.kiosk_ui().set_fuel_enabled(self.fuel_enabled());
+        self.kiosk_ui().set_fuel_only(self.config.kiosk.as_ref().is_some_and(|k| k.fuel_only));
         let file = self.config.kiosk.as_ref().and_then(|k| k.promotions.as_deref());
         *self.kiosk.promotions.borrow_mut() = match file {
             Some(f) => std::fs::read_to_string(f).unwrap_or_else(|e| {
@@ -123,7 +128,7 @@ impl Gui {
     }
 
     /// The start screen, for the next customer.
-    fn kiosk_home(&self) {
+    pub(super) fn kiosk_home(&self) {
         let ui = self.kiosk_ui();
         ui.set_screen("attract".into());
         ui.set_idle_open(false);
@@ -131,6 +136,8 @@ impl Gui {
         ui.set_search("".into());
         self.kiosk.last_touch.set(None);
         self.kiosk.thanks_since.set(None);
+        self.kiosk.done_for.set(None);
+        self.kiosk.fill_receipt.set(None);
         // Each customer chooses accessibility for themselves.
         if self.kiosk.accessible.get() {
             self.kiosk_accessible(false);
@@ -184,6 +191,7 @@ impl Gui {
         if let Some(k) = &out.kiosk {
             *self.kiosk.help.borrow_mut() = k.help.clone();
         }
+        self.kiosk_fill_sold(out);
         // A sale the customer paid here (not a fill paid at a pump that settles meanwhile).
         if out.sale.is_some() && out.ticket.is_none() && self.kiosk_ui().get_screen() == "pay" {
             self.state.borrow_mut().ticket = None;
@@ -263,7 +271,7 @@ impl Gui {
             }
         }
         if let Some(t) = self.kiosk.thanks_since.get() {
-            if self.kiosk_now().saturating_duration_since(t) >= THANKS {
+            if self.kiosk_now().saturating_duration_since(t) >= self.kiosk.done_for.get().unwrap_or(THANKS) {
                 self.kiosk_home();
             }
             return;
@@ -333,7 +341,13 @@ impl Gui {
 
     /// Pay-at-pump: the pump is ready; the screen says so for a while, then starts again.
     pub(super) fn kiosk_fuel_ready(&self) {
+        self.kiosk_done_for(THANKS);
+    }
+
+    /// The screen on show now goes back to the start after `time`.
+    pub(super) fn kiosk_done_for(&self, time: Duration) {
         self.kiosk.thanks_since.set(Some(self.kiosk_now()));
+        self.kiosk.done_for.set(Some(time));
     }
 
     /// The customer touched the screen: the idle time starts again (also on the start screen).
@@ -344,6 +358,7 @@ impl Gui {
     pub(super) fn wire_kiosk(&self, with: impl Fn(&dyn Fn(&Rc<Gui>)) + Clone + 'static) {
         self.wire_fuel(with.clone());
         self.wire_kiosk_search(with.clone());
+        self.wire_kiosk_receipt(with.clone());
         let ui = self.kiosk_ui();
         let w = with.clone();
         ui.on_touched(move || w(&|g| g.kiosk_touch()));
@@ -359,6 +374,11 @@ impl Gui {
             w(&|g| {
                 g.send(Command::SetLook { language: Some(code.to_string()), theme: None }, shown);
                 g.kiosk.last_touch.set(Some(g.kiosk_now()));
+                if g.config.kiosk.as_ref().is_some_and(|k| k.fuel_only) {
+                    // An outdoor payment terminal: straight to the pumps.
+                    g.kiosk_fuel_screen();
+                    return;
+                }
                 g.kiosk_ui().set_screen("shop".into());
                 g.kiosk_render();
             })
@@ -455,7 +475,7 @@ impl Gui {
         let w = with.clone();
         ui.on_print_receipt(move || {
             w(&|g| {
-                g.send(Command::KioskPrint, shown);
+                g.send(Command::KioskPrint { receipt_no: None, qr: false }, shown);
                 g.kiosk_home();
             })
         });

@@ -72,6 +72,14 @@ impl Gui {
         self.window.global::<KioskAdapter>()
     }
 
+    /// "Pay for fuel": the pumps and the amounts, no pump chosen yet.
+    pub(super) fn kiosk_fuel_screen(&self) {
+        self.kiosk_ui_fuel().set_fuel_pump(0);
+        self.render_fuel();
+        self.kiosk_ui_fuel().set_screen("fuel".into());
+        self.kiosk_touched_now();
+    }
+
     fn pay_fuel(&self, index: i32) {
         let ui = self.kiosk_ui_fuel();
         let pump = ui.get_fuel_pump();
@@ -92,14 +100,7 @@ impl Gui {
     pub(super) fn wire_fuel(&self, with: impl Fn(&dyn Fn(&Rc<Gui>)) + Clone + 'static) {
         let ui = self.kiosk_ui_fuel();
         let w = with.clone();
-        ui.on_fuel(move || {
-            w(&|g| {
-                g.kiosk_ui_fuel().set_fuel_pump(0);
-                g.render_fuel();
-                g.kiosk_ui_fuel().set_screen("fuel".into());
-                g.kiosk_touched_now();
-            })
-        });
+        ui.on_fuel(move || w(&|g| g.kiosk_fuel_screen()));
         let w = with.clone();
         ui.on_pick_pump(move |n| {
             w(&|g| {

@@ -1,8 +1,10 @@
-//! The kiosk's search: the customer types part of a name on the on-screen keyboard and the
-//! tiles show what matches in every category. A view of the catalog the window already holds;
-//! what is added goes through the session like a tile's touch.
+//! Finding items at the kiosk: the scanner (a code scanned on the start screen starts in the
+//! kiosk's language), and the search: the customer types part of a name on the on-screen
+//! keyboard and the tiles show what matches in every category (a view of the catalog the window
+//! already holds). What is added goes through the session like a tile's touch.
 
 use super::Gui;
+use crate::service::{Command, Outcome};
 use std::rc::Rc;
 
 /// The longest search a customer types.
@@ -16,18 +18,44 @@ pub(super) fn search_after(text: &str, key: &str) -> String {
             text.pop();
         }
         "clear" => text.clear(),
-        k if k.chars().count() == 1 && text.chars().count() < MAX_SEARCH => {
-            // No leading space, no two in a row.
-            if !(k == " " && (text.is_empty() || text.ends_with(' '))) {
-                text.push_str(k);
-            }
-        }
+        // No leading space, no two in a row.
+        " " if text.is_empty() || text.ends_with(' ') => {}
+        k if k.chars().count() == 1 && text.chars().count() < MAX_SEARCH => text.push_str(k),
         _ => {}
     }
     text
 }
 
 impl Gui {
+    /// A code the kiosk's scanner read: into the basket while shopping (from the start screen
+    /// too); ignored while paying or at the pumps. A code nobody knows calls staff (the session).
+    pub(super) fn kiosk_scan(&self, code: &str) {
+        let ui = self.kiosk_ui();
+        let fuel_only = self.config.kiosk.as_ref().is_some_and(|k| k.fuel_only);
+        match ui.get_screen().as_str() {
+            "shop" => self.kiosk_touch(),
+            "attract" if !fuel_only => {
+                self.kiosk_touched_now();
+                ui.set_screen("shop".into());
+            }
+            _ => return,
+        }
+        self.send(Command::Scan { code: code.to_string() }, |g, r| {
+            if let Err(e) = r {
+                g.show_error(&e);
+            }
+            g.kiosk_render();
+        });
+    }
+
+    /// After a refusal at a kiosk: the session may have called a person (a price not found, a
+    /// payment failed), so the kiosk's state is asked for again (`yes`).
+    pub(super) fn kiosk_look_again(&self, yes: bool) {
+        if yes {
+            self.call(|s| s.execute(Command::Ticket).or_else(|_| Ok(Outcome::default())), |_, _| {});
+        }
+    }
+
     pub(super) fn wire_kiosk_search(&self, with: impl Fn(&dyn Fn(&Rc<Gui>)) + Clone + 'static) {
         let ui = self.kiosk_ui();
         let w = with.clone();

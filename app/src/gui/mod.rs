@@ -14,6 +14,7 @@ mod dialogs;
 mod errors;
 mod kiosk;
 mod kiosk_fuel;
+mod kiosk_receipt;
 mod kiosk_search;
 mod office;
 mod office_receipts;
@@ -434,12 +435,9 @@ impl Gui {
         if let Ok(out) = &reply {
             self.took(out);
         }
-        // A kiosk's failure may have called a person (the session decides): look again.
-        let refresh = reply.is_err() && self.config.kiosk.is_some() && !self.kiosk.service.get();
+        let look_again = reply.is_err() && self.config.kiosk.is_some() && !self.kiosk.service.get();
         then(self, reply);
-        if refresh {
-            self.call(|s| s.execute(Command::Ticket).or_else(|_| Ok(Outcome::default())), |_, _| {});
-        }
+        self.kiosk_look_again(look_again);
         self.render_status();
     }
 

@@ -198,9 +198,11 @@ impl Gui {
         }
     }
 
-    pub(super) fn scan(&self, code: &str) {
+    /// A code from the scanner, on the page on show.
+    pub fn scan(&self, code: &str) {
         match self.shell().get_page() {
             Page::Sale => {}
+            Page::Kiosk => return self.kiosk_scan(code),
             Page::Devices => return self.scanned_on_devices(code),
             // Scanning the next customer's first item ends the change display.
             Page::Receipt => self.set_page(Page::Sale),

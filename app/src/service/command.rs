@@ -383,8 +383,15 @@ pub enum Command {
     },
     /// The customer walked away: the basket is cancelled (journaled), money taken goes back.
     KioskReset,
-    /// The receipt of the kiosk's sale just made, printed once (the customer chose to).
-    KioskPrint,
+    /// The receipt of the kiosk's sale just made, printed once (the customer chose to); at an
+    /// outdoor payment terminal a fill's receipt (`receipt_no`, as answered when the fill was
+    /// sold), printed or, with `qr`, answered to be shown as a QR code.
+    KioskPrint {
+        #[serde(default)]
+        receipt_no: Option<i64>,
+        #[serde(default)]
+        qr: bool,
+    },
     /// A manager opens the kiosk's service mode (the counter's screens) with their PIN.
     ServiceMode {
         pin: String,

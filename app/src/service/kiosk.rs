@@ -43,7 +43,13 @@ pub struct KioskState {
     printed: Option<i64>,
     /// Service mode: a manager works the kiosk's counter screens; the kiosk user to return to.
     service: Option<crate::domain::users::User>,
+    /// At an outdoor payment terminal: fills sold whose customer has not yet chosen a receipt
+    /// (receipt number, when sold); each is handed out once, and not after `FILL_RECEIPT`.
+    pub(super) fills: Vec<(i64, std::time::Instant)>,
 }
+
+/// How long a fill's receipt waits for its customer at an outdoor payment terminal.
+pub(super) const FILL_RECEIPT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Which failures of a command call a person at a kiosk (`Session::kiosk_watch`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,6 +210,15 @@ impl Session {
                 _ => None,
             };
         }
+        // An outdoor payment terminal sells fuel only: no basket.
+        if self.config.kiosk.as_ref().is_some_and(|k| k.fuel_only)
+            && matches!(
+                cmd,
+                C::Scan { .. } | C::Add { .. } | C::SetQty { .. } | C::Tender { .. } | C::Pay | C::CallStaff { .. }
+            )
+        {
+            return Some(Refusal::FuelOnly.into());
+        }
         match cmd {
             C::Tender { method: Method::Cash, .. } => Some(Refusal::KioskNoCash.into()),
             C::Tender { .. } | C::Pay => {
@@ -217,7 +232,7 @@ impl Session {
             | C::StaffApprove { .. }
             | C::StaffRefuse { .. }
             | C::KioskReset
-            | C::KioskPrint
+            | C::KioskPrint { .. }
             | C::ServiceMode { .. }
             | C::Scan { .. }
             | C::Add { .. }
@@ -361,21 +376,40 @@ impl Session {
         Ok(out)
     }
 
-    /// The customer wants the receipt of the sale just made: printed once.
-    pub(super) fn kiosk_print(&mut self) -> Result<Outcome, ServiceError> {
+    /// The customer wants the receipt of the sale just made: printed once. At an outdoor
+    /// payment terminal, the receipt of a fill sold there (`receipt_no`), printed or answered
+    /// for the screen's QR code (`qr`), once, within `FILL_RECEIPT` of the sale.
+    pub(super) fn kiosk_print(&mut self, receipt_no: Option<i64>, qr: bool) -> Result<Outcome, ServiceError> {
         self.require(Permission::Sell, "use the kiosk")?;
         if !self.kiosk_mode() {
             return Err(Refusal::NotAKiosk.into());
         }
         let terminal = self.config.terminal_id.clone();
-        let receipt_no = self.store.last_receipt_no(&terminal)?;
-        if receipt_no == 0 || self.kiosk.printed == Some(receipt_no) || !self.ticket.is_empty() {
-            return Err(Refusal::NoReceiptToPrint.into());
-        }
+        let receipt_no = match receipt_no {
+            Some(n) => {
+                self.kiosk.fills.retain(|(_, at)| at.elapsed() < FILL_RECEIPT);
+                let i = self.kiosk.fills.iter().position(|(r, _)| *r == n).ok_or(Refusal::NoReceiptToPrint)?;
+                self.kiosk.fills.remove(i);
+                n
+            }
+            None if qr => return Err(Refusal::NoReceiptToPrint.into()),
+            None => {
+                let n = self.store.last_receipt_no(&terminal)?;
+                if n == 0 || self.kiosk.printed == Some(n) || !self.ticket.is_empty() {
+                    return Err(Refusal::NoReceiptToPrint.into());
+                }
+                self.kiosk.printed = Some(n);
+                n
+            }
+        };
         let sale = self.store.find_sale(&terminal, receipt_no, &self.config.pricing.currency)?;
         let sale = sale.ok_or(ServiceError::NoSuchSale(receipt_no))?;
-        self.kiosk.printed = Some(receipt_no);
-        self.journal("kiosk_receipt", &serde_json::json!({ "receipt_no": receipt_no }))?;
+        let kind = if qr { "kiosk_receipt_qr" } else { "kiosk_receipt" };
+        self.journal(kind, &serde_json::json!({ "receipt_no": receipt_no }))?;
+        if qr {
+            // The screen shows it as a code; nothing prints.
+            return Ok(Outcome { receipt: Some(sale), ..Outcome::default() });
+        }
         let effect = super::Effect::PrintReceipt { receipt_no, copy: false, queue_id: None, sale: Box::new(sale) };
         Ok(Outcome::effects(vec![effect]))
     }
@@ -392,8 +426,12 @@ impl Session {
             let record = crate::domain::record::TicketRecord::new(&self.ticket, &totals, &self.config.pricing);
             self.journal("basket_abandoned", &serde_json::json!({ "ticket": record }))?;
         }
-        self.kiosk =
-            KioskState { printed: self.kiosk.printed, service: self.kiosk.service.take(), ..Default::default() };
+        self.kiosk = KioskState {
+            printed: self.kiosk.printed,
+            service: self.kiosk.service.take(),
+            fills: std::mem::take(&mut self.kiosk.fills),
+            ..Default::default()
+        };
         if !self.ticket.payments.is_empty() {
             // Money taken for it goes back first (a card payment through the terminal), then
             // the basket is cancelled.

@@ -262,6 +262,7 @@ impl Refusal {
             R::NotInServiceMode => m("refusal-not-in-service-mode"),
             R::PumpHeld { pump } => with("refusal-pump-held", vec![("pump", int(i64::from(*pump)))]),
             R::PumpPayAmount { max } => with("refusal-pump-pay-amount", vec![("max", Arg::Money(*max))]),
+            R::FuelOnly => m("refusal-fuel-only"),
             R::NoSite => m("refusal-no-site"),
             R::NoSuchPeer { terminal } => with("refusal-no-such-peer", vec![("terminal", text(terminal))]),
             R::PeerNoHelp { terminal } => with("refusal-peer-no-help", vec![("terminal", text(terminal))]),

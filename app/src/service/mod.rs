@@ -279,7 +279,7 @@ impl Session {
             C::StaffApprove { pin } => self.staff_answer(&pin, true),
             C::StaffRefuse { pin } => self.staff_answer(&pin, false),
             C::KioskReset => self.kiosk_reset(),
-            C::KioskPrint => self.kiosk_print(),
+            C::KioskPrint { receipt_no, qr } => self.kiosk_print(receipt_no, qr),
             C::ServiceMode { pin } => self.service_mode(&pin),
             C::ServiceEnd => self.service_end(),
             C::QrCheck => self.qr_check(),

@@ -43,6 +43,9 @@ pub struct Outcome {
     /// Every pump (`pumps`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pumps: Option<Vec<PumpInfo>>,
+    /// A stored sale's receipt for the screen to show (an outdoor payment terminal's QR code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<SaleRecord>,
     /// Prepaid fillings settled by this command (stored refund records).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settled: Option<Vec<SaleRecord>>,

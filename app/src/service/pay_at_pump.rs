@@ -312,14 +312,22 @@ impl Session {
                 let sale = self.store_sale_with(&t, &settlement, None, vec![(0, r.auth())])?;
                 let booked = self.reservation_of(r.id)?;
                 let mut out = self.sold(sale.clone(), &t);
-                // The customer is at the pump, not at the kiosk's screen: the receipt prints.
                 let receipt_no = sale.receipt_no;
-                out.effects.push(Effect::PrintReceipt {
-                    receipt_no,
-                    copy: false,
-                    queue_id: None,
-                    sale: Box::new(sale),
-                });
+                if self.config.kiosk.as_ref().is_some_and(|k| k.fuel_only) && !restarted {
+                    // An outdoor payment terminal stands at the pump: its customer chooses a
+                    // printed receipt or a QR code (`kiosk_print` with this receipt number).
+                    self.kiosk.fills.push((receipt_no, std::time::Instant::now()));
+                    self.kiosk.fills.retain(|(_, at)| at.elapsed() < super::kiosk::FILL_RECEIPT);
+                } else {
+                    // The customer is at the pump, not at the kiosk's screen (or the kiosk
+                    // restarted since): the receipt prints.
+                    out.effects.push(Effect::PrintReceipt {
+                        receipt_no,
+                        copy: false,
+                        queue_id: None,
+                        sale: Box::new(sale),
+                    });
+                }
                 out.effects.push(self.booking(&booked));
                 Ok(out)
             }

@@ -184,6 +184,8 @@ pub enum Refusal {
     PumpHeld { pump: u8 },
     #[error("pay between 0.01 and {max} for fuel")]
     PumpPayAmount { max: Decimal },
+    #[error("this outdoor payment terminal sells fuel only")]
+    FuelOnly,
     #[error("this terminal has no [site] configured")]
     NoSite,
     #[error("no terminal '{terminal}' of the site answers this one")]
