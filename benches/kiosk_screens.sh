@@ -30,12 +30,14 @@ coords() {
   case "$1" in
     1080x1920)
       access="120 1874"; fuel="540 810"; start_en="540 904"; start_de="540 998"
-      tile1="342 120"; pay="880 1676"; staff="794 1768"; card="540 888"; no_receipt="540 1058"
+      tile1="342 210"; search="586 104"; key_c="278 1762"; key_o="902 1582"; key_l="902 1672"; key_a="70 1672"
+      pay="880 1676"; staff="794 1768"; card="540 888"; no_receipt="540 1058"
       pump1="154 824"; amount1="282 986"
       ;;
     1920x1080)
       access="120 1018"; fuel="960 468"; start_en="484 590"; start_de="1434 590"
-      tile1="448 156"; pay="1570 762"; staff="1410 886"; card="960 450"; no_receipt="960 664"
+      tile1="448 280"; search="1092 132"; key_c="488 880"; key_o="1618 642"; key_l="1618 762"; key_a="112 762"
+      pay="1570 762"; staff="1410 886"; card="480 586"; no_receipt="960 664"
       pump1="258 366"; amount1="492 570"
       ;;
   esac
@@ -68,6 +70,9 @@ for size in $sizes; do
     # The language chosen, then back to the start: the fuel screens speak it too.
     tap $start; both 02-shop-empty
     tap $tile1; both 03-basket
+    # Search by name on the on-screen keyboard, then Done (the keyboard closes).
+    tap $search; tap $key_c; tap $key_o; tap $key_l; tap $key_a; both 03-search
+    tap $search
     tap $pay; both 04-pay
     tap $card; sleep 3; both 05-thanks
     tap $no_receipt

@@ -247,6 +247,9 @@ fn an_outdoor_payment_terminal_sells_fuel_only_and_hands_the_fills_receipt_out_o
         assert_eq!(k.ask(c.clone())["code"], "refusal-fuel-only", "{c}");
     }
     assert_eq!(count(&data, "SELECT COUNT(*) FROM sales"), 0);
+    // A customer at the pumps can still call a person.
+    assert_eq!(ok(&k.ask(json!({"cmd":"call_staff"})))["kiosk"]["help"]["reason"], "customer");
+    ok(&k.ask(json!({"cmd":"staff_approve","pin":"1111"})));
     k.wait_pump(1, "idle");
     pumps.say("flow 1 20");
     ok(&k.ask(json!({"cmd":"pump_pay","pump":1,"amount":"20.00"})));

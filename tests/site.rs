@@ -214,3 +214,59 @@ fn unsigned_forged_old_and_stale_answers_change_nothing() {
     let a = p.kiosk.ask(json!({"cmd":"remote_answer","time":now,"from":"X","body":good,"signature":"00"}));
     assert_eq!(a["ok"], false, "{a}");
 }
+
+#[test]
+fn a_stop_at_the_counter_stops_a_pump_a_kiosk_holds_for_self_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let link = dir.path().join("pumps");
+    let mut pumps = Sim::start(&["sim", "forecourt", "--pumps", "2"], &link);
+    let (card, _state) = card_terminal();
+    std::fs::create_dir_all(dir.path().join("k")).unwrap();
+    std::fs::create_dir_all(dir.path().join("c")).unwrap();
+    let (kc, kd) = kiosk_site(&dir.path().join("k"), port);
+    // The kiosk alone drives the pumps (the counter here has no forecourt link of its own).
+    let mut text = std::fs::read_to_string(&kc).unwrap();
+    text.push_str(&format!("\n[card_terminal]\nport = \"{card}\"\n\n[forecourt]\nport = \"{}\"\n", link.display()));
+    for (n, address) in [(1, "0x50"), (2, "0x51")] {
+        text.push_str(&format!("\n[[forecourt.pumps]]\nnumber = {n}\naddress = \"{address}\"\nnozzles = [\"E5\", \"E10\", \"SP98\", \"B7\"]\n"));
+    }
+    std::fs::write(&kc, text).unwrap();
+    let (cc, cd) = counter_site(&dir.path().join("c"), port, SECRET);
+    let mut kiosk = Exec::start(&kc, &kd);
+    ok(&kiosk.ask(json!({"cmd":"kiosk_start"})));
+    kiosk.wait_pump(1, "idle");
+    pumps.say("flow 1 20");
+    ok(&kiosk.ask(json!({"cmd":"pump_pay","pump":1,"amount":"20.00"})));
+    kiosk.wait_pump(1, "authorized");
+    let mut counter = Exec::start(&cc, &cd);
+    ok(&counter.ask(json!({"cmd":"login","pin":"1111"})));
+    wait_site(&mut counter, |s| s["self_service_pumps"] == json!([1]));
+    // A pump nobody holds, at a counter without pumps: nothing to stop.
+    assert_eq!(counter.ask(json!({"cmd":"stop","pump":2}))["ok"], false);
+    // A stop not signed with the site's secret is not heard.
+    let body = json!({"pump": 1, "staff": "Mallory", "from": "X"}).to_string();
+    let now = till::devices::site::unix_now();
+    let forged = signed("POST", "/site/v1/stop", now, "X", &body, "another-secret-xxxxx");
+    assert_eq!(http(port, "POST", "/site/v1/stop", &forged, &body).0, 401);
+    assert_eq!(kiosk.ask(json!({"cmd":"pumps"}))["pumps"][0]["state"], "authorized");
+    // The cashier stops pump 1: the kiosk holding it stops it.
+    ok(&counter.ask(json!({"cmd":"stop","pump":1})));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while kiosk.ask(json!({"cmd":"pumps"}))["pumps"][0]["state"] == "authorized" {
+        assert!(Instant::now() < deadline, "the kiosk never stopped pump 1");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stop = journal(&kd)
+        .into_iter()
+        .find(|(k, p)| k == "forecourt" && p["action"] == "site_stop")
+        .expect("the kiosk journals the stop");
+    assert_eq!(stop.1["pump"], 1);
+    assert_eq!(stop.1["detail"]["at_terminal"], "DEMO-01", "{:?}", stop.1);
+    assert!(stop.1["detail"]["staff"].as_str().is_some_and(|s| !s.is_empty()), "{:?}", stop.1);
+    let told = journal(&cd).into_iter().find(|(k, p)| k == "forecourt" && p["action"] == "stop").unwrap();
+    assert_eq!(told.1["detail"]["kiosks"], json!(["K2"]));
+    // A script cannot pose as the link.
+    let a = kiosk.ask(json!({"cmd":"remote_stop","time":now,"from":"X","body":body,"signature":"00"}));
+    assert_eq!(a["ok"], false, "{a}");
+}

@@ -103,6 +103,19 @@ pub enum Report {
         terminal: String,
         failed: Option<String>,
     },
+    /// A counter's stop for a pump this kiosk holds (or every pump) came in over the site link.
+    SiteStop {
+        time: i64,
+        from: String,
+        body: String,
+        signature: String,
+    },
+    /// A stop this terminal sent to a kiosk was taken (or not: `failed`).
+    SiteStopSent {
+        terminal: String,
+        pump: Option<u8>,
+        failed: Option<String>,
+    },
 }
 
 /// The devices that effects are carried out at; any may be missing.
@@ -273,6 +286,14 @@ impl Executor {
                         failed: Some("no [site] is configured".into()),
                     }),
                 },
+                Effect::SiteStop { terminal, url, pump, body } => match &self.site {
+                    Some(l) => l.send_stop(url, terminal, *pump, body.clone(), report.clone()),
+                    None => report(Report::SiteStopSent {
+                        terminal: terminal.clone(),
+                        pump: *pump,
+                        failed: Some("no [site] is configured".into()),
+                    }),
+                },
                 Effect::CardAbort => {
                     if let Some(c) = &self.card {
                         c.abort();
@@ -298,6 +319,7 @@ impl Executor {
                 | Effect::CardEndOfDay
                 | Effect::Qr { .. }
                 | Effect::SiteSend { .. }
+                | Effect::SiteStop { .. }
                 | Effect::PumpCard { .. }
                 | Effect::ListReservations => true,
                 _ => false,
@@ -413,7 +435,13 @@ pub fn follow_up(r: &Report) -> Option<crate::service::Command> {
             body: body.clone(),
             signature: signature.clone(),
         }),
-        Report::SiteSent { .. } => None,
+        Report::SiteSent { .. } | Report::SiteStopSent { .. } => None,
+        Report::SiteStop { time, from, body, signature } => Some(Command::RemoteStop {
+            time: *time,
+            from: from.clone(),
+            body: body.clone(),
+            signature: signature.clone(),
+        }),
         Report::ReservationApproved { id, answer, amount_minor, .. } => {
             Some(Command::ReservationApproved { id: *id, answer: answer.clone(), amount_minor: *amount_minor })
         }
@@ -433,6 +461,7 @@ impl Report {
                 | Report::CardProgress { .. }
                 | Report::Qr { last: false, .. }
                 | Report::SiteAnswer { .. }
+                | Report::SiteStop { .. }
                 | Report::ReservationApproved { .. }
         )
     }

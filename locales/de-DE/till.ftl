@@ -649,6 +649,10 @@ site-help-price = { $terminal } braucht Hilfe: kein Preis für { $detail }
 site-approve = Freigeben
 site-refuse = Ablehnen
 site-answer-sent = Ihre Antwort ist bei { $terminal }.
+site-stop-sent = { $terminal } hat { $pump ->
+    [0] seine Säulen
+   *[other] Säule { $pump }
+} gestoppt.
 refusal-pump-held = Zapfsäule { $pump } ist für eine andere Zahlung reserviert.
 refusal-pump-pay-amount = Für Kraftstoff zwischen 0,01 und { $max } bezahlen.
 kiosk-pay-fuel = Tanken bezahlen

@@ -649,6 +649,10 @@ site-help-price = { $terminal } needs help: no price for { $detail }
 site-approve = Approve
 site-refuse = Refuse
 site-answer-sent = Your answer went to { $terminal }.
+site-stop-sent = { $terminal } has stopped { $pump ->
+    [0] its pumps
+   *[other] pump { $pump }
+}.
 refusal-pump-held = Pump { $pump } is held for another payment.
 refusal-pump-pay-amount = Pay between 0.01 and { $max } for fuel.
 kiosk-pay-fuel = Pay for fuel

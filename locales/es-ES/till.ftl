@@ -649,6 +649,10 @@ site-help-price = { $terminal } necesita ayuda: sin precio para { $detail }
 site-approve = Aprobar
 site-refuse = Rechazar
 site-answer-sent = Su respuesta llegó a { $terminal }.
+site-stop-sent = { $terminal } ha detenido { $pump ->
+    [0] sus surtidores
+   *[other] el surtidor { $pump }
+}.
 refusal-pump-held = El surtidor { $pump } está reservado para otro pago.
 refusal-pump-pay-amount = Pague entre 0,01 y { $max } por el combustible.
 kiosk-pay-fuel = Pagar combustible

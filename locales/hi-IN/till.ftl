@@ -649,6 +649,10 @@ site-help-price = { $terminal } को मदद चाहिए: { $detail } �
 site-approve = स्वीकार करें
 site-refuse = अस्वीकार करें
 site-answer-sent = आपका उत्तर { $terminal } को गया।
+site-stop-sent = { $terminal } ने { $pump ->
+    [0] अपने पंप
+   *[other] पंप { $pump }
+} रोक दिया।
 refusal-pump-held = पंप { $pump } किसी दूसरे भुगतान के लिए रखा है।
 refusal-pump-pay-amount = ईंधन के लिए 0.01 से { $max } तक भुगतान करें।
 kiosk-pay-fuel = ईंधन का भुगतान

@@ -649,6 +649,10 @@ site-help-price = { $terminal } butuh bantuan: tidak ada harga untuk { $detail }
 site-approve = Setujui
 site-refuse = Tolak
 site-answer-sent = Jawaban Anda sampai di { $terminal }.
+site-stop-sent = { $terminal } telah menghentikan { $pump ->
+    [0] pompanya
+   *[other] pompa { $pump }
+}.
 refusal-pump-held = Pompa { $pump } ditahan untuk pembayaran lain.
 refusal-pump-pay-amount = Bayar antara 0,01 dan { $max } untuk bahan bakar.
 kiosk-pay-fuel = Bayar bahan bakar

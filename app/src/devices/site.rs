@@ -11,7 +11,7 @@ use crate::effects::Report;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,7 @@ use std::time::Duration;
 
 pub const STATUS_PATH: &str = "/site/v1/status";
 pub const ANSWER_PATH: &str = "/site/v1/answer";
+pub const STOP_PATH: &str = "/site/v1/stop";
 /// How far a request's time may be from the receiver's clock.
 pub const MAX_SKEW_SECS: i64 = 60;
 /// The largest request body a terminal takes.
@@ -68,6 +69,18 @@ pub struct AnswerBody {
     /// Who answered, at which terminal.
     pub staff: String,
     pub staff_id: i64,
+    pub from: String,
+}
+
+/// A stop from the counter for a pump a kiosk holds (`pump`), or for every pump (none: the
+/// emergency stop).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopBody {
+    #[serde(default)]
+    pub pump: Option<u8>,
+    /// Who stopped it, at which terminal (nobody need be signed in for an emergency stop).
+    pub staff: Option<String>,
     pub from: String,
 }
 
@@ -140,8 +153,12 @@ struct Shared {
     sink: Mutex<Option<Sink>>,
 }
 
-enum Job {
-    Answer { url: String, terminal: String, body: String, report: Box<dyn FnOnce(Report) + Send> },
+/// A signed POST to a peer, and what to do with how it went (`None`: taken).
+struct Job {
+    url: String,
+    path: &'static str,
+    body: String,
+    done: Box<dyn FnOnce(Option<String>) + Send>,
 }
 
 /// The link's handle: cheap to clone.
@@ -200,9 +217,8 @@ impl SiteLink {
                     let client = http.clone();
                     tokio::spawn(async move { watch(watched, client).await });
                     while let Some(job) = rx.recv().await {
-                        let Job::Answer { url, terminal, body, report } = job;
-                        let failed = post_answer(&s, &http, &url, &body).await.err();
-                        report(Report::SiteSent { terminal, failed });
+                        let failed = post(&s, &http, &job.url, job.path, &job.body).await.err();
+                        (job.done)(failed);
                     }
                 });
             })
@@ -236,9 +252,28 @@ impl SiteLink {
 
     /// Sends a member of staff's answer to a kiosk; `report` hears how it went.
     pub fn send_answer(&self, url: &str, terminal: &str, body: String, report: impl FnOnce(Report) + Send + 'static) {
-        let job = Job::Answer { url: url.to_string(), terminal: terminal.to_string(), body, report: Box::new(report) };
-        if let Err(tokio::sync::mpsc::error::SendError(Job::Answer { terminal, report, .. })) = self.jobs.send(job) {
-            report(Report::SiteSent { terminal, failed: Some("the site link has stopped".into()) });
+        let terminal = terminal.to_string();
+        self.send(url, ANSWER_PATH, body, move |failed| report(Report::SiteSent { terminal, failed }));
+    }
+
+    /// Sends a stop to the kiosk that holds the pump (`pump`; none: every pump); `report`
+    /// hears how it went.
+    pub fn send_stop(
+        &self,
+        url: &str,
+        terminal: &str,
+        pump: Option<u8>,
+        body: String,
+        report: impl FnOnce(Report) + Send + 'static,
+    ) {
+        let terminal = terminal.to_string();
+        self.send(url, STOP_PATH, body, move |failed| report(Report::SiteStopSent { terminal, pump, failed }));
+    }
+
+    fn send(&self, url: &str, path: &'static str, body: String, done: impl FnOnce(Option<String>) + Send + 'static) {
+        let job = Job { url: url.to_string(), path, body, done: Box::new(done) };
+        if let Err(tokio::sync::mpsc::error::SendError(job)) = self.jobs.send(job) {
+            (job.done)(Some("the site link has stopped".into()));
         }
     }
 }
@@ -249,9 +284,9 @@ fn signed(s: &Shared, req: reqwest::RequestBuilder, method: &str, path: &str, bo
     req.header("x-till-time", time.to_string()).header("x-till-from", &s.terminal_id).header("x-till-signature", sig)
 }
 
-async fn post_answer(s: &Shared, http: &reqwest::Client, url: &str, body: &str) -> Result<(), String> {
-    let req = http.post(format!("{url}{ANSWER_PATH}")).header("content-type", "application/json");
-    let resp = signed(s, req, "POST", ANSWER_PATH, body.as_bytes()).body(body.to_string()).send().await;
+async fn post(s: &Shared, http: &reqwest::Client, url: &str, path: &str, body: &str) -> Result<(), String> {
+    let req = http.post(format!("{url}{path}")).header("content-type", "application/json");
+    let resp = signed(s, req, "POST", path, body.as_bytes()).body(body.to_string()).send().await;
     let resp = resp.map_err(|e| format!("{url} did not answer: {}", short(&e)))?;
     match resp.status().as_u16() {
         200..=299 => Ok(()),
@@ -313,7 +348,8 @@ async fn watch(s: Arc<Shared>, http: reqwest::Client) {
 fn router(s: Arc<Shared>) -> Router {
     Router::new()
         .route(STATUS_PATH, get(status))
-        .route(ANSWER_PATH, post(answer))
+        .route(ANSWER_PATH, axum::routing::post(answer))
+        .route(STOP_PATH, axum::routing::post(stop))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(s)
 }
@@ -368,6 +404,25 @@ async fn answer(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -
     // The session decides (and checks the signature again); the counter sees the result in
     // the kiosk's next status.
     sink(Report::SiteAnswer { time, from, body: text, signature });
+    (StatusCode::ACCEPTED, Json(serde_json::json!({ "accepted": true })))
+}
+
+/// A stop from the counter: taken when signed, and carried out by the session (which checks the
+/// signature again), before anything else the kiosk does.
+async fn stop(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Answer {
+    let (time, from, signature) = match authenticate(&s, &headers, "POST", STOP_PATH, &body) {
+        Ok(a) => a,
+        Err(a) => return a,
+    };
+    let Ok(text) = String::from_utf8(body.to_vec()) else {
+        return refused(StatusCode::BAD_REQUEST, "the body is not UTF-8 text");
+    };
+    if let Err(e) = serde_json::from_str::<StopBody>(&text) {
+        return refused(StatusCode::UNPROCESSABLE_ENTITY, format!("not a stop: {e}"));
+    }
+    let sink = s.sink.lock().ok().and_then(|k| k.clone());
+    let Some(sink) = sink else { return refused(StatusCode::SERVICE_UNAVAILABLE, "the terminal has not started yet") };
+    sink(Report::SiteStop { time, from, body: text, signature });
     (StatusCode::ACCEPTED, Json(serde_json::json!({ "accepted": true })))
 }
 

@@ -217,7 +217,13 @@ impl Gui {
         let tiles: Vec<till_ui::ProductTile> = st
             .products
             .iter()
-            .filter(|p| if search.is_empty() { p.category == category } else { p.name_lc.contains(search.trim()) })
+            .filter(|p| {
+                if search.trim().is_empty() {
+                    p.category == category
+                } else {
+                    super::kiosk_search::name_matches(&p.name_lc, &search)
+                }
+            })
             .take(60)
             .map(|p| till_ui::ProductTile {
                 sku: p.sku.clone().into(),

@@ -26,6 +26,14 @@ pub(super) fn search_after(text: &str, key: &str) -> String {
     text
 }
 
+/// Whether a product's name (lower case) answers a customer's search: every word typed begins a
+/// word of the name ("cola" finds "Cola Zero" and "Fruit Gums Cola", not "Chocolate").
+pub(super) fn name_matches(name_lc: &str, search: &str) -> bool {
+    let words: Vec<&str> = name_lc.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let mut typed = search.split_whitespace().peekable();
+    typed.peek().is_some() && typed.all(|t| words.iter().any(|w| w.starts_with(&t.to_lowercase())))
+}
+
 impl Gui {
     /// A code the kiosk's scanner read: into the basket while shopping (from the start screen
     /// too); ignored while paying or at the pumps. A code nobody knows calls staff (the session).
@@ -80,7 +88,19 @@ impl Gui {
 
 #[cfg(test)]
 mod tests {
-    use super::search_after;
+    use super::{name_matches, search_after};
+
+    #[test]
+    fn every_word_typed_begins_a_word_of_the_name() {
+        assert!(name_matches("cola 0.5 l pet", "COLA"));
+        assert!(name_matches("fruit gums cola bottles 200 g", "cola"));
+        assert!(name_matches("cola-orange mix 0.5 l pet", "COLA OR"));
+        assert!(!name_matches("hot chocolate to go 300 ml", "COLA"));
+        assert!(!name_matches("cola 0.5 l pet", "COLA ZERO"));
+        assert!(name_matches("coffee to go small 200 ml", "co sm"));
+        assert!(!name_matches("cola", ""), "nothing typed finds nothing");
+        assert!(name_matches("käse brötchen", "BRÖ"), "letters beyond ASCII");
+    }
 
     #[test]
     fn keys_type_delete_and_clear_within_the_limit() {

@@ -111,6 +111,19 @@ impl Gui {
 
     /// How an answer sent to a kiosk went (true: the report was this one's).
     pub(super) fn site_reported(&self, r: &Report) -> bool {
+        if let Report::SiteStopSent { terminal, pump, failed } = r {
+            // A stop that did not reach the kiosk holding the pump must be seen.
+            match failed {
+                Some(why) => self.show_error(&crate::service::Refusal::SiteUnreachable { detail: why.clone() }.into()),
+                None => {
+                    let args =
+                        [("terminal", terminal.clone().into()), ("pump", pump.map(i64::from).unwrap_or(0).into())];
+                    let text = self.i18n.borrow().tr_args("site-stop-sent", &args);
+                    self.show_text(text, false);
+                }
+            }
+            return true;
+        }
         let Report::SiteSent { terminal, failed } = r else { return false };
         match failed {
             Some(why) => {

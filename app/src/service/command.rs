@@ -444,6 +444,15 @@ pub enum Command {
         body: String,
         signature: String,
     },
+    /// A counter's stop for a pump this kiosk holds, as the site link took it (signed; from
+    /// the link only).
+    #[serde(skip_deserializing)]
+    RemoteStop {
+        time: i64,
+        from: String,
+        body: String,
+        signature: String,
+    },
 
     // -- QR wallet payments --------------------------------------------------------------------
     /// Asks the QR provider now whether the payment in progress is paid (the screen asks

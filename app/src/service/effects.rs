@@ -106,6 +106,13 @@ pub enum Effect {
         url: String,
         body: String,
     },
+    /// Send a stop to the kiosk holding the pump (`pump`; none: all of its pumps).
+    SiteStop {
+        terminal: String,
+        url: String,
+        pump: Option<u8>,
+        body: String,
+    },
     PrintSlip {
         slip: Slip,
     },

@@ -391,19 +391,33 @@ impl Session {
         Ok(Outcome::effects(effects))
     }
 
+    /// Stops a pump here and at any kiosk of the site that holds it for self-service (a pump
+    /// only a kiosk drives is stopped through it).
     pub(super) fn stop(&mut self, pump: u8) -> Result<Outcome, ServiceError> {
         self.require(Permission::Pumps, "work the pumps")?;
-        self.pump_view(pump)?;
-        self.journal_pump("stop", Some(pump), serde_json::Value::Null)?;
-        Ok(Outcome::effects(vec![Effect::StopPump { pump }]))
+        let (relays, told) = self.site_stops(Some(pump));
+        let here = match self.pump_view(pump) {
+            Ok(_) => true,
+            Err(e) if relays.is_empty() => return Err(e),
+            Err(_) => false,
+        };
+        self.journal_pump("stop", Some(pump), serde_json::json!({ "kiosks": told }))?;
+        let mut effects = if here { vec![Effect::StopPump { pump }] } else { Vec::new() };
+        effects.extend(relays);
+        Ok(Outcome::effects(effects))
     }
 
     /// The emergency stop needs nobody signed in and no permission: safety comes first. It is
     /// journaled with whoever is signed in.
     pub(super) fn stop_all(&mut self) -> Result<Outcome, ServiceError> {
-        self.forecourt.as_ref().ok_or(ServiceError::NoForecourt)?;
-        self.journal_pump("emergency_stop_all", None, serde_json::Value::Null)?;
-        Ok(Outcome::effects(vec![Effect::StopAll]))
+        let (relays, told) = self.site_stops(None);
+        if self.forecourt.is_none() && relays.is_empty() {
+            return Err(ServiceError::NoForecourt);
+        }
+        self.journal_pump("emergency_stop_all", None, serde_json::json!({ "kiosks": told }))?;
+        let mut effects = if self.forecourt.is_some() { vec![Effect::StopAll] } else { Vec::new() };
+        effects.extend(relays);
+        Ok(Outcome::effects(effects))
     }
 
     pub(super) fn resume(&mut self, pump: u8) -> Result<Outcome, ServiceError> {

@@ -212,10 +212,7 @@ impl Session {
         }
         // An outdoor payment terminal sells fuel only: no basket.
         if self.config.kiosk.as_ref().is_some_and(|k| k.fuel_only)
-            && matches!(
-                cmd,
-                C::Scan { .. } | C::Add { .. } | C::SetQty { .. } | C::Tender { .. } | C::Pay | C::CallStaff { .. }
-            )
+            && matches!(cmd, C::Scan { .. } | C::Add { .. } | C::SetQty { .. } | C::Tender { .. } | C::Pay)
         {
             return Some(Refusal::FuelOnly.into());
         }
@@ -256,6 +253,7 @@ impl Session {
             | C::QrCancel
             | C::QrAnswered { .. }
             | C::RemoteAnswer { .. }
+            | C::RemoteStop { .. }
             | C::PumpPay { .. }
             | C::ReservationApproved { .. }
             | C::ReservationEnded { .. }

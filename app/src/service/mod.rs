@@ -292,6 +292,7 @@ impl Session {
             C::Site => self.site_peers(),
             C::SiteAnswer { terminal, approve } => self.site_answer(&terminal, approve),
             C::RemoteAnswer { time, from, body, signature } => self.remote_answer(time, &from, &body, &signature),
+            C::RemoteStop { time, from, body, signature } => self.remote_stop(time, &from, &body, &signature),
             C::Login { pin, user } => {
                 let out = self.login(&pin, user.as_deref())?;
                 self.resume_card_payment(out)

@@ -5,7 +5,7 @@
 //! the counter saw (its token).
 
 use super::{Outcome, Refusal, ServiceError, Session};
-use crate::devices::site::{self, AnswerBody, SiteHelp, SiteStatus};
+use crate::devices::site::{self, AnswerBody, SiteHelp, SiteStatus, StopBody};
 use crate::domain::users::Permission;
 use sha2::Digest;
 
@@ -131,6 +131,67 @@ impl Session {
 }
 
 impl Session {
+    /// The stops to send with a stop at this terminal: to every watched kiosk that holds the
+    /// pump for self-service (`pump`; none, the emergency stop: to every kiosk holding any), so
+    /// that the pump stops even where the kiosk alone drives it. The terminals told.
+    pub(super) fn site_stops(&self, pump: Option<u8>) -> (Vec<super::Effect>, Vec<String>) {
+        let Some(link) = &self.site else { return (Vec::new(), Vec::new()) };
+        let staff = self.user.as_ref().map(|u| u.name.clone());
+        let body = StopBody { pump, staff, from: self.config.terminal_id.clone() };
+        let Ok(body) = serde_json::to_string(&body) else { return (Vec::new(), Vec::new()) };
+        let mut effects = Vec::new();
+        let mut told = Vec::new();
+        for p in link.peers() {
+            let Some(st) = p.status else { continue };
+            let holds = match pump {
+                Some(n) => st.self_service_pumps.contains(&n),
+                None => !st.self_service_pumps.is_empty(),
+            };
+            if holds && st.terminal_id != self.config.terminal_id {
+                told.push(st.terminal_id.clone());
+                effects.push(super::Effect::SiteStop {
+                    terminal: st.terminal_id,
+                    url: p.url,
+                    pump,
+                    body: body.clone(),
+                });
+            }
+        }
+        (effects, told)
+    }
+
+    /// A stop from a counter of the site (from the site link only): checked against the site's
+    /// secret, journaled with who sent it, and carried out at once (no permission: safety
+    /// comes first, as with the emergency stop at this terminal).
+    pub(super) fn remote_stop(
+        &mut self,
+        time: i64,
+        from: &str,
+        body: &str,
+        signature: &str,
+    ) -> Result<Outcome, ServiceError> {
+        let secret = self.config.site.as_ref().map(|s| s.secret.clone()).ok_or(Refusal::NoSite)?;
+        let checked =
+            site::verify(&secret, "POST", site::STOP_PATH, time, from, body.as_bytes(), signature, site::unix_now());
+        if let Err(e) = checked {
+            self.journal("site_stop_refused", &serde_json::json!({ "from": from, "why": e.to_string() }))?;
+            return Err(Refusal::SiteBadSignature { detail: e.to_string() }.into());
+        }
+        let stop: StopBody =
+            serde_json::from_str(body).map_err(|e| Refusal::SiteBadSignature { detail: e.to_string() })?;
+        self.forecourt.as_ref().ok_or(ServiceError::NoForecourt)?;
+        if let Some(n) = stop.pump {
+            self.pump_view(n)?;
+        }
+        let detail = serde_json::json!({ "from": from, "staff": stop.staff, "at_terminal": stop.from });
+        self.journal_pump("site_stop", stop.pump, detail)?;
+        let effect = match stop.pump {
+            Some(pump) => super::Effect::StopPump { pump },
+            None => super::Effect::StopAll,
+        };
+        Ok(Outcome::effects(vec![effect]))
+    }
+
     /// The pumps this terminal holds for self-service now (pay-at-pump reservations open).
     pub(super) fn self_service_pumps(&self) -> Vec<u8> {
         match self.store.open_reservations(&self.config.terminal_id) {
