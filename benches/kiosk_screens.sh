@@ -2,7 +2,9 @@
 # Screenshots of every kiosk screen from the real window: the release binary in demo mode as a
 # kiosk (`till --kiosk`: the demo pumps and card terminal, so "Pay for fuel" shows) under Xvfb,
 # walked with xdotool as a customer would tap it, in English and German, in normal and
-# accessibility mode, at 1080x1920 (portrait) and 1920x1080. PNGs go to
+# accessibility mode, at 1080x1920 (portrait) and 1920x1080; then as an outdoor payment
+# terminal (`--outdoor`: start and pay for fuel). The fill's receipt screens (print or QR code)
+# need a fill, which tests/ui_kiosk_fuel.rs makes and screenshots. PNGs go to
 # target/screenshots/kiosk/<size>/<locale>-<mode>/, with a contact sheet beside each run.
 # Needs Xvfb, xdotool and ImageMagick:
 #   apt-get install -y xvfb xdotool imagemagick
@@ -33,12 +35,14 @@ coords() {
       tile1="342 210"; search="586 104"; key_c="278 1762"; key_o="902 1582"; key_l="902 1672"; key_a="70 1672"
       pay="880 1676"; staff="794 1768"; card="540 888"; no_receipt="540 1058"
       pump1="154 824"; amount1="282 986"
+      out_en="540 858"; out_de="540 952"
       ;;
     1920x1080)
       access="120 1018"; fuel="960 468"; start_en="484 590"; start_de="1434 590"
       tile1="448 280"; search="1092 132"; key_c="488 880"; key_o="1618 642"; key_l="1618 762"; key_a="112 762"
       pay="1570 762"; staff="1410 886"; card="480 586"; no_receipt="960 664"
       pump1="258 366"; amount1="492 570"
+      out_en="484 530"; out_de="1434 530"
       ;;
   esac
 }
@@ -86,6 +90,15 @@ for size in $sizes; do
       # Left alone: "Do you need more time?" after the idle time (60 s in demo mode).
       sleep 62; shot 09-more-time
     fi
+    kill "$till" 2>/dev/null || true
+    wait "$till" 2>/dev/null || true
+    # An outdoor payment terminal (`--outdoor`): every start key opens "Pay for fuel".
+    XDG_CONFIG_HOME=$work/config-out-$size-$locale "$bin" --kiosk --outdoor --data-dir "$data-out" >"$work/log-out-$size-$locale" 2>&1 &
+    till=$!; pids+=($till)
+    sleep 4
+    both 10-outdoor-start
+    start=$out_en; [ "$locale" = de-DE ] && start=$out_de
+    tap $start; sleep 1; both 11-outdoor-fuel
     kill "$till" 2>/dev/null || true
     wait "$till" 2>/dev/null || true
     montage "$dir"/*.png -tile 6x -geometry 360x360+4+4 "$out/$size-$locale.png"

@@ -378,11 +378,16 @@ impl Gui {
         let w = with.clone();
         ui.on_start(move |code| {
             w(&|g| {
-                g.send(Command::SetLook { language: Some(code.to_string()), theme: None }, shown);
+                let fuel_only = g.config.kiosk.as_ref().is_some_and(|k| k.fuel_only);
+                // An outdoor payment terminal: straight to the pumps, in the language chosen.
+                g.send(Command::SetLook { language: Some(code.to_string()), theme: None }, move |g, r| {
+                    shown(g, r);
+                    if fuel_only {
+                        g.kiosk_fuel_screen();
+                    }
+                });
                 g.kiosk.last_touch.set(Some(g.kiosk_now()));
-                if g.config.kiosk.as_ref().is_some_and(|k| k.fuel_only) {
-                    // An outdoor payment terminal: straight to the pumps.
-                    g.kiosk_fuel_screen();
+                if fuel_only {
                     return;
                 }
                 g.kiosk_ui().set_screen("shop".into());
